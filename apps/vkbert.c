@@ -1,0 +1,517 @@
+/* vkbert — command-line front end: devices, tokenize, fill-mask, encode. */
+#include <vkbert.h>
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE 2
+
+typedef struct opts {
+    const char *model;
+    const char *device;
+    const char *pair;
+    const char *hidden_path;
+    const char *logits_path;
+    const char *text;
+    int top_k;
+    bool json, truncate, verbose, help;
+} opts;
+
+static bool g_json;
+
+/* One clear line on stderr; with --json also a JSON object on stdout. */
+static int fail(int code, vkbert_status st, const char *fmt, ...) {
+    char msg[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "vkbert: error: %s\n", msg);
+    if (g_json) {
+        cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
+        cJSON_AddStringToObject(e, "status", vkbert_status_string(st));
+        cJSON_AddStringToObject(e, "message", msg);
+        char *s = cJSON_PrintUnformatted(o);
+        if (s) printf("%s\n", s);
+        free(s);
+        cJSON_Delete(o);
+    }
+    return code;
+}
+
+static int fail_status(vkbert_status st) { return fail(1, st, "%s", vkbert_last_error()); }
+
+static void on_log(vkbert_log_level level, const char *msg, void *user) {
+    const opts *o = user;
+    /* Library errors are reported once by fail(); driver and validation messages are not. */
+    if (o->verbose || (level >= VKBERT_LOG_WARNING && strncmp(msg, "Vulkan", 6) == 0))
+        fprintf(stderr, "vkbert: %s\n", msg);
+}
+
+static const char *USAGE_MAIN =
+    "usage: vkbert <command> [options]\n"
+    "\n"
+    "Runs BERT encoders and their masked-language-model head on a Vulkan device.\n"
+    "\n"
+    "commands:\n"
+    "  devices     list Vulkan devices with the limits and features vkbert uses\n"
+    "  tokenize    show the WordPiece tokens of a text (no GPU needed)\n"
+    "  fill-mask   predict the words behind every [MASK] in a text\n"
+    "  encode      write hidden states and/or MLM logits as .npy files\n"
+    "\n"
+    "Run 'vkbert <command> --help' for a command's options. Environment: VKBERT_DEVICE\n"
+    "chooses a device like --device; VKBERT_VALIDATION=1 enables the Khronos validation layer.\n";
+
+static const char *USAGE_DEVICES =
+    "usage: vkbert devices [--json]\n"
+    "\n"
+    "Lists every Vulkan device: name, type, vendor, driver, Vulkan version, memory, and the\n"
+    "limits and features vkbert uses. The index is what --device takes.\n";
+
+static const char *USAGE_TOKENIZE =
+    "usage: vkbert tokenize -m DIR [--json] [--pair TEXT] TEXT\n"
+    "\n"
+    "Tokenizes TEXT (and the second segment --pair) with DIR/vocab.txt the way Hugging Face's\n"
+    "BertTokenizer does: [CLS] TEXT [SEP] (PAIR [SEP]).\n"
+    "  -m, --model DIR   model directory (vocab.txt, optional tokenizer_config.json)\n"
+    "  --pair TEXT       second segment; its tokens get token type 1\n"
+    "  --json            print {\"input_ids\": [...], \"tokens\": [...], \"token_type_ids\": [...]}\n";
+
+static const char *USAGE_FILL =
+    "usage: vkbert fill-mask -m DIR [-k N] [--json] [--device SEL] [--truncate] TEXT\n"
+    "\n"
+    "Predicts the top-k tokens for every [MASK] in TEXT.\n"
+    "  -m, --model DIR   Hugging Face model directory (config.json, vocab.txt, model.safetensors)\n"
+    "  -k, --top-k N     predictions per mask (default 5, at most 64)\n"
+    "  --device SEL      device index or part of its name (see 'vkbert devices')\n"
+    "  --truncate        cut texts longer than the model's positions instead of failing\n"
+    "  --json            print {\"masks\":[{\"position\":P,\"predictions\":[{\"id\":I,\"token\":T,\n"
+    "                    \"probability\":X}]}]}\n"
+    "  --verbose         log device and driver messages to stderr\n";
+
+static const char *USAGE_ENCODE =
+    "usage: vkbert encode -m DIR [--hidden H.npy] [--logits L.npy] [--pair TEXT] [--json] TEXT\n"
+    "\n"
+    "Runs the encoder on TEXT and writes float32 .npy files.\n"
+    "  -m, --model DIR   Hugging Face model directory\n"
+    "  --hidden FILE     final hidden states, shape [tokens, hidden_size]\n"
+    "  --logits FILE     MLM logits of every token, shape [tokens, vocab_size]\n"
+    "  --pair TEXT       second segment (token type 1)\n"
+    "  --device SEL      device index or part of its name\n"
+    "  --truncate        cut texts longer than the model's positions instead of failing\n"
+    "  --json            print a summary (tokens, shapes, device) as JSON\n";
+
+/* Parses options shared by all commands; returns -1 on success or an exit code. */
+static int parse(int argc, char **argv, opts *o, const char *usage) {
+    for (int i = 0; i < argc; ++i) {
+        const char *a = argv[i];
+        const char **val = NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            o->help = true;
+            printf("%s", usage);
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            o->json = g_json = true;
+        } else if (!strcmp(a, "--truncate")) {
+            o->truncate = true;
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            o->verbose = true;
+        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
+            val = &o->model;
+        } else if (!strcmp(a, "--device")) {
+            val = &o->device;
+        } else if (!strcmp(a, "--pair")) {
+            val = &o->pair;
+        } else if (!strcmp(a, "--hidden")) {
+            val = &o->hidden_path;
+        } else if (!strcmp(a, "--logits")) {
+            val = &o->logits_path;
+        } else if (!strcmp(a, "-k") || !strcmp(a, "--top-k")) {
+            if (i + 1 >= argc) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a value", a);
+            char *end = NULL;
+            errno = 0;
+            long k = strtol(argv[++i], &end, 10);
+            if (errno || !end || *end || k < 1 || k > VKBERT_MAX_TOP_K)
+                return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "-k must be an integer from 1 to %d, not \"%s\"",
+                            VKBERT_MAX_TOP_K, argv[i]);
+            o->top_k = (int)k;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown option %s (see --help)", a);
+        } else {
+            if (o->text) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "more than one TEXT given (quote it)");
+            o->text = a;
+        }
+        if (val) {
+            if (i + 1 >= argc) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a value", a);
+            *val = argv[++i];
+        }
+    }
+    return -1;
+}
+
+static const char *type_name(vkbert_device_type t) {
+    static const char *n[] = {"other", "integrated GPU", "discrete GPU", "virtual GPU", "CPU"};
+    return (unsigned)t < 5 ? n[t] : "other";
+}
+
+static void version_string(uint32_t v, char *buf, size_t n) {
+    snprintf(buf, n, "%u.%u.%u", (v >> 22) & 0x7F, (v >> 12) & 0x3FF, v & 0xFFF);
+}
+
+static int cmd_devices(int argc, char **argv) {
+    opts o = {0};
+    int rc = parse(argc, argv, &o, USAGE_DEVICES);
+    if (rc >= 0) return rc;
+    if (o.text) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "devices takes no TEXT");
+    vkbert_device_info infos[16];
+    uint32_t n = 0;
+    vkbert_status st = vkbert_devices_list(infos, 16, &n);
+    if (st) return fail_status(st);
+    if (n > 16) n = 16;
+    cJSON *arr = cJSON_CreateArray();
+    for (uint32_t i = 0; i < n; ++i) {
+        const vkbert_device_info *d = &infos[i];
+        char api[32];
+        version_string(d->api_version, api, sizeof api);
+        if (o.json) {
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddNumberToObject(j, "index", d->index);
+            cJSON_AddStringToObject(j, "name", d->name);
+            cJSON_AddStringToObject(j, "type", type_name(d->type));
+            cJSON_AddStringToObject(j, "vendor", d->vendor);
+            cJSON_AddNumberToObject(j, "vendor_id", d->vendor_id);
+            cJSON_AddNumberToObject(j, "device_id", d->device_id);
+            cJSON_AddStringToObject(j, "driver", d->driver_name);
+            cJSON_AddStringToObject(j, "driver_info", d->driver_info);
+            cJSON_AddNumberToObject(j, "driver_version", d->driver_version);
+            cJSON_AddStringToObject(j, "vulkan", api);
+            cJSON_AddNumberToObject(j, "device_local_bytes", (double)d->device_local_bytes);
+            cJSON_AddBoolToObject(j, "host_visible_device_local", d->host_visible_device_local);
+            cJSON *l = cJSON_AddObjectToObject(j, "limits");
+            cJSON_AddNumberToObject(l, "max_workgroup_invocations", d->max_workgroup_invocations);
+            cJSON_AddItemToObject(l, "max_workgroup_count",
+                                  cJSON_CreateIntArray((const int[]){(int)d->max_workgroup_count[0],
+                                                                     (int)d->max_workgroup_count[1],
+                                                                     (int)d->max_workgroup_count[2]}, 3));
+            cJSON_AddNumberToObject(l, "max_shared_memory_bytes", d->max_shared_memory_bytes);
+            cJSON_AddNumberToObject(l, "max_push_constants_bytes", d->max_push_constants_bytes);
+            cJSON_AddNumberToObject(l, "max_storage_buffer_range", d->max_storage_buffer_range);
+            cJSON_AddNumberToObject(l, "max_storage_buffers_per_stage", d->max_storage_buffers_per_stage);
+            cJSON_AddNumberToObject(l, "max_memory_allocation_bytes", (double)d->max_memory_allocation_bytes);
+            cJSON_AddNumberToObject(l, "max_memory_allocation_count", d->max_memory_allocation_count);
+            cJSON_AddNumberToObject(l, "subgroup_size", d->subgroup_size);
+            cJSON *f = cJSON_AddObjectToObject(j, "features");
+            cJSON_AddBoolToObject(f, "shader_float16", d->shader_float16);
+            cJSON_AddBoolToObject(f, "storage_buffer_16bit", d->storage_buffer_16bit);
+            cJSON_AddBoolToObject(f, "timeline_semaphore", d->timeline_semaphore);
+            cJSON_AddItemToArray(arr, j);
+        } else {
+            printf("%u: %s\n", d->index, d->name);
+            printf("   type %s, vendor %s (0x%04x), device 0x%04x\n", type_name(d->type), d->vendor, d->vendor_id,
+                   d->device_id);
+            printf("   driver %s %s, Vulkan %s\n", d->driver_name[0] ? d->driver_name : "(unknown)", d->driver_info,
+                   api);
+            printf("   device-local memory %.1f GiB%s\n", (double)d->device_local_bytes / (1u << 30),
+                   d->host_visible_device_local ? " (host-visible: uploads skip staging)" : "");
+            printf("   workgroup: %u invocations, %u bytes shared; push constants %u bytes; subgroup %u\n",
+                   d->max_workgroup_invocations, d->max_shared_memory_bytes, d->max_push_constants_bytes,
+                   d->subgroup_size);
+            printf("   storage buffer range %u bytes, %u per stage; allocation %llu bytes, %u allocations\n",
+                   d->max_storage_buffer_range, d->max_storage_buffers_per_stage,
+                   (unsigned long long)d->max_memory_allocation_bytes, d->max_memory_allocation_count);
+            printf("   float16 arithmetic %s, 16-bit storage %s, timeline semaphores %s\n",
+                   d->shader_float16 ? "yes" : "no", d->storage_buffer_16bit ? "yes" : "no",
+                   d->timeline_semaphore ? "yes" : "no");
+        }
+    }
+    if (o.json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddItemToObject(root, "devices", arr);
+        char *s = cJSON_PrintUnformatted(root);
+        printf("%s\n", s);
+        free(s);
+        cJSON_Delete(root);
+    } else {
+        cJSON_Delete(arr);
+    }
+    return 0;
+}
+
+/* Tokenizes o->text (+ pair), growing the buffers as the API asks. */
+static vkbert_status tokenize(const vkbert_tokenizer *tok, const opts *o, int32_t **ids, int32_t **types, size_t *n) {
+    size_t cap = 256;
+    for (;;) {
+        *ids = realloc(*ids, cap * sizeof **ids);
+        *types = realloc(*types, cap * sizeof **types);
+        if (!*ids || !*types) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
+        vkbert_status st = vkbert_tokenizer_encode(tok, o->text, o->pair, *ids, *types, cap, n);
+        if (st != VKBERT_ERROR_BUFFER_TOO_SMALL) return st;
+        cap = *n;
+    }
+}
+
+static void print_json(cJSON *root) {
+    char *s = cJSON_PrintUnformatted(root);
+    if (s) printf("%s\n", s);
+    free(s);
+    cJSON_Delete(root);
+}
+
+static int need_model_and_text(const opts *o, const char *cmd) {
+    if (!o->model)
+        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a model directory: -m DIR (see --help)", cmd);
+    if (!o->text) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a TEXT argument", cmd);
+    return -1;
+}
+
+static int cmd_tokenize(int argc, char **argv) {
+    opts o = {0};
+    int rc = parse(argc, argv, &o, USAGE_TOKENIZE);
+    if (rc >= 0) return rc;
+    if ((rc = need_model_and_text(&o, "tokenize")) >= 0) return rc;
+    vkbert_tokenizer *tok;
+    vkbert_status st = vkbert_tokenizer_load(o.model, &tok);
+    if (st) return fail_status(st);
+    int32_t *ids = NULL, *types = NULL;
+    size_t n = 0;
+    st = tokenize(tok, &o, &ids, &types, &n);
+    if (st) {
+        rc = fail_status(st);
+    } else if (o.json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON *a = cJSON_AddArrayToObject(root, "input_ids"), *t = cJSON_AddArrayToObject(root, "tokens"),
+              *y = cJSON_AddArrayToObject(root, "token_type_ids");
+        for (size_t i = 0; i < n; ++i) {
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(ids[i]));
+            cJSON_AddItemToArray(t, cJSON_CreateString(vkbert_tokenizer_token(tok, ids[i])));
+            cJSON_AddItemToArray(y, cJSON_CreateNumber(types[i]));
+        }
+        print_json(root);
+        rc = 0;
+    } else {
+        for (size_t i = 0; i < n; ++i) printf("%d\t%s\t%d\n", ids[i], vkbert_tokenizer_token(tok, ids[i]), types[i]);
+        rc = 0;
+    }
+    free(ids);
+    free(types);
+    vkbert_tokenizer_destroy(tok);
+    return rc;
+}
+
+/* Context + model for the GPU commands. */
+static int open_model(opts *o, vkbert_context **ctx, vkbert_model **model) {
+    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o->device, .log = on_log, .log_user = o},
+                                             ctx);
+    if (st) return fail_status(st);
+    st = vkbert_model_load(*ctx, &(vkbert_model_desc){.path = o->model}, model);
+    if (st) {
+        int rc = fail_status(st);
+        vkbert_context_destroy(*ctx);
+        *ctx = NULL;
+        return rc;
+    }
+    return -1;
+}
+
+/* Applies the model's position limit: an error, or with --truncate the end is cut. */
+static int fit_positions(const opts *o, const vkbert_model *model, int32_t *ids, size_t *n) {
+    uint32_t max = vkbert_model_get_config(model)->max_position_embeddings;
+    if (*n <= max) return -1;
+    if (!o->truncate)
+        return fail(1, VKBERT_ERROR_TOO_LONG, "the text is %zu tokens; the model allows %u (use --truncate to cut it)",
+                    *n, max);
+    ids[max - 1] = ids[*n - 1]; /* keep the final [SEP] */
+    *n = max;
+    return -1;
+}
+
+static int cmd_fill_mask(int argc, char **argv) {
+    opts o = {.top_k = 5};
+    int rc = parse(argc, argv, &o, USAGE_FILL);
+    if (rc >= 0) return rc;
+    if ((rc = need_model_and_text(&o, "fill-mask")) >= 0) return rc;
+    vkbert_context *ctx = NULL;
+    vkbert_model *model = NULL;
+    vkbert_session *s = NULL;
+    int32_t *ids = NULL, *types = NULL;
+    size_t n = 0;
+    if ((rc = open_model(&o, &ctx, &model)) >= 0) return rc;
+    const vkbert_tokenizer *tok = vkbert_model_tokenizer(model);
+    vkbert_status st = tokenize(tok, &o, &ids, &types, &n);
+    if (st) {
+        rc = fail_status(st);
+        goto done;
+    }
+    if (!vkbert_model_has_mlm_head(model)) {
+        rc = fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no masked-language-model head (cls.predictions.*)", o.model);
+        goto done;
+    }
+    if ((rc = fit_positions(&o, model, ids, &n)) >= 0) goto done;
+    uint32_t masks = 0;
+    for (size_t i = 0; i < n; ++i) masks += ids[i] == vkbert_tokenizer_mask_id(tok);
+    if (masks == 0) {
+        rc = fail(1, VKBERT_ERROR_NO_MASK, "the text has no [MASK] token to fill");
+        goto done;
+    }
+    st = vkbert_session_create(model, &(vkbert_session_desc){.max_seq = (uint32_t)n, .max_head_rows = masks,
+                                                             .top_k = (uint32_t)o.top_k}, &s);
+    if (!st) st = vkbert_session_encode(s, &(vkbert_sequence){ids, types, (uint32_t)n}, 1);
+    if (st) {
+        rc = fail_status(st);
+        goto done;
+    }
+    cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "masks");
+    for (uint32_t r = 0; r < vkbert_session_head_row_count(s); ++r) {
+        uint32_t pos = 0;
+        vkbert_prediction pred[VKBERT_MAX_TOP_K];
+        size_t k = 0;
+        vkbert_session_head_row(s, r, NULL, &pos);
+        vkbert_session_read_topk(s, r, pred, VKBERT_MAX_TOP_K, &k);
+        cJSON *m = cJSON_CreateObject(), *ps = NULL;
+        cJSON_AddNumberToObject(m, "position", pos);
+        ps = cJSON_AddArrayToObject(m, "predictions");
+        if (!o.json) printf("[MASK] at position %u:\n", pos);
+        for (size_t i = 0; i < k; ++i) {
+            const char *t = vkbert_tokenizer_token(tok, pred[i].id);
+            if (!t) t = "";
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddNumberToObject(p, "id", pred[i].id);
+            cJSON_AddStringToObject(p, "token", t);
+            cJSON_AddNumberToObject(p, "probability", pred[i].probability);
+            cJSON_AddItemToArray(ps, p);
+            if (!o.json) printf("  %7.4f  %-16s (id %d)\n", pred[i].probability, t, pred[i].id);
+        }
+        cJSON_AddItemToArray(arr, m);
+    }
+    if (o.json) print_json(root);
+    else cJSON_Delete(root);
+    rc = 0;
+done:
+    free(ids);
+    free(types);
+    vkbert_session_destroy(s);
+    vkbert_model_destroy(model);
+    vkbert_context_destroy(ctx);
+    return rc;
+}
+
+/* Writes a float32 C-order .npy file of shape [rows, cols]. */
+static bool write_npy(const char *path, const float *data, size_t rows, size_t cols) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return false;
+    char dict[128];
+    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }", rows, cols);
+    size_t total = 10 + (size_t)n + 1, pad = (64 - total % 64) % 64;
+    uint16_t hlen = (uint16_t)(n + pad + 1);
+    bool ok = fwrite("\x93NUMPY\x01\x00", 1, 8, f) == 8;
+    unsigned char hl[2] = {(unsigned char)(hlen & 0xFF), (unsigned char)(hlen >> 8)};
+    ok = ok && fwrite(hl, 1, 2, f) == 2 && fwrite(dict, 1, (size_t)n, f) == (size_t)n;
+    for (size_t i = 0; i < pad && ok; ++i) ok = fputc(' ', f) != EOF;
+    ok = ok && fputc('\n', f) != EOF;
+    ok = ok && fwrite(data, sizeof(float), rows * cols, f) == rows * cols;
+    return fclose(f) == 0 && ok;
+}
+
+static int cmd_encode(int argc, char **argv) {
+    opts o = {0};
+    int rc = parse(argc, argv, &o, USAGE_ENCODE);
+    if (rc >= 0) return rc;
+    if ((rc = need_model_and_text(&o, "encode")) >= 0) return rc;
+    if (!o.hidden_path && !o.logits_path && !o.json)
+        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "encode needs --hidden FILE and/or --logits FILE (or --json)");
+    vkbert_context *ctx = NULL;
+    vkbert_model *model = NULL;
+    vkbert_session *s = NULL;
+    int32_t *ids = NULL, *types = NULL;
+    float *buf = NULL;
+    size_t n = 0;
+    if ((rc = open_model(&o, &ctx, &model)) >= 0) return rc;
+    const vkbert_model_config *c = vkbert_model_get_config(model);
+    vkbert_status st = tokenize(vkbert_model_tokenizer(model), &o, &ids, &types, &n);
+    if (st) {
+        rc = fail_status(st);
+        goto done;
+    }
+    if ((rc = fit_positions(&o, model, ids, &n)) >= 0) goto done;
+    if (o.logits_path && !vkbert_model_has_mlm_head(model)) {
+        rc = fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no MLM head: --logits is not available", o.model);
+        goto done;
+    }
+    st = vkbert_session_create(model, &(vkbert_session_desc){.max_seq = (uint32_t)n,
+                                                             .head = o.logits_path ? VKBERT_HEAD_ALL : VKBERT_HEAD_NONE,
+                                                             .keep_logits = o.logits_path != NULL}, &s);
+    if (!st) st = vkbert_session_encode(s, &(vkbert_sequence){ids, types, (uint32_t)n}, 1);
+    if (st) {
+        rc = fail_status(st);
+        goto done;
+    }
+    size_t width = c->hidden_size > c->vocab_size ? c->hidden_size : c->vocab_size;
+    buf = malloc(n * width * sizeof(float));
+    if (!buf) {
+        rc = fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
+        goto done;
+    }
+    if (o.hidden_path) {
+        size_t need;
+        st = vkbert_session_read_hidden(s, 0, buf, n * width, &need);
+        if (st) { rc = fail_status(st); goto done; }
+        if (!write_npy(o.hidden_path, buf, n, c->hidden_size)) {
+            rc = fail(1, VKBERT_ERROR_IO, "cannot write %s: %s", o.hidden_path, strerror(errno));
+            goto done;
+        }
+    }
+    if (o.logits_path) {
+        for (uint32_t r = 0; r < n; ++r) {
+            st = vkbert_session_read_logits(s, r, buf + (size_t)r * c->vocab_size, c->vocab_size, NULL);
+            if (st) { rc = fail_status(st); goto done; }
+        }
+        if (!write_npy(o.logits_path, buf, n, c->vocab_size)) {
+            rc = fail(1, VKBERT_ERROR_IO, "cannot write %s: %s", o.logits_path, strerror(errno));
+            goto done;
+        }
+    }
+    if (o.json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddNumberToObject(root, "tokens", (double)n);
+        cJSON_AddNumberToObject(root, "hidden_size", c->hidden_size);
+        cJSON_AddNumberToObject(root, "vocab_size", c->vocab_size);
+        cJSON_AddStringToObject(root, "device", vkbert_context_device(ctx)->name);
+        if (o.hidden_path) cJSON_AddStringToObject(root, "hidden", o.hidden_path);
+        if (o.logits_path) cJSON_AddStringToObject(root, "logits", o.logits_path);
+        print_json(root);
+    }
+    rc = 0;
+done:
+    free(buf);
+    free(ids);
+    free(types);
+    vkbert_session_destroy(s);
+    vkbert_model_destroy(model);
+    vkbert_context_destroy(ctx);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "%s", USAGE_MAIN);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        printf("%s", USAGE_MAIN);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("vkbert %s\n", VKBERT_VERSION_STRING);
+        return 0;
+    }
+    if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
+    if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
+    if (!strcmp(cmd, "fill-mask")) return cmd_fill_mask(argc - 2, argv + 2);
+    if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
+    return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown command \"%s\" (see vkbert --help)", cmd);
+}

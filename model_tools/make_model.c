@@ -1,0 +1,325 @@
+/* vkbert-make-model: writes a random-weight BERT model directory (config.json,
+ * vocab.txt, tokenizer_config.json, model.safetensors with Hugging Face tensor names).
+ * Deterministic: each tensor's values depend only on --seed and the tensor's name.
+ * Used by the tests (nothing large is committed) and by the demo when the real
+ * checkpoint cannot be downloaded. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct cfg {
+    const char *out, *vocab;
+    uint32_t vocab_size, hidden, layers, heads, intermediate, positions, types;
+    uint64_t seed;
+    const char *dtype;     /* F32, F16, BF16 */
+    double std;
+    bool no_head, no_prefix, gamma_beta, with_decoder, extra;
+} cfg;
+
+typedef struct tensor { char name[160]; uint64_t d0, d1; int kind; } tensor; /* kind: 0 matrix, 1 bias, 2 gamma */
+
+static const char *USAGE =
+    "usage: vkbert-make-model --out DIR --vocab VOCAB.txt [options]\n"
+    "\n"
+    "Writes a random-weight BERT model directory in Hugging Face layout.\n"
+    "  --shape NAME        tiny (default: 32 hidden, 2 layers, 4 heads, 37 intermediate,\n"
+    "                      64 positions) or bert-base (bert-base-uncased's exact shape)\n"
+    "  --hidden N --layers N --heads N --intermediate N --positions N --types N\n"
+    "  --vocab-size N      rows of the embedding (default: lines of VOCAB.txt)\n"
+    "  --seed N            default 1\n"
+    "  --dtype F32|F16|BF16  tensor storage type (default F32)\n"
+    "  --std X             standard deviation of weight matrices (default 0.02)\n"
+    "  --no-head           leave out the MLM head (cls.predictions.*)\n"
+    "  --no-prefix         names without the \"bert.\" prefix\n"
+    "  --gamma-beta        LayerNorm parameters named gamma/beta (TF-era checkpoints)\n"
+    "  --with-decoder      also write cls.predictions.decoder.weight (tied copy)\n"
+    "  --extra             add tensors vkbert must ignore (NSP head)\n";
+
+static uint64_t splitmix(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double uniform01(uint64_t *s) { return ((splitmix(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+
+static double normal(uint64_t *s) {
+    double u = uniform01(s), v = uniform01(s);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+static uint64_t hash_name(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; ++s) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static uint16_t to_half(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000;
+    int32_t e = (int32_t)((x >> 23) & 0xFF) - 127 + 15;
+    uint32_t m = x & 0x7FFFFF;
+    if (e >= 31) return (uint16_t)(sign | 0x7C00);
+    if (e <= 0) {
+        if (e < -10) return (uint16_t)sign;
+        m |= 0x800000;
+        uint32_t shift = (uint32_t)(14 - e), h = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1))) ++h;
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = sign | ((uint32_t)e << 10) | (m >> 13), rem = m & 0x1FFF;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) ++h;
+    return (uint16_t)h;
+}
+
+static uint16_t to_bf16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    x += 0x7FFF + ((x >> 16) & 1); /* round to nearest even */
+    return (uint16_t)(x >> 16);
+}
+
+static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, uint64_t d1, int kind) {
+    const char *pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0) ? "" : "bert.";
+    char nm[160];
+    snprintf(nm, sizeof nm, "%s%s", pre, name);
+    if (c->gamma_beta && strstr(nm, "LayerNorm.")) {
+        size_t l = strlen(nm);
+        if (l > 7 && !strcmp(nm + l - 7, ".weight")) strcpy(nm + l - 7, ".gamma");
+        else if (l > 5 && !strcmp(nm + l - 5, ".bias")) strcpy(nm + l - 5, ".beta");
+    }
+    snprintf(t[n].name, sizeof t[n].name, "%s", nm);
+    t[n].d0 = d0;
+    t[n].d1 = d1;
+    t[n].kind = kind;
+    return n + 1;
+}
+
+static int list_tensors(const cfg *c, tensor *t) {
+    int n = 0;
+    uint64_t H = c->hidden, I = c->intermediate, V = c->vocab_size;
+    n = add(t, n, c, "embeddings.word_embeddings.weight", V, H, 0);
+    n = add(t, n, c, "embeddings.position_embeddings.weight", c->positions, H, 0);
+    n = add(t, n, c, "embeddings.token_type_embeddings.weight", c->types, H, 0);
+    n = add(t, n, c, "embeddings.LayerNorm.weight", H, 0, 2);
+    n = add(t, n, c, "embeddings.LayerNorm.bias", H, 0, 1);
+    for (uint32_t l = 0; l < c->layers; ++l) {
+        char b[160];
+        static const char *qkv[] = {"query", "key", "value"};
+        for (int k = 0; k < 3; ++k) {
+            snprintf(b, sizeof b, "encoder.layer.%u.attention.self.%s.weight", l, qkv[k]);
+            n = add(t, n, c, b, H, H, 0);
+            snprintf(b, sizeof b, "encoder.layer.%u.attention.self.%s.bias", l, qkv[k]);
+            n = add(t, n, c, b, H, 0, 1);
+        }
+        snprintf(b, sizeof b, "encoder.layer.%u.attention.output.dense.weight", l); n = add(t, n, c, b, H, H, 0);
+        snprintf(b, sizeof b, "encoder.layer.%u.attention.output.dense.bias", l); n = add(t, n, c, b, H, 0, 1);
+        snprintf(b, sizeof b, "encoder.layer.%u.attention.output.LayerNorm.weight", l); n = add(t, n, c, b, H, 0, 2);
+        snprintf(b, sizeof b, "encoder.layer.%u.attention.output.LayerNorm.bias", l); n = add(t, n, c, b, H, 0, 1);
+        snprintf(b, sizeof b, "encoder.layer.%u.intermediate.dense.weight", l); n = add(t, n, c, b, I, H, 0);
+        snprintf(b, sizeof b, "encoder.layer.%u.intermediate.dense.bias", l); n = add(t, n, c, b, I, 0, 1);
+        snprintf(b, sizeof b, "encoder.layer.%u.output.dense.weight", l); n = add(t, n, c, b, H, I, 0);
+        snprintf(b, sizeof b, "encoder.layer.%u.output.dense.bias", l); n = add(t, n, c, b, H, 0, 1);
+        snprintf(b, sizeof b, "encoder.layer.%u.output.LayerNorm.weight", l); n = add(t, n, c, b, H, 0, 2);
+        snprintf(b, sizeof b, "encoder.layer.%u.output.LayerNorm.bias", l); n = add(t, n, c, b, H, 0, 1);
+    }
+    n = add(t, n, c, "pooler.dense.weight", H, H, 0);
+    n = add(t, n, c, "pooler.dense.bias", H, 0, 1);
+    if (!c->no_head) {
+        n = add(t, n, c, "cls.predictions.bias", V, 0, 1);
+        n = add(t, n, c, "cls.predictions.transform.dense.weight", H, H, 0);
+        n = add(t, n, c, "cls.predictions.transform.dense.bias", H, 0, 1);
+        n = add(t, n, c, "cls.predictions.transform.LayerNorm.weight", H, 0, 2);
+        n = add(t, n, c, "cls.predictions.transform.LayerNorm.bias", H, 0, 1);
+        if (c->with_decoder) n = add(t, n, c, "cls.predictions.decoder.weight", V, H, 3);
+    }
+    if (c->extra) {
+        n = add(t, n, c, "cls.seq_relationship.weight", 2, H, 0);
+        n = add(t, n, c, "cls.seq_relationship.bias", 2, 0, 1);
+    }
+    return n;
+}
+
+static uint64_t count_of(const tensor *t) { return t->d0 * (t->d1 ? t->d1 : 1); }
+
+/* Values of one tensor; the tied decoder (kind 3) repeats the word embeddings. */
+static void generate(const cfg *c, const tensor *t, const tensor *word, float *dst) {
+    const tensor *src = t->kind == 3 ? word : t;
+    uint64_t s = c->seed * 0x9E3779B97F4A7C15ull ^ hash_name(strstr(src->name, "embeddings.word") ? "word" : src->name);
+    uint64_t n = count_of(t);
+    for (uint64_t i = 0; i < n; ++i) {
+        double z = normal(&s);
+        dst[i] = (float)(src->kind == 2 ? 1.0 + 0.1 * z : src->kind == 1 ? 0.02 * z : c->std * z);
+    }
+}
+
+static int write_text(const char *dir, const char *name, const char *text) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "vkbert-make-model: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+static int copy_vocab(const cfg *c, uint32_t *lines) {
+    FILE *in = fopen(c->vocab, "rb");
+    if (!in) {
+        fprintf(stderr, "vkbert-make-model: cannot open vocabulary %s: %s\n", c->vocab, strerror(errno));
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/vocab.txt", c->out);
+    FILE *out = fopen(path, "wb");
+    if (!out) {
+        fclose(in);
+        fprintf(stderr, "vkbert-make-model: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    int ch, last = '\n';
+    *lines = 0;
+    while ((ch = fgetc(in)) != EOF) {
+        fputc(ch, out);
+        if (ch == '\n') ++*lines;
+        last = ch;
+    }
+    if (last != '\n') ++*lines;
+    fclose(in);
+    return fclose(out) != 0;
+}
+
+static int write_safetensors(const cfg *c) {
+    tensor *t = calloc(16 + 16 * (size_t)c->layers + 16, sizeof *t);
+    if (!t) return 1;
+    int n = list_tensors(c, t);
+    uint32_t esize = strcmp(c->dtype, "F32") == 0 ? 4 : 2;
+    size_t cap = 256 + (size_t)n * 256, len = 0;
+    char *hdr = malloc(cap);
+    if (!hdr) return 1;
+    len += (size_t)snprintf(hdr + len, cap - len, "{\"__metadata__\":{\"format\":\"pt\"}");
+    uint64_t off = 0, max_count = 0;
+    for (int i = 0; i < n; ++i) {
+        uint64_t bytes = count_of(&t[i]) * esize;
+        if (count_of(&t[i]) > max_count) max_count = count_of(&t[i]);
+        if (t[i].d1)
+            len += (size_t)snprintf(hdr + len, cap - len, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%llu,%llu],\"data_offsets\":[%llu,%llu]}",
+                                    t[i].name, c->dtype, (unsigned long long)t[i].d0, (unsigned long long)t[i].d1,
+                                    (unsigned long long)off, (unsigned long long)(off + bytes));
+        else
+            len += (size_t)snprintf(hdr + len, cap - len, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%llu],\"data_offsets\":[%llu,%llu]}",
+                                    t[i].name, c->dtype, (unsigned long long)t[i].d0, (unsigned long long)off,
+                                    (unsigned long long)(off + bytes));
+        off += bytes;
+    }
+    len += (size_t)snprintf(hdr + len, cap - len, "}");
+    while (len % 8) hdr[len++] = ' ';
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.safetensors", c->out);
+    FILE *f = fopen(path, "wb");
+    float *vals = malloc(max_count * sizeof(float));
+    uint16_t *half = malloc(max_count * sizeof(uint16_t));
+    int rc = (!f || !vals || !half) ? 1 : 0;
+    if (!rc) {
+        unsigned char l8[8];
+        for (int i = 0; i < 8; ++i) l8[i] = (unsigned char)((uint64_t)len >> (8 * i));
+        rc = fwrite(l8, 1, 8, f) != 8 || fwrite(hdr, 1, len, f) != len;
+    }
+    for (int i = 0; i < n && !rc; ++i) {
+        uint64_t cnt = count_of(&t[i]);
+        generate(c, &t[i], &t[0], vals);
+        if (esize == 4) {
+            rc = fwrite(vals, 4, cnt, f) != cnt;
+        } else {
+            for (uint64_t k = 0; k < cnt; ++k) half[k] = strcmp(c->dtype, "F16") == 0 ? to_half(vals[k]) : to_bf16(vals[k]);
+            rc = fwrite(half, 2, cnt, f) != cnt;
+        }
+    }
+    if (f && fclose(f) != 0) rc = 1;
+    if (rc) fprintf(stderr, "vkbert-make-model: cannot write %s: %s\n", path, strerror(errno));
+    free(vals);
+    free(half);
+    free(hdr);
+    free(t);
+    return rc;
+}
+
+static bool parse_u32(const char *s, uint32_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v == 0 || v > 0xFFFFFFFFul) return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+int main(int argc, char **argv) {
+    cfg c = {.hidden = 32, .layers = 2, .heads = 4, .intermediate = 37, .positions = 64, .types = 2, .seed = 1,
+             .dtype = "F32", .std = 0.02};
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint32_t *u = NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { printf("%s", USAGE); return 0; }
+        else if (!strcmp(a, "--no-head")) { c.no_head = true; continue; }
+        else if (!strcmp(a, "--no-prefix")) { c.no_prefix = true; continue; }
+        else if (!strcmp(a, "--gamma-beta")) { c.gamma_beta = true; continue; }
+        else if (!strcmp(a, "--with-decoder")) { c.with_decoder = true; continue; }
+        else if (!strcmp(a, "--extra")) { c.extra = true; continue; }
+        if (!v) { fprintf(stderr, "vkbert-make-model: %s needs a value\n%s", a, USAGE); return 2; }
+        ++i;
+        if (!strcmp(a, "--out")) c.out = v;
+        else if (!strcmp(a, "--vocab")) c.vocab = v;
+        else if (!strcmp(a, "--dtype")) {
+            if (strcmp(v, "F32") && strcmp(v, "F16") && strcmp(v, "BF16")) {
+                fprintf(stderr, "vkbert-make-model: --dtype must be F32, F16 or BF16\n");
+                return 2;
+            }
+            c.dtype = v;
+        } else if (!strcmp(a, "--std")) c.std = atof(v);
+        else if (!strcmp(a, "--seed")) c.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--shape")) {
+            if (!strcmp(v, "bert-base")) {
+                c.hidden = 768; c.layers = 12; c.heads = 12; c.intermediate = 3072; c.positions = 512; c.types = 2;
+            } else if (strcmp(v, "tiny")) {
+                fprintf(stderr, "vkbert-make-model: unknown shape %s (tiny, bert-base)\n", v);
+                return 2;
+            }
+        }
+        else if (!strcmp(a, "--hidden")) u = &c.hidden;
+        else if (!strcmp(a, "--layers")) u = &c.layers;
+        else if (!strcmp(a, "--heads")) u = &c.heads;
+        else if (!strcmp(a, "--intermediate")) u = &c.intermediate;
+        else if (!strcmp(a, "--positions")) u = &c.positions;
+        else if (!strcmp(a, "--types")) u = &c.types;
+        else if (!strcmp(a, "--vocab-size")) u = &c.vocab_size;
+        else { fprintf(stderr, "vkbert-make-model: unknown option %s\n%s", a, USAGE); return 2; }
+        if (u && !parse_u32(v, u)) { fprintf(stderr, "vkbert-make-model: %s needs a positive integer\n", a); return 2; }
+    }
+    if (!c.out || !c.vocab) { fprintf(stderr, "%s", USAGE); return 2; }
+    if (c.hidden % c.heads) { fprintf(stderr, "vkbert-make-model: --hidden must be divisible by --heads\n"); return 2; }
+    mkdir(c.out, 0755);
+    uint32_t lines;
+    if (copy_vocab(&c, &lines)) return 1;
+    if (!c.vocab_size) c.vocab_size = lines;
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\n  \"architectures\": [\"BertForMaskedLM\"],\n  \"model_type\": \"bert\",\n  \"vocab_size\": %u,\n"
+             "  \"hidden_size\": %u,\n  \"num_hidden_layers\": %u,\n  \"num_attention_heads\": %u,\n"
+             "  \"intermediate_size\": %u,\n  \"max_position_embeddings\": %u,\n  \"type_vocab_size\": %u,\n"
+             "  \"hidden_act\": \"gelu\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
+             "  \"position_embedding_type\": \"absolute\",\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c.vocab_size, c.hidden, c.layers, c.heads, c.intermediate, c.positions, c.types,
+             (unsigned long long)c.seed);
+    if (write_text(c.out, "config.json", json) ||
+        write_text(c.out, "tokenizer_config.json", "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))
+        return 1;
+    return write_safetensors(&c);
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""PyTorch reference for BertForMaskedLM: the test oracle for vkbert.
+
+Reads a Hugging Face model directory (config.json + model.safetensors) and runs the
+forward pass of Hugging Face's BertForMaskedLM written out in plain PyTorch (Debian's
+python3-torch; the `transformers` package is not needed): embeddings + LayerNorm,
+self-attention with the additive padding mask (torch.finfo(float32).min), GELU (erf),
+residual LayerNorms, and the MLM head with the decoder tied to the word embeddings.
+
+    /usr/bin/python3 model_tools/reference.py --model DIR --ids 101,1996,103,102 \
+        [--types 0,0,0,0] [--hidden H.npy] [--logits L.npy] [--topk 5] [--json]
+
+Several sequences (padded batch): --ids "101,103,102;101,2054,103,1029,102".
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64}
+
+
+def load_safetensors(path):
+    """Returns {name: float32 torch tensor}. Parses the format directly (no extra package)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    base = 8 + n
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        b, e = info["data_offsets"]
+        raw = data[base + b:base + e]
+        shape = info["shape"]
+        if info["dtype"] == "BF16":
+            u16 = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+            arr = u16.view(np.float32)
+        else:
+            arr = np.frombuffer(raw, dtype=np.dtype(DTYPES[info["dtype"]]).newbyteorder("<"))
+        out[name] = torch.from_numpy(arr.astype(np.float32).reshape(shape).copy())
+    return out
+
+
+def get(w, name):
+    """A tensor by its name with or without the bert. prefix, LayerNorm gamma/beta too."""
+    cands = [name]
+    if "LayerNorm." in name:
+        cands.append(name.replace(".weight", ".gamma").replace(".bias", ".beta"))
+    for c in cands:
+        for full in ("bert." + c, c):
+            if full in w:
+                return w[full]
+    raise KeyError(name)
+
+
+def layer_norm(x, w, b, eps):
+    return torch.nn.functional.layer_norm(x, (x.shape[-1],), w, b, eps)
+
+
+def forward(w, cfg, ids, types, mask, dtype=torch.float32):
+    """ids, types, mask: [B, S] int tensors. Returns hidden [B, S, H], logits [B, S, V] or None."""
+    w = {k: v.to(dtype) for k, v in w.items()}
+    H = cfg["hidden_size"]
+    nh = cfg["num_attention_heads"]
+    D = H // nh
+    eps = cfg.get("layer_norm_eps", 1e-12)
+    B, S = ids.shape
+    pos = torch.arange(S).unsqueeze(0).expand(B, S)
+    x = get(w, "embeddings.word_embeddings.weight")[ids] \
+        + get(w, "embeddings.position_embeddings.weight")[pos] \
+        + get(w, "embeddings.token_type_embeddings.weight")[types]
+    x = layer_norm(x, get(w, "embeddings.LayerNorm.weight"), get(w, "embeddings.LayerNorm.bias"), eps)
+    add_mask = (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+    def lin(t, p):
+        return t @ get(w, p + ".weight").T + get(w, p + ".bias")
+
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"encoder.layer.{i}."
+        q = lin(x, p + "attention.self.query").view(B, S, nh, D).transpose(1, 2)
+        k = lin(x, p + "attention.self.key").view(B, S, nh, D).transpose(1, 2)
+        v = lin(x, p + "attention.self.value").view(B, S, nh, D).transpose(1, 2)
+        scores = q @ k.transpose(-1, -2) / (D ** 0.5) + add_mask
+        ctx = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(B, S, H)
+        x = layer_norm(lin(ctx, p + "attention.output.dense") + x,
+                       get(w, p + "attention.output.LayerNorm.weight"),
+                       get(w, p + "attention.output.LayerNorm.bias"), eps)
+        inter = torch.nn.functional.gelu(lin(x, p + "intermediate.dense"))
+        x = layer_norm(lin(inter, p + "output.dense") + x, get(w, p + "output.LayerNorm.weight"),
+                       get(w, p + "output.LayerNorm.bias"), eps)
+    hidden = x
+    if "cls.predictions.transform.dense.weight" not in w and "bert.cls.predictions.transform.dense.weight" not in w:
+        return hidden, None
+    t = torch.nn.functional.gelu(lin(x, "cls.predictions.transform.dense"))
+    t = layer_norm(t, get(w, "cls.predictions.transform.LayerNorm.weight"),
+                   get(w, "cls.predictions.transform.LayerNorm.bias"), eps)
+    bias = w.get("cls.predictions.bias", w.get("cls.predictions.decoder.bias"))
+    logits = t @ get(w, "embeddings.word_embeddings.weight").T + bias
+    return hidden, logits
+
+
+def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
+    """seqs: list of id lists. Returns (hidden, logits, mask) as float32 numpy, padded to the longest."""
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    w = load_safetensors(os.path.join(model_dir, "model.safetensors"))
+    B, S = len(seqs), max(len(s) for s in seqs)
+    ids = torch.zeros(B, S, dtype=torch.long)
+    types = torch.zeros(B, S, dtype=torch.long)
+    mask = torch.zeros(B, S, dtype=torch.long)
+    for b, s in enumerate(seqs):
+        ids[b, :len(s)] = torch.tensor(s)
+        mask[b, :len(s)] = 1
+        if type_seqs:
+            types[b, :len(s)] = torch.tensor(type_seqs[b])
+    with torch.no_grad():
+        hidden, logits = forward(w, cfg, ids, types, mask, dtype)
+    return (hidden.float().numpy(), None if logits is None else logits.float().numpy(), mask.numpy())
+
+
+def parse_lists(text):
+    return [[int(v) for v in part.split(",") if v.strip()] for part in text.split(";")]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--ids", required=True, help="comma-separated ids; ';' separates sequences")
+    ap.add_argument("--types", help="token type ids, same layout as --ids")
+    ap.add_argument("--hidden", help="write hidden states .npy ([tokens, H] for one sequence)")
+    ap.add_argument("--logits", help="write logits .npy ([tokens, V] for one sequence)")
+    ap.add_argument("--topk", type=int, default=0, help="print top-k for every position whose id is 103 ([MASK])")
+    ap.add_argument("--mask-id", type=int, default=103)
+    ap.add_argument("--double", action="store_true", help="compute in float64")
+    args = ap.parse_args()
+    seqs = parse_lists(args.ids)
+    types = parse_lists(args.types) if args.types else None
+    hidden, logits, _ = run(args.model, seqs, types, torch.float64 if args.double else torch.float32)
+    one = len(seqs) == 1
+    if args.hidden:
+        np.save(args.hidden, hidden[0] if one else hidden)
+    if args.logits and logits is not None:
+        np.save(args.logits, logits[0] if one else logits)
+    if args.topk:
+        masks = []
+        for b, s in enumerate(seqs):
+            for p, i in enumerate(s):
+                if i == args.mask_id:
+                    row = torch.from_numpy(logits[b, p]).double()
+                    prob = torch.softmax(row, dim=0)
+                    top = torch.topk(row, args.topk)
+                    masks.append({"sequence": b, "position": p, "predictions": [
+                        {"id": int(t), "probability": float(prob[t]), "logit": float(row[t])} for t in top.indices]})
+        json.dump({"masks": masks}, sys.stdout)
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,348 @@
+/*
+ * vkbert.h — run BERT-family encoders and their masked-language-model head on any
+ * Vulkan 1.1 device. This header is the whole public API.
+ *
+ * Objects
+ *   vkbert_context    a Vulkan instance + device + compute queue (+ compiled kernels)
+ *   vkbert_tokenizer  a WordPiece tokenizer (Hugging Face BertTokenizer rules); needs no GPU
+ *   vkbert_model      config, vocabulary and weights resident on one context's device
+ *   vkbert_session    activation memory and a recorded command buffer for one maximum
+ *                     batch x sequence shape; several sessions may share one model
+ *
+ * Example (error handling shortened; every call returns a vkbert_status):
+ *
+ *   vkbert_context *ctx; vkbert_model *model; vkbert_session *s;
+ *   vkbert_context_create(&(vkbert_context_desc){0}, &ctx);      // automatic device
+ *   vkbert_model_load(ctx, &(vkbert_model_desc){ .path = "models/bert-base-uncased" }, &model);
+ *   int32_t ids[512], types[512]; size_t n;
+ *   vkbert_tokenizer_encode(vkbert_model_tokenizer(model), "The capital of France is [MASK].",
+ *                           NULL, ids, types, 512, &n);
+ *   vkbert_session_create(model, &(vkbert_session_desc){ .max_seq = (uint32_t)n, .top_k = 5 }, &s);
+ *   vkbert_session_encode(s, &(vkbert_sequence){ ids, types, (uint32_t)n }, 1);
+ *   vkbert_prediction top[5]; size_t k;
+ *   vkbert_session_read_topk(s, 0, top, 5, &k);                  // first [MASK] row
+ *   printf("%s %.3f\n", vkbert_tokenizer_token(vkbert_model_tokenizer(model), top[0].id),
+ *          top[0].probability);
+ *   vkbert_session_destroy(s); vkbert_model_destroy(model); vkbert_context_destroy(ctx);
+ *
+ * Error rules
+ *   Every fallible call returns a vkbert_status; VKBERT_OK is 0. On failure a readable
+ *   message (which file, which tensor, which byte offset) is kept per thread
+ *   (vkbert_last_error) and, for calls that have one, in the context
+ *   (vkbert_context_last_error). Nothing in vkbert aborts or exits the host process.
+ *   VKBERT_ERROR_DEVICE_LOST is sticky: every later GPU call on that context returns it,
+ *   and destroying the objects still works.
+ *
+ * Ownership rules
+ *   Exactly one destroy per create; destroying NULL is a no-op. Destroy sessions before
+ *   their model and models before their context. Pointers returned by getters stay
+ *   valid as long as the object they came from.
+ *
+ * Threading rules
+ *   A tokenizer is read-only once loaded and may be used from several threads at once.
+ *   A context and everything created from it (models, sessions) must be used from one
+ *   thread at a time: the caller serialises calls (the context's queue is not locked).
+ *
+ * Logging
+ *   Silent by default. Install vkbert_context_desc.log to receive messages, including
+ *   Vulkan validation-layer messages when a validation layer is active.
+ */
+#ifndef VKBERT_H
+#define VKBERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(VKBERT_SHARED)
+#  ifdef VKBERT_BUILDING
+#    define VKBERT_API __declspec(dllexport)
+#  else
+#    define VKBERT_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define VKBERT_API __attribute__((visibility("default")))
+#else
+#  define VKBERT_API
+#endif
+
+#define VKBERT_VERSION_STRING "0.1.0"
+/** Largest top-k a session computes on the device. */
+#define VKBERT_MAX_TOP_K 64
+
+typedef enum vkbert_status {
+    VKBERT_OK = 0,
+    VKBERT_ERROR_INVALID_ARGUMENT,    /* a NULL pointer, a zero size, a bad option */
+    VKBERT_ERROR_OUT_OF_HOST_MEMORY,
+    VKBERT_ERROR_OUT_OF_DEVICE_MEMORY,
+    VKBERT_ERROR_IO,                  /* a file is missing, unreadable or shrank */
+    VKBERT_ERROR_MODEL_FORMAT,        /* config.json, vocab.txt or safetensors is malformed */
+    VKBERT_ERROR_UNSUPPORTED,         /* valid, but not something vkbert runs (yet) */
+    VKBERT_ERROR_NO_DEVICE,           /* no Vulkan loader, driver or matching device */
+    VKBERT_ERROR_VULKAN,              /* a Vulkan call failed */
+    VKBERT_ERROR_DEVICE_LOST,         /* sticky */
+    VKBERT_ERROR_TIMEOUT,             /* a bounded wait ran out */
+    VKBERT_ERROR_BUFFER_TOO_SMALL,    /* the *needed out-parameter says how much */
+    VKBERT_ERROR_INVALID_TEXT,        /* text is not valid UTF-8 */
+    VKBERT_ERROR_TOO_LONG,            /* more tokens than the model or session allows */
+    VKBERT_ERROR_NO_MASK,             /* fill-mask text without [MASK] */
+    VKBERT_STATUS_COUNT
+} vkbert_status;
+
+/** A short constant name for a status ("VKBERT_ERROR_IO"). */
+VKBERT_API const char *vkbert_status_string(vkbert_status status);
+/** The message of the last failure on this thread ("" if none). */
+VKBERT_API const char *vkbert_last_error(void);
+
+typedef enum vkbert_log_level {
+    VKBERT_LOG_DEBUG = 0, VKBERT_LOG_INFO, VKBERT_LOG_WARNING, VKBERT_LOG_ERROR
+} vkbert_log_level;
+typedef void (*vkbert_log_fn)(vkbert_log_level level, const char *message, void *user);
+
+/* ------------------------------------------------------------------------------- */
+/* Devices                                                                         */
+/* ------------------------------------------------------------------------------- */
+
+typedef enum vkbert_device_type {
+    VKBERT_DEVICE_OTHER = 0, VKBERT_DEVICE_INTEGRATED, VKBERT_DEVICE_DISCRETE,
+    VKBERT_DEVICE_VIRTUAL, VKBERT_DEVICE_CPU
+} vkbert_device_type;
+
+/** What vkbert reads from a device: identity, and the limits and features it uses. */
+typedef struct vkbert_device_info {
+    uint32_t index;                   /* position in Vulkan's enumeration order */
+    char name[256];
+    vkbert_device_type type;
+    uint32_t vendor_id, device_id;
+    char vendor[32];                  /* "NVIDIA", "AMD", "Intel", "Mesa", ... */
+    char driver_name[256];            /* VK_KHR_driver_properties, "" if unknown */
+    char driver_info[256];
+    uint32_t driver_version;          /* raw, vendor-specific encoding */
+    uint32_t api_version;             /* VK_MAKE_API_VERSION encoding */
+    uint64_t device_local_bytes;      /* sum of device-local heaps */
+    bool host_visible_device_local;   /* uploads can skip the staging buffer */
+    uint32_t max_workgroup_invocations;
+    uint32_t max_workgroup_count[3];
+    uint32_t max_shared_memory_bytes;
+    uint32_t max_push_constants_bytes;
+    uint32_t max_storage_buffer_range;    /* bytes */
+    uint32_t max_storage_buffers_per_stage;
+    uint64_t max_memory_allocation_bytes; /* maintenance3 */
+    uint32_t max_memory_allocation_count;
+    uint32_t subgroup_size;
+    bool shader_float16;
+    bool storage_buffer_16bit;
+    bool timeline_semaphore;
+} vkbert_device_info;
+
+/**
+ * Lists the Vulkan devices. Writes up to `capacity` entries to `out` (may be NULL when
+ * capacity is 0) and the number of devices to *count. Returns VKBERT_ERROR_NO_DEVICE when
+ * there is no Vulkan loader or driver.
+ */
+VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t capacity,
+                                             uint32_t *count);
+
+/* ------------------------------------------------------------------------------- */
+/* Context                                                                         */
+/* ------------------------------------------------------------------------------- */
+
+/**
+ * Defaults (all-zero):
+ *   device        NULL: the first discrete GPU, else integrated, virtual, then CPU device.
+ *                 "2": the device with that index; any other text: the first device whose
+ *                 name contains it (case-insensitive). The environment variable
+ *                 VKBERT_DEVICE is used when this is NULL.
+ *   validation    false: enable VK_LAYER_KHRONOS_validation if it is installed (or when
+ *                 VKBERT_VALIDATION=1). Layers enabled through VK_INSTANCE_LAYERS are
+ *                 also reported through `log`.
+ *   timeout_ms    0: 60000. Upper bound of every wait on the GPU.
+ *   force_staging false: upload through host-visible device-local memory when the device
+ *                 has it; true always uses the bounded staging buffer.
+ *   log, log_user NULL: silent.
+ */
+typedef struct vkbert_context_desc {
+    const char *device;
+    bool validation;
+    uint32_t timeout_ms;
+    bool force_staging;
+    vkbert_log_fn log;
+    void *log_user;
+} vkbert_context_desc;
+
+typedef struct vkbert_context vkbert_context;
+
+/** Creates a Vulkan instance, picks a device and creates it with one compute queue. */
+VKBERT_API vkbert_status vkbert_context_create(const vkbert_context_desc *desc,
+                                               vkbert_context **out);
+VKBERT_API void vkbert_context_destroy(vkbert_context *ctx);
+/** The device the context runs on. */
+VKBERT_API const vkbert_device_info *vkbert_context_device(const vkbert_context *ctx);
+/** The message of the last failure on this context ("" if none). */
+VKBERT_API const char *vkbert_context_last_error(const vkbert_context *ctx);
+/** Validation-layer warnings and errors seen by this context so far. */
+VKBERT_API uint64_t vkbert_context_validation_messages(const vkbert_context *ctx);
+
+/* ------------------------------------------------------------------------------- */
+/* Tokenizer                                                                       */
+/* ------------------------------------------------------------------------------- */
+
+typedef struct vkbert_tokenizer vkbert_tokenizer;
+
+/**
+ * Loads `dir`/vocab.txt, and `dir`/tokenizer_config.json when present (do_lower_case,
+ * strip_accents, tokenize_chinese_chars). Needs no GPU.
+ */
+VKBERT_API vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out);
+VKBERT_API void vkbert_tokenizer_destroy(vkbert_tokenizer *tok);
+
+/**
+ * Tokenizes UTF-8 `text` (and `pair`, may be NULL) into [CLS] text [SEP] (pair [SEP]).
+ * Writes ids and token types (0 for text, 1 for pair; `type_ids` may be NULL) and the
+ * number of tokens to *count. If `capacity` is too small returns
+ * VKBERT_ERROR_BUFFER_TOO_SMALL with *count set to the number needed. Invalid UTF-8 is
+ * VKBERT_ERROR_INVALID_TEXT, with the byte offset in the message.
+ */
+VKBERT_API vkbert_status vkbert_tokenizer_encode(const vkbert_tokenizer *tok, const char *text,
+                                                 const char *pair, int32_t *ids,
+                                                 int32_t *type_ids, size_t capacity,
+                                                 size_t *count);
+/** The vocabulary entry of `id`, or NULL when out of range. */
+VKBERT_API const char *vkbert_tokenizer_token(const vkbert_tokenizer *tok, int32_t id);
+/** The id of `token`, or -1. */
+VKBERT_API int32_t vkbert_tokenizer_id(const vkbert_tokenizer *tok, const char *token);
+VKBERT_API uint32_t vkbert_tokenizer_vocab_size(const vkbert_tokenizer *tok);
+/** The id of [MASK] (-1 if the vocabulary has none). */
+VKBERT_API int32_t vkbert_tokenizer_mask_id(const vkbert_tokenizer *tok);
+
+/* ------------------------------------------------------------------------------- */
+/* Model                                                                           */
+/* ------------------------------------------------------------------------------- */
+
+/** BertConfig fields vkbert uses (read from config.json). */
+typedef struct vkbert_model_config {
+    uint32_t vocab_size;
+    uint32_t hidden_size;
+    uint32_t num_hidden_layers;
+    uint32_t num_attention_heads;
+    uint32_t intermediate_size;
+    uint32_t max_position_embeddings;
+    uint32_t type_vocab_size;
+    float layer_norm_eps;
+} vkbert_model_config;
+
+/**
+ * Defaults (all-zero): `path` is required: a Hugging Face model directory holding
+ * config.json, vocab.txt and model.safetensors (F32, F16 or BF16 tensors; converted to
+ * fp32 on upload). Names with or without the "bert." prefix, LayerNorm weight/bias or
+ * gamma/beta, a tied or absent decoder weight are all accepted; extra tensors are
+ * ignored; a checkpoint without the MLM head loads for encoding only.
+ */
+typedef struct vkbert_model_desc {
+    const char *path;
+} vkbert_model_desc;
+
+typedef struct vkbert_model vkbert_model;
+
+VKBERT_API vkbert_status vkbert_model_load(vkbert_context *ctx, const vkbert_model_desc *desc,
+                                           vkbert_model **out);
+VKBERT_API void vkbert_model_destroy(vkbert_model *model);
+VKBERT_API const vkbert_model_config *vkbert_model_get_config(const vkbert_model *model);
+/** The model's tokenizer; owned by the model. */
+VKBERT_API const vkbert_tokenizer *vkbert_model_tokenizer(const vkbert_model *model);
+/** Whether the checkpoint has the masked-language-model head. */
+VKBERT_API bool vkbert_model_has_mlm_head(const vkbert_model *model);
+/** Bytes of device memory the weights occupy. */
+VKBERT_API uint64_t vkbert_model_device_bytes(const vkbert_model *model);
+
+/* ------------------------------------------------------------------------------- */
+/* Session                                                                         */
+/* ------------------------------------------------------------------------------- */
+
+typedef enum vkbert_head_rows {
+    VKBERT_HEAD_MASKED = 0,  /* run the MLM head on every [MASK] token */
+    VKBERT_HEAD_ALL,         /* on every real (non-padding) token */
+    VKBERT_HEAD_NONE         /* encoder only */
+} vkbert_head_rows;
+
+/**
+ * Defaults (all-zero):
+ *   max_batch      1 sequence per encode
+ *   max_seq        the model's max_position_embeddings (tokens, [CLS]/[SEP] included);
+ *                  every encode computes the full max_batch x max_seq shape, so size it
+ *                  to the inputs you have
+ *   head           VKBERT_HEAD_MASKED (VKBERT_HEAD_NONE when the model has no MLM head)
+ *   max_head_rows  max_batch * max_seq: how many rows the MLM head may process per encode
+ *                  (the head's dispatches are sized per encode to the rows actually used)
+ *   top_k          5 (at most VKBERT_MAX_TOP_K): predictions kept per head row
+ *   keep_logits    false: true also copies the full vocabulary logits of every head row
+ *                  back to the host (vkbert_session_read_logits)
+ */
+typedef struct vkbert_session_desc {
+    uint32_t max_batch;
+    uint32_t max_seq;
+    vkbert_head_rows head;
+    uint32_t max_head_rows;
+    uint32_t top_k;
+    bool keep_logits;
+} vkbert_session_desc;
+
+typedef struct vkbert_session vkbert_session;
+
+/** One input sequence: ids as the tokenizer produced them ([CLS] ... [SEP]). */
+typedef struct vkbert_sequence {
+    const int32_t *input_ids;
+    const int32_t *token_type_ids;  /* NULL: all 0 */
+    uint32_t length;                /* tokens; at most the session's max_seq */
+} vkbert_sequence;
+
+/** One prediction of the MLM head. */
+typedef struct vkbert_prediction {
+    int32_t id;
+    float probability;              /* softmax over the whole vocabulary */
+} vkbert_prediction;
+
+VKBERT_API vkbert_status vkbert_session_create(vkbert_model *model,
+                                               const vkbert_session_desc *desc,
+                                               vkbert_session **out);
+VKBERT_API void vkbert_session_destroy(vkbert_session *session);
+
+/**
+ * Runs the encoder (and the MLM head) on `count` sequences, padded to the session's
+ * shape, and waits (bounded by the context's timeout) for the results. Errors:
+ * VKBERT_ERROR_TOO_LONG (a sequence longer than max_seq, more sequences than max_batch,
+ * or more head rows than max_head_rows), VKBERT_ERROR_INVALID_ARGUMENT (an empty
+ * sequence, an id outside the vocabulary or token types), VKBERT_ERROR_TIMEOUT,
+ * VKBERT_ERROR_DEVICE_LOST. A fill-mask caller checks for [MASK] itself (the CLI reports
+ * VKBERT_ERROR_NO_MASK).
+ */
+VKBERT_API vkbert_status vkbert_session_encode(vkbert_session *session,
+                                               const vkbert_sequence *sequences,
+                                               uint32_t count);
+
+/** Final hidden states of sequence `seq` of the last encode: [length, hidden] floats. */
+VKBERT_API vkbert_status vkbert_session_read_hidden(const vkbert_session *session, uint32_t seq,
+                                                    float *dst, size_t capacity,
+                                                    size_t *needed);
+/** Number of MLM head rows of the last encode, in (sequence, position) order. */
+VKBERT_API uint32_t vkbert_session_head_row_count(const vkbert_session *session);
+/** Which token head row `row` is. */
+VKBERT_API vkbert_status vkbert_session_head_row(const vkbert_session *session, uint32_t row,
+                                                 uint32_t *seq, uint32_t *position);
+/** The top-k predictions of head row `row`, best first. */
+VKBERT_API vkbert_status vkbert_session_read_topk(const vkbert_session *session, uint32_t row,
+                                                  vkbert_prediction *dst, size_t capacity,
+                                                  size_t *count);
+/** Vocabulary logits of head row `row` ([vocab_size] floats; needs keep_logits). */
+VKBERT_API vkbert_status vkbert_session_read_logits(const vkbert_session *session, uint32_t row,
+                                                    float *dst, size_t capacity,
+                                                    size_t *needed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VKBERT_H */

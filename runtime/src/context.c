@@ -1,0 +1,412 @@
+/* Context: instance, device choice, compute queue, capabilities, bounded waits. */
+#include "vkb_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VKB_DEFAULT_TIMEOUT_MS 60000u
+#define VKB_MAX_DEVICES 16
+
+static const char *vendor_name(uint32_t id) {
+    switch (id) {
+    case 0x10DE: return "NVIDIA";
+    case 0x1002: return "AMD";
+    case 0x8086: return "Intel";
+    case 0x13B5: return "ARM";
+    case 0x5143: return "Qualcomm";
+    case 0x1010: return "Imagination";
+    case 0x106B: return "Apple";
+    case 0x14E4: return "Broadcom";
+    case 0x1AE0: return "Google";
+    case 0x10005: return "Mesa";
+    case 0x144D: return "Samsung";
+    default: return "unknown";
+    }
+}
+
+static vkbert_device_type map_type(VkPhysicalDeviceType t) {
+    switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return VKBERT_DEVICE_INTEGRATED;
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return VKBERT_DEVICE_DISCRETE;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return VKBERT_DEVICE_VIRTUAL;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return VKBERT_DEVICE_CPU;
+    default: return VKBERT_DEVICE_OTHER;
+    }
+}
+
+static bool has_device_extension(VkPhysicalDevice pd, const char *name) {
+    uint32_t n = 0;
+    if (vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL) != VK_SUCCESS || n == 0)
+        return false;
+    VkExtensionProperties *e = calloc(n, sizeof *e);
+    if (!e) return false;
+    bool found = false;
+    if (vkEnumerateDeviceExtensionProperties(pd, NULL, &n, e) == VK_SUCCESS)
+        for (uint32_t i = 0; i < n && !found; ++i) found = strcmp(e[i].extensionName, name) == 0;
+    free(e);
+    return found;
+}
+
+/* Reads identity, limits and features of one physical device. */
+static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *info) {
+    memset(info, 0, sizeof *info);
+    VkPhysicalDeviceProperties p;
+    vkGetPhysicalDeviceProperties(pd, &p);
+    bool v12 = p.apiVersion >= VK_API_VERSION_1_2;
+    bool drv_ext = v12 || has_device_extension(pd, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME);
+
+    VkPhysicalDeviceSubgroupProperties sub = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceMaintenance3Properties m3 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES, &sub};
+    VkPhysicalDeviceDriverProperties drv = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES, &m3};
+    VkPhysicalDeviceProperties2 p2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, drv_ext ? (void *)&drv : (void *)&m3};
+    vkGetPhysicalDeviceProperties2(pd, &p2);
+
+    info->index = index;
+    snprintf(info->name, sizeof info->name, "%s", p.deviceName);
+    info->type = map_type(p.deviceType);
+    info->vendor_id = p.vendorID;
+    info->device_id = p.deviceID;
+    snprintf(info->vendor, sizeof info->vendor, "%s", vendor_name(p.vendorID));
+    if (drv_ext) {
+        snprintf(info->driver_name, sizeof info->driver_name, "%s", drv.driverName);
+        snprintf(info->driver_info, sizeof info->driver_info, "%s", drv.driverInfo);
+    }
+    info->driver_version = p.driverVersion;
+    info->api_version = p.apiVersion;
+    info->max_workgroup_invocations = p.limits.maxComputeWorkGroupInvocations;
+    for (int i = 0; i < 3; ++i) info->max_workgroup_count[i] = p.limits.maxComputeWorkGroupCount[i];
+    info->max_shared_memory_bytes = p.limits.maxComputeSharedMemorySize;
+    info->max_push_constants_bytes = p.limits.maxPushConstantsSize;
+    info->max_storage_buffer_range = p.limits.maxStorageBufferRange;
+    info->max_storage_buffers_per_stage = p.limits.maxPerStageDescriptorStorageBuffers;
+    info->max_memory_allocation_bytes = m3.maxMemoryAllocationSize;
+    info->max_memory_allocation_count = p.limits.maxMemoryAllocationCount;
+    info->subgroup_size = sub.subgroupSize;
+
+    VkPhysicalDeviceMemoryProperties mem;
+    vkGetPhysicalDeviceMemoryProperties(pd, &mem);
+    for (uint32_t i = 0; i < mem.memoryHeapCount; ++i)
+        if (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+            info->device_local_bytes += mem.memoryHeaps[i].size;
+    const VkMemoryPropertyFlags both =
+        VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
+    for (uint32_t i = 0; i < mem.memoryTypeCount; ++i)
+        if ((mem.memoryTypes[i].propertyFlags & both) == both) info->host_visible_device_local = true;
+
+    bool f16_ext = v12 || has_device_extension(pd, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
+    bool tl_ext = v12 || has_device_extension(pd, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME);
+    VkPhysicalDevice16BitStorageFeatures s16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+    VkPhysicalDeviceShaderFloat16Int8Features f16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+    VkPhysicalDeviceTimelineSemaphoreFeatures tl = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
+    void *chain = &s16;
+    if (f16_ext) { f16.pNext = chain; chain = &f16; }
+    if (tl_ext) { tl.pNext = chain; chain = &tl; }
+    VkPhysicalDeviceFeatures2 f2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, chain};
+    vkGetPhysicalDeviceFeatures2(pd, &f2);
+    info->storage_buffer_16bit = s16.storageBuffer16BitAccess;
+    info->shader_float16 = f16_ext && f16.shaderFloat16;
+    info->timeline_semaphore = tl_ext && tl.timelineSemaphore;
+}
+
+static VkBool32 VKAPI_PTR on_debug_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                           VkDebugUtilsMessageTypeFlagsEXT types,
+                                           const VkDebugUtilsMessengerCallbackDataEXT *data,
+                                           void *user) {
+    vkbert_context *ctx = user;
+    bool serious = severity & (VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                               VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT);
+    if ((types & VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT) && serious) {
+        ctx->validation_messages++;
+        vkb_log(ctx, VKBERT_LOG_ERROR, "Vulkan validation: %s", data->pMessage);
+    } else {
+        vkb_log(ctx, serious ? VKBERT_LOG_WARNING : VKBERT_LOG_DEBUG, "Vulkan: %s", data->pMessage);
+    }
+    return VK_FALSE;
+}
+
+static bool has_layer(const char *name) {
+    uint32_t n = 0;
+    if (vkEnumerateInstanceLayerProperties(&n, NULL) != VK_SUCCESS || n == 0) return false;
+    VkLayerProperties *l = calloc(n, sizeof *l);
+    if (!l) return false;
+    bool found = false;
+    if (vkEnumerateInstanceLayerProperties(&n, l) == VK_SUCCESS)
+        for (uint32_t i = 0; i < n && !found; ++i) found = strcmp(l[i].layerName, name) == 0;
+    free(l);
+    return found;
+}
+
+static bool has_instance_extension(const char *name) {
+    uint32_t n = 0;
+    if (vkEnumerateInstanceExtensionProperties(NULL, &n, NULL) != VK_SUCCESS || n == 0) return false;
+    VkExtensionProperties *e = calloc(n, sizeof *e);
+    if (!e) return false;
+    bool found = false;
+    if (vkEnumerateInstanceExtensionProperties(NULL, &n, e) == VK_SUCCESS)
+        for (uint32_t i = 0; i < n && !found; ++i) found = strcmp(e[i].extensionName, name) == 0;
+    free(e);
+    return found;
+}
+
+static vkbert_status create_instance(vkbert_context *ctx, bool validation, VkInstance *out) {
+    uint32_t version = VK_API_VERSION_1_0;
+    if (vkEnumerateInstanceVersion(&version) != VK_SUCCESS || version < VK_API_VERSION_1_1)
+        return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE,
+                        "the Vulkan loader supports only Vulkan 1.0; vkbert needs 1.1");
+    const char *layers[1];
+    uint32_t layer_count = 0;
+    if (validation) {
+        if (has_layer("VK_LAYER_KHRONOS_validation"))
+            layers[layer_count++] = "VK_LAYER_KHRONOS_validation";
+        else
+            vkb_log(ctx, VKBERT_LOG_WARNING, "validation requested but VK_LAYER_KHRONOS_validation "
+                    "is not installed (Debian: apt-get install vulkan-validationlayers)");
+    }
+    const char *exts[1];
+    uint32_t ext_count = 0;
+    bool debug = ctx && has_instance_extension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+    if (debug) exts[ext_count++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+
+    VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO, NULL, "vkbert", 1, "vkbert", 1,
+                             VK_API_VERSION_1_1};
+    VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, NULL, 0, &app,
+                               layer_count, layers, ext_count, exts};
+    VkResult r = vkCreateInstance(&ci, NULL, out);
+    if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
+        return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE,
+                        "no Vulkan driver found (install one, e.g. Debian's mesa-vulkan-drivers)");
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateInstance");
+    if (debug) {
+        PFN_vkCreateDebugUtilsMessengerEXT create =
+            (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(*out, "vkCreateDebugUtilsMessengerEXT");
+        ctx->destroy_messenger =
+            (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(*out, "vkDestroyDebugUtilsMessengerEXT");
+        VkDebugUtilsMessengerCreateInfoEXT mi = {VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+        mi.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                             VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+        mi.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                         VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                         VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+        mi.pfnUserCallback = on_debug_message;
+        mi.pUserData = ctx;
+        if (create && ctx->destroy_messenger)
+            create(*out, &mi, NULL, &ctx->messenger);
+    }
+    return VKBERT_OK;
+}
+
+/* Enumerates physical devices into `pds` (at most VKB_MAX_DEVICES). */
+static vkbert_status enumerate(vkbert_context *ctx, VkInstance inst, VkPhysicalDevice *pds,
+                               uint32_t *count) {
+    uint32_t n = VKB_MAX_DEVICES;
+    VkResult r = vkEnumeratePhysicalDevices(inst, &n, pds);
+    if (r != VK_SUCCESS && r != VK_INCOMPLETE) return vkb_vk_fail(ctx, r, "vkEnumeratePhysicalDevices");
+    if (n == 0) return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE, "no Vulkan device found");
+    *count = n;
+    return VKBERT_OK;
+}
+
+vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t capacity, uint32_t *count) {
+    if (!count || (capacity && !out))
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_devices_list: NULL argument");
+    *count = 0;
+    VkInstance inst;
+    vkbert_status st = create_instance(NULL, false, &inst);
+    if (st) return st;
+    VkPhysicalDevice pds[VKB_MAX_DEVICES];
+    uint32_t n = 0;
+    st = enumerate(NULL, inst, pds, &n);
+    if (st == VKBERT_OK) {
+        for (uint32_t i = 0; i < n && i < capacity; ++i) read_info(pds[i], i, &out[i]);
+        *count = n;
+    }
+    vkDestroyInstance(inst, NULL);
+    return st;
+}
+
+static bool contains_nocase(const char *hay, const char *needle) {
+    size_t n = strlen(needle);
+    for (; *hay; ++hay) {
+        size_t i = 0;
+        while (i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i])) ++i;
+        if (i == n) return true;
+    }
+    return n == 0;
+}
+
+static int type_rank(vkbert_device_type t) {
+    switch (t) {
+    case VKBERT_DEVICE_DISCRETE: return 0;
+    case VKBERT_DEVICE_INTEGRATED: return 1;
+    case VKBERT_DEVICE_VIRTUAL: return 2;
+    case VKBERT_DEVICE_CPU: return 3;
+    default: return 4;
+    }
+}
+
+static bool compute_family(VkPhysicalDevice pd, uint32_t *family) {
+    uint32_t n = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, NULL);
+    VkQueueFamilyProperties q[32];
+    if (n > 32) n = 32;
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, q);
+    for (uint32_t i = 0; i < n; ++i)
+        if ((q[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && q[i].queueCount > 0) {
+            *family = i;
+            return true;
+        }
+    return false;
+}
+
+static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
+    VkPhysicalDevice pds[VKB_MAX_DEVICES];
+    uint32_t n = 0;
+    vkbert_status st = enumerate(ctx, ctx->instance, pds, &n);
+    if (st) return st;
+    vkbert_device_info infos[VKB_MAX_DEVICES];
+    for (uint32_t i = 0; i < n; ++i) read_info(pds[i], i, &infos[i]);
+
+    int chosen = -1;
+    if (sel && *sel) {
+        char *end = NULL;
+        long idx = strtol(sel, &end, 10);
+        if (end && *end == '\0') {
+            if (idx < 0 || (uint32_t)idx >= n)
+                return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE,
+                                "device index %s out of range: %u device(s) found", sel, n);
+            chosen = (int)idx;
+        } else {
+            for (uint32_t i = 0; i < n && chosen < 0; ++i)
+                if (contains_nocase(infos[i].name, sel)) chosen = (int)i;
+            if (chosen < 0) {
+                char names[512] = "";
+                for (uint32_t i = 0; i < n; ++i) {
+                    size_t len = strlen(names);
+                    snprintf(names + len, sizeof names - len, "%s%u: %s", i ? ", " : "", i, infos[i].name);
+                }
+                return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE, "no Vulkan device matches \"%s\" (found %s)",
+                                sel, names);
+            }
+        }
+    } else {
+        for (uint32_t i = 0; i < n; ++i) {
+            uint32_t fam;
+            if (infos[i].api_version < VK_API_VERSION_1_1 || !compute_family(pds[i], &fam)) continue;
+            if (chosen < 0 || type_rank(infos[i].type) < type_rank(infos[chosen].type)) chosen = (int)i;
+        }
+        if (chosen < 0)
+            return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE, "no Vulkan 1.1 device with a compute queue found");
+    }
+    if (infos[chosen].api_version < VK_API_VERSION_1_1)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "device %s supports only Vulkan 1.0; vkbert needs 1.1",
+                        infos[chosen].name);
+    if (!compute_family(pds[chosen], &ctx->queue_family))
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "device %s has no compute queue", infos[chosen].name);
+    ctx->physical = pds[chosen];
+    ctx->info = infos[chosen];
+    return VKBERT_OK;
+}
+
+vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_context **out) {
+    if (!out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_create: out is NULL");
+    *out = NULL;
+    vkbert_context_desc d = desc ? *desc : (vkbert_context_desc){0};
+    vkbert_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    ctx->log = d.log;
+    ctx->log_user = d.log_user;
+    ctx->timeout_ns = (uint64_t)(d.timeout_ms ? d.timeout_ms : VKB_DEFAULT_TIMEOUT_MS) * 1000000u;
+    ctx->force_staging = d.force_staging;
+    const char *env_val = getenv("VKBERT_VALIDATION");
+    bool validation = d.validation || (env_val && strcmp(env_val, "1") == 0);
+    const char *sel = d.device ? d.device : getenv("VKBERT_DEVICE");
+
+    vkbert_status st = create_instance(ctx, validation, &ctx->instance);
+    if (!st) st = choose_device(ctx, sel);
+    if (!st) {
+        vkGetPhysicalDeviceProperties(ctx->physical, &ctx->props);
+        vkGetPhysicalDeviceMemoryProperties(ctx->physical, &ctx->memory);
+        float prio = 1.0f;
+        VkDeviceQueueCreateInfo qi = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0,
+                                      ctx->queue_family, 1, &prio};
+        VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi};
+        VkResult r = vkCreateDevice(ctx->physical, &di, NULL, &ctx->device);
+        if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateDevice");
+    }
+    if (!st) {
+        vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
+        VkCommandPoolCreateInfo pi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL,
+                                      VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT, ctx->queue_family};
+        VkResult r = vkCreateCommandPool(ctx->device, &pi, NULL, &ctx->pool);
+        if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateCommandPool");
+    }
+    if (!st) {
+        VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+        VkResult r = vkCreateFence(ctx->device, &fi, NULL, &ctx->fence);
+        if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateFence");
+    }
+    if (st) {
+        char msg[sizeof ctx->last_error];
+        memcpy(msg, ctx->last_error, sizeof msg);
+        vkbert_context_destroy(ctx);
+        return vkb_fail(NULL, st, "%s", msg);
+    }
+    vkb_log(ctx, VKBERT_LOG_INFO, "device %u: %s (%s)", ctx->info.index, ctx->info.name, ctx->info.driver_name);
+    *out = ctx;
+    return VKBERT_OK;
+}
+
+void vkbert_context_destroy(vkbert_context *ctx) {
+    if (!ctx) return;
+    if (ctx->device) {
+        vkDeviceWaitIdle(ctx->device);  /* best effort; after device loss it returns at once */
+        vkb_pipelines_destroy(ctx);
+        if (ctx->fence) vkDestroyFence(ctx->device, ctx->fence, NULL);
+        if (ctx->pool) vkDestroyCommandPool(ctx->device, ctx->pool, NULL);
+        vkDestroyDevice(ctx->device, NULL);
+    }
+    if (ctx->messenger) ctx->destroy_messenger(ctx->instance, ctx->messenger, NULL);
+    if (ctx->instance) vkDestroyInstance(ctx->instance, NULL);
+    free(ctx);
+}
+
+const vkbert_device_info *vkbert_context_device(const vkbert_context *ctx) {
+    return ctx ? &ctx->info : NULL;
+}
+
+const char *vkbert_context_last_error(const vkbert_context *ctx) {
+    return ctx ? ctx->last_error : "";
+}
+
+uint64_t vkbert_context_validation_messages(const vkbert_context *ctx) {
+    return ctx ? ctx->validation_messages : 0;
+}
+
+vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *what) {
+    if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "%s: the device was lost earlier", what);
+    VkResult r = vkWaitForFences(ctx->device, 1, &fence, VK_TRUE, ctx->timeout_ns);
+    if (r == VK_TIMEOUT)
+        return vkb_fail(ctx, VKBERT_ERROR_TIMEOUT, "%s: the GPU did not finish within %llu ms", what,
+                        (unsigned long long)(ctx->timeout_ns / 1000000u));
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, what);
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_submit(vkbert_context *ctx, VkCommandBuffer cmd, VkFence fence) {
+    if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
+    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &cmd;
+    VkResult r = vkQueueSubmit(ctx->queue, 1, &si, fence);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkQueueSubmit");
+    return VKBERT_OK;
+}
+
+void vkb_barrier(VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
+                 VkPipelineStageFlags dst_stage, VkAccessFlags dst_access, const char *reason) {
+    (void)reason; /* documents the hazard at the call site; kept for debugging builds */
+    VkMemoryBarrier b = {VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, src_access, dst_access};
+    vkCmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 1, &b, 0, NULL, 0, NULL);
+}

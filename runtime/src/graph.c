@@ -1,0 +1,191 @@
+/* Programs: a list of dispatches recorded once into one command buffer and replayed.
+ * Barriers are derived from what each dispatch reads and writes. */
+#include "vkb_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+vkb_binding vkb_bind(const vkb_buffer *b) { return (vkb_binding){b->buffer, 0, b->size}; }
+
+vkb_binding vkb_bind_range(const vkb_buffer *b, VkDeviceSize offset, VkDeviceSize range) {
+    return (vkb_binding){b->buffer, offset, range};
+}
+
+void vkb_grid_rows(const vkbert_context *ctx, uint32_t rows, uint32_t groups[3]) {
+    uint32_t maxx = ctx->info.max_workgroup_count[0] ? ctx->info.max_workgroup_count[0] : 65535;
+    if (rows <= maxx) {
+        groups[0] = rows ? rows : 1;
+        groups[1] = 1;
+    } else {
+        groups[0] = maxx;
+        groups[1] = (rows + maxx - 1) / maxx;
+    }
+    groups[2] = 1;
+}
+
+vkbert_status vkb_program_add(vkbert_context *ctx, vkb_program *p, const vkb_op *op) {
+    const vkb_kernel_desc *k = vkb_kernel(op->kernel);
+    for (uint32_t i = 0; i < k->bindings; ++i)
+        if (op->bind[i].range > ctx->info.max_storage_buffer_range)
+            return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
+                            "kernel %s binding %u needs %llu bytes; this device's maxStorageBufferRange is %u",
+                            k->name, i, (unsigned long long)op->bind[i].range, ctx->info.max_storage_buffer_range);
+    for (int i = 0; i < 3 && op->indirect < 0; ++i)
+        if (op->groups[i] > ctx->info.max_workgroup_count[i])
+            return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
+                            "kernel %s needs %u workgroups in dimension %d; the device allows %u", k->name,
+                            op->groups[i], i, ctx->info.max_workgroup_count[i]);
+    if (p->op_count == p->op_capacity) {
+        uint32_t cap = p->op_capacity ? p->op_capacity * 2 : 64;
+        vkb_op *n = realloc(p->ops, cap * sizeof *n);
+        if (!n) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        p->ops = n;
+        p->op_capacity = cap;
+    }
+    p->ops[p->op_count++] = *op;
+    return VKBERT_OK;
+}
+
+static bool in_set(const VkBuffer *set, uint32_t n, VkBuffer b) {
+    for (uint32_t i = 0; i < n; ++i)
+        if (set[i] == b) return true;
+    return false;
+}
+
+/* Whether `op` must wait for the dispatches since the last barrier: it reads or writes
+ * something they wrote (RAW, WAW) or writes something they read (WAR). */
+static bool needs_barrier(const vkb_op *op, const VkBuffer *written, uint32_t nw, const VkBuffer *read,
+                          uint32_t nr) {
+    const vkb_kernel_desc *k = vkb_kernel(op->kernel);
+    for (uint32_t i = 0; i < k->bindings; ++i) {
+        if (in_set(written, nw, op->bind[i].buffer)) return true;
+        if ((op->writes & (1u << i)) && in_set(read, nr, op->bind[i].buffer)) return true;
+    }
+    return false;
+}
+
+vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_copy *copies,
+                                 uint32_t copy_count) {
+    VkResult r;
+    uint32_t nbind = 0;
+    for (uint32_t i = 0; i < p->op_count; ++i) nbind += vkb_kernel(p->ops[i].kernel)->bindings;
+    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, nbind ? nbind : 1};
+    VkDescriptorPoolCreateInfo pi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0,
+                                     p->op_count ? p->op_count : 1, 1, &ps};
+    r = vkCreateDescriptorPool(ctx->device, &pi, NULL, &p->pool);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateDescriptorPool");
+    VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, ctx->pool,
+                                      VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
+    r = vkAllocateCommandBuffers(ctx->device, &ai, &p->cmd);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkAllocateCommandBuffers");
+    VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    r = vkCreateFence(ctx->device, &fi, NULL, &p->fence);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateFence");
+
+    VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vkBeginCommandBuffer(p->cmd, &bi);
+    vkb_barrier(p->cmd, VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                            VK_PIPELINE_STAGE_TRANSFER_BIT,
+                VK_ACCESS_HOST_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                    VK_ACCESS_TRANSFER_READ_BIT,
+                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_DRAW_INDIRECT_BIT,
+                VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_INDIRECT_COMMAND_READ_BIT,
+                "inputs written by the host, and buffers the previous replay read or wrote, "
+                "before this replay's kernels touch them");
+
+    VkBuffer written[64], read[64];
+    uint32_t nw = 0, nr = 0;
+    vkbert_status st = VKBERT_OK;
+    for (uint32_t i = 0; i < p->op_count && !st; ++i) {
+        const vkb_op *op = &p->ops[i];
+        const vkb_kernel_desc *k = vkb_kernel(op->kernel);
+        VkPipeline pipe;
+        st = vkb_pipeline_get(ctx, op->kernel, op->spec, &pipe);
+        if (st) break;
+        VkDescriptorSet set;
+        VkDescriptorSetAllocateInfo si = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, p->pool, 1,
+                                          &ctx->set_layouts[op->kernel]};
+        r = vkAllocateDescriptorSets(ctx->device, &si, &set);
+        if (r != VK_SUCCESS) {
+            st = vkb_vk_fail(ctx, r, "vkAllocateDescriptorSets");
+            break;
+        }
+        VkDescriptorBufferInfo infos[VKB_MAX_BINDINGS];
+        VkWriteDescriptorSet w[VKB_MAX_BINDINGS];
+        for (uint32_t b = 0; b < k->bindings; ++b) {
+            infos[b] = (VkDescriptorBufferInfo){op->bind[b].buffer, op->bind[b].offset, op->bind[b].range};
+            w[b] = (VkWriteDescriptorSet){VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, set, b, 0, 1,
+                                          VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &infos[b], NULL};
+        }
+        vkUpdateDescriptorSets(ctx->device, k->bindings, w, 0, NULL);
+
+        if (needs_barrier(op, written, nw, read, nr) || nw + k->bindings > 64 || nr + k->bindings > 64) {
+            vkb_barrier(p->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                        VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
+                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+                        "this dispatch reads what an earlier one wrote, or overwrites what it read");
+            nw = nr = 0;
+        }
+        for (uint32_t b = 0; b < k->bindings; ++b) {
+            if (op->writes & (1u << b)) written[nw++] = op->bind[b].buffer;
+            else read[nr++] = op->bind[b].buffer;
+        }
+        vkCmdBindPipeline(p->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
+        vkCmdBindDescriptorSets(p->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, ctx->layouts[op->kernel], 0, 1, &set, 0,
+                                NULL);
+        vkCmdPushConstants(p->cmd, ctx->layouts[op->kernel], VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_bytes,
+                           op->push);
+        if (op->indirect >= 0)
+            vkCmdDispatchIndirect(p->cmd, p->indirect,
+                                  (VkDeviceSize)op->indirect * sizeof(VkDispatchIndirectCommand));
+        else
+            vkCmdDispatch(p->cmd, op->groups[0], op->groups[1], op->groups[2]);
+    }
+    if (copy_count) {
+        vkb_barrier(p->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                    VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT,
+                    "results are copied to the readback buffer after the kernels wrote them");
+        for (uint32_t i = 0; i < copy_count; ++i) {
+            VkBufferCopy c = {copies[i].src_offset, copies[i].dst_offset, copies[i].bytes};
+            vkCmdCopyBuffer(p->cmd, copies[i].src, copies[i].dst, 1, &c);
+        }
+    }
+    vkb_barrier(p->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                VK_ACCESS_HOST_READ_BIT, "the host reads the results after the fence");
+    r = vkEndCommandBuffer(p->cmd);
+    if (!st && r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
+    p->recorded = st == VKBERT_OK;
+    return st;
+}
+
+vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
+    if (!p->recorded) {
+        vkbert_status st = vkb_program_record(ctx, p, NULL, 0);
+        if (st) return st;
+    }
+    if (p->pending) {
+        /* A previous run timed out: it must finish before the buffers are reused. */
+        vkbert_status st = vkb_wait_fence(ctx, p->fence, "the previous encode");
+        if (st) return st;
+        p->pending = false;
+    }
+    VkResult r = vkResetFences(ctx->device, 1, &p->fence);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkResetFences");
+    vkbert_status st = vkb_submit(ctx, p->cmd, p->fence);
+    if (st) return st;
+    p->pending = true;
+    st = vkb_wait_fence(ctx, p->fence, "encode");
+    if (!st) p->pending = false;
+    return st;
+}
+
+void vkb_program_destroy(vkbert_context *ctx, vkb_program *p) {
+    if (!ctx || !p) return;
+    if (p->pending && !ctx->lost) vkb_wait_fence(ctx, p->fence, "destroying a program");
+    if (p->fence) vkDestroyFence(ctx->device, p->fence, NULL);
+    if (p->cmd) vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &p->cmd);
+    if (p->pool) vkDestroyDescriptorPool(ctx->device, p->pool, NULL);
+    free(p->ops);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,173 @@
+/* Buffers: device-local weights and activations, mapped inputs and readback, uploads
+ * directly into host-visible device-local memory or through a bounded staging buffer. */
+#include "vkb_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define VKB_STAGING_BYTES (16u << 20)
+
+static int find_type(const vkbert_context *ctx, uint32_t bits, VkMemoryPropertyFlags want,
+                     VkMemoryPropertyFlags avoid) {
+    for (uint32_t i = 0; i < ctx->memory.memoryTypeCount; ++i) {
+        VkMemoryPropertyFlags f = ctx->memory.memoryTypes[i].propertyFlags;
+        if ((bits & (1u << i)) && (f & want) == want && !(f & avoid)) return (int)i;
+    }
+    return -1;
+}
+
+/* Memory type for a kind of buffer, most preferred first. */
+static int choose_type(const vkbert_context *ctx, uint32_t bits, vkb_memory_kind kind) {
+    const VkMemoryPropertyFlags DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+    const VkMemoryPropertyFlags HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    const VkMemoryPropertyFlags HC = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+    int t = -1;
+    switch (kind) {
+    case VKB_MEM_DEVICE:
+        if (!ctx->force_staging) t = find_type(ctx, bits, DL | HV, 0);
+        if (t < 0) t = find_type(ctx, bits, DL, ctx->force_staging ? VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT : 0);
+        if (t < 0) t = find_type(ctx, bits, DL, 0);
+        if (t < 0) t = find_type(ctx, bits, 0, 0);
+        break;
+    case VKB_MEM_UPLOAD:
+        t = find_type(ctx, bits, DL | HV, 0);
+        if (t < 0) t = find_type(ctx, bits, HV, 0);
+        break;
+    case VKB_MEM_READBACK:
+        t = find_type(ctx, bits, HV | HC, 0);
+        if (t < 0) t = find_type(ctx, bits, HV, 0);
+        break;
+    }
+    return t;
+}
+
+vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memory_kind kind,
+                                const char *what, vkb_buffer *out) {
+    memset(out, 0, sizeof *out);
+    if (size == 0) size = 4; /* zero-size tensors still get a valid binding */
+    size = (size + 3) & ~(VkDeviceSize)3;
+    if (ctx->info.max_memory_allocation_bytes && size > ctx->info.max_memory_allocation_bytes)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
+                        "%s needs %llu bytes in one buffer; this device allows at most %llu per allocation",
+                        what, (unsigned long long)size, (unsigned long long)ctx->info.max_memory_allocation_bytes);
+    VkBufferCreateInfo bi = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    bi.size = size;
+    bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+               VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT;
+    bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    VkResult r = vkCreateBuffer(ctx->device, &bi, NULL, &out->buffer);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateBuffer");
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(ctx->device, out->buffer, &req);
+    int type = choose_type(ctx, req.memoryTypeBits, kind);
+    if (type < 0) {
+        vkb_buffer_destroy(ctx, out);
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "no suitable memory type for %s", what);
+    }
+    VkMemoryAllocateInfo ai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, NULL, req.size, (uint32_t)type};
+    r = vkAllocateMemory(ctx->device, &ai, NULL, &out->memory);
+    if (r != VK_SUCCESS) {
+        vkb_buffer_destroy(ctx, out);
+        vkb_vk_fail(ctx, r, "vkAllocateMemory");
+        return vkb_fail(ctx, r == VK_ERROR_OUT_OF_DEVICE_MEMORY ? VKBERT_ERROR_OUT_OF_DEVICE_MEMORY
+                                                                 : VKBERT_ERROR_VULKAN,
+                        "cannot allocate %llu bytes of device memory for %s: %s",
+                        (unsigned long long)req.size, what, vkb_vk_result_string(r));
+    }
+    r = vkBindBufferMemory(ctx->device, out->buffer, out->memory, 0);
+    if (r != VK_SUCCESS) {
+        vkb_buffer_destroy(ctx, out);
+        return vkb_vk_fail(ctx, r, "vkBindBufferMemory");
+    }
+    if (ctx->memory.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
+        r = vkMapMemory(ctx->device, out->memory, 0, VK_WHOLE_SIZE, 0, &out->mapped);
+        if (r != VK_SUCCESS) {
+            vkb_buffer_destroy(ctx, out);
+            return vkb_vk_fail(ctx, r, "vkMapMemory");
+        }
+    }
+    out->size = size;
+    return VKBERT_OK;
+}
+
+void vkb_buffer_destroy(vkbert_context *ctx, vkb_buffer *b) {
+    if (!ctx || !b) return;
+    if (b->buffer) vkDestroyBuffer(ctx->device, b->buffer, NULL);
+    if (b->memory) vkFreeMemory(ctx->device, b->memory, NULL);  /* unmaps implicitly */
+    memset(b, 0, sizeof *b);
+}
+
+/* Runs `record` in a one-shot command buffer on the context's pool and waits. */
+static vkbert_status one_shot_copy(vkbert_context *ctx, VkBuffer src, VkDeviceSize src_off,
+                                   VkBuffer dst, VkDeviceSize dst_off, VkDeviceSize bytes) {
+    VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, ctx->pool,
+                                      VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
+    VkCommandBuffer cmd;
+    VkResult r = vkAllocateCommandBuffers(ctx->device, &ai, &cmd);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkAllocateCommandBuffers");
+    VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL,
+                                   VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+    vkBeginCommandBuffer(cmd, &bi);
+    VkBufferCopy c = {src_off, dst_off, bytes};
+    vkCmdCopyBuffer(cmd, src, dst, 1, &c);
+    vkb_barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                VK_ACCESS_HOST_READ_BIT | VK_ACCESS_SHADER_READ_BIT,
+                "copied data is read by the host (download) or by later kernels (upload)");
+    r = vkEndCommandBuffer(cmd);
+    vkbert_status st = r == VK_SUCCESS ? VKBERT_OK : vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
+    if (!st) {
+        vkResetFences(ctx->device, 1, &ctx->fence);
+        st = vkb_submit(ctx, cmd, ctx->fence);
+        if (!st) st = vkb_wait_fence(ctx, ctx->fence, "buffer copy");
+    }
+    if (st != VKBERT_ERROR_TIMEOUT) vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &cmd);
+    return st;
+}
+
+vkbert_status vkb_buffer_upload(vkbert_context *ctx, vkb_buffer *b, vkb_fill_fn fill, void *user) {
+    size_t total = (size_t)b->size;
+    if (b->mapped) return fill(b->mapped, 0, total, user);
+    vkb_buffer staging;
+    VkDeviceSize chunk = total < VKB_STAGING_BYTES ? total : VKB_STAGING_BYTES;
+    vkbert_status st = vkb_buffer_create(ctx, chunk, VKB_MEM_UPLOAD, "the staging buffer", &staging);
+    if (st) return st;
+    for (size_t off = 0; off < total && !st; off += (size_t)chunk) {
+        size_t n = total - off < chunk ? total - off : (size_t)chunk;
+        st = fill(staging.mapped, off, n, user);
+        if (!st) st = one_shot_copy(ctx, staging.buffer, 0, b->buffer, off, n);
+    }
+    vkb_buffer_destroy(ctx, &staging);
+    return st;
+}
+
+typedef struct bytes_src { const uint8_t *data; size_t bytes; } bytes_src;
+
+static vkbert_status fill_bytes(void *dst, size_t offset, size_t bytes, void *user) {
+    const bytes_src *s = user;
+    size_t have = offset < s->bytes ? s->bytes - offset : 0;
+    size_t n = have < bytes ? have : bytes;
+    if (n) memcpy(dst, s->data + offset, n);
+    if (n < bytes) memset((uint8_t *)dst + n, 0, bytes - n);
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_buffer_upload_bytes(vkbert_context *ctx, vkb_buffer *b, const void *data, size_t bytes) {
+    bytes_src s = {data, bytes};
+    return vkb_buffer_upload(ctx, b, fill_bytes, &s);
+}
+
+vkbert_status vkb_buffer_download(vkbert_context *ctx, vkb_buffer *b, void *dst, size_t bytes) {
+    if (bytes > b->size) bytes = (size_t)b->size;
+    if (b->mapped) {
+        memcpy(dst, b->mapped, bytes);
+        return VKBERT_OK;
+    }
+    vkb_buffer rb;
+    vkbert_status st = vkb_buffer_create(ctx, bytes, VKB_MEM_READBACK, "a readback buffer", &rb);
+    if (st) return st;
+    st = one_shot_copy(ctx, b->buffer, 0, rb.buffer, 0, bytes);
+    if (!st) memcpy(dst, rb.mapped, bytes);
+    vkb_buffer_destroy(ctx, &rb);
+    return st;
+}

@@ -1,0 +1,110 @@
+/* Pipelines from the embedded SPIR-V, one per (kernel, specialization constants). */
+#include "vkb_internal.h"
+#include "vkb_spirv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(vkb_push_embed) == 28, "embed push layout");
+_Static_assert(sizeof(vkb_push_matmul) == 28, "matmul push layout");
+_Static_assert(sizeof(vkb_push_attention) == 24, "attention push layout");
+_Static_assert(sizeof(vkb_push_layernorm) == 12, "layernorm push layout");
+_Static_assert(sizeof(vkb_push_gather) == 16, "gather push layout");
+_Static_assert(sizeof(vkb_push_topk) == 12, "topk push layout");
+
+const vkb_kernel_desc *vkb_kernel(uint32_t kernel) {
+    static const vkb_kernel_desc table[VKB_KERNEL_COUNT] = {
+        [VKB_KERNEL_EMBED_LN] = {"embed_ln", vkb_spv_embed_ln, &vkb_spv_embed_ln_size, 4, sizeof(vkb_push_embed), 0},
+        [VKB_KERNEL_MATMUL] = {"matmul", vkb_spv_matmul, &vkb_spv_matmul_size, 4, sizeof(vkb_push_matmul), 2},
+        [VKB_KERNEL_ATTENTION] = {"attention", vkb_spv_attention, &vkb_spv_attention_size, 3,
+                                  sizeof(vkb_push_attention), 1},
+        [VKB_KERNEL_LAYERNORM] = {"layernorm", vkb_spv_layernorm, &vkb_spv_layernorm_size, 2,
+                                  sizeof(vkb_push_layernorm), 0},
+        [VKB_KERNEL_GATHER] = {"gather", vkb_spv_gather, &vkb_spv_gather_size, 3, sizeof(vkb_push_gather), 0},
+        [VKB_KERNEL_TOPK] = {"topk", vkb_spv_topk, &vkb_spv_topk_size, 3, sizeof(vkb_push_topk), 0},
+    };
+    return kernel < VKB_KERNEL_COUNT ? &table[kernel] : NULL;
+}
+
+/* Shader module, descriptor-set layout and pipeline layout of one kernel, made once. */
+static vkbert_status kernel_objects(vkbert_context *ctx, uint32_t kernel) {
+    if (ctx->layouts[kernel]) return VKBERT_OK;
+    const vkb_kernel_desc *k = vkb_kernel(kernel);
+    VkShaderModuleCreateInfo mi = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, *k->code_bytes, k->code};
+    VkResult r = vkCreateShaderModule(ctx->device, &mi, NULL, &ctx->modules[kernel]);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateShaderModule");
+    VkDescriptorSetLayoutBinding b[VKB_MAX_BINDINGS];
+    for (uint32_t i = 0; i < k->bindings; ++i)
+        b[i] = (VkDescriptorSetLayoutBinding){i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                                             VK_SHADER_STAGE_COMPUTE_BIT, NULL};
+    VkDescriptorSetLayoutCreateInfo li = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, NULL, 0,
+                                          k->bindings, b};
+    r = vkCreateDescriptorSetLayout(ctx->device, &li, NULL, &ctx->set_layouts[kernel]);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateDescriptorSetLayout");
+    if (k->push_bytes > ctx->props.limits.maxPushConstantsSize)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "kernel %s needs %u bytes of push constants; device allows %u",
+                        k->name, k->push_bytes, ctx->props.limits.maxPushConstantsSize);
+    VkPushConstantRange pr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_bytes};
+    VkPipelineLayoutCreateInfo pi = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1,
+                                     &ctx->set_layouts[kernel], 1, &pr};
+    r = vkCreatePipelineLayout(ctx->device, &pi, NULL, &ctx->layouts[kernel]);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreatePipelineLayout");
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint32_t *spec, VkPipeline *out) {
+    const vkb_kernel_desc *k = vkb_kernel(kernel);
+    if (!k) return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown kernel %u", kernel);
+    uint32_t key[VKB_MAX_SPEC] = {0};
+    for (uint32_t i = 0; i < k->spec_count; ++i) key[i] = spec[i];
+    for (uint32_t i = 0; i < ctx->pipeline_count; ++i) {
+        vkb_pipeline *p = &ctx->pipelines[i];
+        if (p->kernel == kernel && memcmp(p->spec, key, sizeof key) == 0) {
+            *out = p->pipeline;
+            return VKBERT_OK;
+        }
+    }
+    vkbert_status st = kernel_objects(ctx, kernel);
+    if (st) return st;
+    if (ctx->pipeline_count == ctx->pipeline_capacity) {
+        uint32_t cap = ctx->pipeline_capacity ? ctx->pipeline_capacity * 2 : 16;
+        vkb_pipeline *np = realloc(ctx->pipelines, cap * sizeof *np);
+        if (!np) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        ctx->pipelines = np;
+        ctx->pipeline_capacity = cap;
+    }
+    VkSpecializationMapEntry entries[VKB_MAX_SPEC];
+    for (uint32_t i = 0; i < k->spec_count; ++i)
+        entries[i] = (VkSpecializationMapEntry){i, i * 4, 4};
+    VkSpecializationInfo si = {k->spec_count, entries, k->spec_count * 4, key};
+    VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+    ci.stage = (VkPipelineShaderStageCreateInfo){VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
+                                                 VK_SHADER_STAGE_COMPUTE_BIT, ctx->modules[kernel], "main",
+                                                 k->spec_count ? &si : NULL};
+    ci.layout = ctx->layouts[kernel];
+    VkPipeline pipe;
+    VkResult r = vkCreateComputePipelines(ctx->device, VK_NULL_HANDLE, 1, &ci, NULL, &pipe);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateComputePipelines");
+    vkb_pipeline *p = &ctx->pipelines[ctx->pipeline_count++];
+    p->kernel = kernel;
+    memcpy(p->spec, key, sizeof key);
+    p->pipeline = pipe;
+    *out = pipe;
+    return VKBERT_OK;
+}
+
+void vkb_pipelines_destroy(vkbert_context *ctx) {
+    for (uint32_t i = 0; i < ctx->pipeline_count; ++i)
+        vkDestroyPipeline(ctx->device, ctx->pipelines[i].pipeline, NULL);
+    free(ctx->pipelines);
+    ctx->pipelines = NULL;
+    ctx->pipeline_count = ctx->pipeline_capacity = 0;
+    for (uint32_t k = 0; k < VKB_KERNEL_COUNT; ++k) {
+        if (ctx->layouts[k]) vkDestroyPipelineLayout(ctx->device, ctx->layouts[k], NULL);
+        if (ctx->set_layouts[k]) vkDestroyDescriptorSetLayout(ctx->device, ctx->set_layouts[k], NULL);
+        if (ctx->modules[k]) vkDestroyShaderModule(ctx->device, ctx->modules[k], NULL);
+        ctx->layouts[k] = VK_NULL_HANDLE;
+        ctx->set_layouts[k] = VK_NULL_HANDLE;
+        ctx->modules[k] = VK_NULL_HANDLE;
+    }
+}

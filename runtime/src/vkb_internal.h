@@ -1,0 +1,218 @@
+/* Internals shared between runtime/src files. Prefix: vkb_. Not installed. */
+#ifndef VKB_INTERNAL_H
+#define VKB_INTERNAL_H
+
+#include "vkbert.h"
+
+#include <stdarg.h>
+#include <vulkan/vulkan.h>
+
+#include "vkb_push.h"
+
+#if defined(__GNUC__)
+#  define VKB_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#  define VKB_PRINTF(a, b)
+#endif
+
+/* ---- error.c -------------------------------------------------------------------- */
+/* Records `status` with a message for this thread (and `ctx` when not NULL); returns
+ * `status` so that call sites read `return vkb_fail(ctx, VKBERT_ERROR_IO, "...")`. */
+vkbert_status vkb_fail(vkbert_context *ctx, vkbert_status status, const char *fmt, ...)
+    VKB_PRINTF(3, 4);
+void vkb_log(const vkbert_context *ctx, vkbert_log_level level, const char *fmt, ...)
+    VKB_PRINTF(3, 4);
+/* Maps a failed VkResult to a status with a message naming `what`. Marks the context
+ * lost on VK_ERROR_DEVICE_LOST. */
+vkbert_status vkb_vk_fail(vkbert_context *ctx, VkResult r, const char *what);
+const char *vkb_vk_result_string(VkResult r);
+/* Overflow-checked arithmetic on sizes: return false on overflow. */
+bool vkb_mul_size(size_t a, size_t b, size_t *out);
+bool vkb_add_size(size_t a, size_t b, size_t *out);
+/* Reads a whole small file (at most max_bytes) into a NUL-terminated buffer. */
+vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, size_t *size);
+char *vkb_path_join(const char *dir, const char *name);
+
+/* ---- context.c ------------------------------------------------------------------ */
+enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
+       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_COUNT };
+
+#define VKB_MAX_SPEC 4
+#define VKB_MAX_BINDINGS 4
+
+typedef struct vkb_pipeline {
+    uint32_t kernel;
+    uint32_t spec[VKB_MAX_SPEC];
+    VkPipeline pipeline;
+} vkb_pipeline;
+
+struct vkbert_context {
+    VkInstance instance;
+    VkPhysicalDevice physical;
+    VkDevice device;
+    VkQueue queue;
+    uint32_t queue_family;
+    VkDebugUtilsMessengerEXT messenger;
+    PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger;
+    VkPhysicalDeviceProperties props;
+    VkPhysicalDeviceMemoryProperties memory;
+    vkbert_device_info info;
+    VkCommandPool pool;   /* for one-shot work: uploads, kernel tests */
+    VkFence fence;
+    uint64_t timeout_ns;
+    bool force_staging;
+    bool lost;
+    uint64_t validation_messages;
+    vkbert_log_fn log;
+    void *log_user;
+    char last_error[1024];
+
+    VkShaderModule modules[VKB_KERNEL_COUNT];
+    VkDescriptorSetLayout set_layouts[VKB_KERNEL_COUNT];
+    VkPipelineLayout layouts[VKB_KERNEL_COUNT];
+    vkb_pipeline *pipelines;
+    uint32_t pipeline_count, pipeline_capacity;
+};
+
+/* Waits on `fence` at most the context's timeout; TIMEOUT or DEVICE_LOST otherwise. */
+vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *what);
+/* Submits one command buffer and signals `fence` (may be VK_NULL_HANDLE). */
+vkbert_status vkb_submit(vkbert_context *ctx, VkCommandBuffer cmd, VkFence fence);
+/* The one helper every barrier goes through; `reason` documents the hazard it covers. */
+void vkb_barrier(VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
+                 VkPipelineStageFlags dst_stage, VkAccessFlags dst_access, const char *reason);
+
+/* ---- memory.c ------------------------------------------------------------------- */
+typedef enum vkb_memory_kind {
+    VKB_MEM_DEVICE,    /* weights and activations */
+    VKB_MEM_UPLOAD,    /* host-written every call: inputs (persistently mapped) */
+    VKB_MEM_READBACK   /* results copied here for the host (persistently mapped) */
+} vkb_memory_kind;
+
+typedef struct vkb_buffer {
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    VkDeviceSize size;     /* bytes */
+    void *mapped;          /* non-NULL when host-visible */
+} vkb_buffer;
+
+vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memory_kind kind,
+                                const char *what, vkb_buffer *out);
+void vkb_buffer_destroy(vkbert_context *ctx, vkb_buffer *b);
+/* Produces `bytes` bytes of the destination starting at byte `offset` into `dst`. */
+typedef vkbert_status (*vkb_fill_fn)(void *dst, size_t offset, size_t bytes, void *user);
+/* Fills `b` with data from `fill`: directly when the buffer is mapped, otherwise through
+ * the bounded staging buffer in chunks. */
+vkbert_status vkb_buffer_upload(vkbert_context *ctx, vkb_buffer *b, vkb_fill_fn fill, void *user);
+vkbert_status vkb_buffer_upload_bytes(vkbert_context *ctx, vkb_buffer *b, const void *data,
+                                      size_t bytes);
+/* Copies device buffer contents to host memory (through a staging buffer if needed). */
+vkbert_status vkb_buffer_download(vkbert_context *ctx, vkb_buffer *b, void *dst, size_t bytes);
+
+/* ---- pipeline.c ----------------------------------------------------------------- */
+typedef struct vkb_kernel_desc {
+    const char *name;
+    const uint32_t *code;
+    const size_t *code_bytes;
+    uint32_t bindings;     /* storage buffers, binding 0..n-1 */
+    uint32_t push_bytes;
+    uint32_t spec_count;
+} vkb_kernel_desc;
+const vkb_kernel_desc *vkb_kernel(uint32_t kernel);
+vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint32_t *spec,
+                               VkPipeline *out);
+void vkb_pipelines_destroy(vkbert_context *ctx);
+
+/* ---- graph.c -------------------------------------------------------------------- */
+/* One recorded dispatch: which kernel, which buffers, push constants, grid. */
+typedef struct vkb_binding {
+    VkBuffer buffer;
+    VkDeviceSize offset, range;   /* bytes */
+} vkb_binding;
+
+typedef struct vkb_op {
+    uint32_t kernel;
+    uint32_t spec[VKB_MAX_SPEC];
+    vkb_binding bind[VKB_MAX_BINDINGS];
+    uint8_t writes;               /* bit i: binding i is written */
+    uint8_t push[VKB_PUSH_MAX_BYTES];
+    uint32_t groups[3];
+    int32_t indirect;             /* >= 0: workgroup counts come from slot `indirect` of
+                                     the program's indirect buffer, written per run */
+} vkb_op;
+
+typedef struct vkb_program {
+    VkDescriptorPool pool;
+    VkCommandBuffer cmd;
+    VkFence fence;
+    VkBuffer indirect;    /* VkDispatchIndirectCommand slots, host-written */
+    bool recorded;
+    bool pending;         /* submitted and not yet seen complete */
+    vkb_op *ops;
+    uint32_t op_count, op_capacity;
+} vkb_program;
+
+vkb_binding vkb_bind(const vkb_buffer *b);
+vkb_binding vkb_bind_range(const vkb_buffer *b, VkDeviceSize offset, VkDeviceSize range);
+vkbert_status vkb_program_add(vkbert_context *ctx, vkb_program *p, const vkb_op *op);
+/* Allocates descriptor sets and records all ops (with a barrier between dependent
+ * dispatches), followed by `copies` (buffer to buffer) for readback. */
+typedef struct vkb_copy { VkBuffer src, dst; VkDeviceSize src_offset, dst_offset, bytes; } vkb_copy;
+vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_copy *copies,
+                                 uint32_t copy_count);
+/* Records if needed, submits and waits. */
+vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p);
+void vkb_program_destroy(vkbert_context *ctx, vkb_program *p);
+/* Splits a count of workgroups over x and y so each stays inside the device's limit. */
+void vkb_grid_rows(const vkbert_context *ctx, uint32_t rows, uint32_t groups[3]);
+
+/* ---- json_util.c ---------------------------------------------------------------- */
+struct cJSON;
+/* Parses JSON rejecting duplicate keys in any object (cJSON keeps them silently) and
+ * nesting deeper than max_depth. On failure writes a message to err. */
+struct cJSON *vkb_json_parse(const char *text, size_t len, int max_depth, char *err,
+                             size_t errlen);
+
+/* ---- safetensors.c -------------------------------------------------------------- */
+typedef enum vkb_dtype { VKB_F32, VKB_F16, VKB_BF16, VKB_OTHER } vkb_dtype;
+#define VKB_MAX_RANK 8
+typedef struct vkb_tensor_info {
+    char *name;
+    vkb_dtype dtype;
+    char dtype_name[16];
+    uint32_t rank;
+    uint64_t shape[VKB_MAX_RANK];
+    uint64_t count;            /* elements */
+    uint64_t begin, end;       /* bytes, relative to the data section */
+} vkb_tensor_info;
+
+typedef struct vkb_safetensors {
+    char *path;
+    uint64_t file_size;
+    uint64_t data_offset;      /* 8 + header length */
+    vkb_tensor_info *tensors;
+    uint32_t count;
+} vkb_safetensors;
+
+#define VKB_SAFETENSORS_MAX_HEADER (100u * 1024u * 1024u)
+vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_safetensors *out);
+void vkb_safetensors_close(vkb_safetensors *st);
+const vkb_tensor_info *vkb_safetensors_find(const vkb_safetensors *st, const char *name);
+/* Reads tensor `t` converted to fp32 into dst (t->count floats). */
+vkbert_status vkb_safetensors_read_f32(vkbert_context *ctx, const vkb_safetensors *st,
+                                       const vkb_tensor_info *t, float *dst);
+float vkb_half_to_float(uint16_t h);
+uint16_t vkb_float_to_half(float f);
+float vkb_bf16_to_float(uint16_t h);
+
+/* ---- config.c ------------------------------------------------------------------- */
+vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len,
+                               const char *path, vkbert_model_config *cfg);
+
+/* ---- tokenizer.c ---------------------------------------------------------------- */
+vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path,
+                                       bool lowercase, bool strip_accents, bool chinese,
+                                       vkbert_tokenizer **out);
+int32_t vkb_tokenizer_special(const vkbert_tokenizer *tok, int which); /* 0 PAD 1 UNK 2 CLS 3 SEP 4 MASK */
+
+#endif

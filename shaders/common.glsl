@@ -1,0 +1,21 @@
+// Shared helpers for vkbert kernels.
+#define VKB_GLSL 1
+#include "vkb_push.h"
+
+const float VKB_NEG_MAX = -3.402823466e38; // torch.finfo(float32).min: HF's additive mask
+
+// The row a 1-D-per-row kernel works on; the host spreads rows over x and y so that
+// neither exceeds maxComputeWorkGroupCount.
+uint vkb_row() { return gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x; }
+
+// erf with absolute error below 1.5e-7 (Abramowitz & Stegun 7.1.26), enough for fp32 GELU.
+float vkb_erf(float x) {
+    float ax = abs(x);
+    float t = 1.0 / (1.0 + 0.3275911 * ax);
+    float y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t
+                      - 0.284496736) * t + 0.254829592) * t * exp(-ax * ax);
+    return sign(x) * y;
+}
+
+// Exact GELU as in BERT: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)).
+float vkb_gelu(float x) { return 0.5 * x * (1.0 + vkb_erf(x * 0.70710678118654752)); }

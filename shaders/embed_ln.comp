@@ -1,0 +1,61 @@
+// embed_ln: out[t, :] = LN(word[id[t], :] + pos[t % seq, :] + type[tt[t], :]) * gamma + beta
+// Bindings: 0 input (int32: ids [tokens], then token types [tokens]),
+//           1 word embeddings [vocab, hidden],
+//           2 aux = position table [positions, hidden], type table [types, hidden],
+//             gamma [hidden], beta [hidden] (packed at load time to stay within 4 bindings),
+//           3 out [tokens, hidden].
+// Push: vkb_push_embed. Workgroup 128; one workgroup per token.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#define VKB_WANT_EMBED 1
+#include "common.glsl"
+
+layout(local_size_x = 128) in;
+layout(std430, binding = 0) readonly buffer InBuf { int inputs[]; };
+layout(std430, binding = 1) readonly buffer WordBuf { float word[]; };
+layout(std430, binding = 2) readonly buffer AuxBuf { float aux[]; };
+layout(std430, binding = 3) writeonly buffer OutBuf { float outp[]; };
+
+shared float red[128];
+
+float block_sum(float v) {
+    uint l = gl_LocalInvocationID.x;
+    red[l] = v;
+    barrier();
+    for (uint s = 64; s > 0; s >>= 1) {
+        if (l < s) red[l] += red[l + s];
+        barrier();
+    }
+    float r = red[0];
+    barrier();
+    return r;
+}
+
+void main() {
+    uint t = vkb_row();
+    if (t >= pc.tokens) return;
+    uint l = gl_LocalInvocationID.x;
+    uint H = pc.hidden;
+    // The host validates ids; clamping keeps a bad id from reading out of bounds.
+    uint id = min(uint(max(inputs[t], 0)), pc.vocab - 1);
+    uint tt = min(uint(max(inputs[pc.tokens + t], 0)), pc.types - 1);
+    uint pos = min(t % pc.seq, pc.positions - 1);
+    uint wbase = id * H;
+    uint pbase = pos * H;
+    uint tbase = (pc.positions + tt) * H;
+    uint gbase = (pc.positions + pc.types) * H;
+
+    float s = 0.0;
+    for (uint i = l; i < H; i += 128) s += word[wbase + i] + aux[pbase + i] + aux[tbase + i];
+    float mean = block_sum(s) / float(H);
+    float v = 0.0;
+    for (uint i = l; i < H; i += 128) {
+        float d = word[wbase + i] + aux[pbase + i] + aux[tbase + i] - mean;
+        v += d * d;
+    }
+    float inv = inversesqrt(block_sum(v) / float(H) + pc.eps);
+    for (uint i = l; i < H; i += 128) {
+        float e = word[wbase + i] + aux[pbase + i] + aux[tbase + i];
+        outp[t * H + i] = (e - mean) * inv * aux[gbase + i] + aux[gbase + H + i];
+    }
+}

@@ -1,0 +1,90 @@
+/* Push-constant layouts, defined once for both GLSL (VKB_GLSL defined) and C.
+ * A shader defines VKB_WANT_<KERNEL> before including common.glsl to get its block as `pc`.
+ * Every field is 4 bytes; units are elements unless a name says otherwise. */
+#ifndef VKB_PUSH_H
+#define VKB_PUSH_H
+
+#ifdef VKB_GLSL
+#  define VKB_PUSH_BEGIN(name) layout(push_constant) uniform name {
+#  define VKB_PUSH_END(name) } pc;
+#  define u32 uint
+#  define f32 float
+#else
+#  include <stdint.h>
+#  define VKB_PUSH_BEGIN(name) typedef struct name {
+#  define VKB_PUSH_END(name) } name;
+#  define u32 uint32_t
+#  define f32 float
+#endif
+
+#define VKB_PUSH_MAX_BYTES 32
+
+/* embed_ln: out[t,:] = LN(word[id[t]] + pos[t % seq] + type[tt[t]]) */
+#if !defined(VKB_GLSL) || defined(VKB_WANT_EMBED)
+VKB_PUSH_BEGIN(vkb_push_embed)
+    u32 tokens;      /* rows of the output */
+    u32 seq;         /* positions per sequence */
+    u32 hidden;
+    u32 vocab;
+    u32 positions;   /* rows of the position table inside aux */
+    u32 types;       /* rows of the token-type table inside aux */
+    f32 eps;
+VKB_PUSH_END(vkb_push_embed)
+#endif
+
+/* matmul: Y[m, n] (+)= act(X[m, :] . W[n, :] + b[n]) */
+#if !defined(VKB_GLSL) || defined(VKB_WANT_MATMUL)
+VKB_PUSH_BEGIN(vkb_push_matmul)
+    u32 m;
+    u32 n;
+    u32 k;
+    u32 x_offset;    /* first element of X, W, b, Y in their bindings */
+    u32 w_offset;
+    u32 b_offset;
+    u32 y_offset;
+VKB_PUSH_END(vkb_push_matmul)
+#endif
+
+/* attention: ctx[t, h*D:(h+1)*D] = softmax(q k^T * scale + mask) v per batch and head */
+#if !defined(VKB_GLSL) || defined(VKB_WANT_ATTENTION)
+VKB_PUSH_BEGIN(vkb_push_attention)
+    u32 seq;
+    u32 hidden;
+    u32 heads;
+    u32 tokens;
+    u32 mask_offset; /* first element of the attention mask in the input binding */
+    f32 scale;
+VKB_PUSH_END(vkb_push_attention)
+#endif
+
+/* layernorm (in place): x[r, :] = (x - mean) / sqrt(var + eps) * gamma + beta */
+#if !defined(VKB_GLSL) || defined(VKB_WANT_LAYERNORM)
+VKB_PUSH_BEGIN(vkb_push_layernorm)
+    u32 rows;
+    u32 width;
+    f32 eps;
+VKB_PUSH_END(vkb_push_layernorm)
+#endif
+
+/* gather: out[r, :] = src[index[r], :] */
+#if !defined(VKB_GLSL) || defined(VKB_WANT_GATHER)
+VKB_PUSH_BEGIN(vkb_push_gather)
+    u32 rows;
+    u32 width;
+    u32 index_offset; /* first element of the row indices in the index binding */
+    u32 src_rows;
+VKB_PUSH_END(vkb_push_gather)
+#endif
+
+/* topk: ids/probs[r, 0:k] = the k largest of softmax(logits[r, :]) */
+#if !defined(VKB_GLSL) || defined(VKB_WANT_TOPK)
+VKB_PUSH_BEGIN(vkb_push_topk)
+    u32 rows;
+    u32 vocab;
+    u32 k;
+VKB_PUSH_END(vkb_push_topk)
+#endif
+
+#undef u32
+#undef f32
+#endif
