@@ -1,0 +1,290 @@
+/* Every kernel against a plain C reference, at edge shapes: 1, odd sizes, sizes that are
+ * not a multiple of the tile, fully masked attention rows. Error is normalised by the
+ * reference's largest magnitude; tolerances per op. */
+#include "test_util.h"
+#include "vkb_internal.h"
+
+#include <math.h>
+
+static vkbert_context *ctx;
+static uint64_t rng = 12345;
+
+static float frand(void) { /* uniform in [-1, 1) */
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((rng >> 40) / 8388608.0 - 1.0);
+}
+
+static vkb_buffer upload(const void *data, size_t bytes) {
+    vkb_buffer b;
+    if (vkb_buffer_create(ctx, bytes, VKB_MEM_DEVICE, "test", &b) ||
+        (data && vkb_buffer_upload_bytes(ctx, &b, data, bytes))) {
+        fprintf(stderr, "buffer: %s\n", vkbert_last_error());
+        exit(1);
+    }
+    return b;
+}
+
+static void run_op(vkb_op *op) {
+    vkb_program p = {0};
+    vkbert_status st = vkb_program_add(ctx, &p, op);
+    if (!st) st = vkb_program_run(ctx, &p);
+    CHECK(st == VKBERT_OK, "kernel %u: %s", op->kernel, vkbert_last_error());
+    vkb_program_destroy(ctx, &p);
+}
+
+static void download(vkb_buffer *b, void *dst, size_t bytes) {
+    CHECK(vkb_buffer_download(ctx, b, dst, bytes) == VKBERT_OK, "download: %s", vkbert_last_error());
+}
+
+/* max |a - ref| / max(max |ref|, 1e-6) */
+static double rel_err(const float *a, const float *ref, size_t n) {
+    double m = 1e-6, e = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (fabs(ref[i]) > m) m = fabs(ref[i]);
+        double d = fabs((double)a[i] - ref[i]);
+        if (!(d <= e)) e = d; /* NaN propagates */
+    }
+    return e / m;
+}
+
+static double gelu(double x) { return 0.5 * x * (1.0 + erf(x / sqrt(2.0))); }
+
+static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum) {
+    size_t nx = (size_t)M * K, nw = (size_t)N * K, ny = (size_t)M * N;
+    float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(N * 4), *y0 = malloc(ny * 4), *ref = malloc(ny * 4),
+          *out = malloc(ny * 4);
+    for (size_t i = 0; i < nx; ++i) x[i] = frand();
+    for (size_t i = 0; i < nw; ++i) w[i] = frand();
+    for (size_t i = 0; i < N; ++i) b[i] = frand();
+    for (size_t i = 0; i < ny; ++i) y0[i] = frand();
+    for (uint32_t m = 0; m < M; ++m)
+        for (uint32_t n = 0; n < N; ++n) {
+            double s = b[n];
+            for (uint32_t k = 0; k < K; ++k) s += (double)x[(size_t)m * K + k] * w[(size_t)n * K + k];
+            if (act) s = gelu(s);
+            if (accum) s += y0[(size_t)m * N + n];
+            ref[(size_t)m * N + n] = (float)s;
+        }
+    vkb_buffer bx = upload(x, nx * 4), bw = upload(w, nw * 4), bb = upload(b, N * 4), by = upload(y0, ny * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_MATMUL, .spec = {act, accum},
+                 .bind = {vkb_bind(&bx), vkb_bind(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8,
+                 .groups = {(N + 63) / 64, (M + 15) / 16, 1}, .indirect = -1};
+    vkb_push_matmul pc = {M, N, K, 0, 0, 0, 0};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&by, out, ny * 4);
+    double e = rel_err(out, ref, ny);
+    CHECK(e < 1e-5, "matmul M=%u N=%u K=%u act=%u accum=%u: error %g", M, N, K, act, accum, e);
+    vkb_buffer *bs[] = {&bx, &bw, &bb, &by};
+    for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
+    free(x); free(w); free(b); free(y0); free(ref); free(out);
+}
+
+static void ref_layernorm(const float *x, const float *g, const float *b, float *y, uint32_t width, float eps) {
+    double mean = 0, var = 0;
+    for (uint32_t i = 0; i < width; ++i) mean += x[i];
+    mean /= width;
+    for (uint32_t i = 0; i < width; ++i) var += (x[i] - mean) * (x[i] - mean);
+    var /= width;
+    for (uint32_t i = 0; i < width; ++i) y[i] = (float)((x[i] - mean) / sqrt(var + eps) * g[i] + b[i]);
+}
+
+static void test_layernorm(uint32_t rows, uint32_t width) {
+    size_t n = (size_t)rows * width;
+    float *x = malloc(n * 4), *p = malloc(2 * width * 4), *ref = malloc(n * 4), *out = malloc(n * 4);
+    for (size_t i = 0; i < n; ++i) x[i] = 3.0f * frand() + 0.5f;
+    for (size_t i = 0; i < 2 * width; ++i) p[i] = frand();
+    for (uint32_t r = 0; r < rows; ++r)
+        ref_layernorm(x + (size_t)r * width, p, p + width, ref + (size_t)r * width, width, 1e-5f);
+    vkb_buffer bx = upload(x, n * 4), bp = upload(p, 2 * width * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_LAYERNORM, .bind = {vkb_bind(&bx), vkb_bind(&bp)}, .writes = 1, .indirect = -1};
+    vkb_grid_rows(ctx, rows, op.groups);
+    vkb_push_layernorm pc = {rows, width, 1e-5f};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&bx, out, n * 4);
+    double e = rel_err(out, ref, n);
+    CHECK(e < 2e-5, "layernorm rows=%u width=%u: error %g", rows, width, e);
+    vkb_buffer_destroy(ctx, &bx);
+    vkb_buffer_destroy(ctx, &bp);
+    free(x); free(p); free(ref); free(out);
+}
+
+/* mask_kind: 0 all real, 1 trailing padding per sequence, 2 first sequence fully masked */
+static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
+    uint32_t H = heads * D, T = B * S;
+    size_t nq = (size_t)T * 3 * H;
+    float *qkv = malloc(nq * 4), *ref = malloc((size_t)T * H * 4), *out = malloc((size_t)T * H * 4);
+    int32_t *in = calloc(3 * T, 4);
+    for (size_t i = 0; i < nq; ++i) qkv[i] = 2.0f * frand();
+    for (uint32_t b = 0; b < B; ++b)
+        for (uint32_t s = 0; s < S; ++s) {
+            int real = 1;
+            if (mask_kind == 1) real = s < S - (b % 3) || S == 1;
+            if (mask_kind == 2) real = b != 0;
+            in[2 * T + b * S + s] = real;
+        }
+    float scale = 1.0f / sqrtf((float)D);
+    double *sc = malloc(S * sizeof *sc);
+    for (uint32_t b = 0; b < B; ++b)
+        for (uint32_t h = 0; h < heads; ++h)
+            for (uint32_t i = 0; i < S; ++i) {
+                const float *q = qkv + (size_t)(b * S + i) * 3 * H + h * D;
+                double mx = -INFINITY, sum = 0;
+                for (uint32_t j = 0; j < S; ++j) {
+                    const float *k = qkv + (size_t)(b * S + j) * 3 * H + H + h * D;
+                    double dot = 0;
+                    for (uint32_t d = 0; d < D; ++d) dot += (double)q[d] * k[d];
+                    /* Hugging Face's additive mask in fp32: a masked score becomes finfo.min */
+                    float v = (float)(dot * scale) + (in[2 * T + b * S + j] ? 0.0f : -3.402823466e38f);
+                    sc[j] = v;
+                    if (v > mx) mx = v;
+                }
+                for (uint32_t j = 0; j < S; ++j) sum += (sc[j] = exp(sc[j] - mx));
+                for (uint32_t d = 0; d < D; ++d) {
+                    double acc = 0;
+                    for (uint32_t j = 0; j < S; ++j) acc += sc[j] / sum * qkv[(size_t)(b * S + j) * 3 * H + 2 * H + h * D + d];
+                    ref[(size_t)(b * S + i) * H + h * D + d] = (float)acc;
+                }
+            }
+    vkb_buffer bq = upload(qkv, nq * 4), bi = upload(in, 3 * T * 4), bo = upload(NULL, (size_t)T * H * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_ATTENTION, .spec = {D}, .bind = {vkb_bind(&bq), vkb_bind(&bi), vkb_bind(&bo)},
+                 .writes = 4, .groups = {(S + 63) / 64, heads, B}, .indirect = -1};
+    vkb_push_attention pc = {S, H, heads, T, 2 * T, scale};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&bo, out, (size_t)T * H * 4);
+    double e = rel_err(out, ref, (size_t)T * H);
+    CHECK(e < 1e-5, "attention B=%u S=%u heads=%u D=%u mask=%d: error %g", B, S, heads, D, mask_kind, e);
+    vkb_buffer_destroy(ctx, &bq);
+    vkb_buffer_destroy(ctx, &bi);
+    vkb_buffer_destroy(ctx, &bo);
+    free(qkv); free(ref); free(out); free(in); free(sc);
+}
+
+static void test_embed(uint32_t B, uint32_t S, uint32_t H, uint32_t V, uint32_t P, uint32_t TV) {
+    uint32_t T = B * S;
+    size_t naux = ((size_t)P + TV + 2) * H;
+    float *word = malloc((size_t)V * H * 4), *aux = malloc(naux * 4), *ref = malloc((size_t)T * H * 4),
+          *out = malloc((size_t)T * H * 4), *row = malloc(H * 4);
+    int32_t *in = malloc(2 * T * 4);
+    for (size_t i = 0; i < (size_t)V * H; ++i) word[i] = frand();
+    for (size_t i = 0; i < naux; ++i) aux[i] = frand();
+    for (uint32_t t = 0; t < T; ++t) {
+        in[t] = (int32_t)((t * 7919u) % V);
+        in[T + t] = (int32_t)(t % TV);
+        uint32_t pos = t % S;
+        for (uint32_t i = 0; i < H; ++i)
+            row[i] = word[(size_t)in[t] * H + i] + aux[(size_t)pos * H + i] + aux[(size_t)(P + in[T + t]) * H + i];
+        ref_layernorm(row, aux + (size_t)(P + TV) * H, aux + (size_t)(P + TV + 1) * H, ref + (size_t)t * H, H, 1e-12f);
+    }
+    vkb_buffer bi = upload(in, 2 * T * 4), bw = upload(word, (size_t)V * H * 4), ba = upload(aux, naux * 4),
+               bo = upload(NULL, (size_t)T * H * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_EMBED_LN, .bind = {vkb_bind(&bi), vkb_bind(&bw), vkb_bind(&ba), vkb_bind(&bo)},
+                 .writes = 8, .indirect = -1};
+    vkb_grid_rows(ctx, T, op.groups);
+    vkb_push_embed pc = {T, S, H, V, P, TV, 1e-12f};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&bo, out, (size_t)T * H * 4);
+    double e = rel_err(out, ref, (size_t)T * H);
+    CHECK(e < 2e-5, "embed_ln B=%u S=%u H=%u: error %g", B, S, H, e);
+    vkb_buffer *bs[] = {&bi, &bw, &ba, &bo};
+    for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
+    free(word); free(aux); free(ref); free(out); free(row); free(in);
+}
+
+static void test_gather(uint32_t src_rows, uint32_t rows, uint32_t width) {
+    float *src = malloc((size_t)src_rows * width * 4), *out = malloc((size_t)rows * width * 4);
+    int32_t *idx = malloc((rows + 3) * 4);
+    for (size_t i = 0; i < (size_t)src_rows * width; ++i) src[i] = frand();
+    idx[0] = idx[1] = idx[2] = -1; /* index_offset skips these */
+    for (uint32_t r = 0; r < rows; ++r) idx[3 + r] = (int32_t)((r * 31u + 5u) % src_rows);
+    vkb_buffer bs = upload(src, (size_t)src_rows * width * 4), bi = upload(idx, (rows + 3) * 4),
+               bo = upload(NULL, (size_t)rows * width * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_GATHER, .bind = {vkb_bind(&bs), vkb_bind(&bi), vkb_bind(&bo)}, .writes = 4,
+                 .indirect = -1};
+    vkb_grid_rows(ctx, rows, op.groups);
+    vkb_push_gather pc = {rows, width, 3, src_rows};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&bo, out, (size_t)rows * width * 4);
+    bool same = true;
+    for (uint32_t r = 0; r < rows && same; ++r)
+        same = memcmp(out + (size_t)r * width, src + (size_t)idx[3 + r] * width, width * 4) == 0;
+    CHECK(same, "gather src_rows=%u rows=%u width=%u", src_rows, rows, width);
+    vkb_buffer_destroy(ctx, &bs);
+    vkb_buffer_destroy(ctx, &bi);
+    vkb_buffer_destroy(ctx, &bo);
+    free(src); free(out); free(idx);
+}
+
+static void test_topk(uint32_t rows, uint32_t vocab, uint32_t k, bool ties) {
+    float *l = malloc((size_t)rows * vocab * 4), *probs = malloc((size_t)rows * k * 4);
+    int32_t *ids = malloc((size_t)rows * k * 4);
+    for (size_t i = 0; i < (size_t)rows * vocab; ++i) l[i] = ties ? (float)((int)(frand() * 4)) : 8.0f * frand();
+    vkb_buffer bl = upload(l, (size_t)rows * vocab * 4), bi = upload(NULL, (size_t)rows * k * 4),
+               bp = upload(NULL, (size_t)rows * k * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_TOPK, .bind = {vkb_bind(&bl), vkb_bind(&bi), vkb_bind(&bp)}, .writes = 6,
+                 .indirect = -1};
+    vkb_grid_rows(ctx, rows, op.groups);
+    vkb_push_topk pc = {rows, vocab, k};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&bi, ids, (size_t)rows * k * 4);
+    download(&bp, probs, (size_t)rows * k * 4);
+    bool *taken = malloc(vocab);
+    for (uint32_t r = 0; r < rows; ++r) {
+        const float *x = l + (size_t)r * vocab;
+        double mx = -INFINITY, sum = 0;
+        for (uint32_t i = 0; i < vocab; ++i) mx = x[i] > mx ? x[i] : mx;
+        for (uint32_t i = 0; i < vocab; ++i) sum += exp(x[i] - mx);
+        memset(taken, 0, vocab);
+        for (uint32_t j = 0; j < k; ++j) {
+            /* reference: the best not yet taken, ties to the lower id */
+            int32_t best = -1;
+            for (uint32_t i = 0; i < vocab; ++i)
+                if (!taken[i] && (best < 0 || x[i] > x[best])) best = (int32_t)i;
+            if (best >= 0) taken[best] = true;
+            int32_t got = ids[(size_t)r * k + j];
+            double want_p = best >= 0 ? exp(x[best] - mx) / sum : 0.0;
+            CHECK(got == best, "topk rows=%u vocab=%u k=%u row %u rank %u: id %d, want %d", rows, vocab, k, r, j, got,
+                  best);
+            CHECK(fabs(probs[(size_t)r * k + j] - want_p) <= 1e-5 * want_p + 1e-9, "topk prob %g want %g",
+                  probs[(size_t)r * k + j], want_p);
+        }
+    }
+    vkb_buffer_destroy(ctx, &bl);
+    vkb_buffer_destroy(ctx, &bi);
+    vkb_buffer_destroy(ctx, &bp);
+    free(l); free(probs); free(ids); free(taken);
+}
+
+int main(void) {
+    ctx = test_context(NULL);
+    const uint32_t mm[][3] = {{1, 1, 1}, {1, 7, 3}, {3, 5, 7}, {16, 64, 32}, {17, 65, 33}, {33, 130, 70}, {9, 200, 64}};
+    for (size_t i = 0; i < sizeof mm / sizeof mm[0]; ++i)
+        for (uint32_t act = 0; act < 2; ++act)
+            for (uint32_t accum = 0; accum < 2; ++accum) test_matmul(mm[i][0], mm[i][1], mm[i][2], act, accum);
+    const uint32_t ln[][2] = {{1, 1}, {1, 7}, {3, 128}, {5, 129}, {130, 300}, {2, 768}};
+    for (size_t i = 0; i < sizeof ln / sizeof ln[0]; ++i) test_layernorm(ln[i][0], ln[i][1]);
+    test_attention(1, 1, 1, 8, 0);
+    test_attention(2, 5, 3, 16, 1);
+    test_attention(3, 9, 2, 4, 1);
+    test_attention(1, 70, 2, 64, 0);
+    test_attention(2, 67, 2, 32, 1);
+    test_attention(2, 6, 2, 8, 2); /* a sequence whose keys are all masked */
+    test_embed(1, 1, 1, 3, 1, 1);
+    test_embed(2, 5, 33, 50, 8, 2);
+    test_embed(3, 7, 130, 11, 16, 3);
+    test_gather(1, 1, 1);
+    test_gather(10, 7, 33);
+    test_gather(100, 130, 257);
+    test_topk(1, 1, 1, false);
+    test_topk(3, 7, 5, false);
+    test_topk(2, 300, 64, true);
+    test_topk(2, 30522, 5, false);
+    check_no_validation(ctx);
+    vkbert_context_destroy(ctx);
+    return test_finish("test_kernels");
+}
