@@ -21,7 +21,7 @@ typedef struct cfg {
     bool no_head, no_prefix, gamma_beta, with_decoder, extra;
 } cfg;
 
-typedef struct tensor { char name[160]; uint64_t d0, d1; int kind; } tensor; /* kind: 0 matrix, 1 bias, 2 gamma */
+typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kind; } tensor; /* kind: 0 matrix, 1 bias, 2 gamma */
 
 static const char *USAGE =
     "usage: vkbert-make-model --out DIR --vocab VOCAB.txt [options]\n"
@@ -96,6 +96,7 @@ static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, ui
         else if (l > 5 && !strcmp(nm + l - 5, ".bias")) strcpy(nm + l - 5, ".beta");
     }
     snprintf(t[n].name, sizeof t[n].name, "%s", nm);
+    snprintf(t[n].canonical, sizeof t[n].canonical, "%s", name); /* seeds values: same for every naming variant */
     t[n].d0 = d0;
     t[n].d1 = d1;
     t[n].kind = kind;
@@ -152,7 +153,7 @@ static uint64_t count_of(const tensor *t) { return t->d0 * (t->d1 ? t->d1 : 1); 
 /* Values of one tensor; the tied decoder (kind 3) repeats the word embeddings. */
 static void generate(const cfg *c, const tensor *t, const tensor *word, float *dst) {
     const tensor *src = t->kind == 3 ? word : t;
-    uint64_t s = c->seed * 0x9E3779B97F4A7C15ull ^ hash_name(strstr(src->name, "embeddings.word") ? "word" : src->name);
+    uint64_t s = c->seed * 0x9E3779B97F4A7C15ull ^ hash_name(src->canonical);
     uint64_t n = count_of(t);
     for (uint64_t i = 0; i < n; ++i) {
         double z = normal(&s);

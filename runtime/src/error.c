@@ -39,6 +39,14 @@ vkbert_status vkb_fail(vkbert_context *ctx, vkbert_status status, const char *fm
     return status;
 }
 
+vkbert_status vkb_propagate(vkbert_context *ctx, vkbert_status status) {
+    if (ctx) {
+        memcpy(ctx->last_error, tls_error, sizeof ctx->last_error);
+        vkb_log(ctx, VKBERT_LOG_ERROR, "%s", tls_error);
+    }
+    return status;
+}
+
 void vkb_log(const vkbert_context *ctx, vkbert_log_level level, const char *fmt, ...) {
     if (!ctx || !ctx->log) return;
     char msg[2048];

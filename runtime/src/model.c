@@ -161,9 +161,8 @@ static vkbert_status load(loader *L, const char *dir) {
     if (!path) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     vkbert_status s = vkb_read_file(path, 1u << 20, &json, &len);
     if (s) {
-        vkb_fail(L->ctx, s, "%s", vkbert_last_error());
         free(path);
-        return s;
+        return vkb_propagate(L->ctx, s);
     }
     s = vkb_config_parse(L->ctx, json, len, path, &m->config);
     bool tied = true;
@@ -178,7 +177,7 @@ static vkbert_status load(loader *L, const char *dir) {
     if (s) return s;
 
     s = vkbert_tokenizer_load(dir, &m->tokenizer);
-    if (s) return vkb_fail(L->ctx, s, "%s", vkbert_last_error());
+    if (s) return vkb_propagate(L->ctx, s);
     const vkbert_model_config *c = &m->config;
     if (vkbert_tokenizer_vocab_size(m->tokenizer) > c->vocab_size)
         return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: vocab.txt has %u entries but the config's vocab_size is %u",

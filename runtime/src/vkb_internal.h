@@ -20,6 +20,9 @@
  * `status` so that call sites read `return vkb_fail(ctx, VKBERT_ERROR_IO, "...")`. */
 vkbert_status vkb_fail(vkbert_context *ctx, vkbert_status status, const char *fmt, ...)
     VKB_PRINTF(3, 4);
+/* Records the message of an error that a context-free call already set on this thread
+ * in `ctx` too. */
+vkbert_status vkb_propagate(vkbert_context *ctx, vkbert_status status);
 void vkb_log(const vkbert_context *ctx, vkbert_log_level level, const char *fmt, ...)
     VKB_PRINTF(3, 4);
 /* Maps a failed VkResult to a status with a message naming `what`. Marks the context

@@ -1,0 +1,275 @@
+/* Sessions and model loading on generated tiny models: padded batches give the same
+ * results as single sequences, checkpoint naming variants load to identical weights,
+ * staged and direct uploads agree, and bad models, inputs and devices give clear errors. */
+#include "test_util.h"
+#include "vkb_internal.h"
+
+#include <math.h>
+#include <sys/stat.h>
+
+static char g_models[4096];
+static vkbert_context *ctx;
+
+static const char *model_path(const char *name) {
+    static char p[4200];
+    snprintf(p, sizeof p, "%s/%s", g_models, name);
+    return p;
+}
+
+static vkbert_model *load(vkbert_context *c, const char *name) {
+    vkbert_model *m = NULL;
+    vkbert_status st = vkbert_model_load(c, &(vkbert_model_desc){.path = model_path(name)}, &m);
+    CHECK(st == VKBERT_OK, "loading %s: %s", name, vkbert_last_error());
+    if (!m) exit(1);
+    return m;
+}
+
+static size_t tokenize(const vkbert_model *m, const char *text, int32_t *ids, int32_t *types) {
+    size_t n = 0;
+    CHECK(vkbert_tokenizer_encode(vkbert_model_tokenizer(m), text, NULL, ids, types, 64, &n) == 0, "%s",
+          vkbert_last_error());
+    return n;
+}
+
+static double max_diff(const float *a, const float *b, size_t n) {
+    double e = 0;
+    for (size_t i = 0; i < n; ++i) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= e)) e = d;
+    }
+    return e;
+}
+
+/* Hidden states of one text encoded alone (session shape = its length). */
+static float *encode_alone(vkbert_model *m, const char *text, size_t *n_out, vkbert_prediction *top) {
+    int32_t ids[64], types[64];
+    size_t n = tokenize(m, text, ids, types);
+    vkbert_session *s = NULL;
+    vkbert_status st = vkbert_session_create(m, &(vkbert_session_desc){.max_seq = (uint32_t)n, .top_k = 5}, &s);
+    if (!st) st = vkbert_session_encode(s, &(vkbert_sequence){ids, types, (uint32_t)n}, 1);
+    CHECK(st == VKBERT_OK, "encode \"%s\": %s", text, vkbert_last_error());
+    size_t H = vkbert_model_get_config(m)->hidden_size;
+    float *h = calloc(n * H, 4);
+    if (!st) CHECK(vkbert_session_read_hidden(s, 0, h, n * H, NULL) == 0, "%s", vkbert_last_error());
+    if (top && !st && vkbert_session_head_row_count(s) > 0)
+        CHECK(vkbert_session_read_topk(s, 0, top, 5, NULL) == 0, "%s", vkbert_last_error());
+    vkbert_session_destroy(s);
+    *n_out = n;
+    return h;
+}
+
+static const char *TEXTS[3] = {"The capital of France is [MASK].", "[MASK] is a city.",
+                               "A much longer sentence, with more tokens: [MASK] and also [MASK] here!"};
+
+static void padded_batch(void) {
+    vkbert_model *m = load(ctx, "tiny");
+    size_t H = vkbert_model_get_config(m)->hidden_size;
+    int32_t ids[3][64], types[3][64];
+    vkbert_sequence seqs[3];
+    for (int i = 0; i < 3; ++i)
+        seqs[i] = (vkbert_sequence){ids[i], types[i], (uint32_t)tokenize(m, TEXTS[i], ids[i], types[i])};
+    vkbert_session *s = NULL;
+    vkbert_status st = vkbert_session_create(m, &(vkbert_session_desc){.max_batch = 4, .max_seq = 24, .top_k = 5}, &s);
+    CHECK(st == VKBERT_OK, "session: %s", vkbert_last_error());
+    if (st) exit(1);
+    /* read before any encode */
+    float tiny[4];
+    CHECK_ERROR(vkbert_session_read_hidden(s, 0, tiny, 4, NULL), VKBERT_ERROR_INVALID_ARGUMENT, "no results");
+    for (int rep = 0; rep < 2; ++rep) { /* the recorded command buffer is replayed */
+        st = vkbert_session_encode(s, seqs, 3);
+        CHECK(st == VKBERT_OK, "batch encode: %s", vkbert_last_error());
+    }
+    CHECK(vkbert_session_head_row_count(s) == 4, "head rows %u", vkbert_session_head_row_count(s));
+    uint32_t sq = 9, pos = 9;
+    CHECK(vkbert_session_head_row(s, 0, &sq, &pos) == 0 && sq == 0 && pos == 6, "row 0 = (%u, %u)", sq, pos);
+    CHECK(vkbert_session_head_row(s, 1, &sq, &pos) == 0 && sq == 1 && pos == 1, "row 1 = (%u, %u)", sq, pos);
+    CHECK(vkbert_session_head_row(s, 3, &sq, &pos) == 0 && sq == 2, "row 3 seq %u", sq);
+    uint32_t row = 0;
+    for (int i = 0; i < 3; ++i) {
+        size_t n;
+        vkbert_prediction solo[5] = {{0}};
+        float *alone = encode_alone(m, TEXTS[i], &n, solo);
+        float *batched = calloc(n * H, 4);
+        size_t need = 0;
+        CHECK_ERROR(vkbert_session_read_hidden(s, (uint32_t)i, batched, 3, &need), VKBERT_ERROR_BUFFER_TOO_SMALL,
+                    "floats");
+        CHECK(need == n * H, "needed %zu, want %zu", need, n * H);
+        CHECK(vkbert_session_read_hidden(s, (uint32_t)i, batched, n * H, NULL) == 0, "%s", vkbert_last_error());
+        double e = max_diff(alone, batched, n * H);
+        CHECK(e < 1e-5, "sequence %d: padded batch differs from encoding alone by %g", i, e);
+        vkbert_prediction p[5];
+        CHECK(vkbert_session_read_topk(s, row, p, 5, NULL) == 0, "%s", vkbert_last_error());
+        for (int k = 0; k < 5; ++k)
+            CHECK(p[k].id == solo[k].id && fabsf(p[k].probability - solo[k].probability) < 1e-6f,
+                  "sequence %d rank %d: batch id %d p %g, alone id %d p %g", i, k, p[k].id, p[k].probability,
+                  solo[k].id, solo[k].probability);
+        for (int k = 1; k < 5; ++k) CHECK(p[k].probability <= p[k - 1].probability, "top-k not sorted");
+        row += i == 2 ? 2 : 1;
+        free(alone);
+        free(batched);
+    }
+    vkbert_prediction two[2];
+    size_t kk = 0;
+    CHECK_ERROR(vkbert_session_read_topk(s, 0, two, 2, &kk), VKBERT_ERROR_BUFFER_TOO_SMALL, "top-k needs 5");
+    CHECK(kk == 5, "top-k count %zu", kk);
+    CHECK_ERROR(vkbert_session_read_logits(s, 0, tiny, 4, NULL), VKBERT_ERROR_INVALID_ARGUMENT, "keep_logits");
+
+    /* bad batches */
+    CHECK_ERROR(vkbert_session_encode(s, seqs, 5), VKBERT_ERROR_TOO_LONG, "at most 4");
+    int32_t bad[3] = {101, 40000, 102};
+    CHECK_ERROR(vkbert_session_encode(s, &(vkbert_sequence){bad, NULL, 3}, 1), VKBERT_ERROR_INVALID_ARGUMENT,
+                "outside the vocabulary");
+    int32_t ok[3] = {101, 103, 102}, badtypes[3] = {0, 7, 0};
+    CHECK_ERROR(vkbert_session_encode(s, &(vkbert_sequence){ok, badtypes, 3}, 1), VKBERT_ERROR_INVALID_ARGUMENT,
+                "token type 7");
+    CHECK_ERROR(vkbert_session_encode(s, &(vkbert_sequence){ok, NULL, 0}, 1), VKBERT_ERROR_INVALID_ARGUMENT, "empty");
+    int32_t longer[30];
+    for (int i = 0; i < 30; ++i) longer[i] = 1000;
+    CHECK_ERROR(vkbert_session_encode(s, &(vkbert_sequence){longer, NULL, 30}, 1), VKBERT_ERROR_TOO_LONG,
+                "has 30 tokens");
+    CHECK(vkbert_session_head_row_count(s) == 0, "results after a failed encode");
+    vkbert_session_destroy(s);
+
+    /* more masks than max_head_rows; a session longer than the model's positions */
+    CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 24, .max_head_rows = 1}, &s) == 0, "%s",
+          vkbert_last_error());
+    CHECK_ERROR(vkbert_session_encode(s, &seqs[2], 1), VKBERT_ERROR_TOO_LONG, "max_head_rows");
+    vkbert_session_destroy(s);
+    s = NULL;
+    CHECK_ERROR(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 65}, &s), VKBERT_ERROR_TOO_LONG,
+                "max_position_embeddings 64");
+    CHECK(s == NULL, "session returned on failure");
+    vkbert_model_destroy(m);
+}
+
+/* Naming variants hold the same values: results must be identical. */
+static void variants(void) {
+    size_t n, n2;
+    vkbert_model *base = load(ctx, "tiny");
+    float *ref = encode_alone(base, TEXTS[0], &n, NULL);
+    vkbert_prediction ref_top[5], top[5];
+    free(encode_alone(base, TEXTS[0], &n, ref_top));
+    vkbert_model_destroy(base);
+
+    vkbert_model *v = load(ctx, "tiny-variant");
+    CHECK(vkbert_model_has_mlm_head(v), "variant lost its head");
+    float *h = encode_alone(v, TEXTS[0], &n2, top);
+    CHECK(n == n2 && max_diff(ref, h, n * 32) == 0.0, "no-prefix/gamma-beta/decoder variant differs");
+    CHECK(top[0].id == ref_top[0].id && top[4].id == ref_top[4].id, "variant top-k differs");
+    free(h);
+    vkbert_model_destroy(v);
+
+    vkbert_model *nh = load(ctx, "tiny-nohead");
+    CHECK(!vkbert_model_has_mlm_head(nh), "no-head model claims a head");
+    h = encode_alone(nh, TEXTS[0], &n2, NULL);
+    CHECK(max_diff(ref, h, n * 32) == 0.0, "encoder-only model differs");
+    free(h);
+    vkbert_model_destroy(nh);
+
+    vkbert_context *staged = test_context(&(vkbert_context_desc){.force_staging = true});
+    vkbert_model *sm = load(staged, "tiny");
+    h = encode_alone(sm, TEXTS[0], &n2, NULL);
+    CHECK(max_diff(ref, h, n * 32) == 0.0, "staged upload differs from direct upload");
+    free(h);
+    vkbert_model_destroy(sm);
+    check_no_validation(staged);
+    vkbert_context_destroy(staged);
+    free(ref);
+}
+
+static void write_file(const char *dir, const char *name, const void *data, size_t n) {
+    char p[4300];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+/* A hand-made model directory: config for H=4, 1 layer, V=6; one tensor given. */
+static vkbert_status load_handmade(const char *tensor_json, size_t data_bytes, const char *cfg_extra) {
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/handmade", g_models);
+    mkdir(dir, 0755);
+    char cfg[512];
+    snprintf(cfg, sizeof cfg, "{\"vocab_size\":6,\"hidden_size\":4,\"num_hidden_layers\":1,\"num_attention_heads\":2,"
+             "\"intermediate_size\":8,\"max_position_embeddings\":8%s}", cfg_extra);
+    write_file(dir, "config.json", cfg, strlen(cfg));
+    const char *vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n";
+    write_file(dir, "vocab.txt", vocab, strlen(vocab));
+    size_t hl = strlen(tensor_json);
+    unsigned char *buf = calloc(8 + hl + data_bytes, 1);
+    for (int i = 0; i < 8; ++i) buf[i] = (unsigned char)((uint64_t)hl >> (8 * i));
+    memcpy(buf + 8, tensor_json, hl);
+    write_file(dir, "model.safetensors", buf, 8 + hl + data_bytes);
+    free(buf);
+    vkbert_model *m = NULL;
+    vkbert_status st = vkbert_model_load(ctx, &(vkbert_model_desc){.path = dir}, &m);
+    vkbert_model_destroy(m);
+    return st;
+}
+
+static void bad_models(void) {
+    vkbert_model *m = NULL;
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){.path = model_path("does-not-exist")}, &m),
+                VKBERT_ERROR_IO, "cannot open");
+    CHECK(strstr(vkbert_context_last_error(ctx), "cannot open") != NULL, "context error \"%s\"",
+          vkbert_context_last_error(ctx));
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){0}, &m), VKBERT_ERROR_INVALID_ARGUMENT, ".path");
+    CHECK_ERROR(load_handmade("{\"bert.embeddings.word_embeddings.weight\":{\"dtype\":\"F32\",\"shape\":[6,4],"
+                              "\"data_offsets\":[0,96]}}", 96, ""),
+                VKBERT_ERROR_MODEL_FORMAT, "required tensor \"embeddings.position_embeddings.weight\" is missing");
+    CHECK_ERROR(load_handmade("{\"bert.embeddings.word_embeddings.weight\":{\"dtype\":\"F32\",\"shape\":[4,6],"
+                              "\"data_offsets\":[0,96]}}", 96, ""),
+                VKBERT_ERROR_MODEL_FORMAT, "has shape [4, 6]; the config needs [6, 4]");
+    CHECK_ERROR(load_handmade("{\"bert.embeddings.word_embeddings.weight\":{\"dtype\":\"I32\",\"shape\":[6,4],"
+                              "\"data_offsets\":[0,96]}}", 96, ""),
+                VKBERT_ERROR_UNSUPPORTED, "dtype I32");
+    CHECK_ERROR(load_handmade("{}", 0, ",\"vocab_size\":3"), VKBERT_ERROR_MODEL_FORMAT, "duplicate JSON key");
+    char cfg_small[64];
+    snprintf(cfg_small, sizeof cfg_small, "%s", "");
+    /* vocab.txt larger than the embedding table */
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/handmade", g_models);
+    const char *cfg = "{\"vocab_size\":3,\"hidden_size\":4,\"num_hidden_layers\":1,\"num_attention_heads\":2,"
+                      "\"intermediate_size\":8}";
+    write_file(dir, "config.json", cfg, strlen(cfg));
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){.path = dir}, &m), VKBERT_ERROR_MODEL_FORMAT,
+                "vocab.txt has 6 entries");
+    CHECK(m == NULL, "model returned on failure");
+}
+
+static void devices(void) {
+    vkbert_context *c = NULL;
+    CHECK_ERROR(vkbert_context_create(&(vkbert_context_desc){.device = "no-such-gpu-anywhere"}, &c),
+                VKBERT_ERROR_NO_DEVICE, "no Vulkan device matches");
+    CHECK_ERROR(vkbert_context_create(&(vkbert_context_desc){.device = "99"}, &c), VKBERT_ERROR_NO_DEVICE,
+                "out of range");
+    CHECK(c == NULL, "context returned on failure");
+    CHECK(vkbert_context_create(&(vkbert_context_desc){.device = "0", .validation = true}, &c) == 0, "%s",
+          vkbert_last_error());
+    vkbert_device_info list[4];
+    uint32_t count = 0;
+    CHECK(vkbert_devices_list(list, 4, &count) == 0 && count >= 1, "devices_list");
+    if (c) CHECK(strcmp(vkbert_context_device(c)->name, list[0].name) == 0, "device 0 is %s", list[0].name);
+    vkbert_context_destroy(c);
+    vkbert_context_destroy(NULL);
+    vkbert_model_destroy(NULL);
+    vkbert_session_destroy(NULL);
+    vkbert_tokenizer_destroy(NULL);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_session MODELS_DIR\n");
+        return 2;
+    }
+    snprintf(g_models, sizeof g_models, "%s", argv[1]);
+    ctx = test_context(NULL);
+    padded_batch();
+    variants();
+    bad_models();
+    devices();
+    check_no_validation(ctx);
+    vkbert_context_destroy(ctx);
+    return test_finish("test_session");
+}
