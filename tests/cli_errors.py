@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Bad input to the CLI: every case must exit non-zero with one clear line on stderr
+('vkbert: error: ...' naming the problem), and with --json also print an error object.
+Nothing may crash (a signal), hang (a timeout) or print a traceback-like mess."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+FAILURES = []
+
+
+def check(cond, msg):
+    if not cond:
+        FAILURES.append(msg)
+        print("FAIL:", msg, file=sys.stderr)
+
+
+def expect_error(vkbert, args, fragment, code=None, name=None):
+    p = subprocess.run([vkbert] + args, capture_output=True, timeout=120)
+    err = p.stderr.decode("utf-8", "replace")
+    label = name or " ".join(a if len(a) < 40 else a[:37] + "..." for a in args)
+    check(p.returncode > 0, f"{label}: exit status {p.returncode} (want a non-zero exit, not a signal)")
+    if code is not None:
+        check(p.returncode == code, f"{label}: exit status {p.returncode}, want {code}")
+    lines = [line for line in err.splitlines() if line.strip()]
+    check(len(lines) == 1, f"{label}: want one line on stderr, got {lines}")
+    check(bool(lines) and lines[-1].startswith("vkbert: error: "), f"{label}: stderr {err!r}")
+    check(fragment in err, f"{label}: stderr {err!r} lacks {fragment!r}")
+    if "--json" in args:
+        try:
+            obj = json.loads(p.stdout.decode())
+            check("error" in obj and obj["error"]["status"].startswith("VKBERT_ERROR_"), f"{label}: JSON {obj}")
+        except ValueError:
+            check(False, f"{label}: --json error output is not JSON: {p.stdout!r}")
+
+
+def have_device(vkbert):
+    """False (and the test is skipped, exit 77) when there is no Vulkan device."""
+    p = subprocess.run([vkbert, "devices"], capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        print(f"SKIP: no Vulkan device: {p.stderr.strip()}")
+    return p.returncode == 0
+
+
+def main():
+    vkbert, model = sys.argv[1], sys.argv[2]
+    if not have_device(vkbert):
+        return 77
+    tmp = tempfile.mkdtemp()
+    try:
+        long_text = "word " * 200 + "[MASK]"
+        expect_error(vkbert, ["frobnicate"], "unknown command", 2)
+        expect_error(vkbert, ["fill-mask", "The [MASK]."], "needs a model directory", 2)
+        expect_error(vkbert, ["fill-mask", "-m", model], "needs a TEXT", 2)
+        expect_error(vkbert, ["fill-mask", "-m", model, "--bogus", "x"], "unknown option --bogus", 2)
+        expect_error(vkbert, ["fill-mask", "-m", model, "-k", "0", "x [MASK]"], "-k must be", 2)
+        expect_error(vkbert, ["fill-mask", "-m", model, "-k", "abc", "x [MASK]"], "-k must be", 2)
+        expect_error(vkbert, ["fill-mask", "-m", os.path.join(tmp, "missing"), "x [MASK]"], "cannot open")
+        expect_error(vkbert, ["fill-mask", "-m", model, "no mask here"], "no [MASK]")
+        expect_error(vkbert, ["fill-mask", "-m", model, "--json", "no mask here"], "no [MASK]")
+        expect_error(vkbert, ["fill-mask", "-m", model, long_text], "use --truncate")
+        expect_error(vkbert, ["fill-mask", "-m", model, "--device", "no-such-device", "x [MASK]"],
+                     "no Vulkan device matches")
+        # invalid UTF-8 must reach the program as raw bytes
+        for name, arg in [("lone continuation", b"a\x80b [MASK]"), ("truncated", b"ab\xe2\x82"),
+                          ("overlong", b"\xc0\xaf [MASK]"), ("surrogate", b"\xed\xa0\x80 [MASK]")]:
+            for cmd in (["tokenize", "-m", model], ["fill-mask", "-m", model]):
+                expect_error(vkbert, cmd + [arg], "not valid UTF-8", name=f"{cmd[0]} {name}")
+        expect_error(vkbert, ["encode", "-m", model, "x"], "--hidden", 2)
+        expect_error(vkbert, ["encode", "-m", model, "--hidden", os.path.join(tmp, "no", "dir.npy"), "x"],
+                     "cannot write")
+        # a truncated model file
+        bad = os.path.join(tmp, "truncated")
+        shutil.copytree(model, bad)
+        st = os.path.join(bad, "model.safetensors")
+        with open(st, "r+b") as f:
+            f.truncate(os.path.getsize(st) // 2)
+        expect_error(vkbert, ["fill-mask", "-m", bad, "x [MASK]"], "truncated")
+        # a config with heads that do not divide the hidden size
+        with open(os.path.join(bad, "config.json")) as f:
+            cfg = json.load(f)
+        cfg["num_attention_heads"] = cfg["hidden_size"] + 1
+        with open(os.path.join(bad, "config.json"), "w") as f:
+            json.dump(cfg, f)
+        expect_error(vkbert, ["encode", "-m", bad, "--json", "x"], "not divisible")
+        # --truncate turns the length error into a result
+        p = subprocess.run([vkbert, "fill-mask", "-m", model, "--truncate", "--json", "[MASK] " + long_text],
+                           capture_output=True, timeout=120)
+        check(p.returncode == 0, f"--truncate failed: {p.stderr!r}")
+        # --help everywhere
+        for cmd in (["--help"], ["devices", "--help"], ["tokenize", "--help"], ["fill-mask", "--help"],
+                    ["encode", "--help"]):
+            p = subprocess.run([vkbert] + cmd, capture_output=True, text=True, timeout=60)
+            check(p.returncode == 0 and "usage: vkbert" in p.stdout, f"{cmd}: help missing")
+    finally:
+        shutil.rmtree(tmp)
+    print(f"cli_errors: {len(FAILURES)} failed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

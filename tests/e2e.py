@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""End to end: the vkbert CLI against PyTorch (model_tools/reference.py) on the same weights.
+
+For each text: `vkbert tokenize --json` gives the ids; `vkbert encode` writes hidden states
+and logits; `vkbert fill-mask --json` gives top-k. PyTorch computes the same from the ids.
+Asserts: hidden states within --tol-hidden max abs, logits within --tol-logits max abs,
+top-k ids equal to PyTorch's (a swap is accepted only for an exact tie in PyTorch's own
+logits), probabilities within 1e-3 relative, and no validation-layer message.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "model_tools"))
+import reference  # noqa: E402
+
+FAILURES = []
+
+
+def check(cond, msg):
+    if not cond:
+        FAILURES.append(msg)
+        print("FAIL:", msg, file=sys.stderr)
+
+
+def run_cli(vkbert, args):
+    p = subprocess.run([vkbert] + args, capture_output=True, text=True, timeout=600)
+    check(p.returncode == 0, f"vkbert {' '.join(args[:2])}... exited {p.returncode}: {p.stderr.strip()}")
+    check("alidation" not in p.stderr and "VUID" not in p.stderr,
+          f"validation message from vkbert {args[0]}: {p.stderr.strip()[:500]}")
+    return p.stdout
+
+
+def compare_text(vkbert, model, text, pair, args, tmp):
+    extra = ["--pair", pair] if pair else []
+    tok = json.loads(run_cli(vkbert, ["tokenize", "-m", model, "--json", text] + extra))
+    ids, types = tok["input_ids"], tok["token_type_ids"]
+    hidden_path, logits_path = os.path.join(tmp, "h.npy"), os.path.join(tmp, "l.npy")
+    run_cli(vkbert, ["encode", "-m", model, "--hidden", hidden_path, "--logits", logits_path, text] + extra)
+    hidden, logits = np.load(hidden_path), np.load(logits_path)
+    ref_hidden, ref_logits, _ = reference.run(model, [ids], [types])
+    ref_hidden, ref_logits = ref_hidden[0], ref_logits[0]
+    check(hidden.shape == ref_hidden.shape, f"hidden shape {hidden.shape} vs {ref_hidden.shape}")
+    check(logits.shape == ref_logits.shape, f"logits shape {logits.shape} vs {ref_logits.shape}")
+    if hidden.shape == ref_hidden.shape and logits.shape == ref_logits.shape:
+        eh = float(np.abs(hidden - ref_hidden).max())
+        el = float(np.abs(logits - ref_logits).max())
+        print(f"  {text[:40]!r}: {len(ids)} tokens, hidden max abs err {eh:.2e}, logits max abs err {el:.2e}")
+        check(eh <= args.tol_hidden, f"{text!r}: hidden states differ from PyTorch by {eh:.3g}")
+        check(el <= args.tol_logits, f"{text!r}: logits differ from PyTorch by {el:.3g}")
+    if 103 not in ids:
+        return
+    out = json.loads(run_cli(vkbert, ["fill-mask", "-m", model, "--json", "-k", "5", text] + extra))
+    masks = [p for p, i in enumerate(ids) if i == 103]
+    check([m["position"] for m in out["masks"]] == masks, f"mask positions {out['masks']} vs {masks}")
+    for m in out["masks"]:
+        row = ref_logits[m["position"]].astype(np.float64)
+        prob = np.exp(row - row.max())
+        prob /= prob.sum()
+        want = list(np.argsort(-row, kind="stable")[:5])
+        got = [p["id"] for p in m["predictions"]]
+        for rank, (g, w) in enumerate(zip(got, want)):
+            if g != w:
+                tie = abs(row[g] - row[w]) <= 1e-7 * max(1.0, abs(row[w]))
+                check(tie, f"{text!r} mask {m['position']} rank {rank}: id {g}, PyTorch {w} "
+                           f"(logits {row[g]:.7g} vs {row[w]:.7g})")
+        for p in m["predictions"]:
+            rel = abs(p["probability"] - prob[p["id"]]) / prob[p["id"]]
+            check(rel <= 1e-3, f"{text!r}: probability of {p['id']} {p['probability']:.6g} vs {prob[p['id']]:.6g}")
+        check(len(got) == 5, f"{len(got)} predictions")
+
+
+def have_device(vkbert):
+    """False (and the test is skipped, exit 77) when there is no Vulkan device."""
+    p = subprocess.run([vkbert, "devices"], capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        print(f"SKIP: no Vulkan device: {p.stderr.strip()}")
+    return p.returncode == 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vkbert", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--tol-hidden", type=float, default=1e-3)
+    ap.add_argument("--tol-logits", type=float, default=1e-3)
+    ap.add_argument("--quick", action="store_true", help="one text only (large models)")
+    args = ap.parse_args()
+    if not have_device(args.vkbert):
+        return 77
+    texts = [("The capital of France is [MASK].", None)]
+    if not args.quick:
+        texts += [
+            ("Paris is the largest city of France.", "The capital of France is [MASK]."),
+            ("[MASK] [MASK] and more masks, with punctuation!! [MASK]", None),
+            ("Café naïve résumé: a somewhat longer sentence, to cross a tile boundary of the kernels "
+             "and exercise [MASK] positions past the first few.", None),
+        ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for text, pair in texts:
+            compare_text(args.vkbert, args.model, text, pair, args, tmp)
+    print(f"e2e {os.path.basename(args.model)}: {len(FAILURES)} failed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
