@@ -18,8 +18,9 @@ def check(cond, msg):
         print("FAIL:", msg, file=sys.stderr)
 
 
-def expect_error(vkbert, args, fragment, code=None, name=None):
-    p = subprocess.run([vkbert] + args, capture_output=True, timeout=120)
+def expect_error(vkbert, args, fragment, code=None, name=None, env=None):
+    p = subprocess.run([vkbert] + args, capture_output=True, timeout=120,
+                       env=dict(os.environ, **env) if env else None)
     err = p.stderr.decode("utf-8", "replace")
     label = name or " ".join(a if len(a) < 40 else a[:37] + "..." for a in args)
     check(p.returncode > 0, f"{label}: exit status {p.returncode} (want a non-zero exit, not a signal)")
@@ -86,6 +87,11 @@ def main():
         with open(os.path.join(bad, "config.json"), "w") as f:
             json.dump(cfg, f)
         expect_error(vkbert, ["encode", "-m", bad, "--json", "x"], "not divisible")
+        # no Vulkan driver at all (the loader finds no ICD)
+        no_icd = {"VK_ICD_FILENAMES": os.path.join(tmp, "none.json"), "VK_DRIVER_FILES": os.path.join(tmp, "none.json")}
+        expect_error(vkbert, ["devices"], "no Vulkan driver found", env=no_icd, name="devices without a driver")
+        expect_error(vkbert, ["fill-mask", "-m", model, "x [MASK]"], "no Vulkan driver found", env=no_icd,
+                     name="fill-mask without a driver")
         # --truncate turns the length error into a result
         p = subprocess.run([vkbert, "fill-mask", "-m", model, "--truncate", "--json", "[MASK] " + long_text],
                            capture_output=True, timeout=120)
