@@ -160,7 +160,8 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
  *   validation    false: enable VK_LAYER_KHRONOS_validation if it is installed (or when
  *                 VKBERT_VALIDATION=1). Layers enabled through VK_INSTANCE_LAYERS are
  *                 also reported through `log`.
- *   timeout_ms    0: 60000. Upper bound of every wait on the GPU.
+ *   timeout_ms    0: 300000 (5 min). Upper bound of every wait on the GPU; one encode is
+ *                 one submission, so size it to the largest batch on the slowest device.
  *   force_staging false: upload through host-visible device-local memory when the device
  *                 has it; true always uses the bounded staging buffer.
  *   log, log_user NULL: silent.

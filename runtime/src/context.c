@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VKB_DEFAULT_TIMEOUT_MS 60000u
+#define VKB_DEFAULT_TIMEOUT_MS 300000u
 #define VKB_MAX_DEVICES 16
 
 static const char *vendor_name(uint32_t id) {
