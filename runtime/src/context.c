@@ -36,26 +36,30 @@ static vkbert_device_type map_type(VkPhysicalDeviceType t) {
     }
 }
 
-static bool has_device_extension(VkPhysicalDevice pd, const char *name) {
+/* Probes set *oom when they could not allocate; callers turn that into an error. */
+static bool has_device_extension(VkPhysicalDevice pd, const char *name, bool *oom) {
     uint32_t n = 0;
     if (vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL) != VK_SUCCESS || n == 0)
         return false;
-    VkExtensionProperties *e = calloc(n, sizeof *e);
-    if (!e) return false;
+    VkExtensionProperties *e = vkb_calloc(n, sizeof *e);
+    if (!e) {
+        *oom = true;
+        return false;
+    }
     bool found = false;
     if (vkEnumerateDeviceExtensionProperties(pd, NULL, &n, e) == VK_SUCCESS)
         for (uint32_t i = 0; i < n && !found; ++i) found = strcmp(e[i].extensionName, name) == 0;
-    free(e);
+    vkb_free(e);
     return found;
 }
 
 /* Reads identity, limits and features of one physical device. */
-static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *info) {
+static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *info, bool *oom) {
     memset(info, 0, sizeof *info);
     VkPhysicalDeviceProperties p;
     vkGetPhysicalDeviceProperties(pd, &p);
     bool v12 = p.apiVersion >= VK_API_VERSION_1_2;
-    bool drv_ext = v12 || has_device_extension(pd, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME);
+    bool drv_ext = v12 || has_device_extension(pd, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME, oom);
 
     VkPhysicalDeviceSubgroupProperties sub = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
     VkPhysicalDeviceMaintenance3Properties m3 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES, &sub};
@@ -95,8 +99,8 @@ static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *i
     for (uint32_t i = 0; i < mem.memoryTypeCount; ++i)
         if ((mem.memoryTypes[i].propertyFlags & both) == both) info->host_visible_device_local = true;
 
-    bool f16_ext = v12 || has_device_extension(pd, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
-    bool tl_ext = v12 || has_device_extension(pd, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME);
+    bool f16_ext = v12 || has_device_extension(pd, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME, oom);
+    bool tl_ext = v12 || has_device_extension(pd, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME, oom);
     VkPhysicalDevice16BitStorageFeatures s16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
     VkPhysicalDeviceShaderFloat16Int8Features f16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
     VkPhysicalDeviceTimelineSemaphoreFeatures tl = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
@@ -126,27 +130,33 @@ static VkBool32 VKAPI_PTR on_debug_message(VkDebugUtilsMessageSeverityFlagBitsEX
     return VK_FALSE;
 }
 
-static bool has_layer(const char *name) {
+static bool has_layer(const char *name, bool *oom) {
     uint32_t n = 0;
     if (vkEnumerateInstanceLayerProperties(&n, NULL) != VK_SUCCESS || n == 0) return false;
-    VkLayerProperties *l = calloc(n, sizeof *l);
-    if (!l) return false;
+    VkLayerProperties *l = vkb_calloc(n, sizeof *l);
+    if (!l) {
+        *oom = true;
+        return false;
+    }
     bool found = false;
     if (vkEnumerateInstanceLayerProperties(&n, l) == VK_SUCCESS)
         for (uint32_t i = 0; i < n && !found; ++i) found = strcmp(l[i].layerName, name) == 0;
-    free(l);
+    vkb_free(l);
     return found;
 }
 
-static bool has_instance_extension(const char *name) {
+static bool has_instance_extension(const char *name, bool *oom) {
     uint32_t n = 0;
     if (vkEnumerateInstanceExtensionProperties(NULL, &n, NULL) != VK_SUCCESS || n == 0) return false;
-    VkExtensionProperties *e = calloc(n, sizeof *e);
-    if (!e) return false;
+    VkExtensionProperties *e = vkb_calloc(n, sizeof *e);
+    if (!e) {
+        *oom = true;
+        return false;
+    }
     bool found = false;
     if (vkEnumerateInstanceExtensionProperties(NULL, &n, e) == VK_SUCCESS)
         for (uint32_t i = 0; i < n && !found; ++i) found = strcmp(e[i].extensionName, name) == 0;
-    free(e);
+    vkb_free(e);
     return found;
 }
 
@@ -157,8 +167,9 @@ static vkbert_status create_instance(vkbert_context *ctx, bool validation, VkIns
                         "the Vulkan loader supports only Vulkan 1.0; vkbert needs 1.1");
     const char *layers[1];
     uint32_t layer_count = 0;
+    bool oom = false;
     if (validation) {
-        if (has_layer("VK_LAYER_KHRONOS_validation"))
+        if (has_layer("VK_LAYER_KHRONOS_validation", &oom))
             layers[layer_count++] = "VK_LAYER_KHRONOS_validation";
         else
             vkb_log(ctx, VKBERT_LOG_WARNING, "validation requested but VK_LAYER_KHRONOS_validation "
@@ -166,14 +177,15 @@ static vkbert_status create_instance(vkbert_context *ctx, bool validation, VkIns
     }
     const char *exts[1];
     uint32_t ext_count = 0;
-    bool debug = ctx && has_instance_extension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+    bool debug = ctx && has_instance_extension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME, &oom);
+    if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory creating the Vulkan instance");
     if (debug) exts[ext_count++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
 
     VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO, NULL, "vkbert", 1, "vkbert", 1,
                              VK_API_VERSION_1_1};
     VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, NULL, 0, &app,
                                layer_count, layers, ext_count, exts};
-    VkResult r = vkCreateInstance(&ci, NULL, out);
+    VkResult r = VKB_VK(vkCreateInstance(&ci, NULL, out));
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
         return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE,
                         "no Vulkan driver found (install one, e.g. Debian's mesa-vulkan-drivers)");
@@ -218,9 +230,11 @@ vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t capacity, ui
     VkPhysicalDevice pds[VKB_MAX_DEVICES];
     uint32_t n = 0;
     st = enumerate(NULL, inst, pds, &n);
+    bool oom = false;
     if (st == VKBERT_OK) {
-        for (uint32_t i = 0; i < n && i < capacity; ++i) read_info(pds[i], i, &out[i]);
+        for (uint32_t i = 0; i < n && i < capacity; ++i) read_info(pds[i], i, &out[i], &oom);
         *count = n;
+        if (oom) st = vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
     }
     vkDestroyInstance(inst, NULL);
     return st;
@@ -266,7 +280,9 @@ static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
     vkbert_status st = enumerate(ctx, ctx->instance, pds, &n);
     if (st) return st;
     vkbert_device_info infos[VKB_MAX_DEVICES];
-    for (uint32_t i = 0; i < n; ++i) read_info(pds[i], i, &infos[i]);
+    bool oom = false;
+    for (uint32_t i = 0; i < n; ++i) read_info(pds[i], i, &infos[i], &oom);
+    if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
 
     int chosen = -1;
     if (sel && *sel) {
@@ -313,7 +329,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
     if (!out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_create: out is NULL");
     *out = NULL;
     vkbert_context_desc d = desc ? *desc : (vkbert_context_desc){0};
-    vkbert_context *ctx = calloc(1, sizeof *ctx);
+    vkbert_context *ctx = vkb_calloc(1, sizeof *ctx);
     if (!ctx) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     ctx->log = d.log;
     ctx->log_user = d.log_user;
@@ -332,19 +348,19 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         VkDeviceQueueCreateInfo qi = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0,
                                       ctx->queue_family, 1, &prio};
         VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi};
-        VkResult r = vkCreateDevice(ctx->physical, &di, NULL, &ctx->device);
+        VkResult r = VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateDevice");
     }
     if (!st) {
         vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
         VkCommandPoolCreateInfo pi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL,
                                       VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT, ctx->queue_family};
-        VkResult r = vkCreateCommandPool(ctx->device, &pi, NULL, &ctx->pool);
+        VkResult r = VKB_VK(vkCreateCommandPool(ctx->device, &pi, NULL, &ctx->pool));
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateCommandPool");
     }
     if (!st) {
         VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-        VkResult r = vkCreateFence(ctx->device, &fi, NULL, &ctx->fence);
+        VkResult r = VKB_VK(vkCreateFence(ctx->device, &fi, NULL, &ctx->fence));
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateFence");
     }
     if (st) {
@@ -369,7 +385,7 @@ void vkbert_context_destroy(vkbert_context *ctx) {
     }
     if (ctx->messenger) ctx->destroy_messenger(ctx->instance, ctx->messenger, NULL);
     if (ctx->instance) vkDestroyInstance(ctx->instance, NULL);
-    free(ctx);
+    vkb_free(ctx);
 }
 
 const vkbert_device_info *vkbert_context_device(const vkbert_context *ctx) {
@@ -386,7 +402,9 @@ uint64_t vkbert_context_validation_messages(const vkbert_context *ctx) {
 
 vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *what) {
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "%s: the device was lost earlier", what);
-    VkResult r = vkWaitForFences(ctx->device, 1, &fence, VK_TRUE, ctx->timeout_ns);
+    VkResult r = vkb_fault_take(&vkb_faults.wait_fail_at)
+                     ? vkb_faults.wait_result
+                     : vkWaitForFences(ctx->device, 1, &fence, VK_TRUE, ctx->timeout_ns);
     if (r == VK_TIMEOUT)
         return vkb_fail(ctx, VKBERT_ERROR_TIMEOUT, "%s: the GPU did not finish within %llu ms", what,
                         (unsigned long long)(ctx->timeout_ns / 1000000u));
@@ -399,7 +417,8 @@ vkbert_status vkb_submit(vkbert_context *ctx, VkCommandBuffer cmd, VkFence fence
     VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cmd;
-    VkResult r = vkQueueSubmit(ctx->queue, 1, &si, fence);
+    VkResult r = vkb_fault_take(&vkb_faults.submit_fail_at) ? vkb_faults.submit_result
+                                                             : vkQueueSubmit(ctx->queue, 1, &si, fence);
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkQueueSubmit");
     return VKBERT_OK;
 }

@@ -102,7 +102,7 @@ bool vkb_add_size(size_t a, size_t b, size_t *out) {
 
 char *vkb_path_join(const char *dir, const char *name) {
     size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
+    char *p = vkb_malloc(a + b + 2);
     if (!p) return NULL;
     memcpy(p, dir, a);
     size_t n = a;
@@ -117,7 +117,7 @@ vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, siz
     FILE *f = fopen(path, "rb");
     if (!f) return vkb_fail(NULL, VKBERT_ERROR_IO, "cannot open %s: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
+    char *buf = vkb_malloc(cap + 1);
     if (!buf) {
         fclose(f);
         return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory reading %s", path);
@@ -125,15 +125,15 @@ vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, siz
     for (;;) {
         if (n == cap) {
             if (cap >= max_bytes) {
-                free(buf);
+                vkb_free(buf);
                 fclose(f);
                 return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT,
                                 "%s is larger than the %zu bytes allowed for it", path, max_bytes);
             }
             size_t ncap = cap * 2 > max_bytes ? max_bytes : cap * 2;
-            char *nb = realloc(buf, ncap + 1);
+            char *nb = vkb_realloc(buf, ncap + 1);
             if (!nb) {
-                free(buf);
+                vkb_free(buf);
                 fclose(f);
                 return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory reading %s",
                                 path);
@@ -148,7 +148,7 @@ vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, siz
     bool err = ferror(f) != 0;
     fclose(f);
     if (err) {
-        free(buf);
+        vkb_free(buf);
         return vkb_fail(NULL, VKBERT_ERROR_IO, "error reading %s", path);
     }
     buf[n] = '\0';

@@ -37,7 +37,7 @@ vkbert_status vkb_program_add(vkbert_context *ctx, vkb_program *p, const vkb_op 
                             op->groups[i], i, ctx->info.max_workgroup_count[i]);
     if (p->op_count == p->op_capacity) {
         uint32_t cap = p->op_capacity ? p->op_capacity * 2 : 64;
-        vkb_op *n = realloc(p->ops, cap * sizeof *n);
+        vkb_op *n = vkb_realloc(p->ops, cap * sizeof *n);
         if (!n) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         p->ops = n;
         p->op_capacity = cap;
@@ -72,14 +72,14 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
     VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, nbind ? nbind : 1};
     VkDescriptorPoolCreateInfo pi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0,
                                      p->op_count ? p->op_count : 1, 1, &ps};
-    r = vkCreateDescriptorPool(ctx->device, &pi, NULL, &p->pool);
+    r = VKB_VK(vkCreateDescriptorPool(ctx->device, &pi, NULL, &p->pool));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateDescriptorPool");
     VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, ctx->pool,
                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
-    r = vkAllocateCommandBuffers(ctx->device, &ai, &p->cmd);
+    r = VKB_VK(vkAllocateCommandBuffers(ctx->device, &ai, &p->cmd));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkAllocateCommandBuffers");
     VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    r = vkCreateFence(ctx->device, &fi, NULL, &p->fence);
+    r = VKB_VK(vkCreateFence(ctx->device, &fi, NULL, &p->fence));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateFence");
 
     VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -105,7 +105,7 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
         VkDescriptorSet set;
         VkDescriptorSetAllocateInfo si = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, p->pool, 1,
                                           &ctx->set_layouts[op->kernel]};
-        r = vkAllocateDescriptorSets(ctx->device, &si, &set);
+        r = VKB_VK(vkAllocateDescriptorSets(ctx->device, &si, &set));
         if (r != VK_SUCCESS) {
             st = vkb_vk_fail(ctx, r, "vkAllocateDescriptorSets");
             break;
@@ -153,7 +153,7 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
     vkb_barrier(p->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                 VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                 VK_ACCESS_HOST_READ_BIT, "the host reads the results after the fence");
-    r = vkEndCommandBuffer(p->cmd);
+    r = VKB_VK(vkEndCommandBuffer(p->cmd));
     if (!st && r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
     p->recorded = st == VKBERT_OK;
     return st;
@@ -170,7 +170,7 @@ vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
         if (st) return st;
         p->pending = false;
     }
-    VkResult r = vkResetFences(ctx->device, 1, &p->fence);
+    VkResult r = VKB_VK(vkResetFences(ctx->device, 1, &p->fence));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkResetFences");
     vkbert_status st = vkb_submit(ctx, p->cmd, p->fence);
     if (st) return st;
@@ -182,10 +182,12 @@ vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
 
 void vkb_program_destroy(vkbert_context *ctx, vkb_program *p) {
     if (!ctx || !p) return;
-    if (p->pending && !ctx->lost) vkb_wait_fence(ctx, p->fence, "destroying a program");
+    /* Best effort, even after device loss (a lost device returns at once): the command
+     * buffer must not be freed while the GPU may still run it. */
+    if (p->pending) vkWaitForFences(ctx->device, 1, &p->fence, VK_TRUE, ctx->timeout_ns);
     if (p->fence) vkDestroyFence(ctx->device, p->fence, NULL);
     if (p->cmd) vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &p->cmd);
     if (p->pool) vkDestroyDescriptorPool(ctx->device, p->pool, NULL);
-    free(p->ops);
+    vkb_free(p->ops);
     memset(p, 0, sizeof *p);
 }

@@ -20,7 +20,7 @@ static const char *find_duplicate(const cJSON *item, bool *oom) {
     size_t n = 0;
     for (const cJSON *c = item->child; c; c = c->next) ++n;
     if (n < 2) return NULL;
-    const char **names = malloc(n * sizeof *names);
+    const char **names = vkb_malloc(n * sizeof *names);
     if (!names) {
         *oom = true;
         return NULL;
@@ -31,7 +31,7 @@ static const char *find_duplicate(const cJSON *item, bool *oom) {
     const char *dup = NULL;
     for (i = 1; i < n && !dup; ++i)
         if (strcmp(names[i - 1], names[i]) == 0) dup = names[i];
-    free(names);
+    vkb_free(names);
     return dup;
 }
 

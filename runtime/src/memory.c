@@ -55,7 +55,7 @@ vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memo
     bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
                VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT;
     bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    VkResult r = vkCreateBuffer(ctx->device, &bi, NULL, &out->buffer);
+    VkResult r = VKB_VK(vkCreateBuffer(ctx->device, &bi, NULL, &out->buffer));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateBuffer");
     VkMemoryRequirements req;
     vkGetBufferMemoryRequirements(ctx->device, out->buffer, &req);
@@ -65,7 +65,7 @@ vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memo
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "no suitable memory type for %s", what);
     }
     VkMemoryAllocateInfo ai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, NULL, req.size, (uint32_t)type};
-    r = vkAllocateMemory(ctx->device, &ai, NULL, &out->memory);
+    r = VKB_VK_MEM(vkAllocateMemory(ctx->device, &ai, NULL, &out->memory));
     if (r != VK_SUCCESS) {
         vkb_buffer_destroy(ctx, out);
         vkb_vk_fail(ctx, r, "vkAllocateMemory");
@@ -74,13 +74,13 @@ vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memo
                         "cannot allocate %llu bytes of device memory for %s: %s",
                         (unsigned long long)req.size, what, vkb_vk_result_string(r));
     }
-    r = vkBindBufferMemory(ctx->device, out->buffer, out->memory, 0);
+    r = VKB_VK(vkBindBufferMemory(ctx->device, out->buffer, out->memory, 0));
     if (r != VK_SUCCESS) {
         vkb_buffer_destroy(ctx, out);
         return vkb_vk_fail(ctx, r, "vkBindBufferMemory");
     }
     if (ctx->memory.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
-        r = vkMapMemory(ctx->device, out->memory, 0, VK_WHOLE_SIZE, 0, &out->mapped);
+        r = VKB_VK(vkMapMemory(ctx->device, out->memory, 0, VK_WHOLE_SIZE, 0, &out->mapped));
         if (r != VK_SUCCESS) {
             vkb_buffer_destroy(ctx, out);
             return vkb_vk_fail(ctx, r, "vkMapMemory");
@@ -103,7 +103,7 @@ static vkbert_status one_shot_copy(vkbert_context *ctx, VkBuffer src, VkDeviceSi
     VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, ctx->pool,
                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
     VkCommandBuffer cmd;
-    VkResult r = vkAllocateCommandBuffers(ctx->device, &ai, &cmd);
+    VkResult r = VKB_VK(vkAllocateCommandBuffers(ctx->device, &ai, &cmd));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkAllocateCommandBuffers");
     VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL,
                                    VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
@@ -114,7 +114,7 @@ static vkbert_status one_shot_copy(vkbert_context *ctx, VkBuffer src, VkDeviceSi
                 VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                 VK_ACCESS_HOST_READ_BIT | VK_ACCESS_SHADER_READ_BIT,
                 "copied data is read by the host (download) or by later kernels (upload)");
-    r = vkEndCommandBuffer(cmd);
+    r = VKB_VK(vkEndCommandBuffer(cmd));
     vkbert_status st = r == VK_SUCCESS ? VKBERT_OK : vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
     if (!st) {
         vkResetFences(ctx->device, 1, &ctx->fence);
@@ -127,7 +127,8 @@ static vkbert_status one_shot_copy(vkbert_context *ctx, VkBuffer src, VkDeviceSi
 
 vkbert_status vkb_buffer_upload(vkbert_context *ctx, vkb_buffer *b, vkb_fill_fn fill, void *user) {
     size_t total = (size_t)b->size;
-    if (b->mapped) return fill(b->mapped, 0, total, user);
+    /* force_staging exercises the staging path even where memory is host-visible */
+    if (b->mapped && !ctx->force_staging) return fill(b->mapped, 0, total, user);
     vkb_buffer staging;
     VkDeviceSize chunk = total < VKB_STAGING_BYTES ? total : VKB_STAGING_BYTES;
     vkbert_status st = vkb_buffer_create(ctx, chunk, VKB_MEM_UPLOAD, "the staging buffer", &staging);

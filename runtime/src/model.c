@@ -74,7 +74,7 @@ static vkbert_status pack(loader *L, const part *parts, int n, const char *what,
         total += (size_t)ts[i]->count;
     }
     if (total > L->host_floats) {
-        float *h = realloc(L->host, total * sizeof(float));
+        float *h = vkb_realloc(L->host, total * sizeof(float));
         if (!h) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading %s", what);
         L->host = h;
         L->host_floats = total;
@@ -161,7 +161,7 @@ static vkbert_status load(loader *L, const char *dir) {
     if (!path) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     vkbert_status s = vkb_read_file(path, 1u << 20, &json, &len);
     if (s) {
-        free(path);
+        vkb_free(path);
         return vkb_propagate(L->ctx, s);
     }
     s = vkb_config_parse(L->ctx, json, len, path, &m->config);
@@ -172,8 +172,8 @@ static vkbert_status load(loader *L, const char *dir) {
         if (cJSON_IsBool(tie)) tied = cJSON_IsTrue(tie);
         cJSON_Delete(root);
     }
-    free(json);
-    free(path);
+    vkb_free(json);
+    vkb_free(path);
     if (s) return s;
 
     s = vkbert_tokenizer_load(dir, &m->tokenizer);
@@ -186,7 +186,7 @@ static vkbert_status load(loader *L, const char *dir) {
     path = vkb_path_join(dir, "model.safetensors");
     if (!path) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     s = vkb_safetensors_open(L->ctx, path, &L->st);
-    free(path);
+    vkb_free(path);
     if (s) return s;
 
     uint64_t H = c->hidden_size, P = c->max_position_embeddings, T = c->type_vocab_size;
@@ -198,7 +198,7 @@ static vkbert_status load(loader *L, const char *dir) {
                              {"embeddings.LayerNorm.weight", H, 0},
                              {"embeddings.LayerNorm.bias", H, 0}}, 4, "the embedding tables", &m->emb_aux);
     if (s) return s;
-    m->layers = calloc(c->num_hidden_layers, sizeof *m->layers);
+    m->layers = vkb_calloc(c->num_hidden_layers, sizeof *m->layers);
     if (!m->layers) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t i = 0; i < c->num_hidden_layers && !s; ++i) s = load_layer(L, i, &m->layers[i]);
     if (!s) s = load_head(L, tied);
@@ -211,11 +211,11 @@ vkbert_status vkbert_model_load(vkbert_context *ctx, const vkbert_model_desc *de
     *out = NULL;
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
     loader L = {ctx};
-    L.m = calloc(1, sizeof *L.m);
+    L.m = vkb_calloc(1, sizeof *L.m);
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;
     vkbert_status s = load(&L, desc->path);
-    free(L.host);
+    vkb_free(L.host);
     vkb_safetensors_close(&L.st);
     if (s) {
         vkbert_model_destroy(L.m);
@@ -235,11 +235,11 @@ void vkbert_model_destroy(vkbert_model *m) {
                                 &l->ffn1_w, &l->ffn1_b, &l->ffn2_w, &l->ffn2_b, &l->ln2};
             for (size_t k = 0; k < sizeof bs / sizeof bs[0]; ++k) vkb_buffer_destroy(ctx, bs[k]);
         }
-    free(m->layers);
+    vkb_free(m->layers);
     vkb_buffer *bs[] = {&m->word_emb, &m->emb_aux, &m->head_w, &m->head_b, &m->head_ln, &m->decoder_w, &m->decoder_b};
     for (size_t k = 0; k < sizeof bs / sizeof bs[0]; ++k) vkb_buffer_destroy(ctx, bs[k]);
     vkbert_tokenizer_destroy(m->tokenizer);
-    free(m);
+    vkb_free(m);
 }
 
 const vkbert_model_config *vkbert_model_get_config(const vkbert_model *m) { return m ? &m->config : NULL; }

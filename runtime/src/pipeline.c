@@ -31,7 +31,7 @@ static vkbert_status kernel_objects(vkbert_context *ctx, uint32_t kernel) {
     if (ctx->layouts[kernel]) return VKBERT_OK;
     const vkb_kernel_desc *k = vkb_kernel(kernel);
     VkShaderModuleCreateInfo mi = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, *k->code_bytes, k->code};
-    VkResult r = vkCreateShaderModule(ctx->device, &mi, NULL, &ctx->modules[kernel]);
+    VkResult r = VKB_VK(vkCreateShaderModule(ctx->device, &mi, NULL, &ctx->modules[kernel]));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateShaderModule");
     VkDescriptorSetLayoutBinding b[VKB_MAX_BINDINGS];
     for (uint32_t i = 0; i < k->bindings; ++i)
@@ -39,7 +39,7 @@ static vkbert_status kernel_objects(vkbert_context *ctx, uint32_t kernel) {
                                              VK_SHADER_STAGE_COMPUTE_BIT, NULL};
     VkDescriptorSetLayoutCreateInfo li = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, NULL, 0,
                                           k->bindings, b};
-    r = vkCreateDescriptorSetLayout(ctx->device, &li, NULL, &ctx->set_layouts[kernel]);
+    r = VKB_VK(vkCreateDescriptorSetLayout(ctx->device, &li, NULL, &ctx->set_layouts[kernel]));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateDescriptorSetLayout");
     if (k->push_bytes > ctx->props.limits.maxPushConstantsSize)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "kernel %s needs %u bytes of push constants; device allows %u",
@@ -47,7 +47,7 @@ static vkbert_status kernel_objects(vkbert_context *ctx, uint32_t kernel) {
     VkPushConstantRange pr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_bytes};
     VkPipelineLayoutCreateInfo pi = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1,
                                      &ctx->set_layouts[kernel], 1, &pr};
-    r = vkCreatePipelineLayout(ctx->device, &pi, NULL, &ctx->layouts[kernel]);
+    r = VKB_VK(vkCreatePipelineLayout(ctx->device, &pi, NULL, &ctx->layouts[kernel]));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreatePipelineLayout");
     return VKBERT_OK;
 }
@@ -68,7 +68,7 @@ vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint3
     if (st) return st;
     if (ctx->pipeline_count == ctx->pipeline_capacity) {
         uint32_t cap = ctx->pipeline_capacity ? ctx->pipeline_capacity * 2 : 16;
-        vkb_pipeline *np = realloc(ctx->pipelines, cap * sizeof *np);
+        vkb_pipeline *np = vkb_realloc(ctx->pipelines, cap * sizeof *np);
         if (!np) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         ctx->pipelines = np;
         ctx->pipeline_capacity = cap;
@@ -83,7 +83,7 @@ vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint3
                                                  k->spec_count ? &si : NULL};
     ci.layout = ctx->layouts[kernel];
     VkPipeline pipe;
-    VkResult r = vkCreateComputePipelines(ctx->device, VK_NULL_HANDLE, 1, &ci, NULL, &pipe);
+    VkResult r = VKB_VK(vkCreateComputePipelines(ctx->device, VK_NULL_HANDLE, 1, &ci, NULL, &pipe));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateComputePipelines");
     vkb_pipeline *p = &ctx->pipelines[ctx->pipeline_count++];
     p->kernel = kernel;
@@ -96,7 +96,7 @@ vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint3
 void vkb_pipelines_destroy(vkbert_context *ctx) {
     for (uint32_t i = 0; i < ctx->pipeline_count; ++i)
         vkDestroyPipeline(ctx->device, ctx->pipelines[i].pipeline, NULL);
-    free(ctx->pipelines);
+    vkb_free(ctx->pipelines);
     ctx->pipelines = NULL;
     ctx->pipeline_count = ctx->pipeline_capacity = 0;
     for (uint32_t k = 0; k < VKB_KERNEL_COUNT; ++k) {

@@ -118,7 +118,7 @@ static vkbert_status parse_tensor(vkbert_context *ctx, const char *path, const c
         return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT,
                         "%s: tensor \"%s\" is %llu elements of %s (%u bytes each) but its data_offsets span %llu bytes",
                         path, name, (unsigned long long)count, t->dtype_name, esize, (unsigned long long)(en - b));
-    t->name = strdup(name);
+    t->name = vkb_strdup(name);
     if (!t->name) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     return VKBERT_OK;
 }
@@ -131,7 +131,7 @@ static vkbert_status check_layout(vkbert_context *ctx, vkb_safetensors *st) {
                             st->path, (unsigned long long)data_len);
         return VKBERT_OK;
     }
-    vkb_tensor_info **order = malloc(st->count * sizeof *order);
+    vkb_tensor_info **order = vkb_malloc(st->count * sizeof *order);
     if (!order) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t i = 0; i < st->count; ++i) order[i] = &st->tensors[i];
     qsort(order, st->count, sizeof *order, cmp_range);
@@ -154,7 +154,7 @@ static vkbert_status check_layout(vkbert_context *ctx, vkb_safetensors *st) {
     if (!s && pos < data_len)
         s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: %llu trailing bytes after the last tensor", st->path,
                      (unsigned long long)(data_len - pos));
-    free(order);
+    vkb_free(order);
     return s;
 }
 
@@ -173,7 +173,7 @@ static vkbert_status parse_header(vkbert_context *ctx, vkb_safetensors *st, cons
     vkbert_status s = VKBERT_OK;
     uint32_t n = 0;
     for (const cJSON *e = root->child; e; e = e->next) n += strcmp(e->string, "__metadata__") != 0;
-    st->tensors = calloc(n ? n : 1, sizeof *st->tensors);
+    st->tensors = vkb_calloc(n ? n : 1, sizeof *st->tensors);
     if (!st->tensors) s = vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (const cJSON *e = root->child; e && !s; e = e->next) {
         if (strcmp(e->string, "__metadata__") == 0) {
@@ -195,7 +195,7 @@ static vkbert_status parse_header(vkbert_context *ctx, vkb_safetensors *st, cons
 
 vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_safetensors *st) {
     memset(st, 0, sizeof *st);
-    st->path = strdup(path);
+    st->path = vkb_strdup(path);
     if (!st->path) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -228,7 +228,7 @@ vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_sa
         else if (n < 2)
             s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: header length %llu is too small for a JSON object",
                          path, (unsigned long long)n);
-        else if (!(hdr = malloc((size_t)n + 1)))
+        else if (!(hdr = vkb_malloc((size_t)n + 1)))
             s = vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory for a %llu-byte header",
                          (unsigned long long)n);
         else if (fread(hdr, 1, (size_t)n, f) != (size_t)n)
@@ -240,7 +240,7 @@ vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_sa
             s = parse_header(ctx, st, hdr, (size_t)n);
         }
     }
-    free(hdr);
+    vkb_free(hdr);
     fclose(f);
     if (s) vkb_safetensors_close(st);
     return s;
@@ -248,9 +248,9 @@ vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_sa
 
 void vkb_safetensors_close(vkb_safetensors *st) {
     if (!st) return;
-    for (uint32_t i = 0; i < st->count; ++i) free(st->tensors[i].name);
-    free(st->tensors);
-    free(st->path);
+    for (uint32_t i = 0; i < st->count; ++i) vkb_free(st->tensors[i].name);
+    vkb_free(st->tensors);
+    vkb_free(st->path);
     memset(st, 0, sizeof *st);
 }
 

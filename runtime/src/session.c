@@ -159,6 +159,7 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
                                         "vkbert_session_create: NULL argument");
     *out = NULL;
     vkbert_context *ctx = model->ctx;
+    if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
     vkbert_session_desc d = desc ? *desc : (vkbert_session_desc){0};
     const vkbert_model_config *c = &model->config;
     if (d.max_seq > c->max_position_embeddings)
@@ -174,7 +175,7 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     if (tokens > (1u << 20) || batch > maxz)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "a session of %llu x %llu tokens is too large",
                         (unsigned long long)batch, (unsigned long long)seq);
-    vkbert_session *s = calloc(1, sizeof *s);
+    vkbert_session *s = vkb_calloc(1, sizeof *s);
     if (!s) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     s->model = model;
     s->ctx = ctx;
@@ -189,9 +190,9 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     s->top_k = d.top_k ? d.top_k : 5;
     if (s->top_k > c->vocab_size) s->top_k = c->vocab_size;
     s->keep_logits = d.keep_logits && s->head;
-    s->lengths = calloc(s->batch, sizeof *s->lengths);
-    s->row_seq = calloc(s->head_rows + 1, sizeof *s->row_seq);
-    s->row_pos = calloc(s->head_rows + 1, sizeof *s->row_pos);
+    s->lengths = vkb_calloc(s->batch, sizeof *s->lengths);
+    s->row_seq = vkb_calloc(s->head_rows + 1, sizeof *s->row_seq);
+    s->row_pos = vkb_calloc(s->head_rows + 1, sizeof *s->row_pos);
     vkbert_status st = (!s->lengths || !s->row_seq || !s->row_pos)
                            ? vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory")
                            : VKBERT_OK;
@@ -229,10 +230,10 @@ void vkbert_session_destroy(vkbert_session *s) {
     vkb_buffer *bs[] = {&s->input, &s->indirect, &s->h, &s->qkv, &s->attn, &s->inter, &s->head_x,
                         &s->logits, &s->top_ids, &s->top_probs, &s->readback};
     for (size_t i = 0; i < sizeof bs / sizeof bs[0]; ++i) vkb_buffer_destroy(ctx, bs[i]);
-    free(s->lengths);
-    free(s->row_seq);
-    free(s->row_pos);
-    free(s);
+    vkb_free(s->lengths);
+    vkb_free(s->row_seq);
+    vkb_free(s->row_pos);
+    vkb_free(s);
 }
 
 /* Checks the batch and writes ids, types, mask and head rows into the mapped inputs. */

@@ -56,21 +56,21 @@ static int32_t lookup(const vkbert_tokenizer *t, bool cont, const char *s, size_
 
 void vkbert_tokenizer_destroy(vkbert_tokenizer *t) {
     if (!t) return;
-    free(t->text);
-    free(t->tokens);
-    free(t->slots);
-    free(t);
+    vkb_free(t->text);
+    vkb_free(t->tokens);
+    vkb_free(t->slots);
+    vkb_free(t);
 }
 
 vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path, bool lowercase,
                                        bool strip_accents, bool chinese, vkbert_tokenizer **out) {
     *out = NULL;
-    vkbert_tokenizer *t = calloc(1, sizeof *t);
+    vkbert_tokenizer *t = vkb_calloc(1, sizeof *t);
     if (!t) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     t->lowercase = lowercase;
     t->strip_accents = strip_accents;
     t->chinese = chinese;
-    t->text = malloc(len + 1);
+    t->text = vkb_malloc(len + 1);
     if (!t->text) goto oom;
     memcpy(t->text, vocab, len);
     t->text[len] = '\0';
@@ -86,10 +86,10 @@ vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char
         return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %u entries is over the %u allowed", path, lines,
                         MAX_VOCAB_ENTRIES);
     }
-    t->tokens = calloc(lines, sizeof *t->tokens);
+    t->tokens = vkb_calloc(lines, sizeof *t->tokens);
     uint32_t nslots = 16;
     while (nslots < lines * 2u) nslots <<= 1;
-    t->slots = malloc(nslots * sizeof *t->slots);
+    t->slots = vkb_malloc(nslots * sizeof *t->slots);
     if (!t->tokens || !t->slots) goto oom;
     memset(t->slots, 0xFF, nslots * sizeof *t->slots);
     t->slot_mask = nslots - 1;
@@ -163,16 +163,16 @@ vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
                 cJSON_Delete(root);
             }
         }
-        free(data);
+        vkb_free(data);
         data = NULL;
     }
     if (!s) s = vkb_read_file(vocab_path, MAX_VOCAB_BYTES, &data, &size);
     if (!s) s = vkb_tokenizer_from_vocab(data, size, vocab_path, lower, strip < 0 ? lower : strip == 1, chinese, out);
     if (s == VKBERT_ERROR_OUT_OF_HOST_MEMORY && !*vkbert_last_error())
         vkb_fail(NULL, s, "out of host memory");
-    free(data);
-    free(cfg_path);
-    free(vocab_path);
+    vkb_free(data);
+    vkb_free(cfg_path);
+    vkb_free(vocab_path);
     return s;
 }
 
@@ -226,7 +226,7 @@ typedef struct cps { int32_t *v; size_t n, cap; } cps;
 static bool cps_push(cps *b, int32_t c) {
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
-        int32_t *nv = realloc(b->v, cap * sizeof *nv);
+        int32_t *nv = vkb_realloc(b->v, cap * sizeof *nv);
         if (!nv) return false;
         b->v = nv;
         b->cap = cap;
@@ -375,8 +375,8 @@ vkbert_status vkbert_tokenizer_encode(const vkbert_tokenizer *t, const char *tex
         ok = encode_text(t, pair, plen, &o, &a, &b);
         emit(&o, t->special[SP_SEP]);
     }
-    free(a.v);
-    free(b.v);
+    vkb_free(a.v);
+    vkb_free(b.v);
     if (!ok) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory tokenizing");
     *count = o.count;
     if (o.count > capacity)

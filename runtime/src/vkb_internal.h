@@ -15,6 +15,31 @@
 #  define VKB_PRINTF(a, b)
 #endif
 
+/* ---- fault.c -------------------------------------------------------------------- */
+void *vkb_malloc(size_t n);
+void *vkb_calloc(size_t count, size_t size);
+void *vkb_realloc(void *p, size_t n);
+char *vkb_strdup(const char *s);
+void vkb_free(void *p);
+
+/* Test hooks: a countdown fails the Nth call (1 = the next one); 0 disables. */
+typedef struct vkb_fault_plan {
+    long host_fail_at;      /* vkb_malloc/calloc/realloc/strdup return NULL */
+    long vk_fail_at;        /* a Vulkan object creation or allocation fails */
+    long submit_fail_at;    /* vkQueueSubmit returns submit_result */
+    VkResult submit_result;
+    long wait_fail_at;      /* vkWaitForFences returns wait_result */
+    VkResult wait_result;
+} vkb_fault_plan;
+extern vkb_fault_plan vkb_faults;
+bool vkb_fault_vk(void);
+/* True when the countdown reaches zero with this call. */
+bool vkb_fault_take(long *countdown);
+long vkb_fault_live_allocations(void);
+/* Wrap every Vulkan call that creates or allocates something. */
+#define VKB_VK(call) (vkb_fault_vk() ? VK_ERROR_OUT_OF_HOST_MEMORY : (call))
+#define VKB_VK_MEM(call) (vkb_fault_vk() ? VK_ERROR_OUT_OF_DEVICE_MEMORY : (call))
+
 /* ---- error.c -------------------------------------------------------------------- */
 /* Records `status` with a message for this thread (and `ctx` when not NULL); returns
  * `status` so that call sites read `return vkb_fail(ctx, VKBERT_ERROR_IO, "...")`. */

@@ -1,0 +1,165 @@
+/* Fault injection: fail the Nth host allocation and the Nth Vulkan object creation or
+ * allocation, for every N, while creating a context, loading a model, creating a session
+ * and encoding. Each failure must be a clean error status with a message; nothing may
+ * leak (host allocations counted by vkb_malloc, Vulkan objects reported by the
+ * validation layer's object tracker at vkDestroyDevice); the context must still be
+ * destroyable. Also: injected device loss is sticky, injected timeouts recover. */
+#include "test_util.h"
+#include "vkb_internal.h"
+
+static const char *g_model;
+static long g_vuid;  /* validation messages, counted across context lifetimes */
+
+static void count_log(vkbert_log_level level, const char *msg, void *user) {
+    (void)user;
+    if (level >= VKBERT_LOG_WARNING && strstr(msg, "Vulkan validation")) {
+        ++g_vuid;
+        fprintf(stderr, "%s\n", msg);
+    }
+}
+
+static vkbert_context_desc desc(bool staging) {
+    return (vkbert_context_desc){.validation = true, .log = count_log, .force_staging = staging};
+}
+
+/* The whole path once: load, session, encode, read, teardown. */
+static vkbert_status pipeline(vkbert_context *ctx) {
+    vkbert_model *m = NULL;
+    vkbert_session *s = NULL;
+    vkbert_status st = vkbert_model_load(ctx, &(vkbert_model_desc){.path = g_model}, &m);
+    int32_t ids[16];
+    size_t n = 0;
+    if (!st) st = vkbert_tokenizer_encode(vkbert_model_tokenizer(m), "a [MASK] b", NULL, ids, NULL, 16, &n);
+    if (!st) st = vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 8, .max_batch = 2}, &s);
+    if (!st) st = vkbert_session_encode(s, &(vkbert_sequence){ids, NULL, (uint32_t)n}, 1);
+    vkbert_prediction p[5];
+    if (!st) st = vkbert_session_read_topk(s, 0, p, 5, NULL);
+    vkbert_session_destroy(s);
+    vkbert_model_destroy(m);
+    return st;
+}
+
+/* Runs `pipeline` with the Nth fault for N = 1, 2, ... until a run completes without
+ * reaching its fault. Returns how many faults were injected. */
+static int sweep(vkbert_context *ctx, long *countdown, const char *what) {
+    /* one clean run first: the context keeps its pipeline cache (a lasting allocation) */
+    CHECK(pipeline(ctx) == VKBERT_OK, "%s: warm-up run failed: %s", what, vkbert_last_error());
+    long base = vkb_fault_live_allocations();
+    int n = 0;
+    for (long k = 1; k < 100000; ++k) {
+        *countdown = k;
+        vkbert_status st = pipeline(ctx);
+        bool fired = *countdown == 0;
+        *countdown = 0;
+        CHECK(vkb_fault_live_allocations() == base, "%s fault %ld: %ld host allocations leaked (%s)", what, k,
+              vkb_fault_live_allocations() - base, vkbert_last_error());
+        if (!fired) {
+            CHECK(st == VKBERT_OK, "%s: the run without a fault failed: %s", what, vkbert_last_error());
+            break;
+        }
+        ++n;
+        CHECK(st != VKBERT_OK, "%s fault %ld was swallowed: the run reported success", what, k);
+        CHECK(vkbert_last_error()[0] != '\0', "%s fault %ld: no message", what, k);
+    }
+    printf("%s: %d faults injected, each a clean error\n", what, n);
+    return n;
+}
+
+static void context_faults(long *countdown, const char *what) {
+    int n = 0;
+    for (long k = 1; k < 10000; ++k) {
+        *countdown = k;
+        vkbert_context *ctx = NULL;
+        vkbert_context_desc d = desc(false);
+        vkbert_status st = vkbert_context_create(&d, &ctx);
+        bool fired = *countdown == 0;
+        *countdown = 0;
+        vkbert_context_destroy(ctx);
+        CHECK(vkb_fault_live_allocations() == 0, "%s fault %ld: %ld allocations leaked", what, k,
+              vkb_fault_live_allocations());
+        if (!fired) break;
+        ++n;
+        CHECK(st != VKBERT_OK && ctx == NULL, "%s fault %ld swallowed", what, k);
+    }
+    printf("%s: %d faults injected\n", what, n);
+}
+
+static void device_loss_and_timeouts(void) {
+    vkbert_context *ctx = NULL;
+    vkbert_context_desc d = desc(false);
+    CHECK(vkbert_context_create(&d, &ctx) == 0, "%s", vkbert_last_error());
+    if (!ctx) return;
+    vkbert_model *m = NULL;
+    vkbert_session *s = NULL;
+    CHECK(vkbert_model_load(ctx, &(vkbert_model_desc){.path = g_model}, &m) == 0, "%s", vkbert_last_error());
+    CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 8}, &s) == 0, "%s", vkbert_last_error());
+    int32_t ids[4] = {101, 103, 1000, 102};
+    vkbert_sequence q = {ids, NULL, 4};
+    vkbert_prediction want[5], got[5];
+    CHECK(vkbert_session_encode(s, &q, 1) == 0 && vkbert_session_read_topk(s, 0, want, 5, NULL) == 0, "baseline");
+
+    /* a timeout: reported, and the next encode (which waits for the late one) works */
+    vkb_faults.wait_fail_at = 1;
+    vkb_faults.wait_result = VK_TIMEOUT;
+    CHECK_ERROR(vkbert_session_encode(s, &q, 1), VKBERT_ERROR_TIMEOUT, "did not finish");
+    CHECK(vkbert_session_head_row_count(s) == 0, "results after a timeout");
+    CHECK(vkbert_session_encode(s, &q, 1) == 0 && vkbert_session_read_topk(s, 0, got, 5, NULL) == 0, "after timeout: %s",
+          vkbert_last_error());
+    CHECK(got[0].id == want[0].id && got[4].id == want[4].id, "results changed after a timeout");
+
+    /* device loss at submit: sticky for every later GPU call; teardown still works */
+    vkb_faults.submit_fail_at = 1;
+    vkb_faults.submit_result = VK_ERROR_DEVICE_LOST;
+    CHECK_ERROR(vkbert_session_encode(s, &q, 1), VKBERT_ERROR_DEVICE_LOST, "VK_ERROR_DEVICE_LOST");
+    CHECK_ERROR(vkbert_session_encode(s, &q, 1), VKBERT_ERROR_DEVICE_LOST, "lost");
+    vkbert_model *m2 = NULL;
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){.path = g_model}, &m2), VKBERT_ERROR_DEVICE_LOST, "lost");
+    vkbert_session *s2 = NULL;
+    CHECK_ERROR(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 8}, &s2), VKBERT_ERROR_DEVICE_LOST, "lost");
+    vkbert_session_destroy(s);
+    vkbert_model_destroy(m);
+    vkbert_context_destroy(ctx);
+
+    /* device loss reported by the wait */
+    CHECK(vkbert_context_create(&d, &ctx) == 0, "%s", vkbert_last_error());
+    CHECK(vkbert_model_load(ctx, &(vkbert_model_desc){.path = g_model}, &m) == 0, "%s", vkbert_last_error());
+    CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 8}, &s) == 0, "%s", vkbert_last_error());
+    vkb_faults.wait_fail_at = 1;
+    vkb_faults.wait_result = VK_ERROR_DEVICE_LOST;
+    CHECK_ERROR(vkbert_session_encode(s, &q, 1), VKBERT_ERROR_DEVICE_LOST, "VK_ERROR_DEVICE_LOST");
+    CHECK_ERROR(vkbert_session_encode(s, &q, 1), VKBERT_ERROR_DEVICE_LOST, "lost");
+    vkbert_session_destroy(s);
+    vkbert_model_destroy(m);
+    vkbert_context_destroy(ctx);
+    CHECK(vkb_fault_live_allocations() == 0, "%ld allocations leaked after device loss", vkb_fault_live_allocations());
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_faults MODEL_DIR\n");
+        return 2;
+    }
+    g_model = argv[1];
+    vkbert_context *probe = test_context(NULL); /* skips (77) without a device */
+    vkbert_context_destroy(probe);
+
+    context_faults(&vkb_faults.host_fail_at, "context, host allocation");
+    context_faults(&vkb_faults.vk_fail_at, "context, Vulkan creation");
+    for (int staging = 0; staging < 2; ++staging) {
+        vkbert_context *ctx = NULL;
+        vkbert_context_desc d = desc(staging);
+        CHECK(vkbert_context_create(&d, &ctx) == 0, "%s", vkbert_last_error());
+        if (!ctx) break;
+        int h = sweep(ctx, &vkb_faults.host_fail_at, staging ? "load+encode (staged), host allocation"
+                                                             : "load+encode, host allocation");
+        int v = sweep(ctx, &vkb_faults.vk_fail_at, staging ? "load+encode (staged), Vulkan creation"
+                                                           : "load+encode, Vulkan creation");
+        CHECK(h > 50 && v > 50, "too few faults injected (%d host, %d Vulkan): is the wrapper bypassed?", h, v);
+        CHECK(pipeline(ctx) == VKBERT_OK, "context unusable after the fault sweep: %s", vkbert_last_error());
+        vkbert_context_destroy(ctx);
+    }
+    device_loss_and_timeouts();
+    CHECK(g_vuid == 0, "%ld validation messages (leaked Vulkan objects are reported at vkDestroyDevice)", g_vuid);
+    CHECK(vkb_fault_live_allocations() == 0, "%ld host allocations leaked", vkb_fault_live_allocations());
+    return test_finish("test_faults");
+}
