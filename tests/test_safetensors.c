@@ -4,6 +4,7 @@
 #include "vkb_internal.h"
 
 #include <stdint.h>
+#include <unistd.h>
 
 static char g_dir[4096];
 
@@ -119,6 +120,28 @@ static void hostile_files(void) {
     }
 }
 
+/* A file that shrinks after its header was read: reading a tensor is an I/O error. */
+static void shrinking_file(void) {
+    const char *p = write_st("shrink", T1(0, 8), 8, -1);
+    vkb_safetensors st;
+    CHECK(vkb_safetensors_open(NULL, p, &st) == VKBERT_OK, "%s", vkbert_last_error());
+    FILE *f = fopen(p, "r+b");
+    CHECK(f && ftruncate(fileno(f), 10) == 0, "truncate");
+    if (f) fclose(f);
+    float v[2];
+    CHECK_ERROR(vkb_safetensors_read_f32(NULL, &st, &st.tensors[0], v), VKBERT_ERROR_IO, "file ended inside tensor");
+    vkb_safetensors_close(&st);
+    /* the same checks on a memory buffer */
+    const char *hdr = T1(0, 12);
+    unsigned char buf[8 + 64 + 12] = {0};
+    size_t n = strlen(hdr);
+    buf[0] = (unsigned char)n;
+    memcpy(buf + 8, hdr, n);
+    CHECK_ERROR(vkb_safetensors_open_memory(NULL, "buffer", buf, 8 + n + 12, &st), VKBERT_ERROR_MODEL_FORMAT,
+                "buffer: tensor \"a\" is 2 elements");
+    CHECK_ERROR(vkb_safetensors_open_memory(NULL, "buffer", buf, 5, &st), VKBERT_ERROR_MODEL_FORMAT, "too short");
+}
+
 static void half_conversions(void) {
     const float vals[] = {0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f, 5.9604645e-08f, 0.333251953125f};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; ++i)
@@ -159,6 +182,7 @@ static void config_cases(void) {
 int main(int argc, char **argv) {
     snprintf(g_dir, sizeof g_dir, "%s", argc > 1 ? argv[1] : ".");
     hostile_files();
+    shrinking_file();
     half_conversions();
     config_cases();
     return test_finish("test_safetensors");

@@ -193,6 +193,54 @@ static vkbert_status parse_header(vkbert_context *ctx, vkb_safetensors *st, cons
     return s;
 }
 
+/* Reads n bytes at offset from the file or memory behind st; false if they are not there. */
+static bool source_read(const vkb_safetensors *st, uint64_t offset, void *dst, size_t n) {
+    if (offset > st->file_size || n > st->file_size - offset) return false;
+    if (st->memory) {
+        memcpy(dst, st->memory + offset, n);
+        return true;
+    }
+    FILE *f = st->file;
+    return vkb_fseek(f, (off_t)offset, SEEK_SET) == 0 && fread(dst, 1, n, f) == n;
+}
+
+/* Header length, header and layout checks, shared by files and memory buffers. */
+static vkbert_status open_source(vkbert_context *ctx, vkb_safetensors *st) {
+    const char *path = st->path;
+    unsigned char len8[8];
+    if (st->file_size < 8)
+        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s is %llu bytes: too short for a safetensors file (needs an "
+                        "8-byte header length)", path, (unsigned long long)st->file_size);
+    if (!source_read(st, 0, len8, 8))
+        return vkb_fail(ctx, VKBERT_ERROR_IO, "%s: cannot read the header length", path);
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | len8[i];
+    if (n > VKB_SAFETENSORS_MAX_HEADER)
+        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: header length %llu is over the %u-byte limit", path,
+                        (unsigned long long)n, VKB_SAFETENSORS_MAX_HEADER);
+    if (n > st->file_size - 8)
+        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT,
+                        "%s: header length %llu runs past the end of the file (%llu bytes; truncated?)", path,
+                        (unsigned long long)n, (unsigned long long)st->file_size);
+    if (n < 2)
+        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: header length %llu is too small for a JSON object", path,
+                        (unsigned long long)n);
+    char *hdr = vkb_malloc((size_t)n + 1);
+    if (!hdr)
+        return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory for a %llu-byte header",
+                        (unsigned long long)n);
+    vkbert_status s;
+    if (!source_read(st, 8, hdr, (size_t)n)) {
+        s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s: file ended inside the header (did it change while being read?)", path);
+    } else {
+        hdr[n] = '\0';
+        st->data_offset = 8 + n;
+        s = parse_header(ctx, st, hdr, (size_t)n);
+    }
+    vkb_free(hdr);
+    return s;
+}
+
 vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_safetensors *st) {
     memset(st, 0, sizeof *st);
     st->path = vkb_strdup(path);
@@ -203,45 +251,29 @@ vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_sa
         vkb_safetensors_close(st);
         return s;
     }
+    /* Unbuffered: every read goes to the file as it is now, so one that shrank is noticed. */
+    setvbuf(f, NULL, _IONBF, 0);
+    st->file = f;
     struct stat sb;
-    vkbert_status s = VKBERT_OK;
-    unsigned char len8[8];
-    char *hdr = NULL;
+    vkbert_status s;
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s is not a regular file", path);
-    } else if ((uint64_t)sb.st_size < 8) {
-        s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s is %llu bytes: too short for a safetensors file (needs an "
-                     "8-byte header length)", path, (unsigned long long)sb.st_size);
-    } else if (fread(len8, 1, 8, f) != 8) {
-        s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s: cannot read the header length", path);
     } else {
         st->file_size = (uint64_t)sb.st_size;
-        uint64_t n = 0;
-        for (int i = 7; i >= 0; --i) n = (n << 8) | len8[i];
-        if (n > VKB_SAFETENSORS_MAX_HEADER)
-            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: header length %llu is over the %u-byte limit", path,
-                         (unsigned long long)n, VKB_SAFETENSORS_MAX_HEADER);
-        else if (n > st->file_size - 8)
-            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT,
-                         "%s: header length %llu runs past the end of the file (%llu bytes; truncated?)", path,
-                         (unsigned long long)n, (unsigned long long)st->file_size);
-        else if (n < 2)
-            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: header length %llu is too small for a JSON object",
-                         path, (unsigned long long)n);
-        else if (!(hdr = vkb_malloc((size_t)n + 1)))
-            s = vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory for a %llu-byte header",
-                         (unsigned long long)n);
-        else if (fread(hdr, 1, (size_t)n, f) != (size_t)n)
-            s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s: file ended inside the header (did it change while being read?)",
-                         path);
-        else {
-            hdr[n] = '\0';
-            st->data_offset = 8 + n;
-            s = parse_header(ctx, st, hdr, (size_t)n);
-        }
+        s = open_source(ctx, st);
     }
-    vkb_free(hdr);
-    fclose(f);
+    if (s) vkb_safetensors_close(st);
+    return s;
+}
+
+vkbert_status vkb_safetensors_open_memory(vkbert_context *ctx, const char *name, const void *data, size_t size,
+                                          vkb_safetensors *st) {
+    memset(st, 0, sizeof *st);
+    st->path = vkb_strdup(name);
+    if (!st->path) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    st->memory = data;
+    st->file_size = size;
+    vkbert_status s = open_source(ctx, st);
     if (s) vkb_safetensors_close(st);
     return s;
 }
@@ -251,6 +283,7 @@ void vkb_safetensors_close(vkb_safetensors *st) {
     for (uint32_t i = 0; i < st->count; ++i) vkb_free(st->tensors[i].name);
     vkb_free(st->tensors);
     vkb_free(st->path);
+    if (st->file) fclose(st->file);
     memset(st, 0, sizeof *st);
 }
 
@@ -313,23 +346,22 @@ vkbert_status vkb_safetensors_read_f32(vkbert_context *ctx, const vkb_safetensor
     if (t->dtype == VKB_OTHER)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: tensor \"%s\" has dtype %s; vkbert reads F32, F16 and BF16",
                         st->path, t->name, t->dtype_name);
-    FILE *f = fopen(st->path, "rb");
-    if (!f) return vkb_fail(ctx, VKBERT_ERROR_IO, "cannot reopen %s: %s", st->path, strerror(errno));
     vkbert_status s = VKBERT_OK;
-    size_t bytes = (size_t)(t->end - t->begin);
-    if (vkb_fseek(f, (off_t)(st->data_offset + t->begin), SEEK_SET) != 0) {
-        s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s: cannot seek to tensor \"%s\"", st->path, t->name);
-    } else if (t->dtype == VKB_F32) {
-        if (fread(dst, 1, bytes, f) != bytes) s = VKBERT_ERROR_IO;
+    uint64_t at = st->data_offset + t->begin;
+    if (t->dtype == VKB_F32) {
+        if (!source_read(st, at, dst, (size_t)(t->end - t->begin))) s = VKBERT_ERROR_IO;
     } else {
-        /* 16-bit: read in chunks into the upper half of dst, convert front to back. */
-        uint16_t buf[4096];
+        /* 16-bit: read in chunks and convert */
+        uint8_t buf[8192];
         size_t done = 0, n = (size_t)t->count;
         while (done < n && !s) {
             size_t m = n - done < 4096 ? n - done : 4096;
-            if (fread(buf, 2, m, f) != m) { s = VKBERT_ERROR_IO; break; }
+            if (!source_read(st, at + 2 * (uint64_t)done, buf, 2 * m)) {
+                s = VKBERT_ERROR_IO;
+                break;
+            }
             for (size_t i = 0; i < m; ++i) {
-                uint16_t v = (uint16_t)(((const uint8_t *)&buf[i])[0] | ((const uint8_t *)&buf[i])[1] << 8);
+                uint16_t v = (uint16_t)(buf[2 * i] | buf[2 * i + 1] << 8);
                 dst[done + i] = t->dtype == VKB_F16 ? vkb_half_to_float(v) : vkb_bf16_to_float(v);
             }
             done += m;
@@ -338,6 +370,5 @@ vkbert_status vkb_safetensors_read_f32(vkbert_context *ctx, const vkb_safetensor
     if (s == VKBERT_ERROR_IO)
         s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s: file ended inside tensor \"%s\" (did it change after it was opened?)",
                      st->path, t->name);
-    fclose(f);
     return s;
 }

@@ -215,7 +215,9 @@ typedef struct vkb_tensor_info {
 } vkb_tensor_info;
 
 typedef struct vkb_safetensors {
-    char *path;
+    char *path;                /* file path, or a name for a memory buffer */
+    void *file;                /* FILE *, open while the struct is */
+    const uint8_t *memory;     /* or the bytes of a memory buffer (not owned) */
     uint64_t file_size;
     uint64_t data_offset;      /* 8 + header length */
     vkb_tensor_info *tensors;
@@ -224,6 +226,8 @@ typedef struct vkb_safetensors {
 
 #define VKB_SAFETENSORS_MAX_HEADER (100u * 1024u * 1024u)
 vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_safetensors *out);
+vkbert_status vkb_safetensors_open_memory(vkbert_context *ctx, const char *name, const void *data, size_t size,
+                                          vkb_safetensors *st);
 void vkb_safetensors_close(vkb_safetensors *st);
 const vkb_tensor_info *vkb_safetensors_find(const vkb_safetensors *st, const char *name);
 /* Reads tensor `t` converted to fp32 into dst (t->count floats). */

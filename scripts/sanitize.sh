@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds with AddressSanitizer + UndefinedBehaviorSanitizer into ./build-asan and runs the
+# test suite there (leak checking on CPU-only tests; GPU tests set detect_leaks=0 because
+# the Vulkan driver's own allocations are not ours). Extra arguments go to ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVKBERT_SANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j"${JOBS:-2}"
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$PWD/build-asan/tests}"
+cd build-asan
+ctest --output-on-failure -j"${JOBS:-2}" "$@"
