@@ -1,0 +1,41 @@
+/* libFuzzer target: the tokenizer on arbitrary text (and text pairs, split at a NUL byte)
+ * with the real bert-base-uncased vocabulary. */
+#include "vkb_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static vkbert_tokenizer *load(void) {
+    char *vocab = NULL;
+    size_t n = 0;
+    if (vkb_read_file(VKBERT_FUZZ_VOCAB, 1u << 24, &vocab, &n) != VKBERT_OK) abort();
+    vkbert_tokenizer *tok = NULL;
+    if (vkb_tokenizer_from_vocab(vocab, n, VKBERT_FUZZ_VOCAB, true, true, true, &tok) != VKBERT_OK) abort();
+    vkb_free(vocab);
+    return tok;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static vkbert_tokenizer *tok;
+    if (!tok) tok = load();
+    char *text = malloc(size + 2);
+    if (!text) return 0;
+    memcpy(text, data, size);
+    text[size] = text[size + 1] = '\0';
+    size_t first = strlen(text);
+    const char *pair = first < size ? text + first + 1 : NULL;
+    int32_t ids[512], types[512];
+    size_t n = 0;
+    vkbert_status st = vkbert_tokenizer_encode(tok, text, pair, ids, types, 512, &n);
+    if (st == VKBERT_OK) {
+        if (n < 2 || ids[0] != 101 || ids[n - 1] != 102) __builtin_trap(); /* [CLS] ... [SEP] */
+        for (size_t i = 0; i < n; ++i)
+            if (ids[i] < 0 || ids[i] >= 30522 || types[i] < 0 || types[i] > 1) __builtin_trap();
+    } else if (st != VKBERT_ERROR_INVALID_TEXT && st != VKBERT_ERROR_BUFFER_TOO_SMALL) {
+        __builtin_trap();
+    }
+    free(text);
+    return 0;
+}
