@@ -2,7 +2,8 @@
  * results as single sequences, checkpoint naming variants load to identical weights,
  * staged and direct uploads agree, and bad models, inputs and devices give clear errors. */
 #include "test_util.h"
-#include "vkb_internal.h"
+#include "vkb_model.h"
+#include "barrier_check.h"
 
 #include <math.h>
 #include <sys/stat.h>
@@ -80,6 +81,9 @@ static void padded_batch(void) {
         CHECK(st == VKBERT_OK, "batch encode: %s", vkbert_last_error());
     }
     CHECK(vkbert_session_head_row_count(s) == 4, "head rows %u", vkbert_session_head_row_count(s));
+    const vkb_program *prog = vkb_session_program(s);
+    CHECK(prog->op_count > 10 && unordered_hazards(prog->ops, prog->op_count, prog->plan) == 0,
+          "the session's recorded barriers miss a hazard");
     uint32_t sq = 9, pos = 9;
     CHECK(vkbert_session_head_row(s, 0, &sq, &pos) == 0 && sq == 0 && pos == 6, "row 0 = (%u, %u)", sq, pos);
     CHECK(vkbert_session_head_row(s, 1, &sq, &pos) == 0 && sq == 1 && pos == 1, "row 1 = (%u, %u)", sq, pos);
@@ -165,6 +169,20 @@ static void variants(void) {
     CHECK(max_diff(ref, h, n * 32) == 0.0, "encoder-only model differs");
     free(h);
     vkbert_model_destroy(nh);
+
+    /* the work split into many submissions gives the same results */
+    for (uint32_t per = 1; per <= 5; per += 4) {
+        vkbert_context *split = test_context(&(vkbert_context_desc){.max_dispatches_per_submit = per});
+        vkbert_model *pm = load(split, "tiny");
+        vkbert_prediction ptop[5];
+        h = encode_alone(pm, TEXTS[0], &n2, ptop);
+        CHECK(max_diff(ref, h, n * 32) == 0.0 && ptop[0].id == ref_top[0].id && ptop[4].id == ref_top[4].id,
+              "%u dispatches per submission changed the results", per);
+        free(h);
+        vkbert_model_destroy(pm);
+        check_no_validation(split);
+        vkbert_context_destroy(split);
+    }
 
     vkbert_context *staged = test_context(&(vkbert_context_desc){.force_staging = true});
     vkbert_model *sm = load(staged, "tiny");

@@ -162,6 +162,10 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
  *                 also reported through `log`.
  *   timeout_ms    0: 300000 (5 min). Upper bound of every wait on the GPU; one encode is
  *                 one submission, so size it to the largest batch on the slowest device.
+ *   max_dispatches_per_submit  0: one encode is one submission. N: at most N kernel
+ *                 dispatches per submission (each is a separate batch of vkQueueSubmit),
+ *                 for drivers whose watchdog resets a GPU busy with one submission for
+ *                 long (mobile, Windows: about 2 s). Results do not change.
  *   force_staging false: upload through host-visible device-local memory when the device
  *                 has it; true always uses the bounded staging buffer.
  *   log, log_user NULL: silent.
@@ -170,6 +174,7 @@ typedef struct vkbert_context_desc {
     const char *device;
     bool validation;
     uint32_t timeout_ms;
+    uint32_t max_dispatches_per_submit;
     bool force_staging;
     vkbert_log_fn log;
     void *log_user;

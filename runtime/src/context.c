@@ -335,6 +335,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
     ctx->log_user = d.log_user;
     ctx->timeout_ns = (uint64_t)(d.timeout_ms ? d.timeout_ms : VKB_DEFAULT_TIMEOUT_MS) * 1000000u;
     ctx->force_staging = d.force_staging;
+    ctx->max_dispatches_per_submit = d.max_dispatches_per_submit;
     const char *env_val = getenv("VKBERT_VALIDATION");
     bool validation = d.validation || (env_val && strcmp(env_val, "1") == 0);
     const char *sel = d.device ? d.device : getenv("VKBERT_DEVICE");
@@ -412,13 +413,18 @@ vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *wha
     return VKBERT_OK;
 }
 
-vkbert_status vkb_submit(vkbert_context *ctx, VkCommandBuffer cmd, VkFence fence) {
+vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint32_t count, VkFence fence) {
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
-    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
-    si.commandBufferCount = 1;
-    si.pCommandBuffers = &cmd;
+    /* One batch per command buffer: each is its own submission for the driver's watchdog. */
+    VkSubmitInfo stack[16];
+    VkSubmitInfo *si = count <= 16 ? stack : vkb_calloc(count, sizeof *si);
+    if (!si) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (uint32_t i = 0; i < count; ++i)
+        si[i] = (VkSubmitInfo){.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
+                               .pCommandBuffers = &cmds[i]};
     VkResult r = vkb_fault_take(&vkb_faults.submit_fail_at) ? vkb_faults.submit_result
-                                                             : vkQueueSubmit(ctx->queue, 1, &si, fence);
+                                                             : vkQueueSubmit(ctx->queue, count, si, fence);
+    if (si != stack) vkb_free(si);
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkQueueSubmit");
     return VKBERT_OK;
 }

@@ -52,16 +52,62 @@ static bool in_set(const VkBuffer *set, uint32_t n, VkBuffer b) {
     return false;
 }
 
-/* Whether `op` must wait for the dispatches since the last barrier: it reads or writes
- * something they wrote (RAW, WAW) or writes something they read (WAR). */
-static bool needs_barrier(const vkb_op *op, const VkBuffer *written, uint32_t nw, const VkBuffer *read,
-                          uint32_t nr) {
-    const vkb_kernel_desc *k = vkb_kernel(op->kernel);
-    for (uint32_t i = 0; i < k->bindings; ++i) {
-        if (in_set(written, nw, op->bind[i].buffer)) return true;
-        if ((op->writes & (1u << i)) && in_set(read, nr, op->bind[i].buffer)) return true;
+#define PLAN_SET 64
+
+void vkb_plan_barriers(const vkb_op *ops, uint32_t n, uint32_t per_cmd, uint8_t *before) {
+    VkBuffer written[PLAN_SET], read[PLAN_SET];
+    uint32_t nw = 0, nr = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+        const vkb_op *op = &ops[i];
+        uint32_t nb = vkb_kernel(op->kernel)->bindings;
+        before[i] = VKB_PLAN_NONE;
+        if (i == 0 || (per_cmd && i % per_cmd == 0)) {
+            before[i] = VKB_PLAN_NEW_CMD; /* which starts with a barrier over all earlier work */
+        } else {
+            /* a RAW or WAW on something written since the last barrier, or a WAR on
+             * something read since then */
+            bool hazard = nw + nb > PLAN_SET || nr + nb > PLAN_SET;
+            for (uint32_t b = 0; b < nb && !hazard; ++b)
+                hazard = in_set(written, nw, op->bind[b].buffer) ||
+                         ((op->writes & (1u << b)) && in_set(read, nr, op->bind[b].buffer));
+            if (hazard) before[i] = VKB_PLAN_BARRIER;
+        }
+        if (before[i] != VKB_PLAN_NONE) nw = nr = 0;
+        for (uint32_t b = 0; b < nb; ++b) {
+            if (op->writes & (1u << b)) written[nw++] = op->bind[b].buffer;
+            else read[nr++] = op->bind[b].buffer;
+        }
     }
-    return false;
+}
+
+static void begin_cmd(VkCommandBuffer cmd) {
+    VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vkBeginCommandBuffer(cmd, &bi);
+    vkb_barrier(cmd, VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                VK_ACCESS_HOST_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                    VK_ACCESS_TRANSFER_READ_BIT,
+                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_DRAW_INDIRECT_BIT,
+                VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_INDIRECT_COMMAND_READ_BIT,
+                "inputs written by the host, and everything earlier in submission order (the previous "
+                "replay, the previous command buffer of this one), before these kernels run");
+}
+
+/* Descriptor set for one op, written with its bindings. */
+static vkbert_status make_set(vkbert_context *ctx, vkb_program *p, const vkb_op *op, VkDescriptorSet *set) {
+    const vkb_kernel_desc *k = vkb_kernel(op->kernel);
+    VkDescriptorSetAllocateInfo si = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, p->pool, 1,
+                                      &ctx->set_layouts[op->kernel]};
+    VkResult r = VKB_VK(vkAllocateDescriptorSets(ctx->device, &si, set));
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkAllocateDescriptorSets");
+    VkDescriptorBufferInfo infos[VKB_MAX_BINDINGS];
+    VkWriteDescriptorSet w[VKB_MAX_BINDINGS];
+    for (uint32_t b = 0; b < k->bindings; ++b) {
+        infos[b] = (VkDescriptorBufferInfo){op->bind[b].buffer, op->bind[b].offset, op->bind[b].range};
+        w[b] = (VkWriteDescriptorSet){VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, *set, b, 0, 1,
+                                      VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &infos[b], NULL};
+    }
+    vkUpdateDescriptorSets(ctx->device, k->bindings, w, 0, NULL);
+    return VKBERT_OK;
 }
 
 vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_copy *copies,
@@ -69,94 +115,82 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
     VkResult r;
     uint32_t nbind = 0;
     for (uint32_t i = 0; i < p->op_count; ++i) nbind += vkb_kernel(p->ops[i].kernel)->bindings;
+    uint32_t per = ctx->max_dispatches_per_submit;
+    p->cmd_count = per && p->op_count ? (p->op_count + per - 1) / per : 1;
+    p->cmds = vkb_calloc(p->cmd_count, sizeof *p->cmds);
+    p->plan = vkb_calloc(p->op_count ? p->op_count : 1, 1);
+    if (!p->cmds || !p->plan) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    vkb_plan_barriers(p->ops, p->op_count, per, p->plan);
+
     VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, nbind ? nbind : 1};
     VkDescriptorPoolCreateInfo pi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0,
                                      p->op_count ? p->op_count : 1, 1, &ps};
     r = VKB_VK(vkCreateDescriptorPool(ctx->device, &pi, NULL, &p->pool));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateDescriptorPool");
     VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, ctx->pool,
-                                      VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
-    r = VKB_VK(vkAllocateCommandBuffers(ctx->device, &ai, &p->cmd));
-    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkAllocateCommandBuffers");
+                                      VK_COMMAND_BUFFER_LEVEL_PRIMARY, p->cmd_count};
+    r = VKB_VK(vkAllocateCommandBuffers(ctx->device, &ai, p->cmds));
+    if (r != VK_SUCCESS) {
+        memset(p->cmds, 0, p->cmd_count * sizeof *p->cmds);
+        return vkb_vk_fail(ctx, r, "vkAllocateCommandBuffers");
+    }
+    p->cmds_allocated = true;
     VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     r = VKB_VK(vkCreateFence(ctx->device, &fi, NULL, &p->fence));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateFence");
 
-    VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-    vkBeginCommandBuffer(p->cmd, &bi);
-    vkb_barrier(p->cmd, VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
-                            VK_PIPELINE_STAGE_TRANSFER_BIT,
-                VK_ACCESS_HOST_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
-                    VK_ACCESS_TRANSFER_READ_BIT,
-                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_DRAW_INDIRECT_BIT,
-                VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_INDIRECT_COMMAND_READ_BIT,
-                "inputs written by the host, and buffers the previous replay read or wrote, "
-                "before this replay's kernels touch them");
-
-    VkBuffer written[64], read[64];
-    uint32_t nw = 0, nr = 0;
+    uint32_t c = 0;
+    if (p->op_count == 0) begin_cmd(p->cmds[0]);
     vkbert_status st = VKBERT_OK;
     for (uint32_t i = 0; i < p->op_count && !st; ++i) {
         const vkb_op *op = &p->ops[i];
         const vkb_kernel_desc *k = vkb_kernel(op->kernel);
         VkPipeline pipe;
-        st = vkb_pipeline_get(ctx, op->kernel, op->spec, &pipe);
-        if (st) break;
         VkDescriptorSet set;
-        VkDescriptorSetAllocateInfo si = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, p->pool, 1,
-                                          &ctx->set_layouts[op->kernel]};
-        r = VKB_VK(vkAllocateDescriptorSets(ctx->device, &si, &set));
-        if (r != VK_SUCCESS) {
-            st = vkb_vk_fail(ctx, r, "vkAllocateDescriptorSets");
-            break;
-        }
-        VkDescriptorBufferInfo infos[VKB_MAX_BINDINGS];
-        VkWriteDescriptorSet w[VKB_MAX_BINDINGS];
-        for (uint32_t b = 0; b < k->bindings; ++b) {
-            infos[b] = (VkDescriptorBufferInfo){op->bind[b].buffer, op->bind[b].offset, op->bind[b].range};
-            w[b] = (VkWriteDescriptorSet){VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, set, b, 0, 1,
-                                          VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &infos[b], NULL};
-        }
-        vkUpdateDescriptorSets(ctx->device, k->bindings, w, 0, NULL);
-
-        if (needs_barrier(op, written, nw, read, nr) || nw + k->bindings > 64 || nr + k->bindings > 64) {
-            vkb_barrier(p->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                        VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
-                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+        if ((st = vkb_pipeline_get(ctx, op->kernel, op->spec, &pipe)) || (st = make_set(ctx, p, op, &set))) break;
+        if (p->plan[i] == VKB_PLAN_NEW_CMD) {
+            if (i > 0) {
+                r = VKB_VK(vkEndCommandBuffer(p->cmds[c]));
+                if (r != VK_SUCCESS) {
+                    st = vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
+                    break;
+                }
+                ++c;
+            }
+            begin_cmd(p->cmds[c]);
+        } else if (p->plan[i] == VKB_PLAN_BARRIER) {
+            vkb_barrier(p->cmds[c], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                        VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                        VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
                         "this dispatch reads what an earlier one wrote, or overwrites what it read");
-            nw = nr = 0;
         }
-        for (uint32_t b = 0; b < k->bindings; ++b) {
-            if (op->writes & (1u << b)) written[nw++] = op->bind[b].buffer;
-            else read[nr++] = op->bind[b].buffer;
-        }
-        vkCmdBindPipeline(p->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
-        vkCmdBindDescriptorSets(p->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, ctx->layouts[op->kernel], 0, 1, &set, 0,
-                                NULL);
-        vkCmdPushConstants(p->cmd, ctx->layouts[op->kernel], VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_bytes,
-                           op->push);
+        VkCommandBuffer cmd = p->cmds[c];
+        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
+        vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, ctx->layouts[op->kernel], 0, 1, &set, 0, NULL);
+        vkCmdPushConstants(cmd, ctx->layouts[op->kernel], VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_bytes, op->push);
         if (op->indirect >= 0)
-            vkCmdDispatchIndirect(p->cmd, p->indirect,
-                                  (VkDeviceSize)op->indirect * sizeof(VkDispatchIndirectCommand));
+            vkCmdDispatchIndirect(cmd, p->indirect, (VkDeviceSize)op->indirect * sizeof(VkDispatchIndirectCommand));
         else
-            vkCmdDispatch(p->cmd, op->groups[0], op->groups[1], op->groups[2]);
+            vkCmdDispatch(cmd, op->groups[0], op->groups[1], op->groups[2]);
     }
+    if (st) return st; /* destroy frees every command buffer, begun or not */
+    VkCommandBuffer last = p->cmds[c];
     if (copy_count) {
-        vkb_barrier(p->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+        vkb_barrier(last, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                     VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT,
                     "results are copied to the readback buffer after the kernels wrote them");
         for (uint32_t i = 0; i < copy_count; ++i) {
-            VkBufferCopy c = {copies[i].src_offset, copies[i].dst_offset, copies[i].bytes};
-            vkCmdCopyBuffer(p->cmd, copies[i].src, copies[i].dst, 1, &c);
+            VkBufferCopy cp = {copies[i].src_offset, copies[i].dst_offset, copies[i].bytes};
+            vkCmdCopyBuffer(last, copies[i].src, copies[i].dst, 1, &cp);
         }
     }
-    vkb_barrier(p->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+    vkb_barrier(last, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                 VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                 VK_ACCESS_HOST_READ_BIT, "the host reads the results after the fence");
-    r = VKB_VK(vkEndCommandBuffer(p->cmd));
-    if (!st && r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
-    p->recorded = st == VKBERT_OK;
-    return st;
+    r = VKB_VK(vkEndCommandBuffer(last));
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
+    p->recorded = true;
+    return VKBERT_OK;
 }
 
 vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
@@ -172,7 +206,7 @@ vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
     }
     VkResult r = VKB_VK(vkResetFences(ctx->device, 1, &p->fence));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkResetFences");
-    vkbert_status st = vkb_submit(ctx, p->cmd, p->fence);
+    vkbert_status st = vkb_submit(ctx, p->cmds, p->cmd_count, p->fence);
     if (st) return st;
     p->pending = true;
     st = vkb_wait_fence(ctx, p->fence, "encode");
@@ -186,7 +220,9 @@ void vkb_program_destroy(vkbert_context *ctx, vkb_program *p) {
      * buffer must not be freed while the GPU may still run it. */
     if (p->pending) vkWaitForFences(ctx->device, 1, &p->fence, VK_TRUE, ctx->timeout_ns);
     if (p->fence) vkDestroyFence(ctx->device, p->fence, NULL);
-    if (p->cmd) vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &p->cmd);
+    if (p->cmds_allocated) vkFreeCommandBuffers(ctx->device, ctx->pool, p->cmd_count, p->cmds);
+    vkb_free(p->cmds);
+    vkb_free(p->plan);
     if (p->pool) vkDestroyDescriptorPool(ctx->device, p->pool, NULL);
     vkb_free(p->ops);
     memset(p, 0, sizeof *p);

@@ -118,7 +118,7 @@ static vkbert_status one_shot_copy(vkbert_context *ctx, VkBuffer src, VkDeviceSi
     vkbert_status st = r == VK_SUCCESS ? VKBERT_OK : vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
     if (!st) {
         vkResetFences(ctx->device, 1, &ctx->fence);
-        st = vkb_submit(ctx, cmd, ctx->fence);
+        st = vkb_submit(ctx, &cmd, 1, ctx->fence);
         if (!st) st = vkb_wait_fence(ctx, ctx->fence, "buffer copy");
     }
     if (st != VKBERT_ERROR_TIMEOUT) vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &cmd);

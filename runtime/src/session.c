@@ -387,3 +387,5 @@ vkbert_status vkbert_session_read_logits(const vkbert_session *s, uint32_t row, 
     memcpy(dst, (const float *)((const uint8_t *)s->readback.mapped + s->rb_logits) + (size_t)row * V, V * sizeof(float));
     return VKBERT_OK;
 }
+
+const vkb_program *vkb_session_program(const vkbert_session *s) { return s ? &s->prog : NULL; }

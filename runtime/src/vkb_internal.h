@@ -88,6 +88,7 @@ struct vkbert_context {
     VkCommandPool pool;   /* for one-shot work: uploads, kernel tests */
     VkFence fence;
     uint64_t timeout_ns;
+    uint32_t max_dispatches_per_submit;  /* 0: a whole encode in one submission */
     bool force_staging;
     bool lost;
     uint64_t validation_messages;
@@ -105,7 +106,7 @@ struct vkbert_context {
 /* Waits on `fence` at most the context's timeout; TIMEOUT or DEVICE_LOST otherwise. */
 vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *what);
 /* Submits one command buffer and signals `fence` (may be VK_NULL_HANDLE). */
-vkbert_status vkb_submit(vkbert_context *ctx, VkCommandBuffer cmd, VkFence fence);
+vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint32_t count, VkFence fence);
 /* The one helper every barrier goes through; `reason` documents the hazard it covers. */
 void vkb_barrier(VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
                  VkPipelineStageFlags dst_stage, VkAccessFlags dst_access, const char *reason);
@@ -171,7 +172,10 @@ typedef struct vkb_op {
 
 typedef struct vkb_program {
     VkDescriptorPool pool;
-    VkCommandBuffer cmd;
+    VkCommandBuffer *cmds;   /* one per submission-sized chunk of ops */
+    uint32_t cmd_count;
+    bool cmds_allocated;
+    uint8_t *plan;           /* per op: VKB_PLAN_*, what precedes it */
     VkFence fence;
     VkBuffer indirect;    /* VkDispatchIndirectCommand slots, host-written */
     bool recorded;
@@ -182,6 +186,11 @@ typedef struct vkb_program {
 
 vkb_binding vkb_bind(const vkb_buffer *b);
 vkb_binding vkb_bind_range(const vkb_buffer *b, VkDeviceSize offset, VkDeviceSize range);
+enum { VKB_PLAN_NONE, VKB_PLAN_BARRIER, VKB_PLAN_NEW_CMD };
+/* Decides what precedes each op: nothing, a compute barrier (the op reads or writes what
+ * an op since the last barrier wrote, or writes what one read), or a new command buffer
+ * (every `per_cmd` ops; 0 = one command buffer), which starts with a full barrier. */
+void vkb_plan_barriers(const vkb_op *ops, uint32_t n, uint32_t per_cmd, uint8_t *before);
 vkbert_status vkb_program_add(vkbert_context *ctx, vkb_program *p, const vkb_op *op);
 /* Allocates descriptor sets and records all ops (with a barrier between dependent
  * dispatches), followed by `copies` (buffer to buffer) for readback. */

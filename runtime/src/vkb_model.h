@@ -28,4 +28,7 @@ struct vkbert_model {
     uint64_t device_bytes;
 };
 
+/* The recorded program of a session (tests check its barrier plan). */
+const vkb_program *vkb_session_program(const vkbert_session *s);
+
 #endif
