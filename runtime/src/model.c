@@ -7,10 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#define MAX_SHARDS 256
 
 typedef struct loader {
     vkbert_context *ctx;
-    vkb_safetensors st;
+    const char *dir;
+    vkb_safetensors *shards;   /* model.safetensors, or the shards an index names */
+    uint32_t shard_count;
     vkbert_model *m;
     float *host;          /* scratch for one packed buffer */
     size_t host_floats;
@@ -18,7 +23,7 @@ typedef struct loader {
 
 /* Finds `name` with or without the "bert." prefix; for LayerNorm parameters also under
  * the TF-era names gamma/beta. */
-static const vkb_tensor_info *find(const loader *L, const char *name) {
+static const vkb_tensor_info *find(const loader *L, const char *name, const vkb_safetensors **owner) {
     char buf[256];
     const char *alts[2] = {name, NULL};
     char alt[256];
@@ -30,18 +35,22 @@ static const vkb_tensor_info *find(const loader *L, const char *name) {
         snprintf(alt, sizeof alt, "%.*s.beta", (int)(n - 5), name);
         alts[1] = alt;
     }
-    for (int i = 0; i < 2 && alts[i]; ++i) {
-        snprintf(buf, sizeof buf, "bert.%s", alts[i]);
-        const vkb_tensor_info *t = vkb_safetensors_find(&L->st, buf);
-        if (!t) t = vkb_safetensors_find(&L->st, alts[i]);
-        if (t) return t;
-    }
+    for (int i = 0; i < 2 && alts[i]; ++i)
+        for (uint32_t k = 0; k < L->shard_count; ++k) {
+            snprintf(buf, sizeof buf, "bert.%s", alts[i]);
+            const vkb_tensor_info *t = vkb_safetensors_find(&L->shards[k], buf);
+            if (!t) t = vkb_safetensors_find(&L->shards[k], alts[i]);
+            if (t) {
+                if (owner) *owner = &L->shards[k];
+                return t;
+            }
+        }
     return NULL;
 }
 
 /* Checks that `t` exists with exactly the given shape (rank 1 if d1 == 0). */
 static vkbert_status expect(loader *L, const char *name, const vkb_tensor_info *t, uint64_t d0, uint64_t d1) {
-    if (!t) return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: required tensor \"%s\" is missing", L->st.path, name);
+    if (!t) return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: required tensor \"%s\" is missing", L->dir, name);
     bool ok = d1 ? (t->rank == 2 && t->shape[0] == d0 && t->shape[1] == d1) : (t->rank == 1 && t->shape[0] == d0);
     if (!ok) {
         char got[128] = "";
@@ -51,13 +60,13 @@ static vkbert_status expect(loader *L, const char *name, const vkb_tensor_info *
         }
         if (d1)
             return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: tensor \"%s\" has shape [%s]; the config needs [%llu, %llu]",
-                            L->st.path, t->name, got, (unsigned long long)d0, (unsigned long long)d1);
+                            L->dir, t->name, got, (unsigned long long)d0, (unsigned long long)d1);
         return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: tensor \"%s\" has shape [%s]; the config needs [%llu]",
-                        L->st.path, t->name, got, (unsigned long long)d0);
+                        L->dir, t->name, got, (unsigned long long)d0);
     }
     if (t->dtype == VKB_OTHER)
         return vkb_fail(L->ctx, VKBERT_ERROR_UNSUPPORTED, "%s: tensor \"%s\" has dtype %s; vkbert reads F32, F16 and BF16",
-                        L->st.path, t->name, t->dtype_name);
+                        L->dir, t->name, t->dtype_name);
     return VKBERT_OK;
 }
 
@@ -67,8 +76,9 @@ typedef struct part { const char *name; uint64_t d0, d1; } part;
 static vkbert_status pack(loader *L, const part *parts, int n, const char *what, vkb_buffer *out) {
     size_t total = 0;
     const vkb_tensor_info *ts[8];
+    const vkb_safetensors *owners[8];
     for (int i = 0; i < n; ++i) {
-        ts[i] = find(L, parts[i].name);
+        ts[i] = find(L, parts[i].name, &owners[i]);
         vkbert_status s = expect(L, parts[i].name, ts[i], parts[i].d0, parts[i].d1);
         if (s) return s;
         total += (size_t)ts[i]->count;
@@ -81,7 +91,7 @@ static vkbert_status pack(loader *L, const part *parts, int n, const char *what,
     }
     size_t off = 0;
     for (int i = 0; i < n; ++i) {
-        vkbert_status s = vkb_safetensors_read_f32(L->ctx, &L->st, ts[i], L->host + off);
+        vkbert_status s = vkb_safetensors_read_f32(L->ctx, owners[i], ts[i], L->host + off);
         if (s) return s;
         off += (size_t)ts[i]->count;
     }
@@ -133,24 +143,121 @@ static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
 static vkbert_status load_head(loader *L, bool tied) {
     vkbert_model *m = L->m;
     uint64_t H = m->config.hidden_size, V = m->config.vocab_size;
-    if (!find(L, "cls.predictions.transform.dense.weight")) {
-        vkb_log(L->ctx, VKBERT_LOG_INFO, "%s has no MLM head: loaded for encoding only", L->st.path);
+    if (!find(L, "cls.predictions.transform.dense.weight", NULL)) {
+        vkb_log(L->ctx, VKBERT_LOG_INFO, "%s has no MLM head: loaded for encoding only", L->dir);
         return VKBERT_OK;
     }
     vkbert_status s;
-    const char *bias = find(L, "cls.predictions.bias") ? "cls.predictions.bias" : "cls.predictions.decoder.bias";
+    const char *bias = find(L, "cls.predictions.bias", NULL) ? "cls.predictions.bias" : "cls.predictions.decoder.bias";
     if ((s = pack(L, (part[]){{"cls.predictions.transform.dense.weight", H, H}}, 1, "the MLM dense weight", &m->head_w)) ||
         (s = pack(L, (part[]){{"cls.predictions.transform.dense.bias", H, 0}}, 1, "the MLM dense bias", &m->head_b)) ||
         (s = pack(L, (part[]){{"cls.predictions.transform.LayerNorm.weight", H, 0},
                               {"cls.predictions.transform.LayerNorm.bias", H, 0}}, 2, "the MLM LayerNorm", &m->head_ln)) ||
         (s = pack(L, (part[]){{bias, V, 0}}, 1, "the MLM output bias", &m->decoder_b)))
         return s;
-    if (!tied && find(L, "cls.predictions.decoder.weight")) {
+    if (!tied && find(L, "cls.predictions.decoder.weight", NULL)) {
         s = pack(L, (part[]){{"cls.predictions.decoder.weight", V, H}}, 1, "the MLM decoder weight", &m->decoder_w);
         if (s) return s;
     }
     m->has_head = true;
     return VKBERT_OK;
+}
+
+/* A shard file name from an index: a plain name inside the model directory, and if it is
+ * a symlink, one that resolves inside the directory too. */
+static vkbert_status check_shard_name(loader *L, const char *index, const char *name, char **path) {
+    *path = NULL;
+    if (!name[0] || strchr(name, '/') || strchr(name, '\\') || !strcmp(name, ".") || !strcmp(name, "..") ||
+        strlen(name) > 255)
+        return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT,
+                        "%s names shard \"%.100s\": shards must be plain file names inside the model directory", index,
+                        name);
+    *path = vkb_path_join(L->dir, name);
+    if (!*path) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+#if !defined(_WIN32)
+    struct stat sb;
+    if (lstat(*path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+        char *real_dir = realpath(L->dir, NULL), *real = realpath(*path, NULL);
+        size_t n = real_dir ? strlen(real_dir) : 0;
+        bool inside = real_dir && real && strncmp(real, real_dir, n) == 0 && real[n] == '/';
+        free(real_dir);
+        free(real);
+        if (!inside)
+            return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT,
+                            "%s names shard \"%s\", a symlink that leads out of the model directory", index, name);
+    }
+#endif
+    return VKBERT_OK;
+}
+
+/* model.safetensors, or the shards listed by model.safetensors.index.json. */
+static vkbert_status open_weights(loader *L) {
+    char *single = vkb_path_join(L->dir, "model.safetensors");
+    char *index = vkb_path_join(L->dir, "model.safetensors.index.json");
+    vkbert_status s = (!single || !index) ? vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory") : 0;
+    struct stat sb;
+    if (!s && (stat(single, &sb) == 0 || stat(index, &sb) != 0)) {
+        L->shards = vkb_calloc(1, sizeof *L->shards);
+        if (!L->shards) s = vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        else if (!(s = vkb_safetensors_open(L->ctx, single, &L->shards[0]))) L->shard_count = 1;
+        vkb_free(single);
+        vkb_free(index);
+        return s;
+    }
+    char *json = NULL;
+    size_t len = 0;
+    cJSON *root = NULL;
+    if (!s && (s = vkb_read_file(index, 64u << 20, &json, &len))) vkb_propagate(L->ctx, s);
+    if (!s) {
+        char err[256];
+        root = vkb_json_parse(json, len, 16, err, sizeof err);
+        if (!root) s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", index, err);
+    }
+    const cJSON *map = root ? cJSON_GetObjectItemCaseSensitive(root, "weight_map") : NULL;
+    if (!s && !cJSON_IsObject(map))
+        s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: no \"weight_map\" object", index);
+    if (!s) L->shards = vkb_calloc(MAX_SHARDS, sizeof *L->shards);
+    if (!s && !L->shards) s = vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (const cJSON *e = map ? map->child : NULL; e && !s; e = e->next) {
+        if (!cJSON_IsString(e))
+            s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: weight_map entry \"%.100s\" is not a string", index,
+                         e->string);
+        bool seen = false;
+        for (uint32_t k = 0; k < L->shard_count && !s && !seen; ++k) {
+            const char *slash = strrchr(L->shards[k].path, '/');
+            seen = !strcmp(slash ? slash + 1 : L->shards[k].path, e->valuestring);
+        }
+        if (s || seen) continue;
+        if (L->shard_count == MAX_SHARDS) {
+            s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s names more than %d shards", index, MAX_SHARDS);
+            break;
+        }
+        char *path = NULL;
+        s = check_shard_name(L, index, e->valuestring, &path);
+        if (!s && !(s = vkb_safetensors_open(L->ctx, path, &L->shards[L->shard_count]))) L->shard_count++;
+        vkb_free(path);
+    }
+    /* every tensor the index names must be in the shard it names, and only there */
+    for (const cJSON *e = map ? map->child : NULL; e && !s; e = e->next) {
+        const vkb_tensor_info *t = NULL;
+        uint32_t where = 0, copies = 0;
+        for (uint32_t k = 0; k < L->shard_count; ++k) {
+            const vkb_tensor_info *x = vkb_safetensors_find(&L->shards[k], e->string);
+            if (x) { t = x; where = k; ++copies; }
+        }
+        const char *slash = t ? strrchr(L->shards[where].path, '/') : NULL;
+        if (copies > 1)
+            s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: tensor \"%.100s\" is in more than one shard", index,
+                         e->string);
+        else if (!t || strcmp(slash ? slash + 1 : L->shards[where].path, e->valuestring))
+            s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: tensor \"%.100s\" is not in shard %.100s", index,
+                         e->string, e->valuestring);
+    }
+    cJSON_Delete(root);
+    vkb_free(json);
+    vkb_free(single);
+    vkb_free(index);
+    return s;
 }
 
 static vkbert_status load(loader *L, const char *dir) {
@@ -183,10 +290,7 @@ static vkbert_status load(loader *L, const char *dir) {
         return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: vocab.txt has %u entries but the config's vocab_size is %u",
                         dir, vkbert_tokenizer_vocab_size(m->tokenizer), c->vocab_size);
 
-    path = vkb_path_join(dir, "model.safetensors");
-    if (!path) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    s = vkb_safetensors_open(L->ctx, path, &L->st);
-    vkb_free(path);
+    s = open_weights(L);
     if (s) return s;
 
     uint64_t H = c->hidden_size, P = c->max_position_embeddings, T = c->type_vocab_size;
@@ -210,13 +314,14 @@ vkbert_status vkbert_model_load(vkbert_context *ctx, const vkbert_model_desc *de
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_model_load: NULL argument (the desc needs .path)");
     *out = NULL;
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
-    loader L = {ctx};
+    loader L = {ctx, desc->path};
     L.m = vkb_calloc(1, sizeof *L.m);
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;
     vkbert_status s = load(&L, desc->path);
     vkb_free(L.host);
-    vkb_safetensors_close(&L.st);
+    for (uint32_t i = 0; i < L.shard_count; ++i) vkb_safetensors_close(&L.shards[i]);
+    vkb_free(L.shards);
     if (s) {
         vkbert_model_destroy(L.m);
         return s;
