@@ -22,7 +22,7 @@ def expect_error(vkbert, args, fragment, code=None, name=None, env=None):
     p = subprocess.run([vkbert] + args, capture_output=True, timeout=120,
                        env=dict(os.environ, **env) if env else None)
     err = p.stderr.decode("utf-8", "replace")
-    label = name or " ".join(a if len(a) < 40 else a[:37] + "..." for a in args)
+    label = name or " ".join(str(a) if len(a) < 40 else str(a[:37]) + "..." for a in args)
     check(p.returncode > 0, f"{label}: exit status {p.returncode} (want a non-zero exit, not a signal)")
     if code is not None:
         check(p.returncode == code, f"{label}: exit status {p.returncode}, want {code}")
@@ -71,6 +71,14 @@ def main():
             for cmd in (["tokenize", "-m", model], ["fill-mask", "-m", model]):
                 expect_error(vkbert, cmd + [arg], "not valid UTF-8", name=f"{cmd[0]} {name}")
         expect_error(vkbert, ["encode", "-m", model, "x"], "--hidden", 2)
+        expect_error(vkbert, ["devices", "extra"], "takes no TEXT", 2)
+        expect_error(vkbert, ["devices", "--bogus"], "unknown option", 2)
+        expect_error(vkbert, ["tokenize", "-m", os.path.join(tmp, "missing"), "--json", "x"], "cannot open")
+        expect_error(vkbert, ["encode", "-m", os.path.join(tmp, "missing"), "--hidden", "h.npy", "x"], "cannot open")
+        expect_error(vkbert, ["encode", "-m", model, "--json", "--hidden", os.devnull, b"\xff"], "not valid UTF-8")
+        expect_error(vkbert, ["tokenize", "-m", model, "x", "--pair", b"\xc3"], "second text is not valid UTF-8")
+        expect_error(vkbert, ["tokenize", "-m", model, "x", "y"], "more than one TEXT", 2)
+        expect_error(vkbert, ["tokenize", "-m"], "needs a value", 2)
         expect_error(vkbert, ["encode", "-m", model, "--hidden", os.path.join(tmp, "no", "dir.npy"), "x"],
                      "cannot write")
         # a truncated model file

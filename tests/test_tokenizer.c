@@ -5,6 +5,7 @@
 #include "vkb_internal.h"
 
 #include <cjson/cJSON.h>
+#include <time.h>
 
 static void run_cases(const char *data_dir) {
     vkbert_tokenizer *tok = NULL;
@@ -103,6 +104,71 @@ static void run_cased(void) {
     vkbert_tokenizer_destroy(uncased);
 }
 
+static double seconds(void) {
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Text the tokenizer must survive: huge words, a million spaces or marks, empty text. */
+static void hostile_text(const vkbert_tokenizer *tok) {
+    size_t big = 1u << 20, need = 0;
+    char *text = malloc(big + 1);
+    int32_t ids[8];
+    memset(text, 'a', big);
+    text[big] = '\0';
+    double t0 = seconds();
+    CHECK(vkbert_tokenizer_encode(tok, text, NULL, ids, NULL, 8, &need) == 0 && need == 3 && ids[1] == 100,
+          "a 1 MB word is not one [UNK] (%zu tokens)", need);
+    memset(text, ' ', big);
+    CHECK(vkbert_tokenizer_encode(tok, text, NULL, ids, NULL, 8, &need) == 0 && need == 2, "a million spaces");
+    memset(text, '!', big);
+    CHECK_ERROR(vkbert_tokenizer_encode(tok, text, NULL, ids, NULL, 8, &need), VKBERT_ERROR_BUFFER_TOO_SMALL,
+                "needs 1048578 tokens");
+    for (size_t i = 0; i < big; ++i) text[i] = "\xe5\x8c\x97 "[i % 4]; /* 北 北 ... (CJK, split per char) */
+    text[big - big % 4] = '\0';
+    CHECK(vkbert_tokenizer_encode(tok, text, NULL, NULL, NULL, 0, &need) == VKBERT_ERROR_BUFFER_TOO_SMALL &&
+              need == big / 4 + 2, "CJK text: %zu tokens", need);
+    printf("1 MB hostile texts tokenized in %.3f s in total\n", seconds() - t0);
+    CHECK(vkbert_tokenizer_encode(tok, "", NULL, ids, NULL, 8, &need) == 0 && need == 2, "empty text");
+    CHECK(vkbert_tokenizer_encode(tok, "", "", ids, NULL, 8, &need) == 0 && need == 3, "empty pair");
+    free(text);
+}
+
+/* vocab.txt files the loader must survive. */
+static void hostile_vocab(void) {
+    vkbert_tokenizer *t = NULL;
+    const char *dups = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nx\n\n\nx\n";
+    CHECK(vkb_tokenizer_from_vocab(dups, strlen(dups), "v", true, true, true, &t) == 0, "%s", vkbert_last_error());
+    CHECK(t && vkbert_tokenizer_id(t, "x") == 8, "duplicate: the later id wins as in Hugging Face (%d)",
+          vkbert_tokenizer_id(t, "x"));
+    CHECK(t && vkbert_tokenizer_vocab_size(t) == 9, "empty lines keep their ids");
+    int32_t ids[8];
+    size_t n = 0;
+    CHECK(t && vkbert_tokenizer_encode(t, "x y", NULL, ids, NULL, 8, &n) == 0 && n == 4 && ids[1] == 8 && ids[2] == 1,
+          "encode with duplicates");
+    vkbert_tokenizer_destroy(t);
+    size_t big = 1u << 20;
+    char *v = malloc(big + 64);
+    strcpy(v, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n");
+    size_t l = strlen(v);
+    memset(v + l, 'q', big);
+    strcpy(v + l + big, "\nq\n");
+    t = NULL;
+    CHECK(vkb_tokenizer_from_vocab(v, strlen(v), "v", true, true, true, &t) == 0, "1 MB line: %s", vkbert_last_error());
+    CHECK(t && vkbert_tokenizer_encode(t, "q qq", NULL, ids, NULL, 8, &n) == 0 && n == 4 && ids[1] == 5 && ids[2] == 1,
+          "1 MB line breaks lookups");
+    CHECK(t && vkbert_tokenizer_mask_id(t) == -1, "no [MASK] in this vocabulary");
+    vkbert_tokenizer_destroy(t);
+    free(v);
+    t = NULL;
+    const char *bad = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nok\n\xff\xfe\n";
+    CHECK_ERROR(vkb_tokenizer_from_vocab(bad, strlen(bad), "v", true, true, true, &t), VKBERT_ERROR_MODEL_FORMAT,
+                "line 6 is not valid UTF-8");
+    CHECK_ERROR(vkb_tokenizer_from_vocab("", 0, "v", true, true, true, &t), VKBERT_ERROR_MODEL_FORMAT, "empty");
+    CHECK_ERROR(vkbert_tokenizer_load("/nonexistent-dir", &t), VKBERT_ERROR_IO, "cannot open");
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_tokenizer DATA_DIR\n");
@@ -110,5 +176,15 @@ int main(int argc, char **argv) {
     }
     run_cases(argv[1]);
     run_cased();
+    hostile_vocab();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bert-base-uncased-vocab.txt", argv[1]);
+    char *vocab = NULL;
+    size_t n = 0;
+    vkbert_tokenizer *tok = NULL;
+    if (vkb_read_file(path, 1u << 24, &vocab, &n) == 0 && vkb_tokenizer_from_vocab(vocab, n, path, true, true, true, &tok) == 0)
+        hostile_text(tok);
+    vkbert_tokenizer_destroy(tok);
+    vkb_free(vocab);
     return test_finish("test_tokenizer");
 }
