@@ -85,6 +85,15 @@ VKB_PUSH_BEGIN(vkb_push_topk)
 VKB_PUSH_END(vkb_push_topk)
 #endif
 
+/* peak / bandwidth microbenchmarks */
+#if !defined(VKB_GLSL) || defined(VKB_WANT_PEAK)
+VKB_PUSH_BEGIN(vkb_push_peak)
+    u32 iters;       /* FMA rounds (peak) or vec4 count (bandwidth) */
+    f32 scale;
+    f32 offset;
+VKB_PUSH_END(vkb_push_peak)
+#endif
+
 #undef u32
 #undef f32
 #endif

@@ -5,6 +5,7 @@
 #include "vkb_internal.h"
 
 #include <math.h>
+#include <time.h>
 
 static vkbert_context *ctx;
 static uint64_t rng = 12345;
@@ -78,6 +79,54 @@ static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32
     vkb_buffer *bs[] = {&bx, &bw, &bb, &by};
     for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
     free(x); free(w); free(b); free(y0); free(ref); free(out);
+}
+
+/* matmul_texel (CPU-class variant): same math, texel-buffer operands, repacked W. */
+static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, int reps) {
+    size_t nx = (size_t)M * K, nw = (size_t)N * K, ny = (size_t)M * N, np = (size_t)(N + 7) / 8 * 8 * K;
+    float *x = malloc(nx * 4), *w = malloc(nw * 4), *wp = malloc(np * 4), *b = malloc(N * 4), *y0 = malloc(ny * 4),
+          *ref = malloc(ny * 4), *out = malloc(ny * 4);
+    for (size_t i = 0; i < nx; ++i) x[i] = frand();
+    for (size_t i = 0; i < nw; ++i) w[i] = frand();
+    for (size_t i = 0; i < N; ++i) b[i] = frand();
+    for (size_t i = 0; i < ny; ++i) y0[i] = frand();
+    vkb_repack_rows8(w, N, K, wp);
+    for (uint32_t m = 0; m < M; ++m)
+        for (uint32_t n = 0; n < N; ++n) {
+            double s = b[n];
+            for (uint32_t k = 0; k < K; ++k) s += (double)x[(size_t)m * K + k] * w[(size_t)n * K + k];
+            if (act) s = gelu(s);
+            if (accum) s += y0[(size_t)m * N + n];
+            ref[(size_t)m * N + n] = (float)s;
+        }
+    vkb_buffer bx = upload(x, nx * 4), bw = upload(wp, np * 4), bb = upload(b, N * 4), by = upload(y0, ny * 4);
+    CHECK(vkb_buffer_make_view(ctx, &bx, VK_FORMAT_R32G32B32A32_SFLOAT) == 0 &&
+              vkb_buffer_make_view(ctx, &bw, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "views: %s", vkbert_last_error());
+    vkb_op op = {.kernel = VKB_KERNEL_MATMUL_TEXEL, .spec = {act, accum},
+                 .bind = {vkb_bind_view(&bx), vkb_bind_view(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8,
+                 .groups = {(N + 127) / 128, (M + 7) / 8, 1}, .indirect = -1};
+    vkb_push_matmul pc = {M, N, K, 0, 0, 0, 0};
+    memcpy(op.push, &pc, sizeof pc);
+    if (reps > 1) { /* timing run: the same dispatch many times in one submission */
+        vkb_program p = {0};
+        for (int i = 0; i < reps; ++i) vkb_program_add(ctx, &p, &op);
+        vkb_program_run(ctx, &p); /* warm-up (pipeline compile) */
+        struct timespec t0, t1;
+        timespec_get(&t0, TIME_UTC);
+        vkb_program_run(ctx, &p);
+        timespec_get(&t1, TIME_UTC);
+        double sec = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        printf("matmul_texel %ux%ux%u: %.1f GFLOP/s\n", M, N, K, 2.0 * M * N * K * reps / sec * 1e-9);
+        vkb_program_destroy(ctx, &p);
+    } else {
+        run_op(&op);
+        download(&by, out, ny * 4);
+        double e = rel_err(out, ref, ny);
+        CHECK(e < 1e-5, "matmul_texel M=%u N=%u K=%u act=%u accum=%u: error %g", M, N, K, act, accum, e);
+    }
+    vkb_buffer *bs[] = {&bx, &bw, &bb, &by};
+    for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
+    free(x); free(w); free(wp); free(b); free(y0); free(ref); free(out);
 }
 
 static void ref_layernorm(const float *x, const float *g, const float *b, float *y, uint32_t width, float eps) {
@@ -260,12 +309,24 @@ static void test_topk(uint32_t rows, uint32_t vocab, uint32_t k, bool ties) {
     free(l); free(probs); free(ids); free(taken);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     ctx = test_context(NULL);
+    if (argc > 1 && !strcmp(argv[1], "--perf")) {
+        const uint32_t shapes[][3] = {{128, 768, 768}, {128, 2304, 768}, {128, 3072, 768}, {128, 768, 3072}};
+        for (int i = 0; i < 4; ++i) test_matmul_texel(shapes[i][0], shapes[i][1], shapes[i][2], 0, 0, 20);
+        vkbert_context_destroy(ctx);
+        return 0;
+    }
     const uint32_t mm[][3] = {{1, 1, 1}, {1, 7, 3}, {3, 5, 7}, {16, 64, 32}, {17, 65, 33}, {33, 130, 70}, {9, 200, 64}};
     for (size_t i = 0; i < sizeof mm / sizeof mm[0]; ++i)
         for (uint32_t act = 0; act < 2; ++act)
             for (uint32_t accum = 0; accum < 2; ++accum) test_matmul(mm[i][0], mm[i][1], mm[i][2], act, accum);
+    if (vkbert_context_device(ctx)->subgroup_size == 8) {
+        const uint32_t mt[][3] = {{1, 1, 4}, {3, 5, 8}, {8, 32, 16}, {9, 33, 20}, {17, 130, 68}, {33, 257, 128}};
+        for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i)
+            for (uint32_t act = 0; act < 2; ++act)
+                for (uint32_t accum = 0; accum < 2; ++accum) test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, accum, 1);
+    }
     const uint32_t ln[][2] = {{1, 1}, {1, 7}, {3, 128}, {5, 129}, {130, 300}, {2, 768}};
     for (size_t i = 0; i < sizeof ln / sizeof ln[0]; ++i) test_layernorm(ln[i][0], ln[i][1]);
     test_attention(1, 1, 1, 8, 0);

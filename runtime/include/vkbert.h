@@ -134,6 +134,8 @@ typedef struct vkbert_device_info {
     uint64_t max_memory_allocation_bytes; /* maintenance3 */
     uint32_t max_memory_allocation_count;
     uint32_t subgroup_size;
+    bool subgroup_shuffle;            /* in compute shaders */
+    uint32_t max_texel_buffer_elements;
     bool shader_float16;
     bool storage_buffer_16bit;
     bool timeline_semaphore;

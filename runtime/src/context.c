@@ -88,6 +88,9 @@ static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *i
     info->max_memory_allocation_bytes = m3.maxMemoryAllocationSize;
     info->max_memory_allocation_count = p.limits.maxMemoryAllocationCount;
     info->subgroup_size = sub.subgroupSize;
+    info->subgroup_shuffle = (sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                             (sub.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
+    info->max_texel_buffer_elements = p.limits.maxTexelBufferElements;
 
     VkPhysicalDeviceMemoryProperties mem;
     vkGetPhysicalDeviceMemoryProperties(pd, &mem);
@@ -325,6 +328,18 @@ static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
     return VKBERT_OK;
 }
 
+/* The device-class table for the matmul design: CPU-backed drivers run the texel-buffer
+ * + subgroup-shuffle kernel (PERF-NOTES.md: ~25x the plain kernel on lavapipe); GPUs run
+ * the register-blocked storage-buffer kernel. VKBERT_MATMUL=storage|texel overrides it
+ * for tuning runs; texel still needs 8-wide subgroups with shuffle. */
+static bool choose_texel_matmul(const vkbert_device_info *d) {
+    bool able = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 16);
+    const char *env = getenv("VKBERT_MATMUL");
+    if (env && !strcmp(env, "storage")) return false;
+    if (env && !strcmp(env, "texel")) return able;
+    return able && d->type == VKBERT_DEVICE_CPU;
+}
+
 vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_context **out) {
     if (!out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_create: out is NULL");
     *out = NULL;
@@ -370,7 +385,9 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         vkbert_context_destroy(ctx);
         return vkb_fail(NULL, st, "%s", msg);
     }
-    vkb_log(ctx, VKBERT_LOG_INFO, "device %u: %s (%s)", ctx->info.index, ctx->info.name, ctx->info.driver_name);
+    ctx->matmul_texel = choose_texel_matmul(&ctx->info);
+    vkb_log(ctx, VKBERT_LOG_INFO, "device %u: %s (%s); matmul variant %s", ctx->info.index, ctx->info.name,
+            ctx->info.driver_name, ctx->matmul_texel ? "texel" : "storage");
     *out = ctx;
     return VKBERT_OK;
 }

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-vkb_binding vkb_bind(const vkb_buffer *b) { return (vkb_binding){b->buffer, 0, b->size}; }
+vkb_binding vkb_bind(const vkb_buffer *b) { return (vkb_binding){b->buffer, 0, b->size, VK_NULL_HANDLE}; }
+
+vkb_binding vkb_bind_view(const vkb_buffer *b) { return (vkb_binding){b->buffer, 0, b->size, b->view}; }
 
 vkb_binding vkb_bind_range(const vkb_buffer *b, VkDeviceSize offset, VkDeviceSize range) {
-    return (vkb_binding){b->buffer, offset, range};
+    return (vkb_binding){b->buffer, offset, range, VK_NULL_HANDLE};
 }
 
 void vkb_grid_rows(const vkbert_context *ctx, uint32_t rows, uint32_t groups[3]) {
@@ -26,7 +28,7 @@ void vkb_grid_rows(const vkbert_context *ctx, uint32_t rows, uint32_t groups[3])
 vkbert_status vkb_program_add(vkbert_context *ctx, vkb_program *p, const vkb_op *op) {
     const vkb_kernel_desc *k = vkb_kernel(op->kernel);
     for (uint32_t i = 0; i < k->bindings; ++i)
-        if (op->bind[i].range > ctx->info.max_storage_buffer_range)
+        if (!((k->texel_mask >> i) & 1) && op->bind[i].range > ctx->info.max_storage_buffer_range)
             return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
                             "kernel %s binding %u needs %llu bytes; this device's maxStorageBufferRange is %u",
                             k->name, i, (unsigned long long)op->bind[i].range, ctx->info.max_storage_buffer_range);
@@ -103,8 +105,10 @@ static vkbert_status make_set(vkbert_context *ctx, vkb_program *p, const vkb_op 
     VkWriteDescriptorSet w[VKB_MAX_BINDINGS];
     for (uint32_t b = 0; b < k->bindings; ++b) {
         infos[b] = (VkDescriptorBufferInfo){op->bind[b].buffer, op->bind[b].offset, op->bind[b].range};
+        bool texel = (k->texel_mask >> b) & 1;
         w[b] = (VkWriteDescriptorSet){VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, *set, b, 0, 1,
-                                      VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &infos[b], NULL};
+                                      texel ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                      NULL, texel ? NULL : &infos[b], texel ? &op->bind[b].view : NULL};
     }
     vkUpdateDescriptorSets(ctx->device, k->bindings, w, 0, NULL);
     return VKBERT_OK;
@@ -113,8 +117,11 @@ static vkbert_status make_set(vkbert_context *ctx, vkb_program *p, const vkb_op 
 vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_copy *copies,
                                  uint32_t copy_count) {
     VkResult r;
-    uint32_t nbind = 0;
-    for (uint32_t i = 0; i < p->op_count; ++i) nbind += vkb_kernel(p->ops[i].kernel)->bindings;
+    uint32_t nbind = 0, ntexel = 0;
+    for (uint32_t i = 0; i < p->op_count; ++i) {
+        const vkb_kernel_desc *k = vkb_kernel(p->ops[i].kernel);
+        for (uint32_t b = 0; b < k->bindings; ++b) *((k->texel_mask >> b) & 1 ? &ntexel : &nbind) += 1;
+    }
     uint32_t per = ctx->max_dispatches_per_submit;
     p->cmd_count = per && p->op_count ? (p->op_count + per - 1) / per : 1;
     p->cmds = vkb_calloc(p->cmd_count, sizeof *p->cmds);
@@ -122,9 +129,10 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
     if (!p->cmds || !p->plan) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     vkb_plan_barriers(p->ops, p->op_count, per, p->plan);
 
-    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, nbind ? nbind : 1};
+    VkDescriptorPoolSize ps[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, nbind ? nbind : 1},
+                                  {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, ntexel}};
     VkDescriptorPoolCreateInfo pi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0,
-                                     p->op_count ? p->op_count : 1, 1, &ps};
+                                     p->op_count ? p->op_count : 1, ntexel ? 2 : 1, ps};
     r = VKB_VK(vkCreateDescriptorPool(ctx->device, &pi, NULL, &p->pool));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateDescriptorPool");
     VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, ctx->pool,

@@ -53,7 +53,8 @@ vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memo
     VkBufferCreateInfo bi = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
     bi.size = size;
     bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-               VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT;
+               VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT |
+               VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT;
     bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     VkResult r = VKB_VK(vkCreateBuffer(ctx->device, &bi, NULL, &out->buffer));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateBuffer");
@@ -90,8 +91,21 @@ vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memo
     return VKBERT_OK;
 }
 
+vkbert_status vkb_buffer_make_view(vkbert_context *ctx, vkb_buffer *b, VkFormat format) {
+    VkDeviceSize texel = format == VK_FORMAT_R16G16B16A16_SFLOAT ? 8 : 16;
+    if (b->size / texel > ctx->props.limits.maxTexelBufferElements)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "a texel view of %llu texels is over maxTexelBufferElements %u",
+                        (unsigned long long)(b->size / texel), ctx->props.limits.maxTexelBufferElements);
+    VkBufferViewCreateInfo vi = {VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO, NULL, 0, b->buffer, format, 0,
+                                 b->size / texel * texel};
+    VkResult r = VKB_VK(vkCreateBufferView(ctx->device, &vi, NULL, &b->view));
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateBufferView");
+    return VKBERT_OK;
+}
+
 void vkb_buffer_destroy(vkbert_context *ctx, vkb_buffer *b) {
     if (!ctx || !b) return;
+    if (b->view) vkDestroyBufferView(ctx->device, b->view, NULL);
     if (b->buffer) vkDestroyBuffer(ctx->device, b->buffer, NULL);
     if (b->memory) vkFreeMemory(ctx->device, b->memory, NULL);  /* unmaps implicitly */
     memset(b, 0, sizeof *b);
@@ -171,4 +185,15 @@ vkbert_status vkb_buffer_download(vkbert_context *ctx, vkb_buffer *b, void *dst,
     if (!st) memcpy(dst, rb.mapped, bytes);
     vkb_buffer_destroy(ctx, &rb);
     return st;
+}
+
+void vkb_repack_rows8(const float *w, uint32_t n, uint32_t k, float *out) {
+    uint32_t k4n = k / 4, groups = (n + 7) / 8;
+    for (uint32_t g = 0; g < groups; ++g)
+        for (uint32_t k4 = 0; k4 < k4n; ++k4)
+            for (uint32_t c = 0; c < 8; ++c) {
+                uint32_t row = g * 8 + c;
+                float *dst = out + (((size_t)g * k4n + k4) * 8 + c) * 4;
+                for (uint32_t e = 0; e < 4; ++e) dst[e] = row < n ? w[(size_t)row * k + k4 * 4 + e] : 0.0f;
+            }
 }

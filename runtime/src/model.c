@@ -72,8 +72,12 @@ static vkbert_status expect(loader *L, const char *name, const vkb_tensor_info *
 
 typedef struct part { const char *name; uint64_t d0, d1; } part;
 
-/* Reads the listed tensors, concatenated in order, into one device buffer. */
-static vkbert_status pack(loader *L, const part *parts, int n, const char *what, vkb_buffer *out) {
+/* A linear layer's weight [n, k]: repacked with a texel view for matmul_texel when the
+ * context uses it and k allows, otherwise as read. */
+static vkbert_status pack_linear(loader *L, const char *name, uint64_t n, uint64_t k, const char *what, vkb_buffer *out);
+
+/* Reads the listed tensors, concatenated in order, into L->host; *floats is the total. */
+static vkbert_status read_parts(loader *L, const part *parts, int n, const char *what, size_t extra, size_t *floats) {
     size_t total = 0;
     const vkb_tensor_info *ts[8];
     const vkb_safetensors *owners[8];
@@ -83,11 +87,11 @@ static vkbert_status pack(loader *L, const part *parts, int n, const char *what,
         if (s) return s;
         total += (size_t)ts[i]->count;
     }
-    if (total > L->host_floats) {
-        float *h = vkb_realloc(L->host, total * sizeof(float));
+    if (total + extra > L->host_floats) {
+        float *h = vkb_realloc(L->host, (total + extra) * sizeof(float));
         if (!h) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading %s", what);
         L->host = h;
-        L->host_floats = total;
+        L->host_floats = total + extra;
     }
     size_t off = 0;
     for (int i = 0; i < n; ++i) {
@@ -95,9 +99,33 @@ static vkbert_status pack(loader *L, const part *parts, int n, const char *what,
         if (s) return s;
         off += (size_t)ts[i]->count;
     }
-    vkbert_status s = vkb_buffer_create(L->ctx, total * sizeof(float), VKB_MEM_DEVICE, what, out);
-    if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, L->host, total * sizeof(float));
+    *floats = total;
+    return VKBERT_OK;
+}
+
+static vkbert_status upload(loader *L, const float *data, size_t floats, const char *what, vkb_buffer *out) {
+    vkbert_status s = vkb_buffer_create(L->ctx, floats * sizeof(float), VKB_MEM_DEVICE, what, out);
+    if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, data, floats * sizeof(float));
     if (!s) L->m->device_bytes += out->size;
+    return s;
+}
+
+/* Reads the listed tensors, concatenated in order, into one device buffer. */
+static vkbert_status pack(loader *L, const part *parts, int n, const char *what, vkb_buffer *out) {
+    size_t total = 0;
+    vkbert_status s = read_parts(L, parts, n, what, 0, &total);
+    return s ? s : upload(L, L->host, total, what, out);
+}
+
+static vkbert_status pack_linear(loader *L, const char *name, uint64_t n, uint64_t k, const char *what,
+                                 vkb_buffer *out) {
+    if (!L->ctx->matmul_texel || k % 4 != 0) return pack(L, (part[]){{name, n, k}}, 1, what, out);
+    size_t total = 0, packed = (size_t)(n + 7) / 8 * 8 * (size_t)k;
+    vkbert_status s = read_parts(L, (part[]){{name, n, k}}, 1, what, packed, &total);
+    if (s) return s;
+    vkb_repack_rows8(L->host, (uint32_t)n, (uint32_t)k, L->host + total);
+    s = upload(L, L->host + total, packed, what, out);
+    if (!s) s = vkb_buffer_make_view(L->ctx, out, VK_FORMAT_R32G32B32A32_SFLOAT);
     return s;
 }
 
@@ -110,7 +138,15 @@ static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
     snprintf(n[0], 160, "%s.%u.attention.self.query.weight", p, i);
     snprintf(n[1], 160, "%s.%u.attention.self.key.weight", p, i);
     snprintf(n[2], 160, "%s.%u.attention.self.value.weight", p, i);
-    s = pack(L, (part[]){{n[0], H, H}, {n[1], H, H}, {n[2], H, H}}, 3, "a QKV weight", &ly->qkv_w);
+    if (L->ctx->matmul_texel && H % 4 == 0) {
+        size_t total = 0, packed = (size_t)(3 * H + 7) / 8 * 8 * H;
+        s = read_parts(L, (part[]){{n[0], H, H}, {n[1], H, H}, {n[2], H, H}}, 3, "a QKV weight", packed, &total);
+        if (!s) vkb_repack_rows8(L->host, (uint32_t)(3 * H), (uint32_t)H, L->host + total);
+        if (!s) s = upload(L, L->host + total, packed, "a QKV weight", &ly->qkv_w);
+        if (!s) s = vkb_buffer_make_view(L->ctx, &ly->qkv_w, VK_FORMAT_R32G32B32A32_SFLOAT);
+    } else {
+        s = pack(L, (part[]){{n[0], H, H}, {n[1], H, H}, {n[2], H, H}}, 3, "a QKV weight", &ly->qkv_w);
+    }
     if (s) return s;
     snprintf(n[0], 160, "%s.%u.attention.self.query.bias", p, i);
     snprintf(n[1], 160, "%s.%u.attention.self.key.bias", p, i);
@@ -123,17 +159,17 @@ static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
     snprintf(n[3], 160, "%s.%u.attention.output.LayerNorm.bias", p, i);
     snprintf(n[4], 160, "%s.%u.intermediate.dense.weight", p, i);
     snprintf(n[5], 160, "%s.%u.intermediate.dense.bias", p, i);
-    if ((s = pack(L, (part[]){{n[0], H, H}}, 1, "an attention output weight", &ly->out_w)) ||
+    if ((s = pack_linear(L, n[0], H, H, "an attention output weight", &ly->out_w)) ||
         (s = pack(L, (part[]){{n[1], H, 0}}, 1, "an attention output bias", &ly->out_b)) ||
         (s = pack(L, (part[]){{n[2], H, 0}, {n[3], H, 0}}, 2, "a LayerNorm", &ly->ln1)) ||
-        (s = pack(L, (part[]){{n[4], I, H}}, 1, "an FFN weight", &ly->ffn1_w)) ||
+        (s = pack_linear(L, n[4], I, H, "an FFN weight", &ly->ffn1_w)) ||
         (s = pack(L, (part[]){{n[5], I, 0}}, 1, "an FFN bias", &ly->ffn1_b)))
         return s;
     snprintf(n[0], 160, "%s.%u.output.dense.weight", p, i);
     snprintf(n[1], 160, "%s.%u.output.dense.bias", p, i);
     snprintf(n[2], 160, "%s.%u.output.LayerNorm.weight", p, i);
     snprintf(n[3], 160, "%s.%u.output.LayerNorm.bias", p, i);
-    if ((s = pack(L, (part[]){{n[0], H, I}}, 1, "an FFN weight", &ly->ffn2_w)) ||
+    if ((s = pack_linear(L, n[0], H, I, "an FFN weight", &ly->ffn2_w)) ||
         (s = pack(L, (part[]){{n[1], H, 0}}, 1, "an FFN bias", &ly->ffn2_b)) ||
         (s = pack(L, (part[]){{n[2], H, 0}, {n[3], H, 0}}, 2, "a LayerNorm", &ly->ln2)))
         return s;
@@ -149,7 +185,7 @@ static vkbert_status load_head(loader *L, bool tied) {
     }
     vkbert_status s;
     const char *bias = find(L, "cls.predictions.bias", NULL) ? "cls.predictions.bias" : "cls.predictions.decoder.bias";
-    if ((s = pack(L, (part[]){{"cls.predictions.transform.dense.weight", H, H}}, 1, "the MLM dense weight", &m->head_w)) ||
+    if ((s = pack_linear(L, "cls.predictions.transform.dense.weight", H, H, "the MLM dense weight", &m->head_w)) ||
         (s = pack(L, (part[]){{"cls.predictions.transform.dense.bias", H, 0}}, 1, "the MLM dense bias", &m->head_b)) ||
         (s = pack(L, (part[]){{"cls.predictions.transform.LayerNorm.weight", H, 0},
                               {"cls.predictions.transform.LayerNorm.bias", H, 0}}, 2, "the MLM LayerNorm", &m->head_ln)) ||

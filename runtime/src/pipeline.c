@@ -11,6 +11,7 @@ _Static_assert(sizeof(vkb_push_attention) == 24, "attention push layout");
 _Static_assert(sizeof(vkb_push_layernorm) == 12, "layernorm push layout");
 _Static_assert(sizeof(vkb_push_gather) == 16, "gather push layout");
 _Static_assert(sizeof(vkb_push_topk) == 12, "topk push layout");
+_Static_assert(sizeof(vkb_push_peak) == 12, "peak push layout");
 
 const vkb_kernel_desc *vkb_kernel(uint32_t kernel) {
     static const vkb_kernel_desc table[VKB_KERNEL_COUNT] = {
@@ -22,6 +23,11 @@ const vkb_kernel_desc *vkb_kernel(uint32_t kernel) {
                                   sizeof(vkb_push_layernorm), 0},
         [VKB_KERNEL_GATHER] = {"gather", vkb_spv_gather, &vkb_spv_gather_size, 3, sizeof(vkb_push_gather), 0},
         [VKB_KERNEL_TOPK] = {"topk", vkb_spv_topk, &vkb_spv_topk_size, 3, sizeof(vkb_push_topk), 0},
+        [VKB_KERNEL_MATMUL_TEXEL] = {"matmul_texel", vkb_spv_matmul_texel, &vkb_spv_matmul_texel_size, 4,
+                                     sizeof(vkb_push_matmul), 2, 0x3},
+        [VKB_KERNEL_PEAK] = {"peak", vkb_spv_peak, &vkb_spv_peak_size, 1, sizeof(vkb_push_peak), 0},
+        [VKB_KERNEL_PEAK_FP16] = {"peak_fp16", vkb_spv_peak_fp16, &vkb_spv_peak_fp16_size, 1, sizeof(vkb_push_peak), 0},
+        [VKB_KERNEL_BANDWIDTH] = {"bandwidth", vkb_spv_bandwidth, &vkb_spv_bandwidth_size, 2, sizeof(vkb_push_peak), 0},
     };
     return kernel < VKB_KERNEL_COUNT ? &table[kernel] : NULL;
 }
@@ -35,7 +41,8 @@ static vkbert_status kernel_objects(vkbert_context *ctx, uint32_t kernel) {
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateShaderModule");
     VkDescriptorSetLayoutBinding b[VKB_MAX_BINDINGS];
     for (uint32_t i = 0; i < k->bindings; ++i)
-        b[i] = (VkDescriptorSetLayoutBinding){i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+        b[i] = (VkDescriptorSetLayoutBinding){i, (k->texel_mask >> i) & 1 ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                                          : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
                                              VK_SHADER_STAGE_COMPUTE_BIT, NULL};
     VkDescriptorSetLayoutCreateInfo li = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, NULL, 0,
                                           k->bindings, b};

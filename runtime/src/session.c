@@ -13,6 +13,8 @@
 #define MATMUL_COLS_PER_GROUP 64u  /* matmul.comp: 16 lanes x TN 4 */
 #define MATMUL_ROWS_PER_GROUP 16u  /* matmul.comp: 4 lanes x TM 4 */
 #define ATTN_QUERIES_PER_GROUP 64u
+#define TEXEL_COLS_PER_GROUP 128u  /* matmul_texel.comp: 4 subgroups x 32 columns */
+#define TEXEL_ROWS_PER_GROUP 8u
 
 enum { SLOT_ROWS, SLOT_MATMUL_H, SLOT_MATMUL_V, SLOT_COUNT };
 
@@ -31,6 +33,7 @@ struct vkbert_session {
     vkb_buffer readback;   /* hidden [T,H], top ids [R,k], top probs [R,k], logits [R,V] */
     size_t rb_ids, rb_probs, rb_logits;             /* byte offsets in readback */
     vkb_program prog;
+    uint32_t slot_kernel[SLOT_COUNT];  /* the matmul kernel behind each indirect slot */
 
     /* what the last encode ran */
     uint32_t count;
@@ -42,13 +45,27 @@ struct vkbert_session {
 
 static uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
+/* Workgroup counts of a matmul kernel for an m x n output. */
+static VkDispatchIndirectCommand matmul_groups(uint32_t kernel, uint32_t m, uint32_t n) {
+    if (kernel == VKB_KERNEL_MATMUL_TEXEL)
+        return (VkDispatchIndirectCommand){div_up(n, TEXEL_COLS_PER_GROUP), div_up(m, TEXEL_ROWS_PER_GROUP), 1};
+    return (VkDispatchIndirectCommand){div_up(n, MATMUL_COLS_PER_GROUP), div_up(m, MATMUL_ROWS_PER_GROUP), 1};
+}
+
+/* Y (+)= act(X W^T + b): the texel variant when W was repacked for it and X has a view. */
 static vkbert_status add_matmul(vkbert_session *s, const vkb_buffer *x, const vkb_buffer *w, const vkb_buffer *b,
                                 const vkb_buffer *y, uint32_t m, uint32_t n, uint32_t k, uint32_t act,
                                 uint32_t accum, int32_t indirect) {
-    vkb_op op = {.kernel = VKB_KERNEL_MATMUL, .spec = {act, accum},
-                 .bind = {vkb_bind(x), vkb_bind(w), vkb_bind(b), vkb_bind(y)}, .writes = 1u << 3,
-                 .groups = {div_up(n, MATMUL_COLS_PER_GROUP), div_up(m, MATMUL_ROWS_PER_GROUP), 1},
-                 .indirect = indirect};
+    bool texel = w->view && x->view;
+    vkb_op op = {.kernel = texel ? VKB_KERNEL_MATMUL_TEXEL : VKB_KERNEL_MATMUL, .spec = {act, accum},
+                 .bind = {texel ? vkb_bind_view(x) : vkb_bind(x), texel ? vkb_bind_view(w) : vkb_bind(w), vkb_bind(b),
+                          vkb_bind(y)},
+                 .writes = 1u << 3, .indirect = indirect};
+    VkDispatchIndirectCommand g = matmul_groups(op.kernel, m, n);
+    op.groups[0] = g.x;
+    op.groups[1] = g.y;
+    op.groups[2] = 1;
+    if (indirect >= 0) s->slot_kernel[indirect] = op.kernel;
     vkb_push_matmul pc = {m, n, k, 0, 0, 0, 0};
     memcpy(op.push, &pc, sizeof pc);
     return vkb_program_add(s->ctx, &s->prog, &op);
@@ -139,12 +156,21 @@ static vkbert_status create_buffers(vkbert_session *s) {
         (st = vkb_buffer_create(ctx, T * H * 4, VKB_MEM_DEVICE, "attention output", &s->attn)) ||
         (st = vkb_buffer_create(ctx, T * I * 4, VKB_MEM_DEVICE, "FFN activations", &s->inter)))
         return st;
+    if (ctx->matmul_texel) { /* matmul inputs are read as texels where the widths allow */
+        const VkFormat f = VK_FORMAT_R32G32B32A32_SFLOAT;
+        if (H % 4 == 0 && ((st = vkb_buffer_make_view(ctx, &s->h, f)) || (st = vkb_buffer_make_view(ctx, &s->attn, f))))
+            return st;
+        if (I % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->inter, f))) return st;
+    }
     size_t rb = T * H * 4;
     if (s->head) {
         if ((st = vkb_buffer_create(ctx, R * H * 4, VKB_MEM_DEVICE, "MLM head input", &s->head_x)) ||
             (st = vkb_buffer_create(ctx, R * V * 4, VKB_MEM_DEVICE, "MLM logits", &s->logits)) ||
             (st = vkb_buffer_create(ctx, R * K * 4, VKB_MEM_DEVICE, "top-k ids", &s->top_ids)) ||
             (st = vkb_buffer_create(ctx, R * K * 4, VKB_MEM_DEVICE, "top-k probabilities", &s->top_probs)))
+            return st;
+        if (ctx->matmul_texel && H % 4 == 0 &&
+            (st = vkb_buffer_make_view(ctx, &s->head_x, VK_FORMAT_R32G32B32A32_SFLOAT)))
             return st;
         s->rb_ids = rb;
         s->rb_probs = rb + R * K * 4;
@@ -293,10 +319,8 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
     s->rows = rows;
     VkDispatchIndirectCommand *ind = s->indirect.mapped;
     ind[SLOT_ROWS] = (VkDispatchIndirectCommand){rows, 1, 1};
-    ind[SLOT_MATMUL_H] = (VkDispatchIndirectCommand){div_up(c->hidden_size, MATMUL_COLS_PER_GROUP),
-                                                     div_up(rows, MATMUL_ROWS_PER_GROUP), 1};
-    ind[SLOT_MATMUL_V] = (VkDispatchIndirectCommand){div_up(c->vocab_size, MATMUL_COLS_PER_GROUP),
-                                                     div_up(rows, MATMUL_ROWS_PER_GROUP), 1};
+    ind[SLOT_MATMUL_H] = matmul_groups(s->slot_kernel[SLOT_MATMUL_H], rows, c->hidden_size);
+    ind[SLOT_MATMUL_V] = matmul_groups(s->slot_kernel[SLOT_MATMUL_V], rows, c->vocab_size);
     return VKBERT_OK;
 }
 

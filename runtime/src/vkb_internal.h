@@ -63,7 +63,8 @@ char *vkb_path_join(const char *dir, const char *name);
 
 /* ---- context.c ------------------------------------------------------------------ */
 enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
-       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_COUNT };
+       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
+       VKB_KERNEL_BANDWIDTH, VKB_KERNEL_COUNT };
 
 #define VKB_MAX_SPEC 4
 #define VKB_MAX_BINDINGS 4
@@ -90,6 +91,7 @@ struct vkbert_context {
     uint64_t timeout_ns;
     uint32_t max_dispatches_per_submit;  /* 0: a whole encode in one submission */
     bool force_staging;
+    bool matmul_texel;    /* linear weights repacked for matmul_texel.comp */
     bool lost;
     uint64_t validation_messages;
     vkbert_log_fn log;
@@ -123,11 +125,18 @@ typedef struct vkb_buffer {
     VkDeviceMemory memory;
     VkDeviceSize size;     /* bytes */
     void *mapped;          /* non-NULL when host-visible */
+    VkBufferView view;     /* a texel view of the whole buffer, when one was made */
 } vkb_buffer;
 
 vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memory_kind kind,
                                 const char *what, vkb_buffer *out);
 void vkb_buffer_destroy(vkbert_context *ctx, vkb_buffer *b);
+/* Repacks a [n, k] row-major matrix (k a multiple of 4) for matmul_texel: texel
+ * ((row / 8) * k/4 + k4) * 8 + row % 8 holds row's elements 4*k4 .. 4*k4+3; rows past n
+ * are zero. `out` holds ceil(n / 8) * 8 * k floats. */
+void vkb_repack_rows8(const float *w, uint32_t n, uint32_t k, float *out);
+/* Makes b->view, a texel view of the whole buffer in `format` (RGBA32F or RGBA16F). */
+vkbert_status vkb_buffer_make_view(vkbert_context *ctx, vkb_buffer *b, VkFormat format);
 /* Produces `bytes` bytes of the destination starting at byte `offset` into `dst`. */
 typedef vkbert_status (*vkb_fill_fn)(void *dst, size_t offset, size_t bytes, void *user);
 /* Fills `b` with data from `fill`: directly when the buffer is mapped, otherwise through
@@ -146,6 +155,7 @@ typedef struct vkb_kernel_desc {
     uint32_t bindings;     /* storage buffers, binding 0..n-1 */
     uint32_t push_bytes;
     uint32_t spec_count;
+    uint32_t texel_mask;   /* bit i: binding i is a uniform texel buffer, not a storage buffer */
 } vkb_kernel_desc;
 const vkb_kernel_desc *vkb_kernel(uint32_t kernel);
 vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint32_t *spec,
@@ -157,6 +167,7 @@ void vkb_pipelines_destroy(vkbert_context *ctx);
 typedef struct vkb_binding {
     VkBuffer buffer;
     VkDeviceSize offset, range;   /* bytes */
+    VkBufferView view;            /* texel-buffer bindings only */
 } vkb_binding;
 
 typedef struct vkb_op {
@@ -185,6 +196,7 @@ typedef struct vkb_program {
 } vkb_program;
 
 vkb_binding vkb_bind(const vkb_buffer *b);
+vkb_binding vkb_bind_view(const vkb_buffer *b); /* b->view as a uniform texel buffer */
 vkb_binding vkb_bind_range(const vkb_buffer *b, VkDeviceSize offset, VkDeviceSize range);
 enum { VKB_PLAN_NONE, VKB_PLAN_BARRIER, VKB_PLAN_NEW_CMD };
 /* Decides what precedes each op: nothing, a compute barrier (the op reads or writes what

@@ -1,0 +1,74 @@
+// matmul_texel: the same math as matmul.comp (Y[m, n] (+)= act(X[m, :] . W[n, :] + b[n])),
+// designed for CPU-backed drivers (lavapipe, SwiftShader-class): operands are read
+// through texel buffers (vectorised fetches), each lane of an 8-wide subgroup loads one
+// row of X and shares it with subgroupShuffle at constant lane indices, and W is repacked
+// at load time so that the 8 lanes' fetches are contiguous. See PERF-NOTES.md.
+// Bindings: 0 X as RGBA32F texel buffer ([m, k/4] texels), 1 W repacked as RGBA32F/RGBA16F
+//           texel buffer (texel ((n/8) * k/4 + k4) * 8 + n%8), 2 b [n] (storage),
+//           3 Y [m, n] (storage, read/write).
+// Push: vkb_push_matmul (k must be a multiple of 4; w_offset unused).
+// Workgroup: 32 invocations = 4 subgroups of 8; a subgroup computes 8 rows x 32 columns.
+// Requires subgroup size 8 with shuffle support. Spec constants as matmul.comp.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_EXT_control_flow_attributes : require
+#define VKB_WANT_MATMUL 1
+#include "common.glsl"
+
+layout(local_size_x = 32) in;
+layout(constant_id = 0) const uint ACT = 0;
+layout(constant_id = 1) const uint ACCUM = 0;
+
+layout(binding = 0) uniform samplerBuffer X;
+layout(binding = 1) uniform samplerBuffer W;
+layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
+layout(std430, binding = 3) buffer YBuf { float y[]; };
+
+#define R 8   // rows per subgroup (one per lane)
+#define C 4   // column groups of 8 per subgroup
+
+void main() {
+    uint lane = gl_SubgroupInvocationID;
+    uint sub = gl_SubgroupID;
+    uint m0 = gl_WorkGroupID.y * R;
+    uint g0 = (gl_WorkGroupID.x * 4 + sub) * C;   // first column group of this subgroup
+    uint k4n = pc.k / 4;
+    uint groups = (pc.n + 7) / 8;
+    int xrow = int((pc.x_offset / 4) + min(m0 + lane, pc.m - 1) * k4n);
+    int wbase[C];
+    for (uint j = 0; j < C; ++j) wbase[j] = int(min(g0 + j, groups - 1) * k4n * 8 + lane);
+
+    vec4 acc[R];   // acc[r][j]: row m0 + r, column (g0 + j) * 8 + lane
+    for (uint r = 0; r < R; ++r) acc[r] = vec4(0.0);
+
+    for (uint k4 = 0; k4 < k4n; ++k4) {
+        vec4 a = texelFetch(X, xrow + int(k4));
+        vec4 w0 = texelFetch(W, wbase[0] + int(k4 * 8));
+        vec4 w1 = texelFetch(W, wbase[1] + int(k4 * 8));
+        vec4 w2 = texelFetch(W, wbase[2] + int(k4 * 8));
+        vec4 w3 = texelFetch(W, wbase[3] + int(k4 * 8));
+        [[unroll]] for (uint r = 0; r < R; ++r) {
+            vec4 ar = subgroupShuffle(a, r);
+            acc[r].x = fma(ar.x, w0.x, fma(ar.y, w0.y, fma(ar.z, w0.z, fma(ar.w, w0.w, acc[r].x))));
+            acc[r].y = fma(ar.x, w1.x, fma(ar.y, w1.y, fma(ar.z, w1.z, fma(ar.w, w1.w, acc[r].y))));
+            acc[r].z = fma(ar.x, w2.x, fma(ar.y, w2.y, fma(ar.z, w2.z, fma(ar.w, w2.w, acc[r].z))));
+            acc[r].w = fma(ar.x, w3.x, fma(ar.y, w3.y, fma(ar.z, w3.z, fma(ar.w, w3.w, acc[r].w))));
+        }
+    }
+
+    for (uint r = 0; r < R; ++r) {
+        uint m = m0 + r;
+        if (m >= pc.m) break;
+        for (uint j = 0; j < C; ++j) {
+            uint n = (g0 + j) * 8 + lane;
+            if (n >= pc.n) continue;
+            float v = acc[r][j] + bias[pc.b_offset + n];
+            if (ACT == 1) v = vkb_gelu(v);
+            uint yi = pc.y_offset + m * pc.n + n;
+            if (ACCUM == 1) v += y[yi];
+            y[yi] = v;
+        }
+    }
+}
