@@ -1,5 +1,5 @@
 /* vkbert — command-line front end: devices, tokenize, fill-mask, encode. */
-#include <vkbert.h>
+#include "cli.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXIT_USAGE 2
+
 
 typedef struct opts {
     const char *model;
@@ -21,37 +21,6 @@ typedef struct opts {
     bool json, truncate, verbose, help;
 } opts;
 
-static bool g_json;
-
-/* One clear line on stderr; with --json also a JSON object on stdout. */
-static int fail(int code, vkbert_status st, const char *fmt, ...) {
-    char msg[1536];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "vkbert: error: %s\n", msg);
-    if (g_json) {
-        cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
-        cJSON_AddStringToObject(e, "status", vkbert_status_string(st));
-        cJSON_AddStringToObject(e, "message", msg);
-        char *s = cJSON_PrintUnformatted(o);
-        if (s) printf("%s\n", s);
-        free(s);
-        cJSON_Delete(o);
-    }
-    return code;
-}
-
-static int fail_status(vkbert_status st) { return fail(1, st, "%s", vkbert_last_error()); }
-
-static void on_log(vkbert_log_level level, const char *msg, void *user) {
-    const opts *o = user;
-    /* Library errors are reported once by fail(); driver and validation messages are not. */
-    if (o->verbose || (level >= VKBERT_LOG_WARNING && strncmp(msg, "Vulkan", 6) == 0))
-        fprintf(stderr, "vkbert: %s\n", msg);
-}
-
 static const char *USAGE_MAIN =
     "usage: vkbert <command> [options]\n"
     "\n"
@@ -62,6 +31,7 @@ static const char *USAGE_MAIN =
     "  tokenize    show the WordPiece tokens of a text (no GPU needed)\n"
     "  fill-mask   predict the words behind every [MASK] in a text\n"
     "  encode      write hidden states and/or MLM logits as .npy files\n"
+    "  bench       time the model on this device (per kernel, GFLOP/s, share of peak)\n"
     "\n"
     "Run 'vkbert <command> --help' for a command's options. Environment: VKBERT_DEVICE\n"
     "chooses a device like --device; VKBERT_VALIDATION=1 enables the Khronos validation layer.\n";
@@ -304,7 +274,7 @@ static int cmd_tokenize(int argc, char **argv) {
 
 /* Context + model for the GPU commands. */
 static int open_model(opts *o, vkbert_context **ctx, vkbert_model **model) {
-    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o->device, .log = on_log, .log_user = o},
+    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o->device, .log = on_log, .log_user = &o->verbose},
                                              ctx);
     if (st) return fail_status(st);
     st = vkbert_model_load(*ctx, &(vkbert_model_desc){.path = o->model}, model);
@@ -513,5 +483,6 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(cmd, "fill-mask")) return cmd_fill_mask(argc - 2, argv + 2);
     if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown command \"%s\" (see vkbert --help)", cmd);
 }

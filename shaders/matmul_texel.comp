@@ -8,7 +8,9 @@
 //           3 Y [m, n] (storage, read/write).
 // Push: vkb_push_matmul (k must be a multiple of 4; w_offset unused).
 // Workgroup: 32 invocations = 4 subgroups of 8; a subgroup computes 8 rows x 32 columns.
-// Requires subgroup size 8 with shuffle support. Spec constants as matmul.comp.
+// Requires subgroup size 8 with shuffle support. Spec constants 0, 1 as matmul.comp;
+// 2 ROW_MAJOR: 1 reads W in its plain [n, k/4] texel layout instead (a tied embedding
+// table that other kernels also read row by row).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_shuffle : require
@@ -20,6 +22,7 @@
 layout(local_size_x = 32) in;
 layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const uint ACCUM = 0;
+layout(constant_id = 2) const uint ROW_MAJOR = 0;
 
 layout(binding = 0) uniform samplerBuffer X;
 layout(binding = 1) uniform samplerBuffer W;
@@ -38,17 +41,21 @@ void main() {
     uint groups = (pc.n + 7) / 8;
     int xrow = int((pc.x_offset / 4) + min(m0 + lane, pc.m - 1) * k4n);
     int wbase[C];
-    for (uint j = 0; j < C; ++j) wbase[j] = int(min(g0 + j, groups - 1) * k4n * 8 + lane);
+    int wstep = ROW_MAJOR == 1 ? 1 : 8;   // texels between k4 and k4 + 1 of one row
+    for (uint j = 0; j < C; ++j)
+        wbase[j] = ROW_MAJOR == 1 ? int(min((g0 + j) * 8 + lane, pc.n - 1) * k4n)
+                                  : int(min(g0 + j, groups - 1) * k4n * 8 + lane);
 
     vec4 acc[R];   // acc[r][j]: row m0 + r, column (g0 + j) * 8 + lane
     for (uint r = 0; r < R; ++r) acc[r] = vec4(0.0);
 
     for (uint k4 = 0; k4 < k4n; ++k4) {
         vec4 a = texelFetch(X, xrow + int(k4));
-        vec4 w0 = texelFetch(W, wbase[0] + int(k4 * 8));
-        vec4 w1 = texelFetch(W, wbase[1] + int(k4 * 8));
-        vec4 w2 = texelFetch(W, wbase[2] + int(k4 * 8));
-        vec4 w3 = texelFetch(W, wbase[3] + int(k4 * 8));
+        int wk = int(k4) * wstep;
+        vec4 w0 = texelFetch(W, wbase[0] + wk);
+        vec4 w1 = texelFetch(W, wbase[1] + wk);
+        vec4 w2 = texelFetch(W, wbase[2] + wk);
+        vec4 w3 = texelFetch(W, wbase[3] + wk);
         [[unroll]] for (uint r = 0; r < R; ++r) {
             vec4 ar = subgroupShuffle(a, r);
             acc[r].x = fma(ar.x, w0.x, fma(ar.y, w0.y, fma(ar.z, w0.z, fma(ar.w, w0.w, acc[r].x))));

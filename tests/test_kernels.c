@@ -82,7 +82,8 @@ static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32
 }
 
 /* matmul_texel (CPU-class variant): same math, texel-buffer operands, repacked W. */
-static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, int reps) {
+static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, int reps,
+                              uint32_t row_major) {
     size_t nx = (size_t)M * K, nw = (size_t)N * K, ny = (size_t)M * N, np = (size_t)(N + 7) / 8 * 8 * K;
     float *x = malloc(nx * 4), *w = malloc(nw * 4), *wp = malloc(np * 4), *b = malloc(N * 4), *y0 = malloc(ny * 4),
           *ref = malloc(ny * 4), *out = malloc(ny * 4);
@@ -90,7 +91,8 @@ static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, 
     for (size_t i = 0; i < nw; ++i) w[i] = frand();
     for (size_t i = 0; i < N; ++i) b[i] = frand();
     for (size_t i = 0; i < ny; ++i) y0[i] = frand();
-    vkb_repack_rows8(w, N, K, wp);
+    if (row_major) memcpy(wp, w, nw * 4);
+    else vkb_repack_rows8(w, N, K, wp);
     for (uint32_t m = 0; m < M; ++m)
         for (uint32_t n = 0; n < N; ++n) {
             double s = b[n];
@@ -102,7 +104,7 @@ static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, 
     vkb_buffer bx = upload(x, nx * 4), bw = upload(wp, np * 4), bb = upload(b, N * 4), by = upload(y0, ny * 4);
     CHECK(vkb_buffer_make_view(ctx, &bx, VK_FORMAT_R32G32B32A32_SFLOAT) == 0 &&
               vkb_buffer_make_view(ctx, &bw, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "views: %s", vkbert_last_error());
-    vkb_op op = {.kernel = VKB_KERNEL_MATMUL_TEXEL, .spec = {act, accum},
+    vkb_op op = {.kernel = VKB_KERNEL_MATMUL_TEXEL, .spec = {act, accum, row_major},
                  .bind = {vkb_bind_view(&bx), vkb_bind_view(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8,
                  .groups = {(N + 127) / 128, (M + 7) / 8, 1}, .indirect = -1};
     vkb_push_matmul pc = {M, N, K, 0, 0, 0, 0};
@@ -122,7 +124,8 @@ static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, 
         run_op(&op);
         download(&by, out, ny * 4);
         double e = rel_err(out, ref, ny);
-        CHECK(e < 1e-5, "matmul_texel M=%u N=%u K=%u act=%u accum=%u: error %g", M, N, K, act, accum, e);
+        CHECK(e < 1e-5, "matmul_texel M=%u N=%u K=%u act=%u accum=%u row_major=%u: error %g", M, N, K, act, accum,
+              row_major, e);
     }
     vkb_buffer *bs[] = {&bx, &bw, &bb, &by};
     for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
@@ -160,7 +163,7 @@ static void test_layernorm(uint32_t rows, uint32_t width) {
 }
 
 /* mask_kind: 0 all real, 1 trailing padding per sequence, 2 first sequence fully masked */
-static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
+static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
     uint32_t H = heads * D, T = B * S;
     size_t nq = (size_t)T * 3 * H;
     float *qkv = malloc(nq * 4), *ref = malloc((size_t)T * H * 4), *out = malloc((size_t)T * H * 4);
@@ -197,18 +200,28 @@ static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, i
                 }
             }
     vkb_buffer bq = upload(qkv, nq * 4), bi = upload(in, 3 * T * 4), bo = upload(NULL, (size_t)T * H * 4);
-    vkb_op op = {.kernel = VKB_KERNEL_ATTENTION, .spec = {D}, .bind = {vkb_bind(&bq), vkb_bind(&bi), vkb_bind(&bo)},
+    if (kernel == VKB_KERNEL_ATTENTION_TEXEL)
+        CHECK(vkb_buffer_make_view(ctx, &bq, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "%s", vkbert_last_error());
+    vkb_op op = {.kernel = kernel, .spec = {D},
+                 .bind = {kernel == VKB_KERNEL_ATTENTION_TEXEL ? vkb_bind_view(&bq) : vkb_bind(&bq), vkb_bind(&bi),
+                          vkb_bind(&bo)},
                  .writes = 4, .groups = {(S + 63) / 64, heads, B}, .indirect = -1};
     vkb_push_attention pc = {S, H, heads, T, 2 * T, scale};
     memcpy(op.push, &pc, sizeof pc);
     run_op(&op);
     download(&bo, out, (size_t)T * H * 4);
     double e = rel_err(out, ref, (size_t)T * H);
-    CHECK(e < 1e-5, "attention B=%u S=%u heads=%u D=%u mask=%d: error %g", B, S, heads, D, mask_kind, e);
+    CHECK(e < 1e-5, "%s B=%u S=%u heads=%u D=%u mask=%d: error %g", vkb_kernel(kernel)->name, B, S, heads, D,
+          mask_kind, e);
     vkb_buffer_destroy(ctx, &bq);
     vkb_buffer_destroy(ctx, &bi);
     vkb_buffer_destroy(ctx, &bo);
     free(qkv); free(ref); free(out); free(in); free(sc);
+}
+
+static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
+    test_attention_kernel(VKB_KERNEL_ATTENTION, B, S, heads, D, mask_kind);
+    if (D % 4 == 0) test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL, B, S, heads, D, mask_kind);
 }
 
 static void test_embed(uint32_t B, uint32_t S, uint32_t H, uint32_t V, uint32_t P, uint32_t TV) {
@@ -313,7 +326,7 @@ int main(int argc, char **argv) {
     ctx = test_context(NULL);
     if (argc > 1 && !strcmp(argv[1], "--perf")) {
         const uint32_t shapes[][3] = {{128, 768, 768}, {128, 2304, 768}, {128, 3072, 768}, {128, 768, 3072}};
-        for (int i = 0; i < 4; ++i) test_matmul_texel(shapes[i][0], shapes[i][1], shapes[i][2], 0, 0, 20);
+        for (int i = 0; i < 4; ++i) test_matmul_texel(shapes[i][0], shapes[i][1], shapes[i][2], 0, 0, 20, 0);
         vkbert_context_destroy(ctx);
         return 0;
     }
@@ -325,7 +338,8 @@ int main(int argc, char **argv) {
         const uint32_t mt[][3] = {{1, 1, 4}, {3, 5, 8}, {8, 32, 16}, {9, 33, 20}, {17, 130, 68}, {33, 257, 128}};
         for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i)
             for (uint32_t act = 0; act < 2; ++act)
-                for (uint32_t accum = 0; accum < 2; ++accum) test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, accum, 1);
+                for (uint32_t accum = 0; accum < 2; ++accum)
+                    test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, accum, 1, (act + accum + (uint32_t)i) % 2);
     }
     const uint32_t ln[][2] = {{1, 1}, {1, 7}, {3, 128}, {5, 129}, {130, 300}, {2, 768}};
     for (size_t i = 0; i < sizeof ln / sizeof ln[0]; ++i) test_layernorm(ln[i][0], ln[i][1]);

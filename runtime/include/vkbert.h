@@ -170,6 +170,10 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
  *                 long (mobile, Windows: about 2 s). Results do not change.
  *   force_staging false: upload through host-visible device-local memory when the device
  *                 has it; true always uses the bounded staging buffer.
+ *   pipeline_cache_data, pipeline_cache_size  NULL/0: compile pipelines from scratch.
+ *                 Otherwise initial VkPipelineCache data, e.g. from
+ *                 vkbert_context_pipeline_cache on an earlier run; the driver ignores data
+ *                 made by another device or driver.
  *   log, log_user NULL: silent.
  */
 typedef struct vkbert_context_desc {
@@ -178,6 +182,8 @@ typedef struct vkbert_context_desc {
     uint32_t timeout_ms;
     uint32_t max_dispatches_per_submit;
     bool force_staging;
+    const void *pipeline_cache_data;
+    size_t pipeline_cache_size;
     vkbert_log_fn log;
     void *log_user;
 } vkbert_context_desc;
@@ -192,6 +198,25 @@ VKBERT_API void vkbert_context_destroy(vkbert_context *ctx);
 VKBERT_API const vkbert_device_info *vkbert_context_device(const vkbert_context *ctx);
 /** The message of the last failure on this context ("" if none). */
 VKBERT_API const char *vkbert_context_last_error(const vkbert_context *ctx);
+/** The context's pipeline cache data (to pass to a later context). BUFFER_TOO_SMALL
+ *  reports the size needed in *size; dst may be NULL with capacity 0. */
+VKBERT_API vkbert_status vkbert_context_pipeline_cache(vkbert_context *ctx, void *dst, size_t capacity,
+                                                       size_t *size);
+
+typedef struct vkbert_context_stats {
+    uint32_t pipelines_created;
+    double pipeline_create_ms;   /* wall time spent in vkCreateComputePipelines */
+} vkbert_context_stats;
+VKBERT_API void vkbert_context_get_stats(const vkbert_context *ctx, vkbert_context_stats *out);
+
+/** The device's own throughput, measured by microbenchmarks (vkbert bench --peak). */
+typedef struct vkbert_peak {
+    double gflops_fp32;      /* vec4 FMA chains */
+    double gflops_fp16;      /* the same in float16; 0 where the device has no float16 arithmetic */
+    double bandwidth_gbs;    /* a streaming read + write of 2 x 32 MiB, bytes moved per second */
+} vkbert_peak;
+VKBERT_API vkbert_status vkbert_context_measure_peak(vkbert_context *ctx, vkbert_peak *out);
+
 /** Validation-layer warnings and errors seen by this context so far. */
 VKBERT_API uint64_t vkbert_context_validation_messages(const vkbert_context *ctx);
 
@@ -258,6 +283,14 @@ typedef struct vkbert_model vkbert_model;
 
 VKBERT_API vkbert_status vkbert_model_load(vkbert_context *ctx, const vkbert_model_desc *desc,
                                            vkbert_model **out);
+/**
+ * Creates a model of any BERT shape with random weights on the device, without files
+ * (benchmarks, tests). Deterministic for a seed. No tokenizer (vkbert_model_tokenizer
+ * returns NULL); with `mlm_head` the MLM head is created too, tied to the embeddings.
+ * `config` is checked like a config.json (layer_norm_eps 0 means 1e-12).
+ */
+VKBERT_API vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model_config *config,
+                                                    uint64_t seed, bool mlm_head, vkbert_model **out);
 VKBERT_API void vkbert_model_destroy(vkbert_model *model);
 VKBERT_API const vkbert_model_config *vkbert_model_get_config(const vkbert_model *model);
 /** The model's tokenizer; owned by the model. */
@@ -289,6 +322,8 @@ typedef enum vkbert_head_rows {
  *   top_k          5 (at most VKBERT_MAX_TOP_K): predictions kept per head row
  *   keep_logits    false: true also copies the full vocabulary logits of every head row
  *                  back to the host (vkbert_session_read_logits)
+ *   profile        false: true writes a GPU timestamp after every kernel
+ *                  (vkbert_session_profile); costs a little time per kernel
  */
 typedef struct vkbert_session_desc {
     uint32_t max_batch;
@@ -297,6 +332,7 @@ typedef struct vkbert_session_desc {
     uint32_t max_head_rows;
     uint32_t top_k;
     bool keep_logits;
+    bool profile;
 } vkbert_session_desc;
 
 typedef struct vkbert_session vkbert_session;
@@ -349,6 +385,23 @@ VKBERT_API vkbert_status vkbert_session_read_topk(const vkbert_session *session,
 VKBERT_API vkbert_status vkbert_session_read_logits(const vkbert_session *session, uint32_t row,
                                                     float *dst, size_t capacity,
                                                     size_t *needed);
+
+/** GPU time of one kernel dispatch of the last encode (sessions created with profile). */
+typedef struct vkbert_kernel_time {
+    const char *kind;     /* what it computes: "embeddings", "matmul_qkv", "attention",
+                             "matmul_attn_out", "layernorm", "matmul_ffn_up", "matmul_ffn_down",
+                             "head_gather", "head_dense", "head_layernorm", "head_decoder", "topk" */
+    const char *kernel;   /* which shader ran it: "matmul", "matmul_texel", ... */
+    int32_t layer;        /* encoder layer, -1 for the embeddings and the MLM head */
+    double ms;            /* from timestamps: end of the previous dispatch to end of this one */
+    double flops;         /* counted analytically (multiply-add = 2), see docs/benchmarks.md */
+} vkbert_kernel_time;
+
+/** One entry per dispatch, in execution order; BUFFER_TOO_SMALL reports the count needed. */
+VKBERT_API vkbert_status vkbert_session_profile(const vkbert_session *session, vkbert_kernel_time *out,
+                                                size_t capacity, size_t *count);
+/** Bytes of device memory the session's activations, inputs and outputs occupy. */
+VKBERT_API uint64_t vkbert_session_device_bytes(const vkbert_session *session);
 
 #ifdef __cplusplus
 }

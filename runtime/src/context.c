@@ -263,7 +263,7 @@ static int type_rank(vkbert_device_type t) {
     }
 }
 
-static bool compute_family(VkPhysicalDevice pd, uint32_t *family) {
+static bool compute_family_bits(VkPhysicalDevice pd, uint32_t *family, uint32_t *timestamp_bits) {
     uint32_t n = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, NULL);
     VkQueueFamilyProperties q[32];
@@ -272,10 +272,13 @@ static bool compute_family(VkPhysicalDevice pd, uint32_t *family) {
     for (uint32_t i = 0; i < n; ++i)
         if ((q[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && q[i].queueCount > 0) {
             *family = i;
+            if (timestamp_bits) *timestamp_bits = q[i].timestampValidBits;
             return true;
         }
     return false;
 }
+
+static bool compute_family(VkPhysicalDevice pd, uint32_t *family) { return compute_family_bits(pd, family, NULL); }
 
 static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
     VkPhysicalDevice pds[VKB_MAX_DEVICES];
@@ -321,7 +324,7 @@ static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
     if (infos[chosen].api_version < VK_API_VERSION_1_1)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "device %s supports only Vulkan 1.0; vkbert needs 1.1",
                         infos[chosen].name);
-    if (!compute_family(pds[chosen], &ctx->queue_family))
+    if (!compute_family_bits(pds[chosen], &ctx->queue_family, &ctx->timestamp_bits))
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "device %s has no compute queue", infos[chosen].name);
     ctx->physical = pds[chosen];
     ctx->info = infos[chosen];
@@ -363,7 +366,19 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         float prio = 1.0f;
         VkDeviceQueueCreateInfo qi = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0,
                                       ctx->queue_family, 1, &prio};
+        /* float16 arithmetic where the device has it (the fp16 peak microbenchmark) */
+        VkPhysicalDeviceShaderFloat16Int8Features f16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+        const char *exts[1];
+        uint32_t ext_count = 0;
         VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi};
+        if (ctx->info.shader_float16) {
+            f16.shaderFloat16 = VK_TRUE;
+            di.pNext = &f16;
+            if (ctx->info.api_version < VK_API_VERSION_1_2) exts[ext_count++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
+            ctx->float16 = true;
+        }
+        di.enabledExtensionCount = ext_count;
+        di.ppEnabledExtensionNames = exts;
         VkResult r = VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateDevice");
     }
@@ -379,6 +394,12 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         VkResult r = VKB_VK(vkCreateFence(ctx->device, &fi, NULL, &ctx->fence));
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateFence");
     }
+    if (!st) {
+        VkPipelineCacheCreateInfo ci = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO, NULL, 0,
+                                        d.pipeline_cache_data ? d.pipeline_cache_size : 0, d.pipeline_cache_data};
+        VkResult r = VKB_VK(vkCreatePipelineCache(ctx->device, &ci, NULL, &ctx->cache));
+        if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreatePipelineCache");
+    }
     if (st) {
         char msg[sizeof ctx->last_error];
         memcpy(msg, ctx->last_error, sizeof msg);
@@ -386,6 +407,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         return vkb_fail(NULL, st, "%s", msg);
     }
     ctx->matmul_texel = choose_texel_matmul(&ctx->info);
+    ctx->timestamps = ctx->timestamp_bits > 0;
     vkb_log(ctx, VKBERT_LOG_INFO, "device %u: %s (%s); matmul variant %s", ctx->info.index, ctx->info.name,
             ctx->info.driver_name, ctx->matmul_texel ? "texel" : "storage");
     *out = ctx;
@@ -397,6 +419,7 @@ void vkbert_context_destroy(vkbert_context *ctx) {
     if (ctx->device) {
         vkDeviceWaitIdle(ctx->device);  /* best effort; after device loss it returns at once */
         vkb_pipelines_destroy(ctx);
+        if (ctx->cache) vkDestroyPipelineCache(ctx->device, ctx->cache, NULL);
         if (ctx->fence) vkDestroyFence(ctx->device, ctx->fence, NULL);
         if (ctx->pool) vkDestroyCommandPool(ctx->device, ctx->pool, NULL);
         vkDestroyDevice(ctx->device, NULL);

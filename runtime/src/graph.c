@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *vkb_op_kind_name(uint32_t kind) {
+    static const char *names[VKB_OP_KIND_COUNT] = {
+        "other", "embeddings", "matmul_qkv", "attention", "matmul_attn_out", "layernorm", "matmul_ffn_up",
+        "matmul_ffn_down", "head_gather", "head_dense", "head_layernorm", "head_decoder", "topk"};
+    return kind < VKB_OP_KIND_COUNT ? names[kind] : "other";
+}
+
 vkb_binding vkb_bind(const vkb_buffer *b) { return (vkb_binding){b->buffer, 0, b->size, VK_NULL_HANDLE}; }
 
 vkb_binding vkb_bind_view(const vkb_buffer *b) { return (vkb_binding){b->buffer, 0, b->size, b->view}; }
@@ -143,12 +150,25 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
         return vkb_vk_fail(ctx, r, "vkAllocateCommandBuffers");
     }
     p->cmds_allocated = true;
+    if (p->profile) {
+        if (!ctx->timestamps)
+            return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "this device's compute queue has no timestamps to profile with");
+        VkQueryPoolCreateInfo qi = {VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO, NULL, 0, VK_QUERY_TYPE_TIMESTAMP,
+                                    p->op_count + 1, 0};
+        r = VKB_VK(vkCreateQueryPool(ctx->device, &qi, NULL, &p->queries));
+        if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateQueryPool");
+    }
     VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     r = VKB_VK(vkCreateFence(ctx->device, &fi, NULL, &p->fence));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateFence");
 
     uint32_t c = 0;
     if (p->op_count == 0) begin_cmd(p->cmds[0]);
+    if (p->profile) { /* the first op always begins command buffer 0 */
+        begin_cmd(p->cmds[0]);
+        vkCmdResetQueryPool(p->cmds[0], p->queries, 0, p->op_count + 1);
+        vkCmdWriteTimestamp(p->cmds[0], VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, p->queries, 0);
+    }
     vkbert_status st = VKBERT_OK;
     for (uint32_t i = 0; i < p->op_count && !st; ++i) {
         const vkb_op *op = &p->ops[i];
@@ -156,7 +176,7 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
         VkPipeline pipe;
         VkDescriptorSet set;
         if ((st = vkb_pipeline_get(ctx, op->kernel, op->spec, &pipe)) || (st = make_set(ctx, p, op, &set))) break;
-        if (p->plan[i] == VKB_PLAN_NEW_CMD) {
+        if (p->plan[i] == VKB_PLAN_NEW_CMD && !(i == 0 && p->profile)) {
             if (i > 0) {
                 r = VKB_VK(vkEndCommandBuffer(p->cmds[c]));
                 if (r != VK_SUCCESS) {
@@ -180,6 +200,7 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
             vkCmdDispatchIndirect(cmd, p->indirect, (VkDeviceSize)op->indirect * sizeof(VkDispatchIndirectCommand));
         else
             vkCmdDispatch(cmd, op->groups[0], op->groups[1], op->groups[2]);
+        if (p->profile) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, p->queries, i + 1);
     }
     if (st) return st; /* destroy frees every command buffer, begun or not */
     VkCommandBuffer last = p->cmds[c];
@@ -222,6 +243,21 @@ vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
     return st;
 }
 
+vkbert_status vkb_program_timings(vkbert_context *ctx, const vkb_program *p, double *ms) {
+    if (!p->queries) return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the session was not created with profile");
+    uint64_t *t = vkb_calloc(p->op_count + 1, sizeof *t);
+    if (!t) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    VkResult r = vkGetQueryPoolResults(ctx->device, p->queries, 0, p->op_count + 1, (p->op_count + 1) * sizeof *t, t,
+                                       sizeof *t, VK_QUERY_RESULT_64_BIT);
+    vkbert_status st = VKBERT_OK;
+    if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkGetQueryPoolResults");
+    uint64_t mask = ctx->timestamp_bits >= 64 ? ~0ull : (1ull << ctx->timestamp_bits) - 1;
+    for (uint32_t i = 0; i < p->op_count && !st; ++i)
+        ms[i] = (double)((t[i + 1] - t[i]) & mask) * ctx->props.limits.timestampPeriod * 1e-6;
+    vkb_free(t);
+    return st;
+}
+
 void vkb_program_destroy(vkbert_context *ctx, vkb_program *p) {
     if (!ctx || !p) return;
     /* Best effort, even after device loss (a lost device returns at once): the command
@@ -232,6 +268,7 @@ void vkb_program_destroy(vkbert_context *ctx, vkb_program *p) {
     vkb_free(p->cmds);
     vkb_free(p->plan);
     if (p->pool) vkDestroyDescriptorPool(ctx->device, p->pool, NULL);
+    if (p->queries) vkDestroyQueryPool(ctx->device, p->queries, NULL);
     vkb_free(p->ops);
     memset(p, 0, sizeof *p);
 }

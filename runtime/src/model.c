@@ -14,6 +14,9 @@
 typedef struct loader {
     vkbert_context *ctx;
     const char *dir;
+    bool random;               /* generate weights instead of reading them */
+    bool random_head;
+    uint64_t seed;
     vkb_safetensors *shards;   /* model.safetensors, or the shards an index names */
     uint32_t shard_count;
     vkbert_model *m;
@@ -77,8 +80,42 @@ typedef struct part { const char *name; uint64_t d0, d1; } part;
 static vkbert_status pack_linear(loader *L, const char *name, uint64_t n, uint64_t k, const char *what, vkb_buffer *out);
 
 /* Reads the listed tensors, concatenated in order, into L->host; *floats is the total. */
+/* Random weights for benchmarks: BERT-like scales, deterministic per seed and name. */
+static void generate(const loader *L, const part *p, float *dst) {
+    uint64_t st = L->seed * 0x9E3779B97F4A7C15ull + 1;
+    for (const char *c = p->name; *c; ++c) st = (st ^ (uint8_t)*c) * 1099511628211ull;
+    size_t n = (size_t)p->d0 * (p->d1 ? p->d1 : 1);
+    bool gamma = strstr(p->name, "LayerNorm.weight") != NULL, bias = !gamma && strstr(p->name, "bias") != NULL;
+    for (size_t i = 0; i < n; ++i) {
+        /* a cheap approximately normal value: sum of four uniforms, centred and scaled */
+        double z = 0;
+        for (int k = 0; k < 4; ++k) {
+            st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+            z += (double)(st >> 11) * (1.0 / 9007199254740992.0);
+        }
+        z = (z - 2.0) * 1.7320508;
+        dst[i] = (float)(gamma ? 1.0 + 0.1 * z : bias ? 0.02 * z : 0.02 * z);
+    }
+}
+
 static vkbert_status read_parts(loader *L, const part *parts, int n, const char *what, size_t extra, size_t *floats) {
     size_t total = 0;
+    if (L->random) {
+        for (int i = 0; i < n; ++i) total += (size_t)parts[i].d0 * (parts[i].d1 ? parts[i].d1 : 1);
+        if (total + extra > L->host_floats) {
+            float *h = vkb_realloc(L->host, (total + extra) * sizeof(float));
+            if (!h) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory for %s", what);
+            L->host = h;
+            L->host_floats = total + extra;
+        }
+        size_t off = 0;
+        for (int i = 0; i < n; ++i) {
+            generate(L, &parts[i], L->host + off);
+            off += (size_t)parts[i].d0 * (parts[i].d1 ? parts[i].d1 : 1);
+        }
+        *floats = total;
+        return VKBERT_OK;
+    }
     const vkb_tensor_info *ts[8];
     const vkb_safetensors *owners[8];
     for (int i = 0; i < n; ++i) {
@@ -179,19 +216,20 @@ static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
 static vkbert_status load_head(loader *L, bool tied) {
     vkbert_model *m = L->m;
     uint64_t H = m->config.hidden_size, V = m->config.vocab_size;
-    if (!find(L, "cls.predictions.transform.dense.weight", NULL)) {
+    if (L->random ? !L->random_head : !find(L, "cls.predictions.transform.dense.weight", NULL)) {
         vkb_log(L->ctx, VKBERT_LOG_INFO, "%s has no MLM head: loaded for encoding only", L->dir);
         return VKBERT_OK;
     }
     vkbert_status s;
-    const char *bias = find(L, "cls.predictions.bias", NULL) ? "cls.predictions.bias" : "cls.predictions.decoder.bias";
+    const char *bias = L->random || find(L, "cls.predictions.bias", NULL) ? "cls.predictions.bias"
+                                                                        : "cls.predictions.decoder.bias";
     if ((s = pack_linear(L, "cls.predictions.transform.dense.weight", H, H, "the MLM dense weight", &m->head_w)) ||
         (s = pack(L, (part[]){{"cls.predictions.transform.dense.bias", H, 0}}, 1, "the MLM dense bias", &m->head_b)) ||
         (s = pack(L, (part[]){{"cls.predictions.transform.LayerNorm.weight", H, 0},
                               {"cls.predictions.transform.LayerNorm.bias", H, 0}}, 2, "the MLM LayerNorm", &m->head_ln)) ||
         (s = pack(L, (part[]){{bias, V, 0}}, 1, "the MLM output bias", &m->decoder_b)))
         return s;
-    if (!tied && find(L, "cls.predictions.decoder.weight", NULL)) {
+    if (!L->random && !tied && find(L, "cls.predictions.decoder.weight", NULL)) {
         s = pack(L, (part[]){{"cls.predictions.decoder.weight", V, H}}, 1, "the MLM decoder weight", &m->decoder_w);
         if (s) return s;
     }
@@ -296,6 +334,8 @@ static vkbert_status open_weights(loader *L) {
     return s;
 }
 
+static vkbert_status load_weights(loader *L, bool tied);
+
 static vkbert_status load(loader *L, const char *dir) {
     vkbert_model *m = L->m;
     char *path = vkb_path_join(dir, "config.json");
@@ -326,12 +366,24 @@ static vkbert_status load(loader *L, const char *dir) {
         return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: vocab.txt has %u entries but the config's vocab_size is %u",
                         dir, vkbert_tokenizer_vocab_size(m->tokenizer), c->vocab_size);
 
+    m->mask_id = vkbert_tokenizer_mask_id(m->tokenizer);
     s = open_weights(L);
     if (s) return s;
+    return load_weights(L, tied);
+}
 
+/* Embeddings, layers and head, from the opened shards or (L->random) generated. */
+static vkbert_status load_weights(loader *L, bool tied) {
+    vkbert_model *m = L->m;
+    const vkbert_model_config *c = &m->config;
+    vkbert_status s;
     uint64_t H = c->hidden_size, P = c->max_position_embeddings, T = c->type_vocab_size;
     s = pack(L, (part[]){{"embeddings.word_embeddings.weight", c->vocab_size, H}}, 1, "the word embeddings",
              &m->word_emb);
+    /* the tied MLM decoder reads the table through matmul_texel's row-major mode */
+    if (!s && L->ctx->matmul_texel && H % 4 == 0 &&
+        (uint64_t)c->vocab_size * H / 4 <= L->ctx->info.max_texel_buffer_elements)
+        s = vkb_buffer_make_view(L->ctx, &m->word_emb, VK_FORMAT_R32G32B32A32_SFLOAT);
     if (!s)
         s = pack(L, (part[]){{"embeddings.position_embeddings.weight", P, H},
                              {"embeddings.token_type_embeddings.weight", T, H},
@@ -358,6 +410,37 @@ vkbert_status vkbert_model_load(vkbert_context *ctx, const vkbert_model_desc *de
     vkb_free(L.host);
     for (uint32_t i = 0; i < L.shard_count; ++i) vkb_safetensors_close(&L.shards[i]);
     vkb_free(L.shards);
+    if (s) {
+        vkbert_model_destroy(L.m);
+        return s;
+    }
+    *out = L.m;
+    return VKBERT_OK;
+}
+
+vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model_config *config, uint64_t seed,
+                                         bool mlm_head, vkbert_model **out) {
+    if (!ctx || !config || !out)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_model_create_random: NULL argument");
+    *out = NULL;
+    if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
+    /* the same checks as a config.json */
+    char json[512];
+    int n = snprintf(json, sizeof json,
+                     "{\"vocab_size\":%u,\"hidden_size\":%u,\"num_hidden_layers\":%u,\"num_attention_heads\":%u,"
+                     "\"intermediate_size\":%u,\"max_position_embeddings\":%u,\"type_vocab_size\":%u,"
+                     "\"layer_norm_eps\":%.9g}",
+                     config->vocab_size, config->hidden_size, config->num_hidden_layers, config->num_attention_heads,
+                     config->intermediate_size, config->max_position_embeddings, config->type_vocab_size,
+                     config->layer_norm_eps > 0 ? (double)config->layer_norm_eps : 1e-12);
+    loader L = {ctx, "random weights", true, mlm_head, seed};
+    L.m = vkb_calloc(1, sizeof *L.m);
+    if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    L.m->ctx = ctx;
+    vkbert_status s = vkb_config_parse(ctx, json, (size_t)n, "the model config", &L.m->config);
+    L.m->mask_id = L.m->config.vocab_size > 103 ? 103 : -1;
+    if (!s) s = load_weights(&L, true);
+    vkb_free(L.host);
     if (s) {
         vkbert_model_destroy(L.m);
         return s;

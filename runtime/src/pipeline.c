@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 _Static_assert(sizeof(vkb_push_embed) == 28, "embed push layout");
 _Static_assert(sizeof(vkb_push_matmul) == 28, "matmul push layout");
@@ -24,7 +25,9 @@ const vkb_kernel_desc *vkb_kernel(uint32_t kernel) {
         [VKB_KERNEL_GATHER] = {"gather", vkb_spv_gather, &vkb_spv_gather_size, 3, sizeof(vkb_push_gather), 0},
         [VKB_KERNEL_TOPK] = {"topk", vkb_spv_topk, &vkb_spv_topk_size, 3, sizeof(vkb_push_topk), 0},
         [VKB_KERNEL_MATMUL_TEXEL] = {"matmul_texel", vkb_spv_matmul_texel, &vkb_spv_matmul_texel_size, 4,
-                                     sizeof(vkb_push_matmul), 2, 0x3},
+                                     sizeof(vkb_push_matmul), 3, 0x3},
+        [VKB_KERNEL_ATTENTION_TEXEL] = {"attention_texel", vkb_spv_attention_texel, &vkb_spv_attention_texel_size, 3,
+                                        sizeof(vkb_push_attention), 1, 0x1},
         [VKB_KERNEL_PEAK] = {"peak", vkb_spv_peak, &vkb_spv_peak_size, 1, sizeof(vkb_push_peak), 0},
         [VKB_KERNEL_PEAK_FP16] = {"peak_fp16", vkb_spv_peak_fp16, &vkb_spv_peak_fp16_size, 1, sizeof(vkb_push_peak), 0},
         [VKB_KERNEL_BANDWIDTH] = {"bandwidth", vkb_spv_bandwidth, &vkb_spv_bandwidth_size, 2, sizeof(vkb_push_peak), 0},
@@ -90,14 +93,39 @@ vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint3
                                                  k->spec_count ? &si : NULL};
     ci.layout = ctx->layouts[kernel];
     VkPipeline pipe;
-    VkResult r = VKB_VK(vkCreateComputePipelines(ctx->device, VK_NULL_HANDLE, 1, &ci, NULL, &pipe));
+    struct timespec t0, t1;
+    timespec_get(&t0, TIME_UTC);
+    VkResult r = VKB_VK(vkCreateComputePipelines(ctx->device, ctx->cache, 1, &ci, NULL, &pipe));
+    timespec_get(&t1, TIME_UTC);
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateComputePipelines");
+    ctx->pipelines_created++;
+    ctx->pipeline_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
     vkb_pipeline *p = &ctx->pipelines[ctx->pipeline_count++];
     p->kernel = kernel;
     memcpy(p->spec, key, sizeof key);
     p->pipeline = pipe;
     *out = pipe;
     return VKBERT_OK;
+}
+
+vkbert_status vkbert_context_pipeline_cache(vkbert_context *ctx, void *dst, size_t capacity, size_t *size) {
+    if (!ctx || !size) return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_pipeline_cache: NULL argument");
+    size_t n = 0;
+    VkResult r = vkGetPipelineCacheData(ctx->device, ctx->cache, &n, NULL);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkGetPipelineCacheData");
+    *size = n;
+    if (capacity < n || !dst)
+        return vkb_fail(ctx, VKBERT_ERROR_BUFFER_TOO_SMALL, "the pipeline cache is %zu bytes; the buffer holds %zu", n,
+                        capacity);
+    r = vkGetPipelineCacheData(ctx->device, ctx->cache, &n, dst);
+    if (r != VK_SUCCESS && r != VK_INCOMPLETE) return vkb_vk_fail(ctx, r, "vkGetPipelineCacheData");
+    *size = n;
+    return VKBERT_OK;
+}
+
+void vkbert_context_get_stats(const vkbert_context *ctx, vkbert_context_stats *out) {
+    if (!out) return;
+    *out = ctx ? (vkbert_context_stats){ctx->pipelines_created, ctx->pipeline_ms} : (vkbert_context_stats){0};
 }
 
 void vkb_pipelines_destroy(vkbert_context *ctx) {

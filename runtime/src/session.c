@@ -53,14 +53,17 @@ static VkDispatchIndirectCommand matmul_groups(uint32_t kernel, uint32_t m, uint
 }
 
 /* Y (+)= act(X W^T + b): the texel variant when W was repacked for it and X has a view. */
-static vkbert_status add_matmul(vkbert_session *s, const vkb_buffer *x, const vkb_buffer *w, const vkb_buffer *b,
-                                const vkb_buffer *y, uint32_t m, uint32_t n, uint32_t k, uint32_t act,
-                                uint32_t accum, int32_t indirect) {
+static vkbert_status add_matmul(vkbert_session *s, uint8_t kind, int layer, const vkb_buffer *x, const vkb_buffer *w,
+                                const vkb_buffer *b, const vkb_buffer *y, uint32_t m, uint32_t n, uint32_t k,
+                                uint32_t act, uint32_t accum, int32_t indirect) {
     bool texel = w->view && x->view;
-    vkb_op op = {.kernel = texel ? VKB_KERNEL_MATMUL_TEXEL : VKB_KERNEL_MATMUL, .spec = {act, accum},
+    /* the tied decoder reads the embedding table as it is (row-major), not repacked */
+    uint32_t row_major = w == &s->model->word_emb;
+    vkb_op op = {.kernel = texel ? VKB_KERNEL_MATMUL_TEXEL : VKB_KERNEL_MATMUL, .spec = {act, accum, row_major},
                  .bind = {texel ? vkb_bind_view(x) : vkb_bind(x), texel ? vkb_bind_view(w) : vkb_bind(w), vkb_bind(b),
                           vkb_bind(y)},
-                 .writes = 1u << 3, .indirect = indirect};
+                 .writes = 1u << 3, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
+                 .flops = 2.0 * n * k * (indirect >= 0 ? 1.0 : m), .flops_per_row = indirect >= 0};
     VkDispatchIndirectCommand g = matmul_groups(op.kernel, m, n);
     op.groups[0] = g.x;
     op.groups[1] = g.y;
@@ -71,10 +74,12 @@ static vkbert_status add_matmul(vkbert_session *s, const vkb_buffer *x, const vk
     return vkb_program_add(s->ctx, &s->prog, &op);
 }
 
-static vkbert_status add_layernorm(vkbert_session *s, const vkb_buffer *x, const vkb_buffer *params, uint32_t rows,
-                                   int32_t indirect) {
+static vkbert_status add_layernorm(vkbert_session *s, uint8_t kind, int layer, const vkb_buffer *x,
+                                   const vkb_buffer *params, uint32_t rows, int32_t indirect) {
+    double width = s->model->config.hidden_size;
     vkb_op op = {.kernel = VKB_KERNEL_LAYERNORM, .bind = {vkb_bind(x), vkb_bind(params)}, .writes = 1u << 0,
-                 .indirect = indirect};
+                 .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
+                 .flops = 8.0 * width * (indirect >= 0 ? 1.0 : rows), .flops_per_row = indirect >= 0};
     vkb_grid_rows(s->ctx, rows, op.groups);
     vkb_push_layernorm pc = {rows, s->model->config.hidden_size, s->model->config.layer_norm_eps};
     memcpy(op.push, &pc, sizeof pc);
@@ -90,7 +95,7 @@ static vkbert_status build_encoder(vkbert_session *s) {
     vkb_op e = {.kernel = VKB_KERNEL_EMBED_LN,
                 .bind = {vkb_bind_range(&s->input, 0, (VkDeviceSize)T * 2 * 4), vkb_bind(&m->word_emb),
                          vkb_bind(&m->emb_aux), vkb_bind(&s->h)},
-                .writes = 1u << 3, .indirect = -1};
+                .writes = 1u << 3, .indirect = -1, .kind = VKB_OP_EMBED, .layer = -1, .flops = 11.0 * T * H};
     vkb_grid_rows(s->ctx, T, e.groups);
     vkb_push_embed pe = {T, s->seq, H, c->vocab_size, c->max_position_embeddings, c->type_vocab_size,
                          c->layer_norm_eps};
@@ -100,19 +105,26 @@ static vkbert_status build_encoder(vkbert_session *s) {
     uint32_t D = H / c->num_attention_heads;
     for (uint32_t l = 0; l < c->num_hidden_layers; ++l) {
         const vkb_layer *ly = &m->layers[l];
-        if ((st = add_matmul(s, &s->h, &ly->qkv_w, &ly->qkv_b, &s->qkv, T, 3 * H, H, 0, 0, -1))) return st;
-        vkb_op a = {.kernel = VKB_KERNEL_ATTENTION, .spec = {D},
-                    .bind = {vkb_bind(&s->qkv), vkb_bind(&s->input), vkb_bind(&s->attn)}, .writes = 1u << 2,
+        if ((st = add_matmul(s, VKB_OP_QKV, (int)l, &s->h, &ly->qkv_w, &ly->qkv_b, &s->qkv, T, 3 * H, H, 0, 0, -1)))
+            return st;
+        vkb_op a = {.kernel = s->qkv.view ? VKB_KERNEL_ATTENTION_TEXEL : VKB_KERNEL_ATTENTION, .spec = {D},
+                    .bind = {s->qkv.view ? vkb_bind_view(&s->qkv) : vkb_bind(&s->qkv), vkb_bind(&s->input),
+                             vkb_bind(&s->attn)},
+                    .writes = 1u << 2,
                     .groups = {div_up(s->seq, ATTN_QUERIES_PER_GROUP), c->num_attention_heads, s->batch},
-                    .indirect = -1};
+                    .indirect = -1, .kind = VKB_OP_ATTENTION, .layer = (int16_t)l,
+                    /* q.k and p.v: 2 x 2 FLOP per (query, key, dimension) */
+                    .flops = 4.0 * s->batch * c->num_attention_heads * (double)s->seq * s->seq * D};
         vkb_push_attention pa = {s->seq, H, c->num_attention_heads, T, 2 * T, 1.0f / sqrtf((float)D)};
         memcpy(a.push, &pa, sizeof pa);
         if ((st = vkb_program_add(s->ctx, &s->prog, &a))) return st;
-        if ((st = add_matmul(s, &s->attn, &ly->out_w, &ly->out_b, &s->h, T, H, H, 0, 1, -1))) return st;
-        if ((st = add_layernorm(s, &s->h, &ly->ln1, T, -1))) return st;
-        if ((st = add_matmul(s, &s->h, &ly->ffn1_w, &ly->ffn1_b, &s->inter, T, I, H, 1, 0, -1))) return st;
-        if ((st = add_matmul(s, &s->inter, &ly->ffn2_w, &ly->ffn2_b, &s->h, T, H, I, 0, 1, -1))) return st;
-        if ((st = add_layernorm(s, &s->h, &ly->ln2, T, -1))) return st;
+        int li = (int)l;
+        if ((st = add_matmul(s, VKB_OP_ATTN_OUT, li, &s->attn, &ly->out_w, &ly->out_b, &s->h, T, H, H, 0, 1, -1)) ||
+            (st = add_layernorm(s, VKB_OP_LAYERNORM, li, &s->h, &ly->ln1, T, -1)) ||
+            (st = add_matmul(s, VKB_OP_FFN_UP, li, &s->h, &ly->ffn1_w, &ly->ffn1_b, &s->inter, T, I, H, 1, 0, -1)) ||
+            (st = add_matmul(s, VKB_OP_FFN_DOWN, li, &s->inter, &ly->ffn2_w, &ly->ffn2_b, &s->h, T, H, I, 0, 1, -1)) ||
+            (st = add_layernorm(s, VKB_OP_LAYERNORM, li, &s->h, &ly->ln2, T, -1)))
+            return st;
     }
     return VKBERT_OK;
 }
@@ -125,18 +137,23 @@ static vkbert_status build_head(vkbert_session *s) {
     vkbert_status st;
     vkb_op g = {.kernel = VKB_KERNEL_GATHER,
                 .bind = {vkb_bind(&s->h), vkb_bind(&s->input), vkb_bind(&s->head_x)}, .writes = 1u << 2,
-                .indirect = SLOT_ROWS};
+                .indirect = SLOT_ROWS, .kind = VKB_OP_HEAD_GATHER, .layer = -1};
     vkb_push_gather pg = {R, H, 3 * s->tokens, s->tokens};
     memcpy(g.push, &pg, sizeof pg);
     if ((st = vkb_program_add(s->ctx, &s->prog, &g))) return st;
     /* the transform writes into `attn` rows [0, R) as scratch: the encoder is done with it */
-    if ((st = add_matmul(s, &s->head_x, &m->head_w, &m->head_b, &s->attn, R, H, H, 1, 0, SLOT_MATMUL_H))) return st;
-    if ((st = add_layernorm(s, &s->attn, &m->head_ln, R, SLOT_ROWS))) return st;
+    if ((st = add_matmul(s, VKB_OP_HEAD_DENSE, -1, &s->head_x, &m->head_w, &m->head_b, &s->attn, R, H, H, 1, 0,
+                         SLOT_MATMUL_H)) ||
+        (st = add_layernorm(s, VKB_OP_HEAD_LAYERNORM, -1, &s->attn, &m->head_ln, R, SLOT_ROWS)))
+        return st;
     const vkb_buffer *dec = m->decoder_w.buffer ? &m->decoder_w : &m->word_emb;
-    if ((st = add_matmul(s, &s->attn, dec, &m->decoder_b, &s->logits, R, V, H, 0, 0, SLOT_MATMUL_V))) return st;
+    if ((st = add_matmul(s, VKB_OP_HEAD_DECODER, -1, &s->attn, dec, &m->decoder_b, &s->logits, R, V, H, 0, 0,
+                         SLOT_MATMUL_V)))
+        return st;
     vkb_op t = {.kernel = VKB_KERNEL_TOPK,
                 .bind = {vkb_bind(&s->logits), vkb_bind(&s->top_ids), vkb_bind(&s->top_probs)},
-                .writes = (1u << 1) | (1u << 2), .indirect = SLOT_ROWS};
+                .writes = (1u << 1) | (1u << 2), .indirect = SLOT_ROWS, .kind = VKB_OP_TOPK, .layer = -1,
+                .flops = (double)(s->top_k + 2) * V, .flops_per_row = true};
     vkb_push_topk pt = {R, V, s->top_k};
     memcpy(t.push, &pt, sizeof pt);
     return vkb_program_add(s->ctx, &s->prog, &t);
@@ -161,6 +178,8 @@ static vkbert_status create_buffers(vkbert_session *s) {
         if (H % 4 == 0 && ((st = vkb_buffer_make_view(ctx, &s->h, f)) || (st = vkb_buffer_make_view(ctx, &s->attn, f))))
             return st;
         if (I % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->inter, f))) return st;
+        if ((H / c->num_attention_heads) % 4 == 0 && H % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->qkv, f)))
+            return st;
     }
     size_t rb = T * H * 4;
     if (s->head) {
@@ -170,7 +189,8 @@ static vkbert_status create_buffers(vkbert_session *s) {
             (st = vkb_buffer_create(ctx, R * K * 4, VKB_MEM_DEVICE, "top-k probabilities", &s->top_probs)))
             return st;
         if (ctx->matmul_texel && H % 4 == 0 &&
-            (st = vkb_buffer_make_view(ctx, &s->head_x, VK_FORMAT_R32G32B32A32_SFLOAT)))
+            ((st = vkb_buffer_make_view(ctx, &s->head_x, VK_FORMAT_R32G32B32A32_SFLOAT)) ||
+             (!s->attn.view && (st = vkb_buffer_make_view(ctx, &s->attn, VK_FORMAT_R32G32B32A32_SFLOAT)))))
             return st;
         s->rb_ids = rb;
         s->rb_probs = rb + R * K * 4;
@@ -225,6 +245,7 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     if (!st) st = create_buffers(s);
     if (!st) {
         s->prog.indirect = s->indirect.buffer;
+        s->prog.profile = d.profile;
         st = build_encoder(s);
     }
     if (!st && s->head) st = build_head(s);
@@ -270,7 +291,7 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
     if (count > s->batch)
         return vkb_fail(ctx, VKBERT_ERROR_TOO_LONG, "encode: %u sequences but the session holds at most %u", count,
                         s->batch);
-    int32_t mask_id = vkbert_tokenizer_mask_id(s->model->tokenizer);
+    int32_t mask_id = s->model->mask_id;
     uint32_t rows = 0;
     for (uint32_t b = 0; b < count; ++b) {
         const vkbert_sequence *q = &seqs[b];
@@ -413,3 +434,32 @@ vkbert_status vkbert_session_read_logits(const vkbert_session *s, uint32_t row, 
 }
 
 const vkb_program *vkb_session_program(const vkbert_session *s) { return s ? &s->prog : NULL; }
+
+vkbert_status vkbert_session_profile(const vkbert_session *s, vkbert_kernel_time *out, size_t capacity, size_t *count) {
+    vkbert_status st = need_results(s);
+    if (st) return st;
+    const vkb_program *p = &s->prog;
+    if (count) *count = p->op_count;
+    if (capacity < p->op_count || !out)
+        return vkb_fail(s->ctx, VKBERT_ERROR_BUFFER_TOO_SMALL, "the profile has %u entries; the buffer holds %zu",
+                        p->op_count, capacity);
+    double *ms = vkb_calloc(p->op_count ? p->op_count : 1, sizeof *ms);
+    if (!ms) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    st = vkb_program_timings(s->ctx, p, ms);
+    for (uint32_t i = 0; i < p->op_count && !st; ++i) {
+        const vkb_op *op = &p->ops[i];
+        out[i] = (vkbert_kernel_time){vkb_op_kind_name(op->kind), vkb_kernel(op->kernel)->name, op->layer, ms[i],
+                                      op->flops * (op->flops_per_row ? s->rows : 1)};
+    }
+    vkb_free(ms);
+    return st;
+}
+
+uint64_t vkbert_session_device_bytes(const vkbert_session *s) {
+    if (!s) return 0;
+    const vkb_buffer *bs[] = {&s->input, &s->indirect, &s->h, &s->qkv, &s->attn, &s->inter, &s->head_x,
+                              &s->logits, &s->top_ids, &s->top_probs, &s->readback};
+    uint64_t n = 0;
+    for (size_t i = 0; i < sizeof bs / sizeof bs[0]; ++i) n += bs[i]->size;
+    return n;
+}

@@ -63,7 +63,7 @@ char *vkb_path_join(const char *dir, const char *name);
 
 /* ---- context.c ------------------------------------------------------------------ */
 enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
-       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
+       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
        VKB_KERNEL_BANDWIDTH, VKB_KERNEL_COUNT };
 
 #define VKB_MAX_SPEC 4
@@ -92,12 +92,18 @@ struct vkbert_context {
     uint32_t max_dispatches_per_submit;  /* 0: a whole encode in one submission */
     bool force_staging;
     bool matmul_texel;    /* linear weights repacked for matmul_texel.comp */
+    bool timestamps;      /* the compute queue family has timestamps */
+    uint32_t timestamp_bits;
     bool lost;
     uint64_t validation_messages;
     vkbert_log_fn log;
     void *log_user;
     char last_error[1024];
 
+    VkPipelineCache cache;
+    uint32_t pipelines_created;
+    double pipeline_ms;
+    bool float16;         /* shaderFloat16 enabled on the device */
     VkShaderModule modules[VKB_KERNEL_COUNT];
     VkDescriptorSetLayout set_layouts[VKB_KERNEL_COUNT];
     VkPipelineLayout layouts[VKB_KERNEL_COUNT];
@@ -170,8 +176,18 @@ typedef struct vkb_binding {
     VkBufferView view;            /* texel-buffer bindings only */
 } vkb_binding;
 
+/* What an op computes, for profiles (names in graph.c). */
+enum { VKB_OP_OTHER, VKB_OP_EMBED, VKB_OP_QKV, VKB_OP_ATTENTION, VKB_OP_ATTN_OUT, VKB_OP_LAYERNORM, VKB_OP_FFN_UP,
+       VKB_OP_FFN_DOWN, VKB_OP_HEAD_GATHER, VKB_OP_HEAD_DENSE, VKB_OP_HEAD_LAYERNORM, VKB_OP_HEAD_DECODER,
+       VKB_OP_TOPK, VKB_OP_KIND_COUNT };
+const char *vkb_op_kind_name(uint32_t kind);
+
 typedef struct vkb_op {
     uint32_t kernel;
+    uint8_t kind;                 /* VKB_OP_* */
+    int16_t layer;                /* encoder layer, -1 outside the layers */
+    double flops;                 /* analytic; per head row when flops_per_row */
+    bool flops_per_row;
     uint32_t spec[VKB_MAX_SPEC];
     vkb_binding bind[VKB_MAX_BINDINGS];
     uint8_t writes;               /* bit i: binding i is written */
@@ -189,6 +205,8 @@ typedef struct vkb_program {
     uint8_t *plan;           /* per op: VKB_PLAN_*, what precedes it */
     VkFence fence;
     VkBuffer indirect;    /* VkDispatchIndirectCommand slots, host-written */
+    bool profile;         /* write a timestamp after every op */
+    VkQueryPool queries;  /* op_count + 1 timestamps */
     bool recorded;
     bool pending;         /* submitted and not yet seen complete */
     vkb_op *ops;
@@ -212,6 +230,8 @@ vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_
 /* Records if needed, submits and waits. */
 vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p);
 void vkb_program_destroy(vkbert_context *ctx, vkb_program *p);
+/* GPU milliseconds of each op in the last run of a profiled program (op_count values). */
+vkbert_status vkb_program_timings(vkbert_context *ctx, const vkb_program *p, double *ms);
 /* Splits a count of workgroups over x and y so each stays inside the device's limit. */
 void vkb_grid_rows(const vkbert_context *ctx, uint32_t rows, uint32_t groups[3]);
 

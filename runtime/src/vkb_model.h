@@ -18,6 +18,7 @@ struct vkbert_model {
     vkbert_context *ctx;
     vkbert_model_config config;
     vkbert_tokenizer *tokenizer;
+    int32_t mask_id;       /* the head's rows in VKBERT_HEAD_MASKED mode: [MASK], or 103 (BERT's) for random models */
     vkb_buffer word_emb;   /* [V, H]; also the tied MLM decoder weight */
     vkb_buffer emb_aux;    /* [P, H] positions, [T, H] token types, [H] gamma, [H] beta */
     vkb_layer *layers;

@@ -1,0 +1,18 @@
+/* Internal to the CLI (apps/). */
+#ifndef VKBERT_CLI_H
+#define VKBERT_CLI_H
+#include <stdbool.h>
+#include <vkbert.h>
+
+#define EXIT_USAGE 2
+
+extern bool g_json;
+/* One clear line on stderr ("vkbert: error: ..."); with --json also a JSON error object
+ * on stdout. Returns `code`. */
+int fail(int code, vkbert_status st, const char *fmt, ...);
+int fail_status(vkbert_status st);
+/* Log callback; `user` points to a bool: verbose. */
+void on_log(vkbert_log_level level, const char *msg, void *user);
+int cmd_bench(int argc, char **argv);
+
+#endif
