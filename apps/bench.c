@@ -26,7 +26,7 @@ static const char *USAGE_BENCH =
     "  --seq LIST          tokens per sequence, e.g. 32,128,512 (default 128)\n"
     "  --iters N           timed encodes per configuration (default 10)\n"
     "  --warmup N          untimed encodes first (default 2)\n"
-    "  --precision P       fp32 (default; fp16 and auto run fp32 until fp16 weights exist)\n"
+    "  --precision P       weights fp32, fp16 or auto (default: the device's fastest accurate one)\n"
     "  --peak              only measure the device's peak FMA throughput and bandwidth\n"
     "  --no-peak           skip the peak measurement (no share-of-peak figures)\n"
     "  --device SEL        device index or part of its name\n"
@@ -181,6 +181,7 @@ static vkbert_status warm_pipelines(const bench_opts *o, setup *su, const vkbert
     vkbert_session *s2 = NULL;
     if (!st)
         st = vkbert_context_create(&(vkbert_context_desc){.device = o->device, .log = on_log, .log_user = &verbose,
+                                                          .precision = vkbert_context_precision(su->ctx),
                                                           .pipeline_cache_data = data, .pipeline_cache_size = size}, &c2);
     vkbert_model_config small = *cfg;
     small.num_hidden_layers = 1;
@@ -293,7 +294,7 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
     if (o->json) {
         cJSON *r = cJSON_CreateObject();
         add_device(r, vkbert_context_device(su->ctx));
-        cJSON_AddStringToObject(r, "precision", "fp32");
+        cJSON_AddStringToObject(r, "precision", vkbert_context_precision(su->ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
         cJSON_AddStringToObject(r, "kernel_variant", su->variant);
         cJSON_AddStringToObject(r, "model", su->model_name);
         cJSON *c = cJSON_AddObjectToObject(r, "config");
@@ -377,8 +378,6 @@ int cmd_bench(int argc, char **argv) {
     if (o.model && o.shape) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "give --shape or -m, not both");
     if (o.precision && strcmp(o.precision, "fp32") && strcmp(o.precision, "fp16") && strcmp(o.precision, "auto"))
         return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--precision must be fp32, fp16 or auto");
-    if (o.precision && !strcmp(o.precision, "fp16"))
-        return fail(1, VKBERT_ERROR_UNSUPPORTED, "--precision fp16: fp16 weights are not implemented yet");
     if (!o.nbatch) o.batches[o.nbatch++] = 1;
     if (!o.nseq) o.seqs[o.nseq++] = 128;
     const shape *sh = NULL;
@@ -392,8 +391,11 @@ int cmd_bench(int argc, char **argv) {
     }
     setup su = {.model_name = o.model ? o.model : sh->name};
     bool verbose = o.verbose;
-    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o.device, .log = on_log,
-                                                                    .log_user = &verbose}, &su.ctx);
+    vkbert_precision prec = !o.precision || !strcmp(o.precision, "auto") ? VKBERT_PRECISION_AUTO
+                            : !strcmp(o.precision, "fp16")                ? VKBERT_PRECISION_FP16
+                                                                          : VKBERT_PRECISION_FP32;
+    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o.device, .precision = prec,
+                                                                    .log = on_log, .log_user = &verbose}, &su.ctx);
     if (st) return fail_status(st);
     const vkbert_device_info *dev = vkbert_context_device(su.ctx);
     const char *env = getenv("VKBERT_MATMUL");
@@ -453,9 +455,9 @@ int cmd_bench(int argc, char **argv) {
             printf("peak: fp32 %.1f GFLOP/s, fp16 %s%.1f GFLOP/s, bandwidth %.1f GB/s\n", su.peak.gflops_fp32,
                    su.peak.gflops_fp16 > 0 ? "" : "unsupported ", su.peak.gflops_fp16, su.peak.bandwidth_gbs);
         printf("model: %s%s (%u layers, hidden %u, %u heads, intermediate %u), loaded in %.0f ms; "
-               "matmul kernel %s; precision fp32\n", su.model_name, o.model ? "" : " with random weights",
+               "matmul kernel %s; weights %s\n", su.model_name, o.model ? "" : " with random weights",
                c->num_hidden_layers, c->hidden_size, c->num_attention_heads, c->intermediate_size, su.load_ms,
-               su.variant);
+               su.variant, vkbert_context_precision(su.ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
     }
     rc = 0;
     bool first = true;

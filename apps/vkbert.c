@@ -17,6 +17,7 @@ typedef struct opts {
     const char *hidden_path;
     const char *logits_path;
     const char *text;
+    const char *precision;
     int top_k;
     bool json, truncate, verbose, help;
 } opts;
@@ -59,6 +60,7 @@ static const char *USAGE_FILL =
     "  -k, --top-k N     predictions per mask (default 5, at most 64)\n"
     "  --device SEL      device index or part of its name (see 'vkbert devices')\n"
     "  --truncate        cut texts longer than the model's positions instead of failing\n"
+    "  --precision P     weights on the device: fp32, fp16 or auto (default: fastest accurate)\n"
     "  --json            print {\"masks\":[{\"position\":P,\"predictions\":[{\"id\":I,\"token\":T,\n"
     "                    \"probability\":X}]}]}\n"
     "  --verbose         log device and driver messages to stderr\n";
@@ -73,6 +75,7 @@ static const char *USAGE_ENCODE =
     "  --pair TEXT       second segment (token type 1)\n"
     "  --device SEL      device index or part of its name\n"
     "  --truncate        cut texts longer than the model's positions instead of failing\n"
+    "  --precision P     weights on the device: fp32, fp16 or auto (default: fastest accurate)\n"
     "  --json            print a summary (tokens, shapes, device) as JSON\n";
 
 /* Parses options shared by all commands; returns -1 on success or an exit code. */
@@ -100,6 +103,8 @@ static int parse(int argc, char **argv, opts *o, const char *usage) {
             val = &o->hidden_path;
         } else if (!strcmp(a, "--logits")) {
             val = &o->logits_path;
+        } else if (!strcmp(a, "--precision")) {
+            val = &o->precision;
         } else if (!strcmp(a, "-k") || !strcmp(a, "--top-k")) {
             if (i + 1 >= argc) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a value", a);
             char *end = NULL;
@@ -274,7 +279,13 @@ static int cmd_tokenize(int argc, char **argv) {
 
 /* Context + model for the GPU commands. */
 static int open_model(opts *o, vkbert_context **ctx, vkbert_model **model) {
-    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o->device, .log = on_log, .log_user = &o->verbose},
+    vkbert_precision prec = VKBERT_PRECISION_AUTO;
+    if (o->precision && !strcmp(o->precision, "fp32")) prec = VKBERT_PRECISION_FP32;
+    else if (o->precision && !strcmp(o->precision, "fp16")) prec = VKBERT_PRECISION_FP16;
+    else if (o->precision && strcmp(o->precision, "auto"))
+        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--precision must be fp32, fp16 or auto");
+    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o->device, .precision = prec,
+                                                                    .log = on_log, .log_user = &o->verbose},
                                              ctx);
     if (st) return fail_status(st);
     st = vkbert_model_load(*ctx, &(vkbert_model_desc){.path = o->model}, model);

@@ -1,6 +1,8 @@
 # Compiles shaders/<name>.comp to SPIR-V (glslangValidator, Vulkan 1.1), validates it
 # (spirv-val), optimises it (spirv-opt -O), validates the result again and embeds it
 # as a uint32_t array in a generated C file. Nothing reads .spv files at run time.
+# An entry is a shader name, or NAME:SOURCE:DEFINE to compile shaders/SOURCE.comp again
+# with -DDEFINE as the variant NAME.
 function(vkbert_embed_shaders out_var)
   set(outdir ${CMAKE_CURRENT_BINARY_DIR}/shaders)
   file(MAKE_DIRECTORY ${outdir})
@@ -8,14 +10,24 @@ function(vkbert_embed_shaders out_var)
   set(sources)
   set(decls "")
   set(entries "")
-  foreach(name ${ARGN})
-    set(src ${CMAKE_CURRENT_SOURCE_DIR}/shaders/${name}.comp)
+  foreach(entry ${ARGN})
+    string(REPLACE ":" ";" parts "${entry}")
+    list(GET parts 0 name)
+    set(source ${name})
+    set(defines)
+    list(LENGTH parts nparts)
+    if(nparts GREATER 1)
+      list(GET parts 1 source)
+      list(GET parts 2 define)
+      set(defines -D${define})
+    endif()
+    set(src ${CMAKE_CURRENT_SOURCE_DIR}/shaders/${source}.comp)
     set(raw ${outdir}/${name}.raw.spv)
     set(opt ${outdir}/${name}.spv)
     set(csrc ${outdir}/${name}_spv.c)
     add_custom_command(
       OUTPUT ${csrc}
-      COMMAND ${VKBERT_GLSLANG} -V --target-env vulkan1.1 -I${CMAKE_CURRENT_SOURCE_DIR}/shaders
+      COMMAND ${VKBERT_GLSLANG} -V --target-env vulkan1.1 -I${CMAKE_CURRENT_SOURCE_DIR}/shaders ${defines}
               -o ${raw} ${src}
       COMMAND ${VKBERT_SPIRV_VAL} --target-env vulkan1.1 ${raw}
       COMMAND ${VKBERT_SPIRV_OPT} -O --target-env=vulkan1.1 ${raw} -o ${opt}

@@ -5,6 +5,8 @@
 // Push: vkb_push_matmul. Workgroup 16 x 4; each invocation computes a TM x TN block,
 // rows strided by 4 and columns by 16 so neighbouring lanes touch neighbouring columns.
 // Spec constants: 0 ACT (0 none, 1 exact GELU), 1 ACCUM (0 store, 1 add to Y).
+// Built twice: with W_F16 defined (matmul_f16w) W holds float16 values (16-bit storage),
+// converted on load; the arithmetic stays fp32.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #define VKB_WANT_MATMUL 1
@@ -15,7 +17,13 @@ layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const uint ACCUM = 0;
 
 layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
+#ifdef W_F16
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+layout(std430, binding = 1) readonly buffer WBuf { float16_t w[]; };
+#else
 layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
+#endif
 layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
 layout(std430, binding = 3) buffer YBuf { float y[]; };
 
@@ -41,7 +49,7 @@ void main() {
         float a[TM];
         float b[TN];
         for (uint i = 0; i < TM; ++i) a[i] = x[xr[i] + kk];
-        for (uint j = 0; j < TN; ++j) b[j] = w[wr[j] + kk];
+        for (uint j = 0; j < TN; ++j) b[j] = float(w[wr[j] + kk]);
         for (uint i = 0; i < TM; ++i)
             for (uint j = 0; j < TN; ++j) acc[i][j] = fma(a[i], b[j], acc[i][j]);
     }

@@ -50,12 +50,18 @@ static double rel_err(const float *a, const float *ref, size_t n) {
 
 static double gelu(double x) { return 0.5 * x * (1.0 + erf(x / sqrt(2.0))); }
 
-static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum) {
+/* f16w: W stored as float16 (matmul_f16w); the reference uses the same rounded values. */
+static void test_matmul_kernel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, bool f16w) {
     size_t nx = (size_t)M * K, nw = (size_t)N * K, ny = (size_t)M * N;
     float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(N * 4), *y0 = malloc(ny * 4), *ref = malloc(ny * 4),
           *out = malloc(ny * 4);
     for (size_t i = 0; i < nx; ++i) x[i] = frand();
-    for (size_t i = 0; i < nw; ++i) w[i] = frand();
+    uint16_t *wh = malloc(nw * 2);
+    for (size_t i = 0; i < nw; ++i) {
+        w[i] = frand();
+        wh[i] = vkb_float_to_half(w[i]);
+        if (f16w) w[i] = vkb_half_to_float(wh[i]);
+    }
     for (size_t i = 0; i < N; ++i) b[i] = frand();
     for (size_t i = 0; i < ny; ++i) y0[i] = frand();
     for (uint32_t m = 0; m < M; ++m)
@@ -66,8 +72,9 @@ static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32
             if (accum) s += y0[(size_t)m * N + n];
             ref[(size_t)m * N + n] = (float)s;
         }
-    vkb_buffer bx = upload(x, nx * 4), bw = upload(w, nw * 4), bb = upload(b, N * 4), by = upload(y0, ny * 4);
-    vkb_op op = {.kernel = VKB_KERNEL_MATMUL, .spec = {act, accum},
+    vkb_buffer bx = upload(x, nx * 4), bw = f16w ? upload(wh, nw * 2) : upload(w, nw * 4), bb = upload(b, N * 4),
+               by = upload(y0, ny * 4);
+    vkb_op op = {.kernel = f16w ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL, .spec = {act, accum},
                  .bind = {vkb_bind(&bx), vkb_bind(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8,
                  .groups = {(N + 63) / 64, (M + 15) / 16, 1}, .indirect = -1};
     vkb_push_matmul pc = {M, N, K, 0, 0, 0, 0};
@@ -75,10 +82,16 @@ static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32
     run_op(&op);
     download(&by, out, ny * 4);
     double e = rel_err(out, ref, ny);
-    CHECK(e < 1e-5, "matmul M=%u N=%u K=%u act=%u accum=%u: error %g", M, N, K, act, accum, e);
+    CHECK(e < 1e-5, "%s M=%u N=%u K=%u act=%u accum=%u: error %g", f16w ? "matmul_f16w" : "matmul", M, N, K, act,
+          accum, e);
     vkb_buffer *bs[] = {&bx, &bw, &bb, &by};
     for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
-    free(x); free(w); free(b); free(y0); free(ref); free(out);
+    free(x); free(w); free(wh); free(b); free(y0); free(ref); free(out);
+}
+
+static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum) {
+    test_matmul_kernel(M, N, K, act, accum, false);
+    if (vkbert_context_device(ctx)->storage_buffer_16bit) test_matmul_kernel(M, N, K, act, accum, true);
 }
 
 /* matmul_texel (CPU-class variant): same math, texel-buffer operands, repacked W. */

@@ -170,18 +170,30 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
  *                 long (mobile, Windows: about 2 s). Results do not change.
  *   force_staging false: upload through host-visible device-local memory when the device
  *                 has it; true always uses the bounded staging buffer.
+ *   precision     VKBERT_PRECISION_AUTO: the weight precision of models loaded on this
+ *                 context. FP16 needs 16-bit storage or RGBA16F texel buffers (an error
+ *                 where the device has neither); AUTO picks per device class (fp16 where
+ *                 it is at least as fast and the accuracy bar holds, see docs/benchmarks.md).
  *   pipeline_cache_data, pipeline_cache_size  NULL/0: compile pipelines from scratch.
  *                 Otherwise initial VkPipelineCache data, e.g. from
  *                 vkbert_context_pipeline_cache on an earlier run; the driver ignores data
  *                 made by another device or driver.
  *   log, log_user NULL: silent.
  */
+/** How model weights are stored on the device; arithmetic and accumulation stay fp32. */
+typedef enum vkbert_precision {
+    VKBERT_PRECISION_AUTO = 0,  /* what is fastest on this device among the accurate ones */
+    VKBERT_PRECISION_FP32,
+    VKBERT_PRECISION_FP16       /* linear-layer weights in float16 (half the memory and traffic) */
+} vkbert_precision;
+
 typedef struct vkbert_context_desc {
     const char *device;
     bool validation;
     uint32_t timeout_ms;
     uint32_t max_dispatches_per_submit;
     bool force_staging;
+    vkbert_precision precision;
     const void *pipeline_cache_data;
     size_t pipeline_cache_size;
     vkbert_log_fn log;
@@ -196,6 +208,8 @@ VKBERT_API vkbert_status vkbert_context_create(const vkbert_context_desc *desc,
 VKBERT_API void vkbert_context_destroy(vkbert_context *ctx);
 /** The device the context runs on. */
 VKBERT_API const vkbert_device_info *vkbert_context_device(const vkbert_context *ctx);
+/** The weight precision this context resolved (never AUTO). */
+VKBERT_API vkbert_precision vkbert_context_precision(const vkbert_context *ctx);
 /** The message of the last failure on this context ("" if none). */
 VKBERT_API const char *vkbert_context_last_error(const vkbert_context *ctx);
 /** The context's pipeline cache data (to pass to a later context). BUFFER_TOO_SMALL

@@ -343,6 +343,34 @@ static bool choose_texel_matmul(const vkbert_device_info *d) {
     return able && d->type == VKBERT_DEVICE_CPU;
 }
 
+/* Weight precision. fp16 weights are read through RGBA16F texel views on the texel path,
+ * or with 16-bit storage on the storage-buffer path. AUTO: fp32 on CPU-backed drivers
+ * (lavapipe runs fp16 texel weights ~25% slower: the conversion costs more than the
+ * bytes it saves; docs/benchmarks.md), fp16 on GPUs with 16-bit storage (matmuls read
+ * half the bytes; not yet measured on a GPU). VKBERT_PRECISION=fp32|fp16 in the
+ * environment overrides AUTO. */
+static vkbert_status choose_precision(vkbert_context *ctx, vkbert_precision want) {
+    VkFormatProperties fp;
+    vkGetPhysicalDeviceFormatProperties(ctx->physical, VK_FORMAT_R16G16B16A16_SFLOAT, &fp);
+    bool texel16 = fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT;
+    bool can = ctx->matmul_texel ? texel16 : ctx->storage16;
+    const char *env = getenv("VKBERT_PRECISION");
+    if (want == VKBERT_PRECISION_AUTO && env && !strcmp(env, "fp32")) want = VKBERT_PRECISION_FP32;
+    if (want == VKBERT_PRECISION_AUTO && env && !strcmp(env, "fp16")) want = VKBERT_PRECISION_FP16;
+    if ((unsigned)want > VKBERT_PRECISION_FP16)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown precision %d", (int)want);
+    if (want == VKBERT_PRECISION_FP16 && !can)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "fp16 weights need 16-bit storage buffers (or RGBA16F texel "
+                        "buffers on CPU drivers); %s has neither", ctx->info.name);
+    bool gpu = ctx->info.type == VKBERT_DEVICE_DISCRETE || ctx->info.type == VKBERT_DEVICE_INTEGRATED;
+    ctx->fp16_weights = want == VKBERT_PRECISION_FP16 || (want == VKBERT_PRECISION_AUTO && can && gpu);
+    return VKBERT_OK;
+}
+
+vkbert_precision vkbert_context_precision(const vkbert_context *ctx) {
+    return ctx && ctx->fp16_weights ? VKBERT_PRECISION_FP16 : VKBERT_PRECISION_FP32;
+}
+
 vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_context **out) {
     if (!out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_create: out is NULL");
     *out = NULL;
@@ -377,6 +405,14 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
             if (ctx->info.api_version < VK_API_VERSION_1_2) exts[ext_count++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
             ctx->float16 = true;
         }
+        /* 16-bit storage (core in 1.1) for float16 weights on the storage-buffer path */
+        VkPhysicalDevice16BitStorageFeatures s16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+        if (ctx->info.storage_buffer_16bit) {
+            s16.storageBuffer16BitAccess = VK_TRUE;
+            s16.pNext = (void *)di.pNext;
+            di.pNext = &s16;
+            ctx->storage16 = true;
+        }
         di.enabledExtensionCount = ext_count;
         di.ppEnabledExtensionNames = exts;
         VkResult r = VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));
@@ -408,6 +444,13 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
     }
     ctx->matmul_texel = choose_texel_matmul(&ctx->info);
     ctx->timestamps = ctx->timestamp_bits > 0;
+    if (!st) st = choose_precision(ctx, d.precision);
+    if (st) {
+        char msg[sizeof ctx->last_error];
+        memcpy(msg, ctx->last_error, sizeof msg);
+        vkbert_context_destroy(ctx);
+        return vkb_fail(NULL, st, "%s", msg);
+    }
     vkb_log(ctx, VKBERT_LOG_INFO, "device %u: %s (%s); matmul variant %s", ctx->info.index, ctx->info.name,
             ctx->info.driver_name, ctx->matmul_texel ? "texel" : "storage");
     *out = ctx;

@@ -140,6 +140,29 @@ static vkbert_status read_parts(loader *L, const part *parts, int n, const char 
     return VKBERT_OK;
 }
 
+/* A linear weight's device copy: float16 when the context stores weights so, else fp32;
+ * with a texel view when repacked. */
+static vkbert_status upload_weight(loader *L, const float *data, size_t floats, bool view, const char *what,
+                                   vkb_buffer *out) {
+    vkbert_status s;
+    if (L->ctx->fp16_weights) {
+        uint16_t *h = vkb_malloc(floats * 2);
+        if (!h) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory for %s", what);
+        for (size_t i = 0; i < floats; ++i) h[i] = vkb_float_to_half(data[i]);
+        s = vkb_buffer_create(L->ctx, floats * 2, VKB_MEM_DEVICE, what, out);
+        if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, h, floats * 2);
+        if (!s) out->f16 = true;
+        vkb_free(h);
+    } else {
+        s = vkb_buffer_create(L->ctx, floats * sizeof(float), VKB_MEM_DEVICE, what, out);
+        if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, data, floats * sizeof(float));
+    }
+    if (!s) L->m->device_bytes += out->size;
+    if (!s && view)
+        s = vkb_buffer_make_view(L->ctx, out, out->f16 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT);
+    return s;
+}
+
 static vkbert_status upload(loader *L, const float *data, size_t floats, const char *what, vkb_buffer *out) {
     vkbert_status s = vkb_buffer_create(L->ctx, floats * sizeof(float), VKB_MEM_DEVICE, what, out);
     if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, data, floats * sizeof(float));
@@ -154,16 +177,22 @@ static vkbert_status pack(loader *L, const part *parts, int n, const char *what,
     return s ? s : upload(L, L->host, total, what, out);
 }
 
+/* Linear weights made of `nparts` [rows_i, k] tensors stacked (QKV: 3), for the matmul
+ * variant the context uses: repacked with a texel view, or row-major. */
+static vkbert_status pack_linear_parts(loader *L, const part *parts, int nparts, uint64_t n, uint64_t k,
+                                       const char *what, vkb_buffer *out) {
+    bool texel = L->ctx->matmul_texel && k % 4 == 0;
+    size_t total = 0, packed = texel ? (size_t)(n + 7) / 8 * 8 * (size_t)k : 0;
+    vkbert_status s = read_parts(L, parts, nparts, what, packed, &total);
+    if (s) return s;
+    if (!texel) return upload_weight(L, L->host, total, false, what, out);
+    vkb_repack_rows8(L->host, (uint32_t)n, (uint32_t)k, L->host + total);
+    return upload_weight(L, L->host + total, packed, true, what, out);
+}
+
 static vkbert_status pack_linear(loader *L, const char *name, uint64_t n, uint64_t k, const char *what,
                                  vkb_buffer *out) {
-    if (!L->ctx->matmul_texel || k % 4 != 0) return pack(L, (part[]){{name, n, k}}, 1, what, out);
-    size_t total = 0, packed = (size_t)(n + 7) / 8 * 8 * (size_t)k;
-    vkbert_status s = read_parts(L, (part[]){{name, n, k}}, 1, what, packed, &total);
-    if (s) return s;
-    vkb_repack_rows8(L->host, (uint32_t)n, (uint32_t)k, L->host + total);
-    s = upload(L, L->host + total, packed, what, out);
-    if (!s) s = vkb_buffer_make_view(L->ctx, out, VK_FORMAT_R32G32B32A32_SFLOAT);
-    return s;
+    return pack_linear_parts(L, (part[]){{name, n, k}}, 1, n, k, what, out);
 }
 
 static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
@@ -175,15 +204,8 @@ static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
     snprintf(n[0], 160, "%s.%u.attention.self.query.weight", p, i);
     snprintf(n[1], 160, "%s.%u.attention.self.key.weight", p, i);
     snprintf(n[2], 160, "%s.%u.attention.self.value.weight", p, i);
-    if (L->ctx->matmul_texel && H % 4 == 0) {
-        size_t total = 0, packed = (size_t)(3 * H + 7) / 8 * 8 * H;
-        s = read_parts(L, (part[]){{n[0], H, H}, {n[1], H, H}, {n[2], H, H}}, 3, "a QKV weight", packed, &total);
-        if (!s) vkb_repack_rows8(L->host, (uint32_t)(3 * H), (uint32_t)H, L->host + total);
-        if (!s) s = upload(L, L->host + total, packed, "a QKV weight", &ly->qkv_w);
-        if (!s) s = vkb_buffer_make_view(L->ctx, &ly->qkv_w, VK_FORMAT_R32G32B32A32_SFLOAT);
-    } else {
-        s = pack(L, (part[]){{n[0], H, H}, {n[1], H, H}, {n[2], H, H}}, 3, "a QKV weight", &ly->qkv_w);
-    }
+    s = pack_linear_parts(L, (part[]){{n[0], H, H}, {n[1], H, H}, {n[2], H, H}}, 3, 3 * H, H, "a QKV weight",
+                          &ly->qkv_w);
     if (s) return s;
     snprintf(n[0], 160, "%s.%u.attention.self.query.bias", p, i);
     snprintf(n[1], 160, "%s.%u.attention.self.key.bias", p, i);

@@ -28,6 +28,8 @@ const vkb_kernel_desc *vkb_kernel(uint32_t kernel) {
                                      sizeof(vkb_push_matmul), 3, 0x3},
         [VKB_KERNEL_ATTENTION_TEXEL] = {"attention_texel", vkb_spv_attention_texel, &vkb_spv_attention_texel_size, 3,
                                         sizeof(vkb_push_attention), 1, 0x1},
+        [VKB_KERNEL_MATMUL_F16W] = {"matmul_f16w", vkb_spv_matmul_f16w, &vkb_spv_matmul_f16w_size, 4,
+                                    sizeof(vkb_push_matmul), 2, 0},
         [VKB_KERNEL_PEAK] = {"peak", vkb_spv_peak, &vkb_spv_peak_size, 1, sizeof(vkb_push_peak), 0},
         [VKB_KERNEL_PEAK_FP16] = {"peak_fp16", vkb_spv_peak_fp16, &vkb_spv_peak_fp16_size, 1, sizeof(vkb_push_peak), 0},
         [VKB_KERNEL_BANDWIDTH] = {"bandwidth", vkb_spv_bandwidth, &vkb_spv_bandwidth_size, 2, sizeof(vkb_push_peak), 0},

@@ -47,6 +47,7 @@ static uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 /* Workgroup counts of a matmul kernel for an m x n output. */
 static VkDispatchIndirectCommand matmul_groups(uint32_t kernel, uint32_t m, uint32_t n) {
+    /* matmul and matmul_f16w share their tiling */
     if (kernel == VKB_KERNEL_MATMUL_TEXEL)
         return (VkDispatchIndirectCommand){div_up(n, TEXEL_COLS_PER_GROUP), div_up(m, TEXEL_ROWS_PER_GROUP), 1};
     return (VkDispatchIndirectCommand){div_up(n, MATMUL_COLS_PER_GROUP), div_up(m, MATMUL_ROWS_PER_GROUP), 1};
@@ -59,7 +60,8 @@ static vkbert_status add_matmul(vkbert_session *s, uint8_t kind, int layer, cons
     bool texel = w->view && x->view;
     /* the tied decoder reads the embedding table as it is (row-major), not repacked */
     uint32_t row_major = w == &s->model->word_emb;
-    vkb_op op = {.kernel = texel ? VKB_KERNEL_MATMUL_TEXEL : VKB_KERNEL_MATMUL, .spec = {act, accum, row_major},
+    vkb_op op = {.kernel = texel ? VKB_KERNEL_MATMUL_TEXEL : w->f16 ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL,
+                 .spec = {act, accum, row_major},
                  .bind = {texel ? vkb_bind_view(x) : vkb_bind(x), texel ? vkb_bind_view(w) : vkb_bind(w), vkb_bind(b),
                           vkb_bind(y)},
                  .writes = 1u << 3, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,

@@ -63,7 +63,7 @@ char *vkb_path_join(const char *dir, const char *name);
 
 /* ---- context.c ------------------------------------------------------------------ */
 enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
-       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
+       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_MATMUL_F16W, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
        VKB_KERNEL_BANDWIDTH, VKB_KERNEL_COUNT };
 
 #define VKB_MAX_SPEC 4
@@ -92,6 +92,8 @@ struct vkbert_context {
     uint32_t max_dispatches_per_submit;  /* 0: a whole encode in one submission */
     bool force_staging;
     bool matmul_texel;    /* linear weights repacked for matmul_texel.comp */
+    bool fp16_weights;    /* linear weights stored as float16 */
+    bool storage16;       /* storageBuffer16BitAccess enabled */
     bool timestamps;      /* the compute queue family has timestamps */
     uint32_t timestamp_bits;
     bool lost;
@@ -132,6 +134,7 @@ typedef struct vkb_buffer {
     VkDeviceSize size;     /* bytes */
     void *mapped;          /* non-NULL when host-visible */
     VkBufferView view;     /* a texel view of the whole buffer, when one was made */
+    bool f16;              /* holds float16 values */
 } vkb_buffer;
 
 vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memory_kind kind,
