@@ -31,7 +31,9 @@ static const char *USAGE_BENCH =
     "  --no-peak           skip the peak measurement (no share-of-peak figures)\n"
     "  --device SEL        device index or part of its name\n"
     "  --json              one JSON record per configuration (JSON Lines)\n"
-    "Environment: VKBERT_MATMUL=storage|texel picks the matmul kernel design for tuning runs.\n";
+    "  --matmul V          matmul design for tuning runs: texel, tiled or storage (default: the\n"
+    "                      device-class table; also VKBERT_MATMUL)\n"
+    "  --tile X,Y,M,N      matmul_tiled workgroup X x Y, M x N outputs per invocation (VKBERT_TILE)\n";
 
 typedef struct shape { const char *name; vkbert_model_config cfg; } shape;
 static const shape SHAPES[] = {
@@ -100,6 +102,11 @@ static int parse_bench(int argc, char **argv, bench_opts *o) {
         else if (!strcmp(a, "--shape")) o->shape = v;
         else if (!strcmp(a, "--device")) o->device = v;
         else if (!strcmp(a, "--precision")) o->precision = v;
+        else if (!strcmp(a, "--matmul")) {
+            if (strcmp(v, "texel") && strcmp(v, "tiled") && strcmp(v, "storage"))
+                return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--matmul must be texel, tiled or storage");
+            setenv("VKBERT_MATMUL", v, 1);
+        } else if (!strcmp(a, "--tile")) setenv("VKBERT_TILE", v, 1);
         else if (!strcmp(a, "--batch")) { if ((o->nbatch = parse_list(v, o->batches, 16, "--batch")) < 0) return -o->nbatch; }
         else if (!strcmp(a, "--seq")) { if ((o->nseq = parse_list(v, o->seqs, 16, "--seq")) < 0) return -o->nseq; }
         else if (!strcmp(a, "--iters")) { if ((rc = parse_u32(a, v, &tmp)) >= 0) return rc; o->iters = (int)tmp; }
@@ -398,8 +405,7 @@ int cmd_bench(int argc, char **argv) {
                                                                     .log = on_log, .log_user = &verbose}, &su.ctx);
     if (st) return fail_status(st);
     const vkbert_device_info *dev = vkbert_context_device(su.ctx);
-    const char *env = getenv("VKBERT_MATMUL");
-    su.variant = env && *env ? env : (dev->type == VKBERT_DEVICE_CPU && dev->subgroup_size == 8 ? "texel" : "storage");
+    su.variant = vkbert_context_matmul_variant(su.ctx);
     if (!o.no_peak) {
         if (!o.json && !o.peak_only) fprintf(stderr, "bench: measuring the device's peak...\n");
         st = vkbert_context_measure_peak(su.ctx, &su.peak);

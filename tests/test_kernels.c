@@ -51,7 +51,9 @@ static double rel_err(const float *a, const float *ref, size_t n) {
 static double gelu(double x) { return 0.5 * x * (1.0 + erf(x / sqrt(2.0))); }
 
 /* f16w: W stored as float16 (matmul_f16w); the reference uses the same rounded values. */
-static void test_matmul_kernel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, bool f16w) {
+/* tile: NULL for matmul/matmul_f16w, else matmul_tiled with {WGX, WGY, TM, TN}. */
+static void test_matmul_kernel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, bool f16w,
+                               const uint32_t *tile) {
     size_t nx = (size_t)M * K, nw = (size_t)N * K, ny = (size_t)M * N;
     float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(N * 4), *y0 = malloc(ny * 4), *ref = malloc(ny * 4),
           *out = malloc(ny * 4);
@@ -77,21 +79,34 @@ static void test_matmul_kernel(uint32_t M, uint32_t N, uint32_t K, uint32_t act,
     vkb_op op = {.kernel = f16w ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL, .spec = {act, accum},
                  .bind = {vkb_bind(&bx), vkb_bind(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8,
                  .groups = {(N + 63) / 64, (M + 15) / 16, 1}, .indirect = -1};
+    if (tile) {
+        op.kernel = f16w ? VKB_KERNEL_MATMUL_TILED_F16W : VKB_KERNEL_MATMUL_TILED;
+        uint32_t spec[7] = {act, accum, 0, tile[0], tile[1], tile[2], tile[3]};
+        memcpy(op.spec, spec, sizeof spec);
+        op.groups[0] = (N + tile[0] * tile[3] - 1) / (tile[0] * tile[3]);
+        op.groups[1] = (M + tile[1] * tile[2] - 1) / (tile[1] * tile[2]);
+    }
     vkb_push_matmul pc = {M, N, K, 0, 0, 0, 0};
     memcpy(op.push, &pc, sizeof pc);
     run_op(&op);
     download(&by, out, ny * 4);
     double e = rel_err(out, ref, ny);
-    CHECK(e < 1e-5, "%s M=%u N=%u K=%u act=%u accum=%u: error %g", f16w ? "matmul_f16w" : "matmul", M, N, K, act,
-          accum, e);
+    CHECK(e < 1e-5, "%s M=%u N=%u K=%u act=%u accum=%u tile=%u: error %g", vkb_kernel(op.kernel)->name, M, N, K, act,
+          accum, tile ? tile[0] * 1000 + tile[1] * 100 + tile[2] * 10 + tile[3] : 0, e);
     vkb_buffer *bs[] = {&bx, &bw, &bb, &by};
     for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
     free(x); free(w); free(wh); free(b); free(y0); free(ref); free(out);
 }
 
 static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum) {
-    test_matmul_kernel(M, N, K, act, accum, false);
-    if (vkbert_context_device(ctx)->storage_buffer_16bit) test_matmul_kernel(M, N, K, act, accum, true);
+    static const uint32_t tiles[2][4] = {{16, 8, 8, 4}, {8, 8, 4, 4}};
+    bool f16 = vkbert_context_device(ctx)->storage_buffer_16bit;
+    test_matmul_kernel(M, N, K, act, accum, false, NULL);
+    if (f16) test_matmul_kernel(M, N, K, act, accum, true, NULL);
+    for (int t = 0; t < 2; ++t) {
+        test_matmul_kernel(M, N, K, act, accum, false, tiles[t]);
+        if (f16) test_matmul_kernel(M, N, K, act, accum, true, tiles[t]);
+    }
 }
 
 /* matmul_texel (CPU-class variant): same math, texel-buffer operands, repacked W. */
@@ -343,7 +358,8 @@ int main(int argc, char **argv) {
         vkbert_context_destroy(ctx);
         return 0;
     }
-    const uint32_t mm[][3] = {{1, 1, 1}, {1, 7, 3}, {3, 5, 7}, {16, 64, 32}, {17, 65, 33}, {33, 130, 70}, {9, 200, 64}};
+    const uint32_t mm[][3] = {{1, 1, 1}, {1, 7, 3}, {3, 5, 7}, {16, 64, 32}, {17, 65, 33}, {33, 130, 70}, {9, 200, 64},
+                              {70, 65, 20}};
     for (size_t i = 0; i < sizeof mm / sizeof mm[0]; ++i)
         for (uint32_t act = 0; act < 2; ++act)
             for (uint32_t accum = 0; accum < 2; ++accum) test_matmul(mm[i][0], mm[i][1], mm[i][2], act, accum);

@@ -208,6 +208,9 @@ VKBERT_API vkbert_status vkbert_context_create(const vkbert_context_desc *desc,
 VKBERT_API void vkbert_context_destroy(vkbert_context *ctx);
 /** The device the context runs on. */
 VKBERT_API const vkbert_device_info *vkbert_context_device(const vkbert_context *ctx);
+/** The matmul kernel design chosen for this device: "texel" (CPU-backed drivers), "tiled"
+ *  (GPUs) or "storage" (the portable fallback). VKBERT_MATMUL overrides it. */
+VKBERT_API const char *vkbert_context_matmul_variant(const vkbert_context *ctx);
 /** The weight precision this context resolved (never AUTO). */
 VKBERT_API vkbert_precision vkbert_context_precision(const vkbert_context *ctx);
 /** The message of the last failure on this context ("" if none). */

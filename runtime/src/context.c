@@ -331,16 +331,35 @@ static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
     return VKBERT_OK;
 }
 
-/* The device-class table for the matmul design: CPU-backed drivers run the texel-buffer
- * + subgroup-shuffle kernel (PERF-NOTES.md: ~25x the plain kernel on lavapipe); GPUs run
- * the register-blocked storage-buffer kernel. VKBERT_MATMUL=storage|texel overrides it
- * for tuning runs; texel still needs 8-wide subgroups with shuffle. */
-static bool choose_texel_matmul(const vkbert_device_info *d) {
-    bool able = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 16);
+/* The device-class table for the matmul design (see docs/benchmarks.md):
+ *   CPU-backed drivers   texel: texel-buffer operands, rows shared with subgroupShuffle,
+ *                        repacked weights (PERF-NOTES.md; ~15x the storage kernel on lavapipe)
+ *   discrete GPUs        tiled: shared-memory tiles, 16 x 8 invocations, 8 x 4 per invocation
+ *   integrated GPUs      tiled: 16 x 8 invocations, 4 x 4 per invocation (less shared memory)
+ *   anything else        storage: register-blocked, no shared memory, no subgroups
+ * VKBERT_MATMUL=storage|texel|tiled and VKBERT_TILE=WGX,WGY,TM,TN override it for tuning
+ * runs; a variant the device cannot run (texel needs 8-wide subgroups with shuffle, tiled
+ * must fit the workgroup and shared-memory limits) falls back to storage. */
+static void choose_matmul(vkbert_context *ctx) {
+    const vkbert_device_info *d = &ctx->info;
+    bool texel_ok = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 16);
+    uint32_t tile[4] = {16, 8, d->type == VKBERT_DEVICE_INTEGRATED ? 4 : 8, 4};
+    const char *tenv = getenv("VKBERT_TILE");
+    if (tenv) {
+        unsigned a, b, c, e;
+        if (sscanf(tenv, "%u,%u,%u,%u", &a, &b, &c, &e) == 4 && a && b && c && e && c * e <= 64) {
+            tile[0] = a, tile[1] = b, tile[2] = c, tile[3] = e;
+        } else {
+            vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_TILE=%s ignored: want WGX,WGY,TM,TN with TM*TN <= 64", tenv);
+        }
+    }
+    bool tiled_ok = tile[0] * tile[1] <= d->max_workgroup_invocations &&
+                    (tile[1] * tile[2] + tile[0] * tile[3]) * 16 * 4 <= d->max_shared_memory_bytes;
     const char *env = getenv("VKBERT_MATMUL");
-    if (env && !strcmp(env, "storage")) return false;
-    if (env && !strcmp(env, "texel")) return able;
-    return able && d->type == VKBERT_DEVICE_CPU;
+    bool gpu = d->type == VKBERT_DEVICE_DISCRETE || d->type == VKBERT_DEVICE_INTEGRATED;
+    ctx->matmul_texel = env ? !strcmp(env, "texel") && texel_ok : d->type == VKBERT_DEVICE_CPU && texel_ok;
+    ctx->matmul_tiled = env ? !strcmp(env, "tiled") && tiled_ok : gpu && tiled_ok;
+    memcpy(ctx->tile, tile, sizeof tile);
 }
 
 /* Weight precision. fp16 weights are read through RGBA16F texel views on the texel path,
@@ -365,6 +384,10 @@ static vkbert_status choose_precision(vkbert_context *ctx, vkbert_precision want
     bool gpu = ctx->info.type == VKBERT_DEVICE_DISCRETE || ctx->info.type == VKBERT_DEVICE_INTEGRATED;
     ctx->fp16_weights = want == VKBERT_PRECISION_FP16 || (want == VKBERT_PRECISION_AUTO && can && gpu);
     return VKBERT_OK;
+}
+
+const char *vkbert_context_matmul_variant(const vkbert_context *ctx) {
+    return !ctx ? "" : ctx->matmul_texel ? "texel" : ctx->matmul_tiled ? "tiled" : "storage";
 }
 
 vkbert_precision vkbert_context_precision(const vkbert_context *ctx) {
@@ -442,7 +465,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         vkbert_context_destroy(ctx);
         return vkb_fail(NULL, st, "%s", msg);
     }
-    ctx->matmul_texel = choose_texel_matmul(&ctx->info);
+    choose_matmul(ctx);
     ctx->timestamps = ctx->timestamp_bits > 0;
     if (!st) st = choose_precision(ctx, d.precision);
     if (st) {
@@ -452,7 +475,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         return vkb_fail(NULL, st, "%s", msg);
     }
     vkb_log(ctx, VKBERT_LOG_INFO, "device %u: %s (%s); matmul variant %s", ctx->info.index, ctx->info.name,
-            ctx->info.driver_name, ctx->matmul_texel ? "texel" : "storage");
+            ctx->info.driver_name, vkbert_context_matmul_variant(ctx));
     *out = ctx;
     return VKBERT_OK;
 }

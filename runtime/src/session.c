@@ -46,7 +46,9 @@ struct vkbert_session {
 static uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 /* Workgroup counts of a matmul kernel for an m x n output. */
-static VkDispatchIndirectCommand matmul_groups(uint32_t kernel, uint32_t m, uint32_t n) {
+static VkDispatchIndirectCommand matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n) {
+    if (kernel == VKB_KERNEL_MATMUL_TILED || kernel == VKB_KERNEL_MATMUL_TILED_F16W)
+        return (VkDispatchIndirectCommand){div_up(n, ctx->tile[0] * ctx->tile[3]), div_up(m, ctx->tile[1] * ctx->tile[2]), 1};
     /* matmul and matmul_f16w share their tiling */
     if (kernel == VKB_KERNEL_MATMUL_TEXEL)
         return (VkDispatchIndirectCommand){div_up(n, TEXEL_COLS_PER_GROUP), div_up(m, TEXEL_ROWS_PER_GROUP), 1};
@@ -60,13 +62,17 @@ static vkbert_status add_matmul(vkbert_session *s, uint8_t kind, int layer, cons
     bool texel = w->view && x->view;
     /* the tied decoder reads the embedding table as it is (row-major), not repacked */
     uint32_t row_major = w == &s->model->word_emb;
-    vkb_op op = {.kernel = texel ? VKB_KERNEL_MATMUL_TEXEL : w->f16 ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL,
-                 .spec = {act, accum, row_major},
+    const vkbert_context *ctx = s->ctx;
+    uint32_t kernel = texel             ? VKB_KERNEL_MATMUL_TEXEL
+                      : ctx->matmul_tiled ? (w->f16 ? VKB_KERNEL_MATMUL_TILED_F16W : VKB_KERNEL_MATMUL_TILED)
+                                          : (w->f16 ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL);
+    vkb_op op = {.kernel = kernel,
+                 .spec = {act, accum, row_major, ctx->tile[0], ctx->tile[1], ctx->tile[2], ctx->tile[3]},
                  .bind = {texel ? vkb_bind_view(x) : vkb_bind(x), texel ? vkb_bind_view(w) : vkb_bind(w), vkb_bind(b),
                           vkb_bind(y)},
                  .writes = 1u << 3, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
                  .flops = 2.0 * n * k * (indirect >= 0 ? 1.0 : m), .flops_per_row = indirect >= 0};
-    VkDispatchIndirectCommand g = matmul_groups(op.kernel, m, n);
+    VkDispatchIndirectCommand g = matmul_groups(ctx, op.kernel, m, n);
     op.groups[0] = g.x;
     op.groups[1] = g.y;
     op.groups[2] = 1;
@@ -342,8 +348,8 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
     s->rows = rows;
     VkDispatchIndirectCommand *ind = s->indirect.mapped;
     ind[SLOT_ROWS] = (VkDispatchIndirectCommand){rows, 1, 1};
-    ind[SLOT_MATMUL_H] = matmul_groups(s->slot_kernel[SLOT_MATMUL_H], rows, c->hidden_size);
-    ind[SLOT_MATMUL_V] = matmul_groups(s->slot_kernel[SLOT_MATMUL_V], rows, c->vocab_size);
+    ind[SLOT_MATMUL_H] = matmul_groups(s->ctx, s->slot_kernel[SLOT_MATMUL_H], rows, c->hidden_size);
+    ind[SLOT_MATMUL_V] = matmul_groups(s->ctx, s->slot_kernel[SLOT_MATMUL_V], rows, c->vocab_size);
     return VKBERT_OK;
 }
 

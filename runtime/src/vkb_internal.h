@@ -63,10 +63,11 @@ char *vkb_path_join(const char *dir, const char *name);
 
 /* ---- context.c ------------------------------------------------------------------ */
 enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
-       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_MATMUL_F16W, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
+       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_MATMUL_F16W, VKB_KERNEL_MATMUL_TILED,
+       VKB_KERNEL_MATMUL_TILED_F16W, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
        VKB_KERNEL_BANDWIDTH, VKB_KERNEL_COUNT };
 
-#define VKB_MAX_SPEC 4
+#define VKB_MAX_SPEC 8
 #define VKB_MAX_BINDINGS 4
 
 typedef struct vkb_pipeline {
@@ -91,7 +92,9 @@ struct vkbert_context {
     uint64_t timeout_ns;
     uint32_t max_dispatches_per_submit;  /* 0: a whole encode in one submission */
     bool force_staging;
-    bool matmul_texel;    /* linear weights repacked for matmul_texel.comp */
+    bool matmul_texel;    /* linear weights repacked for matmul_texel.comp (CPU class) */
+    bool matmul_tiled;    /* matmul_tiled.comp (GPU class) */
+    uint32_t tile[4];     /* matmul_tiled: workgroup x, y, rows and columns per invocation */
     bool fp16_weights;    /* linear weights stored as float16 */
     bool storage16;       /* storageBuffer16BitAccess enabled */
     bool timestamps;      /* the compute queue family has timestamps */
