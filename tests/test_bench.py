@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""vkbert bench: the JSON records scripts rely on (keys, one record per configuration),
+FLOPs counted independently here against the benchmark's own count, derived figures
+consistent with the timings, --peak, a model directory, and bad options. No timing is
+asserted."""
+import json
+import subprocess
+import sys
+
+FAILURES = []
+
+
+def check(cond, msg):
+    if not cond:
+        FAILURES.append(msg)
+        print("FAIL:", msg, file=sys.stderr)
+
+
+def bench(vkbert, *args):
+    p = subprocess.run([vkbert, "bench"] + list(args), capture_output=True, text=True, timeout=600)
+    check(p.returncode == 0, f"bench {' '.join(args)}: exit {p.returncode}: {p.stderr.strip()}")
+    check("alidation" not in p.stderr, f"validation message: {p.stderr[:300]}")
+    return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+
+
+def expected_flops(h, layers, heads, inter, vocab, batch, seq, top_k=5):
+    t = batch * seq
+    per_layer = 2 * t * 3 * h * h + 2 * t * h * h + 2 * 2 * t * h * inter + 4 * batch * seq * seq * h + 2 * 8 * t * h
+    rows = batch  # one [MASK] per sequence
+    head = 2 * rows * h * h + 8 * rows * h + 2 * rows * vocab * h + (top_k + 2) * vocab * rows
+    return layers * per_layer + 11 * t * h + head
+
+
+def main():
+    vkbert, model = sys.argv[1], sys.argv[2]
+    if subprocess.run([vkbert, "devices"], capture_output=True).returncode != 0:
+        print("SKIP: no Vulkan device")
+        return 77
+    peak = bench(vkbert, "--peak", "--json")
+    check(len(peak) == 1, f"--peak printed {len(peak)} records")
+    if peak:
+        r = peak[0]
+        for k in ("device", "vendor", "driver", "peak_gflops_fp32", "peak_gflops_fp16", "bandwidth_gbs"):
+            check(k in r, f"--peak record lacks {k}")
+        check(r.get("peak_gflops_fp32", 0) > 0 and r.get("bandwidth_gbs", 0) > 0, f"peak figures {r}")
+        check(r.get("peak_gflops_fp16") is None or r["peak_gflops_fp16"] > 0, "fp16 peak neither null nor positive")
+
+    recs = bench(vkbert, "--shape", "bert-tiny", "--batch", "1,2", "--seq", "8,20", "--iters", "3", "--warmup", "1",
+                 "--json")
+    check([(r["batch"], r["seq"]) for r in recs] == [(1, 8), (1, 20), (2, 8), (2, 20)],
+          f"configurations {[(r.get('batch'), r.get('seq')) for r in recs]}")
+    for r in recs:
+        for k in ("device", "vendor", "driver", "precision", "batch", "seq", "ms_median", "tokens_per_s", "gflops",
+                  "kernels", "device_type", "vulkan", "kernel_variant", "ms_p10", "ms_p90", "sequences_per_s",
+                  "device_memory_bytes", "model_load_ms", "pipeline_cold_ms", "pipeline_warm_ms", "layers",
+                  "fraction_of_peak", "peak_gflops_fp32"):
+            check(k in r, f"record lacks {k}")
+        for kern in r.get("kernels", []):
+            check({"name", "ms", "gflops"} <= set(kern), f"kernel entry {kern}")
+        want = expected_flops(128, 2, 2, 512, 30522, r["batch"], r["seq"])
+        check(abs(r["gflop"] * 1e9 - want) <= 1e-6 * want, f"b{r['batch']} s{r['seq']}: {r['gflop'] * 1e9:.0f} FLOP, "
+                                                           f"counted here {want}")
+        check(abs(r["tokens_per_s"] - r["batch"] * r["seq"] / (r["ms_median"] * 1e-3)) <= 1e-6 * r["tokens_per_s"],
+              "tokens_per_s inconsistent with ms_median")
+        check(abs(r["gflops"] - r["gflop"] / (r["ms_median"] * 1e-3)) <= 1e-6 * r["gflops"], "gflops inconsistent")
+        check(r["ms_p10"] <= r["ms_median"] <= r["ms_p90"], "spread does not bracket the median")
+        names = [k["name"] for k in r["kernels"]]
+        for n in ("matmul_qkv", "attention", "matmul_ffn_up", "matmul_ffn_down", "layernorm", "head_decoder"):
+            check(n in names, f"no {n} in the kernel breakdown")
+        check(len(r["layers"]) == 3, "per-layer breakdown")
+
+    recs = bench(vkbert, "-m", model, "--seq", "12", "--iters", "2", "--warmup", "0", "--json", "--no-peak",
+                 "--precision", "fp16")
+    check(len(recs) == 1 and recs[0]["precision"] == "fp16" and recs[0]["model"] == model, f"model dir run: {recs}")
+
+    for bad, frag in ((["--shape", "bert-huge"], "unknown shape"), (["--batch", "0"], "--batch"),
+                      (["--precision", "int4"], "--precision"), (["--matmul", "magic"], "--matmul")):
+        p = subprocess.run([vkbert, "bench"] + bad, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 2 and frag in p.stderr, f"bench {bad}: exit {p.returncode}, {p.stderr.strip()}")
+    print(f"test_bench: {len(FAILURES)} failed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
