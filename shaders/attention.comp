@@ -1,54 +1,79 @@
-// attention: for batch b, head h, query s:
+// attention, flash style: for batch b, head h, query s:
 //   ctx[b*seq + s, h*D + d] = sum_j softmax_j(q . k_j * scale + mask_j) v_j[d]
 // with q, k, v the three column blocks of qkv [tokens, 3 * hidden] and mask_j = 0 for a
-// real key, VKB_NEG_MAX for padding (as Hugging Face's additive mask). Online softmax
-// over keys, so the seq x seq score matrix is never stored.
+// real key, VKB_NEG_MAX for padding (as Hugging Face's additive mask). The workgroup's
+// 64 queries walk the keys in blocks of KB staged through shared memory (each key read
+// from global memory once per workgroup, not once per query); every score updates a
+// running max and sum (online softmax), so the seq x seq score matrix is never stored and
+// a fully masked row degrades exactly as Hugging Face's does.
 // Bindings: 0 qkv (read), 1 input int32 (attention mask at mask_offset), 2 ctx (write).
-// Push: vkb_push_attention. Workgroup 64 queries; grid (ceil(seq/64), heads, batch).
-// Spec constant 0: D, the head dimension.
+// Push: vkb_push_attention. Workgroup 64; grid (ceil(seq/64), heads, batch): all heads in
+// one dispatch. Shared memory: 2 x 2048 floats (16 KiB). Spec constant 0: D, the head
+// dimension (at most 256); KB = 2048 / D keys per block. Loops over the head dimension are
+// unrolled: lavapipe stops a shader loop after a fixed number of iterations (gallivm's
+// guard against hangs), which 384+ keys x 64 dimensions reached.
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #define VKB_WANT_ATTENTION 1
 #include "common.glsl"
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint D = 64;
+const uint KB = 2048 / D;
 
 layout(std430, binding = 0) readonly buffer QkvBuf { float qkv[]; };
 layout(std430, binding = 1) readonly buffer InBuf { int inputs[]; };
 layout(std430, binding = 2) writeonly buffer CtxBuf { float ctx[]; };
 
+shared float ks[KB * D];
+shared float vs[KB * D];
+shared float maskv[KB];
+
 void main() {
     uint s = gl_GlobalInvocationID.x;
     uint h = gl_WorkGroupID.y;
     uint b = gl_WorkGroupID.z;
-    if (s >= pc.seq) return;
-    uint t = b * pc.seq + s;
-    if (t >= pc.tokens) return;
+    uint l = gl_LocalInvocationID.x;
+    bool live = s < pc.seq && b * pc.seq + s < pc.tokens;  // lanes past the end still help load
+    uint t = b * pc.seq + min(s, pc.seq - 1);
     uint row = 3 * pc.hidden;
     uint qbase = t * row + h * D;
 
     float q[D];
     float acc[D];
-    for (uint d = 0; d < D; ++d) { q[d] = qkv[qbase + d]; acc[d] = 0.0; }
+    [[unroll]] for (uint d = 0; d < D; ++d) { q[d] = qkv[qbase + d]; acc[d] = 0.0; }
     float m = -1.0 / 0.0;   // running max
-    float l = 0.0;          // running sum of exp
+    float sum = 0.0;        // running sum of exp
 
-    for (uint j = 0; j < pc.seq; ++j) {
-        uint kt = b * pc.seq + j;
-        uint kbase = kt * row + pc.hidden + h * D;
-        float sc = 0.0;
-        for (uint d = 0; d < D; ++d) sc = fma(q[d], qkv[kbase + d], sc);
-        sc = sc * pc.scale + (inputs[pc.mask_offset + kt] != 0 ? 0.0 : VKB_NEG_MAX);
-        float mn = max(m, sc);
-        float corr = exp(m - mn);
-        float p = exp(sc - mn);
-        l = l * corr + p;
-        uint vbase = kbase + pc.hidden;
-        for (uint d = 0; d < D; ++d) acc[d] = fma(acc[d], corr, p * qkv[vbase + d]);
-        m = mn;
+    for (uint j0 = 0; j0 < pc.seq; j0 += KB) {
+        uint n = min(KB, pc.seq - j0);
+        for (uint e = l; e < n * D; e += 64) {
+            uint j = e / D, d = e % D;
+            uint kbase = (b * pc.seq + j0 + j) * row + pc.hidden + h * D;
+            ks[e] = qkv[kbase + d];
+            vs[e] = qkv[kbase + pc.hidden + d];
+        }
+        for (uint j = l; j < n; j += 64)
+            maskv[j] = inputs[pc.mask_offset + b * pc.seq + j0 + j] != 0 ? 0.0 : VKB_NEG_MAX;
+        barrier();
+        if (live) {
+            for (uint j = 0; j < n; ++j) {
+                float sc = 0.0;
+                [[unroll]] for (uint d = 0; d < D; ++d) sc = fma(q[d], ks[j * D + d], sc);
+                sc = sc * pc.scale + maskv[j];
+                float mn = max(m, sc);
+                float corr = exp(m - mn);
+                float p = exp(sc - mn);
+                sum = sum * corr + p;
+                [[unroll]] for (uint d = 0; d < D; ++d) acc[d] = fma(acc[d], corr, p * vs[j * D + d]);
+                m = mn;
+            }
+        }
+        barrier();
     }
-    float inv = 1.0 / l;
+    if (!live) return;
+    float inv = 1.0 / sum;
     uint obase = t * pc.hidden + h * D;
-    for (uint d = 0; d < D; ++d) ctx[obase + d] = acc[d] * inv;
+    [[unroll]] for (uint d = 0; d < D; ++d) ctx[obase + d] = acc[d] * inv;
 }

@@ -352,6 +352,7 @@ static void test_topk(uint32_t rows, uint32_t vocab, uint32_t k, bool ties) {
 
 int main(int argc, char **argv) {
     ctx = test_context(NULL);
+
     if (argc > 1 && !strcmp(argv[1], "--perf")) {
         const uint32_t shapes[][3] = {{128, 768, 768}, {128, 2304, 768}, {128, 3072, 768}, {128, 768, 3072}};
         for (int i = 0; i < 4; ++i) test_matmul_texel(shapes[i][0], shapes[i][1], shapes[i][2], 0, 0, 20, 0);
@@ -378,6 +379,9 @@ int main(int argc, char **argv) {
     test_attention(1, 70, 2, 64, 0);
     test_attention(2, 67, 2, 32, 1);
     test_attention(2, 6, 2, 8, 2); /* a sequence whose keys are all masked */
+    test_attention(1, 512, 1, 64, 1); /* the longest BERT sequence, several key blocks */
+    test_attention(2, 512, 2, 128, 1);
+    test_attention(1, 300, 1, 256, 0); /* the largest head size: blocks of 8 keys */
     test_embed(1, 1, 1, 3, 1, 1);
     test_embed(2, 5, 33, 50, 8, 2);
     test_embed(3, 7, 130, 11, 16, 3);
