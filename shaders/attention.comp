@@ -8,8 +8,8 @@
 // a fully masked row degrades exactly as Hugging Face's does.
 // Bindings: 0 qkv (read), 1 input int32 (attention mask at mask_offset), 2 ctx (write).
 // Push: vkb_push_attention. Workgroup 64; grid (ceil(seq/64), heads, batch): all heads in
-// one dispatch. Shared memory: 2 x 2048 floats (16 KiB). Spec constant 0: D, the head
-// dimension (at most 256); KB = 2048 / D keys per block. Loops over the head dimension are
+// one dispatch. Shared memory: under 16 KiB. Spec constant 0: D, the head dimension (at
+// most 256); KB keys per block (31 for D = 64, 7 for D = 256). Loops over the head dimension are
 // unrolled: lavapipe stops a shader loop after a fixed number of iterations (gallivm's
 // guard against hangs), which 384+ keys x 64 dimensions reached.
 #version 450
@@ -20,7 +20,10 @@
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint D = 64;
-const uint KB = 2048 / D;
+// keys per block: K and V blocks plus the block's mask stay within Vulkan's guaranteed
+// 16 KiB of shared memory (8 * KB * D + 4 * KB bytes)
+const uint KB_FIT = 16000 / (8 * D + 4);
+const uint KB = KB_FIT < 64 ? KB_FIT : 64;
 
 layout(std430, binding = 0) readonly buffer QkvBuf { float qkv[]; };
 layout(std430, binding = 1) readonly buffer InBuf { int inputs[]; };
