@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 
+from vkbert_testlib import have_device
+
 FAILURES = []
 
 
@@ -36,14 +38,6 @@ def expect_error(vkbert, args, fragment, code=None, name=None, env=None):
             check("error" in obj and obj["error"]["status"].startswith("VKBERT_ERROR_"), f"{label}: JSON {obj}")
         except ValueError:
             check(False, f"{label}: --json error output is not JSON: {p.stdout!r}")
-
-
-def have_device(vkbert):
-    """False (and the test is skipped, exit 77) when there is no Vulkan device."""
-    p = subprocess.run([vkbert, "devices"], capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        print(f"SKIP: no Vulkan device: {p.stderr.strip()}")
-    return p.returncode == 0
 
 
 def main():

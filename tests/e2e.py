@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 
+from vkbert_testlib import have_device
+
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "model_tools"))
@@ -73,14 +75,6 @@ def compare_text(vkbert, model, text, pair, args, tmp):
             rel = abs(p["probability"] - prob[p["id"]]) / prob[p["id"]]
             check(rel <= 1e-3, f"{text!r}: probability of {p['id']} {p['probability']:.6g} vs {prob[p['id']]:.6g}")
         check(len(got) == 5, f"{len(got)} predictions")
-
-
-def have_device(vkbert):
-    """False (and the test is skipped, exit 77) when there is no Vulkan device."""
-    p = subprocess.run([vkbert, "devices"], capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        print(f"SKIP: no Vulkan device: {p.stderr.strip()}")
-    return p.returncode == 0
 
 
 def main():

@@ -10,6 +10,8 @@ import tempfile
 
 import numpy as np
 
+from vkbert_testlib import have_device
+
 TEXTS = ["The capital of France is [MASK].", "[MASK] [MASK] and more masks, with punctuation!! [MASK]",
          "A somewhat longer sentence, so that the kernels cross their tile boundaries, with [MASK] in it."]
 
@@ -23,8 +25,7 @@ def run(vkbert, args):
 
 def main():
     vkbert, model = sys.argv[1], sys.argv[2]
-    if subprocess.run([vkbert, "devices"], capture_output=True).returncode != 0:
-        print("SKIP: no Vulkan device")
+    if not have_device(vkbert):
         return 77
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:

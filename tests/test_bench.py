@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+from vkbert_testlib import have_device
+
 FAILURES = []
 
 
@@ -33,8 +35,7 @@ def expected_flops(h, layers, heads, inter, vocab, batch, seq, top_k=5):
 
 def main():
     vkbert, model = sys.argv[1], sys.argv[2]
-    if subprocess.run([vkbert, "devices"], capture_output=True).returncode != 0:
-        print("SKIP: no Vulkan device")
+    if not have_device(vkbert):
         return 77
     peak = bench(vkbert, "--peak", "--json")
     check(len(peak) == 1, f"--peak printed {len(peak)} records")

@@ -50,6 +50,19 @@ static double rel_err(const float *a, const float *ref, size_t n) {
 
 static double gelu(double x) { return 0.5 * x * (1.0 + erf(x / sqrt(2.0))); }
 
+/* ref[m, n] = act(x[m, :] . w[n, :] + b[n]) (+ y0[m, n]), in double precision */
+static void ref_matmul(const float *x, const float *w, const float *b, const float *y0, uint32_t M, uint32_t N,
+                       uint32_t K, uint32_t act, uint32_t accum, float *ref) {
+    for (uint32_t m = 0; m < M; ++m)
+        for (uint32_t n = 0; n < N; ++n) {
+            double s = b[n];
+            for (uint32_t k = 0; k < K; ++k) s += (double)x[(size_t)m * K + k] * w[(size_t)n * K + k];
+            if (act) s = gelu(s);
+            if (accum) s += y0[(size_t)m * N + n];
+            ref[(size_t)m * N + n] = (float)s;
+        }
+}
+
 /* f16w: W stored as float16 (matmul_f16w); the reference uses the same rounded values. */
 /* tile: NULL for matmul/matmul_f16w, else matmul_tiled with {WGX, WGY, TM, TN}. */
 static void test_matmul_kernel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, bool f16w,
@@ -66,14 +79,7 @@ static void test_matmul_kernel(uint32_t M, uint32_t N, uint32_t K, uint32_t act,
     }
     for (size_t i = 0; i < N; ++i) b[i] = frand();
     for (size_t i = 0; i < ny; ++i) y0[i] = frand();
-    for (uint32_t m = 0; m < M; ++m)
-        for (uint32_t n = 0; n < N; ++n) {
-            double s = b[n];
-            for (uint32_t k = 0; k < K; ++k) s += (double)x[(size_t)m * K + k] * w[(size_t)n * K + k];
-            if (act) s = gelu(s);
-            if (accum) s += y0[(size_t)m * N + n];
-            ref[(size_t)m * N + n] = (float)s;
-        }
+    ref_matmul(x, w, b, y0, M, N, K, act, accum, ref);
     vkb_buffer bx = upload(x, nx * 4), bw = f16w ? upload(wh, nw * 2) : upload(w, nw * 4), bb = upload(b, N * 4),
                by = upload(y0, ny * 4);
     vkb_op op = {.kernel = f16w ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL, .spec = {act, accum},
@@ -121,14 +127,7 @@ static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, 
     for (size_t i = 0; i < ny; ++i) y0[i] = frand();
     if (row_major) memcpy(wp, w, nw * 4);
     else vkb_repack_rows8(w, N, K, wp);
-    for (uint32_t m = 0; m < M; ++m)
-        for (uint32_t n = 0; n < N; ++n) {
-            double s = b[n];
-            for (uint32_t k = 0; k < K; ++k) s += (double)x[(size_t)m * K + k] * w[(size_t)n * K + k];
-            if (act) s = gelu(s);
-            if (accum) s += y0[(size_t)m * N + n];
-            ref[(size_t)m * N + n] = (float)s;
-        }
+    ref_matmul(x, w, b, y0, M, N, K, act, accum, ref);
     vkb_buffer bx = upload(x, nx * 4), bw = upload(wp, np * 4), bb = upload(b, N * 4), by = upload(y0, ny * 4);
     CHECK(vkb_buffer_make_view(ctx, &bx, VK_FORMAT_R32G32B32A32_SFLOAT) == 0 &&
               vkb_buffer_make_view(ctx, &bw, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "views: %s", vkbert_last_error());

@@ -13,6 +13,8 @@ import tempfile
 
 import numpy as np
 
+from vkbert_testlib import have_device
+
 FAILURES = []
 
 
@@ -73,8 +75,7 @@ def expect_error(vkbert, model, fragment, label):
 
 def main():
     vkbert, model = sys.argv[1], sys.argv[2]
-    if subprocess.run([vkbert, "devices"], capture_output=True).returncode != 0:
-        print("SKIP: no Vulkan device")
+    if not have_device(vkbert):
         return 77
     tmp = tempfile.mkdtemp()
     try:

@@ -98,46 +98,40 @@ static void generate(const loader *L, const part *p, float *dst) {
     }
 }
 
+/* Grows the host scratch buffer to hold `floats` values. */
+static vkbert_status reserve_host(loader *L, size_t floats, const char *what) {
+    if (floats <= L->host_floats) return VKBERT_OK;
+    float *h = vkb_realloc(L->host, floats * sizeof(float));
+    if (!h) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading %s", what);
+    L->host = h;
+    L->host_floats = floats;
+    return VKBERT_OK;
+}
+
+/* Reads (or, for random models, generates) the listed tensors, concatenated in order, into
+ * L->host, with `extra` floats of room after them; *floats is their total. */
 static vkbert_status read_parts(loader *L, const part *parts, int n, const char *what, size_t extra, size_t *floats) {
-    size_t total = 0;
-    if (L->random) {
-        for (int i = 0; i < n; ++i) total += (size_t)parts[i].d0 * (parts[i].d1 ? parts[i].d1 : 1);
-        if (total + extra > L->host_floats) {
-            float *h = vkb_realloc(L->host, (total + extra) * sizeof(float));
-            if (!h) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory for %s", what);
-            L->host = h;
-            L->host_floats = total + extra;
-        }
-        size_t off = 0;
-        for (int i = 0; i < n; ++i) {
-            generate(L, &parts[i], L->host + off);
-            off += (size_t)parts[i].d0 * (parts[i].d1 ? parts[i].d1 : 1);
-        }
-        *floats = total;
-        return VKBERT_OK;
-    }
-    const vkb_tensor_info *ts[8];
-    const vkb_safetensors *owners[8];
+    size_t total = 0, counts[8];
+    const vkb_tensor_info *ts[8] = {0};
+    const vkb_safetensors *owners[8] = {0};
     for (int i = 0; i < n; ++i) {
-        ts[i] = find(L, parts[i].name, &owners[i]);
-        vkbert_status s = expect(L, parts[i].name, ts[i], parts[i].d0, parts[i].d1);
-        if (s) return s;
-        total += (size_t)ts[i]->count;
+        if (!L->random) {
+            ts[i] = find(L, parts[i].name, &owners[i]);
+            vkbert_status s = expect(L, parts[i].name, ts[i], parts[i].d0, parts[i].d1);
+            if (s) return s;
+        }
+        counts[i] = L->random ? (size_t)parts[i].d0 * (parts[i].d1 ? parts[i].d1 : 1) : (size_t)ts[i]->count;
+        total += counts[i];
     }
-    if (total + extra > L->host_floats) {
-        float *h = vkb_realloc(L->host, (total + extra) * sizeof(float));
-        if (!h) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading %s", what);
-        L->host = h;
-        L->host_floats = total + extra;
-    }
+    vkbert_status s = reserve_host(L, total + extra, what);
     size_t off = 0;
-    for (int i = 0; i < n; ++i) {
-        vkbert_status s = vkb_safetensors_read_f32(L->ctx, owners[i], ts[i], L->host + off);
-        if (s) return s;
-        off += (size_t)ts[i]->count;
+    for (int i = 0; i < n && !s; ++i) {
+        if (L->random) generate(L, &parts[i], L->host + off);
+        else s = vkb_safetensors_read_f32(L->ctx, owners[i], ts[i], L->host + off);
+        off += counts[i];
     }
     *floats = total;
-    return VKBERT_OK;
+    return s;
 }
 
 /* A linear weight's device copy: float16 when the context stores weights so, else fp32;
