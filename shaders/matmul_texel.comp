@@ -32,6 +32,23 @@ layout(std430, binding = 3) buffer YBuf { float y[]; };
 #define R 8   // rows per subgroup (one per lane)
 #define C 4   // column groups of 8 per subgroup
 
+// One k-step: 4 values of k for the subgroup's 8 rows x 32 columns.
+void step(int xrow, int wbase[C], int wstep, uint k4, uint lane, inout vec4 acc[R]) {
+    vec4 a = texelFetch(X, xrow + int(k4));
+    int wk = int(k4) * wstep;
+    vec4 w0 = texelFetch(W, wbase[0] + wk);
+    vec4 w1 = texelFetch(W, wbase[1] + wk);
+    vec4 w2 = texelFetch(W, wbase[2] + wk);
+    vec4 w3 = texelFetch(W, wbase[3] + wk);
+    [[unroll]] for (uint r = 0; r < R; ++r) {
+        vec4 ar = subgroupShuffle(a, r);
+        acc[r].x = fma(ar.x, w0.x, fma(ar.y, w0.y, fma(ar.z, w0.z, fma(ar.w, w0.w, acc[r].x))));
+        acc[r].y = fma(ar.x, w1.x, fma(ar.y, w1.y, fma(ar.z, w1.z, fma(ar.w, w1.w, acc[r].y))));
+        acc[r].z = fma(ar.x, w2.x, fma(ar.y, w2.y, fma(ar.z, w2.z, fma(ar.w, w2.w, acc[r].z))));
+        acc[r].w = fma(ar.x, w3.x, fma(ar.y, w3.y, fma(ar.z, w3.z, fma(ar.w, w3.w, acc[r].w))));
+    }
+}
+
 void main() {
     uint lane = gl_SubgroupInvocationID;
     uint sub = gl_SubgroupID;
@@ -49,21 +66,14 @@ void main() {
     vec4 acc[R];   // acc[r][j]: row m0 + r, column (g0 + j) * 8 + lane
     for (uint r = 0; r < R; ++r) acc[r] = vec4(0.0);
 
-    for (uint k4 = 0; k4 < k4n; ++k4) {
-        vec4 a = texelFetch(X, xrow + int(k4));
-        int wk = int(k4) * wstep;
-        vec4 w0 = texelFetch(W, wbase[0] + wk);
-        vec4 w1 = texelFetch(W, wbase[1] + wk);
-        vec4 w2 = texelFetch(W, wbase[2] + wk);
-        vec4 w3 = texelFetch(W, wbase[3] + wk);
-        [[unroll]] for (uint r = 0; r < R; ++r) {
-            vec4 ar = subgroupShuffle(a, r);
-            acc[r].x = fma(ar.x, w0.x, fma(ar.y, w0.y, fma(ar.z, w0.z, fma(ar.w, w0.w, acc[r].x))));
-            acc[r].y = fma(ar.x, w1.x, fma(ar.y, w1.y, fma(ar.z, w1.z, fma(ar.w, w1.w, acc[r].y))));
-            acc[r].z = fma(ar.x, w2.x, fma(ar.y, w2.y, fma(ar.z, w2.z, fma(ar.w, w2.w, acc[r].z))));
-            acc[r].w = fma(ar.x, w3.x, fma(ar.y, w3.y, fma(ar.z, w3.z, fma(ar.w, w3.w, acc[r].w))));
-        }
+    // two k-steps per loop iteration (then the odd one): loop overhead is significant on
+    // CPU-backed drivers
+    uint k4 = 0;
+    for (; k4 + 1 < k4n; k4 += 2) {
+        step(xrow, wbase, wstep, k4, lane, acc);
+        step(xrow, wbase, wstep, k4 + 1, lane, acc);
     }
+    if (k4 < k4n) step(xrow, wbase, wstep, k4, lane, acc);
 
     for (uint r = 0; r < R; ++r) {
         uint m = m0 + r;
