@@ -66,6 +66,11 @@ static void run_cases(const char *data_dir) {
     int32_t ids[64];
     CHECK_ERROR(vkbert_tokenizer_encode(tok, "ok", "\xFF", ids, NULL, 64, &need), VKBERT_ERROR_INVALID_TEXT,
                 "second text");
+    /* NUL bytes inside a text with an explicit length */
+    CHECK_ERROR(vkbert_tokenizer_encode_bytes(tok, "a\0b", 3, NULL, 0, ids, NULL, 64, &need), VKBERT_ERROR_INVALID_TEXT,
+                "NUL byte (byte offset 1)");
+    CHECK(vkbert_tokenizer_encode_bytes(tok, "hello world!", 5, "worldly", 5, ids, NULL, 64, &need) == 0 && need == 5 &&
+              ids[1] == 7592 && ids[3] == 2088, "lengths not honoured (%zu tokens)", need);
     /* Linear in practice: a long text of ordinary words. */
     size_t big = 1u << 20;
     char *text = malloc(big + 1);

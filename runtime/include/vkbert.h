@@ -261,6 +261,14 @@ VKBERT_API vkbert_status vkbert_tokenizer_encode(const vkbert_tokenizer *tok, co
                                                  const char *pair, int32_t *ids,
                                                  int32_t *type_ids, size_t capacity,
                                                  size_t *count);
+/**
+ * As vkbert_tokenizer_encode, for texts given with their lengths in bytes (`pair` may be
+ * NULL). A NUL byte inside a text is VKBERT_ERROR_INVALID_TEXT, like invalid UTF-8.
+ */
+VKBERT_API vkbert_status vkbert_tokenizer_encode_bytes(const vkbert_tokenizer *tok, const char *text,
+                                                       size_t text_bytes, const char *pair, size_t pair_bytes,
+                                                       int32_t *ids, int32_t *type_ids, size_t capacity,
+                                                       size_t *count);
 /** The vocabulary entry of `id`, or NULL when out of range. */
 VKBERT_API const char *vkbert_tokenizer_token(const vkbert_tokenizer *tok, int32_t id);
 /** The id of `token`, or -1. */

@@ -483,7 +483,8 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
 void vkbert_context_destroy(vkbert_context *ctx) {
     if (!ctx) return;
     if (ctx->device) {
-        vkDeviceWaitIdle(ctx->device);  /* best effort; after device loss it returns at once */
+        /* No vkDeviceWaitIdle (an unbounded wait): every submission is tracked by a fence
+         * that its owner waited for, bounded, before this point. */
         vkb_pipelines_destroy(ctx);
         if (ctx->cache) vkDestroyPipelineCache(ctx->device, ctx->cache, NULL);
         if (ctx->fence) vkDestroyFence(ctx->device, ctx->fence, NULL);

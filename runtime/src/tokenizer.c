@@ -322,7 +322,12 @@ static bool encode_segment(const vkbert_tokenizer *t, const char *s, size_t len,
     return true;
 }
 
+/* Valid UTF-8 without NUL bytes (a NUL would silently end the text for C callers). */
 static vkbert_status validate_utf8(const char *what, const char *s, size_t len) {
+    const char *nul = memchr(s, 0, len);
+    if (nul)
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_TEXT, "%s contains a NUL byte (byte offset %zu)", what,
+                        (size_t)(nul - s));
     for (size_t i = 0; i < len;) {
         utf8proc_int32_t c;
         utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &c);
@@ -358,9 +363,17 @@ static bool encode_text(const vkbert_tokenizer *t, const char *s, size_t len, ou
 
 vkbert_status vkbert_tokenizer_encode(const vkbert_tokenizer *t, const char *text, const char *pair, int32_t *ids,
                                       int32_t *type_ids, size_t capacity, size_t *count) {
-    if (!t || !text || !count || (capacity && !ids))
+    if (!text) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_encode: text is NULL");
+    return vkbert_tokenizer_encode_bytes(t, text, strlen(text), pair, pair ? strlen(pair) : 0, ids, type_ids, capacity,
+                                         count);
+}
+
+vkbert_status vkbert_tokenizer_encode_bytes(const vkbert_tokenizer *t, const char *text, size_t len, const char *pair,
+                                            size_t plen, int32_t *ids, int32_t *type_ids, size_t capacity,
+                                            size_t *count) {
+    if (!t || (!text && len) || (!pair && plen) || !count || (capacity && !ids))
         return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_encode: NULL argument");
-    size_t len = strlen(text), plen = pair ? strlen(pair) : 0;
+    if (!text) text = "";
     vkbert_status s = validate_utf8("the text", text, len);
     if (!s && pair) s = validate_utf8("the second text", pair, plen);
     if (s) return s;

@@ -1,5 +1,6 @@
-/* libFuzzer target: the tokenizer on arbitrary text (and text pairs, split at a NUL byte)
- * with the real bert-base-uncased vocabulary. */
+/* libFuzzer target: the tokenizer on arbitrary text (and text pairs, split at the first NUL
+ * byte) with the real bert-base-uncased vocabulary; also the explicit-length entry point
+ * on the raw bytes, NULs included. */
 #include "vkb_internal.h"
 
 #include <stdlib.h>
@@ -36,6 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else if (st != VKBERT_ERROR_INVALID_TEXT && st != VKBERT_ERROR_BUFFER_TOO_SMALL) {
         __builtin_trap();
     }
+    st = vkbert_tokenizer_encode_bytes(tok, (const char *)data, size, NULL, 0, ids, types, 512, &n);
+    if (st == VKBERT_OK && memchr(data, 0, size)) __builtin_trap(); /* a NUL must be refused */
     free(text);
     return 0;
 }
