@@ -1,8 +1,8 @@
 # Compiles shaders/<name>.comp to SPIR-V (glslangValidator, Vulkan 1.1), validates it
 # (spirv-val), optimises it (spirv-opt -O), validates the result again and embeds it
 # as a uint32_t array in a generated C file. Nothing reads .spv files at run time.
-# An entry is a shader name, or NAME:SOURCE:DEFINE to compile shaders/SOURCE.comp again
-# with -DDEFINE as the variant NAME.
+# An entry is a shader name, or NAME:SOURCE:DEFINE[+DEFINE...] to compile
+# shaders/SOURCE.comp again with those -D definitions as the variant NAME.
 function(vkbert_embed_shaders out_var)
   set(outdir ${CMAKE_CURRENT_BINARY_DIR}/shaders)
   file(MAKE_DIRECTORY ${outdir})
@@ -18,8 +18,11 @@ function(vkbert_embed_shaders out_var)
     list(LENGTH parts nparts)
     if(nparts GREATER 1)
       list(GET parts 1 source)
-      list(GET parts 2 define)
-      set(defines -D${define})
+      list(GET parts 2 define_list)
+      string(REPLACE "+" ";" define_list "${define_list}")
+      foreach(d ${define_list})
+        list(APPEND defines -D${d})
+      endforeach()
     endif()
     set(src ${CMAKE_CURRENT_SOURCE_DIR}/shaders/${source}.comp)
     set(raw ${outdir}/${name}.raw.spv)

@@ -8,6 +8,10 @@
 // (TM, TN spec constants 5, 6, default 8 x 4 -> 64 x 64), BK = 16.
 // Shared memory: (BM + BN) * BK * 4 bytes (8 KiB by default).
 // Spec constants 0 ACT, 1 ACCUM as matmul.comp.
+// Built three times: fp32; W_F16 (float16 weights, fp32 arithmetic); W_F16 + F16_ARITH
+// (the tiles are float16 in shared memory and each BK-deep slice is summed with float16
+// FMAs, then added into fp32 accumulators: fp16 arithmetic with fp32 accumulation, for
+// devices with shaderFloat16).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #define VKB_WANT_MATMUL 1
@@ -38,8 +42,13 @@ layout(std430, binding = 1) readonly buffer WBuf4 { vec4 w4[]; };
 layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
 layout(std430, binding = 3) buffer YBuf { float y[]; };
 
-shared float xs[BK * BM];   // xs[kk * BM + row]
-shared float ws[BK * BN];   // ws[kk * BN + col]
+#ifdef F16_ARITH
+#define TILE_T float16_t
+#else
+#define TILE_T float
+#endif
+shared TILE_T xs[BK * BM];   // xs[kk * BM + row]
+shared TILE_T ws[BK * BN];   // ws[kk * BN + col]
 
 void main() {
     uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
@@ -58,21 +67,23 @@ void main() {
                 uint r = e / (BK / 4), kk = (e % (BK / 4)) * 4;
                 uint gm = m0 + r, gk = k0 + kk;
                 vec4 v = (gm < pc.m && gk < pc.k) ? x4[(pc.x_offset + gm * pc.k + gk) / 4] : vec4(0.0);
-                xs[kk * BM + r] = v.x; xs[(kk + 1) * BM + r] = v.y; xs[(kk + 2) * BM + r] = v.z; xs[(kk + 3) * BM + r] = v.w;
+                xs[kk * BM + r] = TILE_T(v.x); xs[(kk + 1) * BM + r] = TILE_T(v.y);
+                xs[(kk + 2) * BM + r] = TILE_T(v.z); xs[(kk + 3) * BM + r] = TILE_T(v.w);
             }
 #ifndef W_F16
             for (uint e = tid; e < BN * BK / 4; e += THREADS) {
                 uint c = e / (BK / 4), kk = (e % (BK / 4)) * 4;
                 uint gn = n0 + c, gk = k0 + kk;
                 vec4 v = (gn < pc.n && gk < pc.k) ? w4[(pc.w_offset + gn * pc.k + gk) / 4] : vec4(0.0);
-                ws[kk * BN + c] = v.x; ws[(kk + 1) * BN + c] = v.y; ws[(kk + 2) * BN + c] = v.z; ws[(kk + 3) * BN + c] = v.w;
+                ws[kk * BN + c] = TILE_T(v.x); ws[(kk + 1) * BN + c] = TILE_T(v.y);
+                ws[(kk + 2) * BN + c] = TILE_T(v.z); ws[(kk + 3) * BN + c] = TILE_T(v.w);
             }
 #endif
         }
         for (uint e = tid; e < BM * BK && !vec; e += THREADS) {
             uint r = e / BK, kk = e % BK;
             uint gm = m0 + r, gk = k0 + kk;
-            xs[kk * BM + r] = (gm < pc.m && gk < pc.k) ? x[pc.x_offset + gm * pc.k + gk] : 0.0;
+            xs[kk * BM + r] = TILE_T((gm < pc.m && gk < pc.k) ? x[pc.x_offset + gm * pc.k + gk] : 0.0);
         }
 #ifdef W_F16
         for (uint e = tid; e < BN * BK; e += THREADS) {
@@ -81,17 +92,29 @@ void main() {
 #endif
             uint c = e / BK, kk = e % BK;
             uint gn = n0 + c, gk = k0 + kk;
-            ws[kk * BN + c] = (gn < pc.n && gk < pc.k) ? float(w[pc.w_offset + gn * pc.k + gk]) : 0.0;
+            ws[kk * BN + c] = TILE_T((gn < pc.n && gk < pc.k) ? float(w[pc.w_offset + gn * pc.k + gk]) : 0.0);
         }
         barrier();
+#ifdef F16_ARITH
+        float16_t part[TM * TN];
+        for (uint i = 0; i < TM * TN; ++i) part[i] = float16_t(0.0);
+#endif
         for (uint kk = 0; kk < BK; ++kk) {
-            float a[TM];
-            float b[TN];
+            TILE_T a[TM];
+            TILE_T b[TN];
             for (uint i = 0; i < TM; ++i) a[i] = xs[kk * BM + ty + i * WG_Y];
             for (uint j = 0; j < TN; ++j) b[j] = ws[kk * BN + tx + j * WG_X];
             for (uint i = 0; i < TM; ++i)
-                for (uint j = 0; j < TN; ++j) acc[i * TN + j] = fma(a[i], b[j], acc[i * TN + j]);
+                for (uint j = 0; j < TN; ++j)
+#ifdef F16_ARITH
+                    part[i * TN + j] = fma(a[i], b[j], part[i * TN + j]);
+#else
+                    acc[i * TN + j] = fma(a[i], b[j], acc[i * TN + j]);
+#endif
         }
+#ifdef F16_ARITH
+        for (uint i = 0; i < TM * TN; ++i) acc[i] += float(part[i]);
+#endif
         barrier();
     }
 

@@ -383,6 +383,11 @@ static vkbert_status choose_precision(vkbert_context *ctx, vkbert_precision want
                         "buffers on CPU drivers); %s has neither", ctx->info.name);
     bool gpu = ctx->info.type == VKBERT_DEVICE_DISCRETE || ctx->info.type == VKBERT_DEVICE_INTEGRATED;
     ctx->fp16_weights = want == VKBERT_PRECISION_FP16 || (want == VKBERT_PRECISION_AUTO && can && gpu);
+    /* fp16 arithmetic (fp32 accumulation) in the tiled matmul where the device has it:
+     * measured within the accuracy bar (tests/precision.py); VKBERT_F16_ARITH=0 turns it off */
+    const char *arith = getenv("VKBERT_F16_ARITH");
+    ctx->fp16_arith = ctx->fp16_weights && ctx->matmul_tiled && ctx->float16 && ctx->storage16 &&
+                      !(arith && !strcmp(arith, "0"));
     return VKBERT_OK;
 }
 

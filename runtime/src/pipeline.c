@@ -34,6 +34,8 @@ const vkb_kernel_desc *vkb_kernel(uint32_t kernel) {
                                      sizeof(vkb_push_matmul), 7, 0},
         [VKB_KERNEL_MATMUL_TILED_F16W] = {"matmul_tiled_f16w", vkb_spv_matmul_tiled_f16w,
                                           &vkb_spv_matmul_tiled_f16w_size, 4, sizeof(vkb_push_matmul), 7, 0},
+        [VKB_KERNEL_MATMUL_TILED_F16A] = {"matmul_tiled_f16a", vkb_spv_matmul_tiled_f16a,
+                                          &vkb_spv_matmul_tiled_f16a_size, 4, sizeof(vkb_push_matmul), 7, 0},
         [VKB_KERNEL_PEAK] = {"peak", vkb_spv_peak, &vkb_spv_peak_size, 1, sizeof(vkb_push_peak), 0},
         [VKB_KERNEL_PEAK_FP16] = {"peak_fp16", vkb_spv_peak_fp16, &vkb_spv_peak_fp16_size, 1, sizeof(vkb_push_peak), 0},
         [VKB_KERNEL_BANDWIDTH] = {"bandwidth", vkb_spv_bandwidth, &vkb_spv_bandwidth_size, 2, sizeof(vkb_push_peak), 0},

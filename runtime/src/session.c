@@ -47,7 +47,8 @@ static uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 /* Workgroup counts of a matmul kernel for an m x n output. */
 static VkDispatchIndirectCommand matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n) {
-    if (kernel == VKB_KERNEL_MATMUL_TILED || kernel == VKB_KERNEL_MATMUL_TILED_F16W)
+    if (kernel == VKB_KERNEL_MATMUL_TILED || kernel == VKB_KERNEL_MATMUL_TILED_F16W ||
+        kernel == VKB_KERNEL_MATMUL_TILED_F16A)
         return (VkDispatchIndirectCommand){div_up(n, ctx->tile[0] * ctx->tile[3]), div_up(m, ctx->tile[1] * ctx->tile[2]), 1};
     /* matmul and matmul_f16w share their tiling */
     if (kernel == VKB_KERNEL_MATMUL_TEXEL)
@@ -63,8 +64,10 @@ static vkbert_status add_matmul(vkbert_session *s, uint8_t kind, int layer, cons
     /* the tied decoder reads the embedding table as it is (row-major), not repacked */
     uint32_t row_major = w == &s->model->word_emb;
     const vkbert_context *ctx = s->ctx;
+    uint32_t tiled = !w->f16 ? VKB_KERNEL_MATMUL_TILED
+                     : ctx->fp16_arith ? VKB_KERNEL_MATMUL_TILED_F16A : VKB_KERNEL_MATMUL_TILED_F16W;
     uint32_t kernel = texel             ? VKB_KERNEL_MATMUL_TEXEL
-                      : ctx->matmul_tiled ? (w->f16 ? VKB_KERNEL_MATMUL_TILED_F16W : VKB_KERNEL_MATMUL_TILED)
+                      : ctx->matmul_tiled ? tiled
                                           : (w->f16 ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL);
     vkb_op op = {.kernel = kernel,
                  .spec = {act, accum, row_major, ctx->tile[0], ctx->tile[1], ctx->tile[2], ctx->tile[3]},

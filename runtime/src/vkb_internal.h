@@ -64,7 +64,7 @@ char *vkb_path_join(const char *dir, const char *name);
 /* ---- context.c ------------------------------------------------------------------ */
 enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
        VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_MATMUL_F16W, VKB_KERNEL_MATMUL_TILED,
-       VKB_KERNEL_MATMUL_TILED_F16W, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
+       VKB_KERNEL_MATMUL_TILED_F16W, VKB_KERNEL_MATMUL_TILED_F16A, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
        VKB_KERNEL_BANDWIDTH, VKB_KERNEL_COUNT };
 
 #define VKB_MAX_SPEC 8
@@ -96,6 +96,7 @@ struct vkbert_context {
     bool matmul_tiled;    /* matmul_tiled.comp (GPU class) */
     uint32_t tile[4];     /* matmul_tiled: workgroup x, y, rows and columns per invocation */
     bool fp16_weights;    /* linear weights stored as float16 */
+    bool fp16_arith;      /* ... and multiplied in float16 (tiled matmul, shaderFloat16) */
     bool storage16;       /* storageBuffer16BitAccess enabled */
     bool timestamps;      /* the compute queue family has timestamps */
     uint32_t timestamp_bits;
