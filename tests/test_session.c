@@ -195,6 +195,85 @@ static void variants(void) {
     free(ref);
 }
 
+/* Value of the 32-bit constant `id`: an OpConstant's literal, or for an OpSpecConstant the
+ * value `spec` gives its SpecId (its default when spec is NULL). */
+static uint32_t constant_value(const uint32_t *w, size_t n, uint32_t id, const uint32_t *spec, uint32_t nspec) {
+    for (size_t i = 5; i < n && (w[i] >> 16); i += w[i] >> 16) /* OpDecorate id SpecId N */
+        if ((w[i] & 0xFFFF) == 71 && w[i + 1] == id && w[i + 2] == 1 && spec && w[i + 3] < nspec) return spec[w[i + 3]];
+    for (size_t i = 5; i < n && (w[i] >> 16); i += w[i] >> 16) {
+        uint32_t op = w[i] & 0xFFFF;
+        if ((op == 43 || op == 50) && w[i + 2] == id) return w[i + 3];
+    }
+    return 0;
+}
+
+/* Invocations per workgroup of a dispatch, read from its kernel's SPIR-V: the LocalSize
+ * execution mode, overridden by a WorkgroupSize built-in made of (spec) constants. */
+static uint32_t local_invocations(const vkb_kernel_desc *k, const uint32_t *spec) {
+    const uint32_t *w = k->code;
+    size_t n = *k->code_bytes / 4;
+    uint32_t size[3] = {1, 1, 1}, builtin = 0;
+    for (size_t i = 5; i < n && (w[i] >> 16); i += w[i] >> 16) {
+        uint32_t op = w[i] & 0xFFFF;
+        if (op == 16 && w[i + 2] == 17) memcpy(size, &w[i + 3], sizeof size);        /* OpExecutionMode LocalSize */
+        if (op == 71 && w[i + 2] == 11 && w[i + 3] == 25) builtin = w[i + 1];        /* BuiltIn WorkgroupSize */
+    }
+    for (size_t i = 5; builtin && i < n && (w[i] >> 16); i += w[i] >> 16) {
+        uint32_t op = w[i] & 0xFFFF;
+        if ((op == 44 || op == 51) && w[i + 2] == builtin) /* Op(Spec)ConstantComposite */
+            for (int d = 0; d < 3; ++d) size[d] = constant_value(w, n, w[i + 3 + d], spec, k->spec_count);
+    }
+    return size[0] * size[1] * size[2];
+}
+
+/* The minimum-limits mode: every kernel the session records stays inside Vulkan 1.1's
+ * guaranteed minimums, and the answers are the default mode's. */
+static void min_limits(void) {
+    size_t n, n2;
+    vkbert_model *base = load(ctx, "tiny");
+    vkbert_prediction ref_top[5], top[5];
+    float *ref = encode_alone(base, TEXTS[2], &n, ref_top);
+    vkbert_model_destroy(base);
+    vkbert_context *mc = test_context(&(vkbert_context_desc){.min_limits = true});
+    CHECK(!strcmp(vkbert_context_matmul_variant(mc), "storage"), "min mode uses %s", vkbert_context_matmul_variant(mc));
+    CHECK(vkbert_context_precision(mc) == VKBERT_PRECISION_FP32, "min mode precision");
+    vkbert_model *m = load(mc, "tiny");
+    float *h = encode_alone(m, TEXTS[2], &n2, top);
+    double e = n == n2 ? max_diff(ref, h, n * 32) : 1e9;
+    CHECK(e < 1e-5, "minimum-limits results differ by %g", e);
+    for (int k = 0; k < 5; ++k) CHECK(top[k].id == ref_top[k].id, "min mode top-k rank %d", k);
+    int32_t ids[64], types[64];
+    size_t len = tokenize(m, TEXTS[2], ids, types);
+    vkbert_session *s = NULL;
+    CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = (uint32_t)len}, &s) == 0, "%s", vkbert_last_error());
+    const uint32_t tiled_spec[7] = {0, 0, 0, 16, 8, 8, 4};
+    CHECK(local_invocations(vkb_kernel(VKB_KERNEL_MATMUL), NULL) == 64 &&
+              local_invocations(vkb_kernel(VKB_KERNEL_LAYERNORM), NULL) == 128 &&
+              local_invocations(vkb_kernel(VKB_KERNEL_MATMUL_TILED), tiled_spec) == 128,
+          "reading workgroup sizes from SPIR-V: matmul %u, layernorm %u, matmul_tiled %u",
+          local_invocations(vkb_kernel(VKB_KERNEL_MATMUL), NULL), local_invocations(vkb_kernel(VKB_KERNEL_LAYERNORM), NULL),
+          local_invocations(vkb_kernel(VKB_KERNEL_MATMUL_TILED), tiled_spec));
+    const vkb_program *p = vkb_session_program(s);
+    for (uint32_t i = 0; p && i < p->op_count; ++i) {
+        const vkb_kernel_desc *k = vkb_kernel(p->ops[i].kernel);
+        CHECK(k->texel_mask == 0 && k->bindings <= 4 && k->push_bytes <= 128, "%s is outside the minimums", k->name);
+        uint32_t inv = local_invocations(k, p->ops[i].spec);
+        CHECK(inv <= 128, "%s has %u invocations per workgroup", k->name, inv);
+        CHECK(p->ops[i].kernel != VKB_KERNEL_MATMUL_TEXEL && p->ops[i].kernel != VKB_KERNEL_MATMUL_F16W &&
+                  p->ops[i].kernel != VKB_KERNEL_MATMUL_TILED_F16A && p->ops[i].kernel != VKB_KERNEL_ATTENTION_TEXEL,
+              "%s needs optional features", k->name);
+    }
+    vkbert_session_destroy(s);
+    vkbert_context *bad = NULL;
+    CHECK_ERROR(vkbert_context_create(&(vkbert_context_desc){.min_limits = true, .precision = VKBERT_PRECISION_FP16}, &bad),
+                VKBERT_ERROR_UNSUPPORTED, "16-bit storage");
+    free(ref);
+    free(h);
+    vkbert_model_destroy(m);
+    check_no_validation(mc);
+    vkbert_context_destroy(mc);
+}
+
 static void write_file(const char *dir, const char *name, const void *data, size_t n) {
     char p[4300];
     snprintf(p, sizeof p, "%s/%s", dir, name);
@@ -285,6 +364,7 @@ int main(int argc, char **argv) {
     ctx = test_context(NULL);
     padded_batch();
     variants();
+    min_limits();
     bad_models();
     devices();
     check_no_validation(ctx);

@@ -170,6 +170,13 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
  *                 long (mobile, Windows: about 2 s). Results do not change.
  *   force_staging false: upload through host-visible device-local memory when the device
  *                 has it; true always uses the bounded staging buffer.
+ *   min_limits    false: use the fastest kernels the device supports. true (or
+ *                 VKBERT_LIMITS=min in the environment) forces the kernels that stay inside
+ *                 Vulkan 1.1's guaranteed minimums on any device: at most 128 invocations
+ *                 per workgroup, 16 KiB of shared memory, 4 storage buffers per stage and
+ *                 128 bytes of push constants; no subgroup operations, 16/8-bit storage or
+ *                 float16 arithmetic (so fp32 weights). Devices that lack what the faster
+ *                 kernels need get these automatically.
  *   precision     VKBERT_PRECISION_AUTO: the weight precision of models loaded on this
  *                 context. FP16 needs 16-bit storage or RGBA16F texel buffers (an error
  *                 where the device has neither); AUTO picks per device class (fp16 where
@@ -193,6 +200,7 @@ typedef struct vkbert_context_desc {
     uint32_t timeout_ms;
     uint32_t max_dispatches_per_submit;
     bool force_staging;
+    bool min_limits;
     vkbert_precision precision;
     const void *pipeline_cache_data;
     size_t pipeline_cache_size;

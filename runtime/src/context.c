@@ -342,6 +342,10 @@ static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
  * must fit the workgroup and shared-memory limits) falls back to storage. */
 static void choose_matmul(vkbert_context *ctx) {
     const vkbert_device_info *d = &ctx->info;
+    if (ctx->min_limits) { /* the portable kernels only */
+        ctx->matmul_texel = ctx->matmul_tiled = false;
+        return;
+    }
     bool texel_ok = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 16);
     uint32_t tile[4] = {16, 8, d->type == VKBERT_DEVICE_INTEGRATED ? 4 : 8, 4};
     const char *tenv = getenv("VKBERT_TILE");
@@ -374,6 +378,13 @@ static vkbert_status choose_precision(vkbert_context *ctx, vkbert_precision want
     bool texel16 = fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT;
     bool can = ctx->matmul_texel ? texel16 : ctx->storage16;
     const char *env = getenv("VKBERT_PRECISION");
+    if (ctx->min_limits) { /* no 16-bit storage, no float16 */
+        if (want == VKBERT_PRECISION_FP16)
+            return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "fp16 weights need 16-bit storage, which the "
+                            "minimum-limits kernels do not use");
+        ctx->fp16_weights = ctx->fp16_arith = false;
+        return VKBERT_OK;
+    }
     if (want == VKBERT_PRECISION_AUTO && env && !strcmp(env, "fp32")) want = VKBERT_PRECISION_FP32;
     if (want == VKBERT_PRECISION_AUTO && env && !strcmp(env, "fp16")) want = VKBERT_PRECISION_FP16;
     if ((unsigned)want > VKBERT_PRECISION_FP16)
@@ -410,6 +421,8 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
     ctx->timeout_ns = (uint64_t)(d.timeout_ms ? d.timeout_ms : VKB_DEFAULT_TIMEOUT_MS) * 1000000u;
     ctx->force_staging = d.force_staging;
     ctx->max_dispatches_per_submit = d.max_dispatches_per_submit;
+    const char *limits = getenv("VKBERT_LIMITS");
+    ctx->min_limits = d.min_limits || (limits && !strcmp(limits, "min"));
     const char *env_val = getenv("VKBERT_VALIDATION");
     bool validation = d.validation || (env_val && strcmp(env_val, "1") == 0);
     const char *sel = d.device ? d.device : getenv("VKBERT_DEVICE");
@@ -427,7 +440,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         const char *exts[1];
         uint32_t ext_count = 0;
         VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi};
-        if (ctx->info.shader_float16) {
+        if (ctx->info.shader_float16 && !ctx->min_limits) {
             f16.shaderFloat16 = VK_TRUE;
             di.pNext = &f16;
             if (ctx->info.api_version < VK_API_VERSION_1_2) exts[ext_count++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
@@ -435,7 +448,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         }
         /* 16-bit storage (core in 1.1) for float16 weights on the storage-buffer path */
         VkPhysicalDevice16BitStorageFeatures s16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
-        if (ctx->info.storage_buffer_16bit) {
+        if (ctx->info.storage_buffer_16bit && !ctx->min_limits) {
             s16.storageBuffer16BitAccess = VK_TRUE;
             s16.pNext = (void *)di.pNext;
             di.pNext = &s16;

@@ -92,6 +92,7 @@ struct vkbert_context {
     uint64_t timeout_ns;
     uint32_t max_dispatches_per_submit;  /* 0: a whole encode in one submission */
     bool force_staging;
+    bool min_limits;      /* only kernels within Vulkan 1.1's guaranteed minimums */
     bool matmul_texel;    /* linear weights repacked for matmul_texel.comp (CPU class) */
     bool matmul_tiled;    /* matmul_tiled.comp (GPU class) */
     uint32_t tile[4];     /* matmul_tiled: workgroup x, y, rows and columns per invocation */
