@@ -181,10 +181,15 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
  *                 context. FP16 needs 16-bit storage or RGBA16F texel buffers (an error
  *                 where the device has neither); AUTO picks per device class (fp16 where
  *                 it is at least as fast and the accuracy bar holds, see docs/benchmarks.md).
- *   pipeline_cache_data, pipeline_cache_size  NULL/0: compile pipelines from scratch.
- *                 Otherwise initial VkPipelineCache data, e.g. from
- *                 vkbert_context_pipeline_cache on an earlier run; the driver ignores data
- *                 made by another device or driver.
+ *   pipeline_cache_path  NULL: $VKBERT_PIPELINE_CACHE, else
+ *                 $XDG_CACHE_HOME/vkbert/pipelines-VENDOR-DEVICE.bin (or ~/.cache/vkbert/...).
+ *                 "" disables the file. The pipeline cache is read from this file at
+ *                 creation (a short, corrupt or foreign file is ignored with a log message,
+ *                 never given to the driver) and written back, atomically, at destroy. On
+ *                 Android the app sets it to a file in its cache directory.
+ *   pipeline_cache_data, pipeline_cache_size  NULL/0: use the file above. Otherwise
+ *                 initial VkPipelineCache data from vkbert_context_pipeline_cache (the
+ *                 driver ignores data made by another device or driver); takes precedence.
  *   log, log_user NULL: silent.
  */
 /** How model weights are stored on the device; arithmetic and accumulation stay fp32. */
@@ -202,6 +207,7 @@ typedef struct vkbert_context_desc {
     bool force_staging;
     bool min_limits;
     vkbert_precision precision;
+    const char *pipeline_cache_path;
     const void *pipeline_cache_data;
     size_t pipeline_cache_size;
     vkbert_log_fn log;
@@ -231,6 +237,7 @@ VKBERT_API vkbert_status vkbert_context_pipeline_cache(vkbert_context *ctx, void
 typedef struct vkbert_context_stats {
     uint32_t pipelines_created;
     double pipeline_create_ms;   /* wall time spent in vkCreateComputePipelines */
+    bool pipeline_cache_loaded;  /* the pipeline cache file was valid and used */
 } vkbert_context_stats;
 VKBERT_API void vkbert_context_get_stats(const vkbert_context *ctx, vkbert_context_stats *out);
 

@@ -472,10 +472,9 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateFence");
     }
     if (!st) {
-        VkPipelineCacheCreateInfo ci = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO, NULL, 0,
-                                        d.pipeline_cache_data ? d.pipeline_cache_size : 0, d.pipeline_cache_data};
-        VkResult r = VKB_VK(vkCreatePipelineCache(ctx->device, &ci, NULL, &ctx->cache));
-        if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreatePipelineCache");
+        if (d.pipeline_cache_path) ctx->pipeline_cache_path = *d.pipeline_cache_path ? vkb_strdup(d.pipeline_cache_path) : NULL;
+        else ctx->pipeline_cache_path = vkb_pipeline_cache_default_path(ctx);
+        st = vkb_pipeline_cache_create(ctx, d.pipeline_cache_data, d.pipeline_cache_size, ctx->pipeline_cache_path);
     }
     if (st) {
         char msg[sizeof ctx->last_error];
@@ -503,6 +502,7 @@ void vkbert_context_destroy(vkbert_context *ctx) {
     if (ctx->device) {
         /* No vkDeviceWaitIdle (an unbounded wait): every submission is tracked by a fence
          * that its owner waited for, bounded, before this point. */
+        vkb_pipeline_cache_save(ctx);
         vkb_pipelines_destroy(ctx);
         if (ctx->cache) vkDestroyPipelineCache(ctx->device, ctx->cache, NULL);
         if (ctx->fence) vkDestroyFence(ctx->device, ctx->fence, NULL);
@@ -511,6 +511,7 @@ void vkbert_context_destroy(vkbert_context *ctx) {
     }
     if (ctx->messenger) ctx->destroy_messenger(ctx->instance, ctx->messenger, NULL);
     if (ctx->instance) vkDestroyInstance(ctx->instance, NULL);
+    vkb_free(ctx->pipeline_cache_path);
     vkb_free(ctx);
 }
 

@@ -133,7 +133,8 @@ vkbert_status vkbert_context_pipeline_cache(vkbert_context *ctx, void *dst, size
 
 void vkbert_context_get_stats(const vkbert_context *ctx, vkbert_context_stats *out) {
     if (!out) return;
-    *out = ctx ? (vkbert_context_stats){ctx->pipelines_created, ctx->pipeline_ms} : (vkbert_context_stats){0};
+    *out = ctx ? (vkbert_context_stats){ctx->pipelines_created, ctx->pipeline_ms, ctx->pipeline_cache_loaded}
+               : (vkbert_context_stats){0};
 }
 
 void vkb_pipelines_destroy(vkbert_context *ctx) {

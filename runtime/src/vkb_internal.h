@@ -108,6 +108,8 @@ struct vkbert_context {
     char last_error[1024];
 
     VkPipelineCache cache;
+    char *pipeline_cache_path;   /* NULL: not persisted */
+    bool pipeline_cache_loaded;  /* initial data came from the file and was valid */
     uint32_t pipelines_created;
     double pipeline_ms;
     bool float16;         /* shaderFloat16 enabled on the device */
@@ -175,6 +177,12 @@ const vkb_kernel_desc *vkb_kernel(uint32_t kernel);
 vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint32_t *spec,
                                VkPipeline *out);
 void vkb_pipelines_destroy(vkbert_context *ctx);
+
+/* ---- pipeline_cache.c ------------------------------------------------------------- */
+char *vkb_pipeline_cache_default_path(const vkbert_context *ctx);
+/* Creates ctx->cache from `data` if given, else from the file at `path` when it is valid. */
+vkbert_status vkb_pipeline_cache_create(vkbert_context *ctx, const void *data, size_t size, const char *path);
+void vkb_pipeline_cache_save(vkbert_context *ctx);
 
 /* ---- graph.c -------------------------------------------------------------------- */
 /* One recorded dispatch: which kernel, which buffers, push constants, grid. */

@@ -1,0 +1,147 @@
+/* The pipeline cache on disk. File: a vkbert header (magic, format version, the device's
+ * vendor, device, driver version and pipelineCacheUUID, the data size and an FNV-1a
+ * checksum) followed by vkGetPipelineCacheData's bytes. A file that is short, corrupt, or
+ * made by another device or driver is ignored with a log message and never handed to the
+ * driver; the cache is rewritten (atomically, through a temporary file) when the context
+ * is destroyed. */
+#include "vkb_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAGIC "VKBPCACH"
+#define FORMAT 1u
+#define MAX_CACHE_BYTES (256u << 20)
+
+typedef struct file_header {
+    char magic[8];
+    uint32_t format;
+    uint32_t vendor_id, device_id, driver_version;
+    uint8_t uuid[VK_UUID_SIZE];
+    uint64_t data_bytes;
+    uint64_t checksum;     /* FNV-1a 64 of the data */
+} file_header;
+
+static uint64_t fnv1a64(const uint8_t *p, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+char *vkb_pipeline_cache_default_path(const vkbert_context *ctx) {
+    const char *env = getenv("VKBERT_PIPELINE_CACHE");
+    if (env) return *env ? vkb_strdup(env) : NULL;
+    const char *base = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    char dir[4096];
+    if (base && *base) snprintf(dir, sizeof dir, "%s/vkbert", base);
+    else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/vkbert", home);
+    else return NULL;
+    char name[96];
+    snprintf(name, sizeof name, "pipelines-%04x-%04x.bin", ctx->props.vendorID, ctx->props.deviceID);
+    return vkb_path_join(dir, name);
+}
+
+/* Checks `data` (file contents) against this device; returns the payload or NULL with why. */
+static const uint8_t *check_file(const vkbert_context *ctx, const uint8_t *data, size_t size, size_t *payload,
+                                 const char **why) {
+    file_header h;
+    if (size < sizeof h) { *why = "it is shorter than its header"; return NULL; }
+    memcpy(&h, data, sizeof h);
+    if (memcmp(h.magic, MAGIC, 8) != 0) { *why = "it is not a vkbert pipeline cache"; return NULL; }
+    if (h.format != FORMAT) { *why = "it has another format version"; return NULL; }
+    if (h.vendor_id != ctx->props.vendorID || h.device_id != ctx->props.deviceID ||
+        h.driver_version != ctx->props.driverVersion ||
+        memcmp(h.uuid, ctx->props.pipelineCacheUUID, VK_UUID_SIZE) != 0) {
+        *why = "it was made by another device or driver version";
+        return NULL;
+    }
+    if (h.data_bytes != size - sizeof h) { *why = "its size does not match its header (truncated?)"; return NULL; }
+    const uint8_t *p = data + sizeof h;
+    if (fnv1a64(p, (size_t)h.data_bytes) != h.checksum) { *why = "its checksum does not match (corrupt)"; return NULL; }
+    /* Vulkan's own header inside the data: length, version 1, and the same identity */
+    uint32_t vk[4];
+    if (h.data_bytes < 16 + VK_UUID_SIZE) { *why = "its Vulkan header is missing"; return NULL; }
+    memcpy(vk, p, sizeof vk);
+    if (vk[0] < 16 + VK_UUID_SIZE || vk[1] != VK_PIPELINE_CACHE_HEADER_VERSION_ONE || vk[2] != ctx->props.vendorID ||
+        vk[3] != ctx->props.deviceID || memcmp(p + 16, ctx->props.pipelineCacheUUID, VK_UUID_SIZE) != 0) {
+        *why = "its Vulkan header does not match this device";
+        return NULL;
+    }
+    *payload = (size_t)h.data_bytes;
+    return p;
+}
+
+vkbert_status vkb_pipeline_cache_create(vkbert_context *ctx, const void *data, size_t size, const char *path) {
+    char *file = NULL;
+    size_t file_size = 0, payload = 0;
+    const uint8_t *initial = NULL;
+    if (data) {
+        initial = data;
+        payload = size;
+    } else if (path) {
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            fclose(f);
+            if (vkb_read_file(path, MAX_CACHE_BYTES, &file, &file_size) == VKBERT_OK) {
+                const char *why = NULL;
+                initial = check_file(ctx, (const uint8_t *)file, file_size, &payload, &why);
+                if (!initial) vkb_log(ctx, VKBERT_LOG_WARNING, "pipeline cache %s ignored: %s", path, why);
+                else ctx->pipeline_cache_loaded = true;
+            } else {
+                vkb_log(ctx, VKBERT_LOG_WARNING, "pipeline cache %s ignored: %s", path, vkbert_last_error());
+            }
+        }
+    }
+    VkPipelineCacheCreateInfo ci = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO, NULL, 0, initial ? payload : 0,
+                                    initial};
+    VkResult r = VKB_VK(vkCreatePipelineCache(ctx->device, &ci, NULL, &ctx->cache));
+    vkb_free(file);
+    if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreatePipelineCache");
+    return VKBERT_OK;
+}
+
+void vkb_pipeline_cache_save(vkbert_context *ctx) {
+    const char *path = ctx->pipeline_cache_path;
+    if (!path || !ctx->cache || ctx->lost) return;
+    size_t n = 0;
+    if (vkGetPipelineCacheData(ctx->device, ctx->cache, &n, NULL) != VK_SUCCESS || n == 0 || n > MAX_CACHE_BYTES) return;
+    uint8_t *buf = vkb_malloc(sizeof(file_header) + n);
+    if (!buf) return;
+    if (vkGetPipelineCacheData(ctx->device, ctx->cache, &n, buf + sizeof(file_header)) != VK_SUCCESS) {
+        vkb_free(buf);
+        return;
+    }
+    file_header h = {.format = FORMAT, .vendor_id = ctx->props.vendorID, .device_id = ctx->props.deviceID,
+                     .driver_version = ctx->props.driverVersion, .data_bytes = n};
+    memcpy(h.magic, MAGIC, 8);
+    memcpy(h.uuid, ctx->props.pipelineCacheUUID, VK_UUID_SIZE);
+    h.checksum = fnv1a64(buf + sizeof h, n);
+    memcpy(buf, &h, sizeof h);
+    /* the directory (one level), then a temporary file renamed over the old one */
+    char *slash = strrchr(path, '/');
+    if (slash && slash != path) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        mkdir(dir, 0755);
+    }
+    size_t len = strlen(path);
+    char *tmp = vkb_malloc(len + 16);
+    if (tmp) {
+        snprintf(tmp, len + 16, "%s.tmp%u", path, (unsigned)(fnv1a64((const uint8_t *)&tmp, sizeof tmp) & 0xFFFF));
+        FILE *f = fopen(tmp, "wb");
+        bool ok = f && fwrite(buf, 1, sizeof h + n, f) == sizeof h + n;
+        if (f && fclose(f) != 0) ok = false;
+        if (ok && rename(tmp, path) == 0)
+            vkb_log(ctx, VKBERT_LOG_DEBUG, "pipeline cache saved to %s (%zu bytes)", path, n);
+        else {
+            vkb_log(ctx, VKBERT_LOG_WARNING, "cannot save the pipeline cache to %s: %s", path, strerror(errno));
+            remove(tmp);
+        }
+        vkb_free(tmp);
+    }
+    vkb_free(buf);
+}

@@ -1,0 +1,97 @@
+/* The pipeline cache file: written at destroy, reused by the next context, and a corrupt,
+ * truncated or foreign file is ignored (with a log message) without changing results. */
+#include "test_util.h"
+
+#include <stdio.h>
+
+static char g_path[4200];
+static const char *g_model;
+static int g_ignored;
+
+static void log_ignored(vkbert_log_level level, const char *msg, void *user) {
+    (void)user;
+    if (level >= VKBERT_LOG_WARNING && strstr(msg, "pipeline cache") && strstr(msg, "ignored")) {
+        ++g_ignored;
+        printf("logged: %s\n", msg);
+    } else {
+        test_log(level, msg, user);
+    }
+}
+
+/* One context: encode a text, return the top prediction; report whether the cache loaded. */
+static int32_t run(bool *loaded) {
+    vkbert_context *ctx = NULL;
+    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.validation = true, .pipeline_cache_path = g_path,
+                                                                    .log = log_ignored}, &ctx);
+    if (st == VKBERT_ERROR_NO_DEVICE) exit(VKB_TEST_SKIP);
+    CHECK(st == VKBERT_OK, "%s", vkbert_last_error());
+    vkbert_context_stats stats;
+    vkbert_context_get_stats(ctx, &stats);
+    *loaded = stats.pipeline_cache_loaded;
+    vkbert_model *m = NULL;
+    vkbert_session *s = NULL;
+    int32_t ids[4] = {101, 1996, 103, 102};
+    vkbert_prediction p = {-1, 0};
+    st = vkbert_model_load(ctx, &(vkbert_model_desc){.path = g_model}, &m);
+    if (!st) st = vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 4, .top_k = 1}, &s);
+    if (!st) st = vkbert_session_encode(s, &(vkbert_sequence){ids, NULL, 4}, 1);
+    if (!st) st = vkbert_session_read_topk(s, 0, &p, 1, NULL);
+    CHECK(st == VKBERT_OK, "%s", vkbert_last_error());
+    check_no_validation(ctx);
+    vkbert_session_destroy(s);
+    vkbert_model_destroy(m);
+    vkbert_context_destroy(ctx); /* writes the file */
+    return p.id;
+}
+
+static long file_size(void) {
+    FILE *f = fopen(g_path, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static void patch(long offset, unsigned char value) {
+    FILE *f = fopen(g_path, "r+b");
+    fseek(f, offset, SEEK_SET);
+    fputc(value, f);
+    fclose(f);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_pipeline_cache SCRATCH_DIR MODEL_DIR\n");
+        return 2;
+    }
+    snprintf(g_path, sizeof g_path, "%s/pipelines-test.bin", argv[1]);
+    g_model = argv[2];
+    remove(g_path);
+    bool loaded = true;
+    int32_t ref = run(&loaded);
+    CHECK(!loaded, "a cache loaded although there was no file");
+    long n = file_size();
+    CHECK(n > 48, "no cache file written (%ld bytes)", n);
+    CHECK(run(&loaded) == ref && loaded, "the cache file was not reused");
+    CHECK(g_ignored == 0, "a valid cache file was ignored");
+
+    patch(n - 1, 0x5A); /* corrupt the data: checksum mismatch */
+    CHECK(run(&loaded) == ref && !loaded, "a corrupt cache was used or changed the results");
+    CHECK(g_ignored == 1, "no log message for the corrupt cache");
+    CHECK(run(&loaded) == ref && loaded, "the corrupt cache was not replaced by a good one");
+
+    patch(16, 0x77); /* the header's device id: a foreign cache */
+    CHECK(run(&loaded) == ref && !loaded && g_ignored == 2, "a foreign cache was not ignored");
+
+    FILE *f = fopen(g_path, "wb"); /* truncated to less than a header */
+    fwrite("VKBPCACH", 1, 8, f);
+    fclose(f);
+    CHECK(run(&loaded) == ref && !loaded && g_ignored == 3, "a truncated cache was not ignored");
+    f = fopen(g_path, "wb"); /* not a cache at all */
+    for (int i = 0; i < 4096; ++i) fputc(i * 7, f);
+    fclose(f);
+    CHECK(run(&loaded) == ref && !loaded && g_ignored == 4, "garbage was not ignored");
+    remove(g_path);
+    return test_finish("test_pipeline_cache");
+}
