@@ -472,9 +472,9 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateFence");
     }
     if (!st) {
-        if (d.pipeline_cache_path) ctx->pipeline_cache_path = *d.pipeline_cache_path ? vkb_strdup(d.pipeline_cache_path) : NULL;
-        else ctx->pipeline_cache_path = vkb_pipeline_cache_default_path(ctx);
-        st = vkb_pipeline_cache_create(ctx, d.pipeline_cache_data, d.pipeline_cache_size, ctx->pipeline_cache_path);
+        st = vkb_pipeline_cache_path(ctx, d.pipeline_cache_path, &ctx->pipeline_cache_path);
+        if (!st)
+            st = vkb_pipeline_cache_create(ctx, d.pipeline_cache_data, d.pipeline_cache_size, ctx->pipeline_cache_path);
     }
     if (st) {
         char msg[sizeof ctx->last_error];

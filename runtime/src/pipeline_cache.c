@@ -31,18 +31,23 @@ static uint64_t fnv1a64(const uint8_t *p, size_t n) {
     return h;
 }
 
-char *vkb_pipeline_cache_default_path(const vkbert_context *ctx) {
+vkbert_status vkb_pipeline_cache_path(vkbert_context *ctx, const char *requested, char **out) {
+    *out = NULL;
     const char *env = getenv("VKBERT_PIPELINE_CACHE");
-    if (env) return *env ? vkb_strdup(env) : NULL;
-    const char *base = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    char dir[4096];
-    if (base && *base) snprintf(dir, sizeof dir, "%s/vkbert", base);
-    else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/vkbert", home);
-    else return NULL;
-    char name[96];
-    snprintf(name, sizeof name, "pipelines-%04x-%04x.bin", ctx->props.vendorID, ctx->props.deviceID);
-    return vkb_path_join(dir, name);
+    const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char dir[4096], name[96];
+    if (requested || env) {
+        const char *p = requested ? requested : env;
+        if (!*p) return VKBERT_OK; /* "" disables the file */
+        *out = vkb_strdup(p);
+    } else {
+        if (base && *base) snprintf(dir, sizeof dir, "%s/vkbert", base);
+        else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/vkbert", home);
+        else return VKBERT_OK; /* nowhere to keep it */
+        snprintf(name, sizeof name, "pipelines-%04x-%04x.bin", ctx->props.vendorID, ctx->props.deviceID);
+        *out = vkb_path_join(dir, name);
+    }
+    return *out ? VKBERT_OK : vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
 }
 
 /* Checks `data` (file contents) against this device; returns the payload or NULL with why. */
@@ -86,7 +91,9 @@ vkbert_status vkb_pipeline_cache_create(vkbert_context *ctx, const void *data, s
         FILE *f = fopen(path, "rb");
         if (f) {
             fclose(f);
-            if (vkb_read_file(path, MAX_CACHE_BYTES, &file, &file_size) == VKBERT_OK) {
+            vkbert_status st = vkb_read_file(path, MAX_CACHE_BYTES, &file, &file_size);
+            if (st == VKBERT_ERROR_OUT_OF_HOST_MEMORY) return vkb_propagate(ctx, st);
+            if (st == VKBERT_OK) {
                 const char *why = NULL;
                 initial = check_file(ctx, (const uint8_t *)file, file_size, &payload, &why);
                 if (!initial) vkb_log(ctx, VKBERT_LOG_WARNING, "pipeline cache %s ignored: %s", path, why);

@@ -179,7 +179,9 @@ vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint3
 void vkb_pipelines_destroy(vkbert_context *ctx);
 
 /* ---- pipeline_cache.c ------------------------------------------------------------- */
-char *vkb_pipeline_cache_default_path(const vkbert_context *ctx);
+/* The cache file: `requested` (desc), else $VKBERT_PIPELINE_CACHE, else the user's cache
+ * directory; *out stays NULL when disabled ("") or when there is nowhere to keep it. */
+vkbert_status vkb_pipeline_cache_path(vkbert_context *ctx, const char *requested, char **out);
 /* Creates ctx->cache from `data` if given, else from the file at `path` when it is valid. */
 vkbert_status vkb_pipeline_cache_create(vkbert_context *ctx, const void *data, size_t size, const char *path);
 void vkb_pipeline_cache_save(vkbert_context *ctx);
