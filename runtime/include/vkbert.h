@@ -39,9 +39,13 @@
  *   valid as long as the object they came from.
  *
  * Threading rules
- *   A tokenizer is read-only once loaded and may be used from several threads at once.
- *   A context and everything created from it (models, sessions) must be used from one
- *   thread at a time: the caller serialises calls (the context's queue is not locked).
+ *   A tokenizer and a model are read-only once created: any number of threads may use
+ *   them at once. A context may be used from several threads: it serialises what Vulkan
+ *   requires (queue submission, its command pool, pipeline creation) with an internal
+ *   lock, so sessions on different threads can share one model and encode concurrently.
+ *   A session is used by one thread at a time. Create and destroy objects in the order of
+ *   the ownership rules; destroying an object while another thread uses it is an error.
+ *   The context's queue is vkbert's own; no other code may submit to it.
  *
  * Logging
  *   Silent by default. Install vkbert_context_desc.log to receive messages, including

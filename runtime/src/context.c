@@ -416,6 +416,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
     vkbert_context_desc d = desc ? *desc : (vkbert_context_desc){0};
     vkbert_context *ctx = vkb_calloc(1, sizeof *ctx);
     if (!ctx) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    vkb_mutex_init(&ctx->lock);
     ctx->log = d.log;
     ctx->log_user = d.log_user;
     ctx->timeout_ns = (uint64_t)(d.timeout_ms ? d.timeout_ms : VKB_DEFAULT_TIMEOUT_MS) * 1000000u;
@@ -512,6 +513,7 @@ void vkbert_context_destroy(vkbert_context *ctx) {
     if (ctx->messenger) ctx->destroy_messenger(ctx->instance, ctx->messenger, NULL);
     if (ctx->instance) vkDestroyInstance(ctx->instance, NULL);
     vkb_free(ctx->pipeline_cache_path);
+    vkb_mutex_destroy(&ctx->lock);
     vkb_free(ctx);
 }
 
@@ -548,8 +550,10 @@ vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint3
     for (uint32_t i = 0; i < count; ++i)
         si[i] = (VkSubmitInfo){.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
                                .pCommandBuffers = &cmds[i]};
+    vkb_mutex_lock(&ctx->lock);
     VkResult r = vkb_fault_take(&vkb_faults.submit_fail_at) ? vkb_faults.submit_result
                                                              : vkQueueSubmit(ctx->queue, count, si, fence);
+    vkb_mutex_unlock(&ctx->lock);
     if (si != stack) vkb_free(si);
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkQueueSubmit");
     return VKBERT_OK;

@@ -32,16 +32,14 @@ vkbert_status vkb_fail(vkbert_context *ctx, vkbert_status status, const char *fm
     va_start(ap, fmt);
     vsnprintf(tls_error, sizeof tls_error, fmt, ap);
     va_end(ap);
-    if (ctx) {
-        memcpy(ctx->last_error, tls_error, sizeof ctx->last_error);
-        vkb_log(ctx, VKBERT_LOG_ERROR, "%s", tls_error);
-    }
-    return status;
+    return vkb_propagate(ctx, status);
 }
 
 vkbert_status vkb_propagate(vkbert_context *ctx, vkbert_status status) {
     if (ctx) {
+        vkb_mutex_lock(&ctx->lock);
         memcpy(ctx->last_error, tls_error, sizeof ctx->last_error);
+        vkb_mutex_unlock(&ctx->lock);
         vkb_log(ctx, VKBERT_LOG_ERROR, "%s", tls_error);
     }
     return status;

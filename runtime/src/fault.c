@@ -9,7 +9,7 @@
 #include <string.h>
 
 vkb_fault_plan vkb_faults;
-static long live;
+static _Atomic long live; /* atomic: sessions on several threads allocate too */
 
 bool vkb_fault_take(long *countdown) {
     if (*countdown <= 0) return false;

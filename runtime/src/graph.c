@@ -121,8 +121,18 @@ static vkbert_status make_set(vkbert_context *ctx, vkb_program *p, const vkb_op 
     return VKBERT_OK;
 }
 
+static vkbert_status record(vkbert_context *ctx, vkb_program *p, const vkb_copy *copies, uint32_t copy_count);
+
+/* Under the context lock: the command pool, and recording from it, are shared. */
 vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_copy *copies,
                                  uint32_t copy_count) {
+    vkb_mutex_lock(&ctx->lock);
+    vkbert_status st = record(ctx, p, copies, copy_count);
+    vkb_mutex_unlock(&ctx->lock);
+    return st;
+}
+
+static vkbert_status record(vkbert_context *ctx, vkb_program *p, const vkb_copy *copies, uint32_t copy_count) {
     VkResult r;
     uint32_t nbind = 0, ntexel = 0;
     for (uint32_t i = 0; i < p->op_count; ++i) {
@@ -264,7 +274,9 @@ void vkb_program_destroy(vkbert_context *ctx, vkb_program *p) {
      * buffer must not be freed while the GPU may still run it. */
     if (p->pending) vkWaitForFences(ctx->device, 1, &p->fence, VK_TRUE, ctx->timeout_ns);
     if (p->fence) vkDestroyFence(ctx->device, p->fence, NULL);
+    vkb_mutex_lock(&ctx->lock);
     if (p->cmds_allocated) vkFreeCommandBuffers(ctx->device, ctx->pool, p->cmd_count, p->cmds);
+    vkb_mutex_unlock(&ctx->lock);
     vkb_free(p->cmds);
     vkb_free(p->plan);
     if (p->pool) vkDestroyDescriptorPool(ctx->device, p->pool, NULL);

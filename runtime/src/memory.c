@@ -111,9 +111,21 @@ void vkb_buffer_destroy(vkbert_context *ctx, vkb_buffer *b) {
     memset(b, 0, sizeof *b);
 }
 
-/* Runs `record` in a one-shot command buffer on the context's pool and waits. */
+static vkbert_status copy_locked(vkbert_context *ctx, VkBuffer src, VkDeviceSize src_off, VkBuffer dst,
+                                 VkDeviceSize dst_off, VkDeviceSize bytes);
+
+/* A copy in a one-shot command buffer from the context's pool, submitted and waited for
+ * with the context's fence, all under the context lock. */
 static vkbert_status one_shot_copy(vkbert_context *ctx, VkBuffer src, VkDeviceSize src_off,
                                    VkBuffer dst, VkDeviceSize dst_off, VkDeviceSize bytes) {
+    vkb_mutex_lock(&ctx->lock);
+    vkbert_status st = copy_locked(ctx, src, src_off, dst, dst_off, bytes);
+    vkb_mutex_unlock(&ctx->lock);
+    return st;
+}
+
+static vkbert_status copy_locked(vkbert_context *ctx, VkBuffer src, VkDeviceSize src_off, VkBuffer dst,
+                                 VkDeviceSize dst_off, VkDeviceSize bytes) {
     VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, ctx->pool,
                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
     VkCommandBuffer cmd;

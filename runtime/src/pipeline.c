@@ -70,7 +70,16 @@ static vkbert_status kernel_objects(vkbert_context *ctx, uint32_t kernel) {
     return VKBERT_OK;
 }
 
+static vkbert_status pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint32_t *spec, VkPipeline *out);
+
 vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint32_t *spec, VkPipeline *out) {
+    vkb_mutex_lock(&ctx->lock);
+    vkbert_status st = pipeline_get(ctx, kernel, spec, out);
+    vkb_mutex_unlock(&ctx->lock);
+    return st;
+}
+
+static vkbert_status pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint32_t *spec, VkPipeline *out) {
     const vkb_kernel_desc *k = vkb_kernel(kernel);
     if (!k) return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown kernel %u", kernel);
     uint32_t key[VKB_MAX_SPEC] = {0};

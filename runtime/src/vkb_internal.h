@@ -8,6 +8,7 @@
 #include <vulkan/vulkan.h>
 
 #include "vkb_push.h"
+#include "vkb_lock.h"
 
 #if defined(__GNUC__)
 #  define VKB_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -77,6 +78,10 @@ typedef struct vkb_pipeline {
 } vkb_pipeline;
 
 struct vkbert_context {
+    /* Serialises what Vulkan requires to be externally synchronised and the context's
+     * shared state: queue submission, the command pool (and recording from it), the upload
+     * fence, the pipeline list, last_error. Recursive. */
+    vkb_mutex lock;
     VkInstance instance;
     VkPhysicalDevice physical;
     VkDevice device;
