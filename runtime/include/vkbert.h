@@ -158,7 +158,37 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
 /* ------------------------------------------------------------------------------- */
 
 /**
+ * A host application's own Vulkan objects for vkbert to use (a game or app that already
+ * owns the GPU). vkbert never destroys them. Requirements: Vulkan 1.1 (instance API
+ * version and device), a queue family with VK_QUEUE_COMPUTE_BIT; no extension is required.
+ * vkbert uses 16-bit storage and float16 arithmetic only where the flags say the host
+ * enabled them (VkPhysicalDevice16BitStorageFeatures.storageBuffer16BitAccess,
+ * VkPhysicalDeviceShaderFloat16Int8Features.shaderFloat16).
+ * Queue sharing: vkQueueSubmit needs external synchronisation. If the host also submits to
+ * this queue from other threads, give lock_queue/unlock_queue: vkbert calls them around
+ * each of its submissions (and never waits on the queue with vkQueueWaitIdle). Otherwise
+ * the host must not submit to the queue while a vkbert call runs.
+ * The handles are VkInstance, VkPhysicalDevice and VkDevice, as void * so that this header
+ * does not need the Vulkan headers.
+ */
+typedef struct vkbert_external_device {
+    void *instance;
+    void *physical_device;
+    void *device;
+    uint32_t queue_family;
+    uint32_t queue_index;
+    bool storage_buffer_16bit;
+    bool shader_float16;
+    void (*lock_queue)(void *queue_user);
+    void (*unlock_queue)(void *queue_user);
+    void *queue_user;
+} vkbert_external_device;
+
+/**
  * Defaults (all-zero):
+ *   external      NULL: vkbert creates its own instance and device. Otherwise the host's
+ *                 objects (see vkbert_external_device); `device` and `validation` are then
+ *                 ignored (validation is the host's instance's business).
  *   device        NULL: the first discrete GPU, else integrated, virtual, then CPU device.
  *                 "2": the device with that index; any other text: the first device whose
  *                 name contains it (case-insensitive). The environment variable
@@ -204,6 +234,7 @@ typedef enum vkbert_precision {
 } vkbert_precision;
 
 typedef struct vkbert_context_desc {
+    const vkbert_external_device *external;
     const char *device;
     bool validation;
     uint32_t timeout_ms;

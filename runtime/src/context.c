@@ -410,6 +410,45 @@ vkbert_precision vkbert_context_precision(const vkbert_context *ctx) {
     return ctx && ctx->fp16_weights ? VKBERT_PRECISION_FP16 : VKBERT_PRECISION_FP32;
 }
 
+/* A host application's instance, device and queue: read what vkbert needs to know, create
+ * nothing but vkbert's own objects (command pool, fences, pipelines, buffers). */
+static vkbert_status adopt(vkbert_context *ctx, const vkbert_external_device *e) {
+    if (!e->instance || !e->physical_device || !e->device)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "external device: instance, physical_device and device "
+                        "are all required");
+    if ((e->lock_queue == NULL) != (e->unlock_queue == NULL))
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "external device: give both lock_queue and unlock_queue");
+    ctx->external = *e;
+    ctx->borrowed = true;
+    ctx->instance = (VkInstance)e->instance;
+    ctx->physical = (VkPhysicalDevice)e->physical_device;
+    ctx->device = (VkDevice)e->device;
+    bool oom = false;
+    read_info(ctx->physical, 0, &ctx->info, &oom);
+    if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
+    vkGetPhysicalDeviceProperties(ctx->physical, &ctx->props);
+    vkGetPhysicalDeviceMemoryProperties(ctx->physical, &ctx->memory);
+    if (ctx->props.apiVersion < VK_API_VERSION_1_1)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "external device %s supports only Vulkan 1.0; vkbert needs 1.1",
+                        ctx->info.name);
+    uint32_t n = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(ctx->physical, &n, NULL);
+    VkQueueFamilyProperties q[32];
+    if (n > 32) n = 32;
+    vkGetPhysicalDeviceQueueFamilyProperties(ctx->physical, &n, q);
+    if (e->queue_family >= n || !(q[e->queue_family].queueFlags & VK_QUEUE_COMPUTE_BIT) ||
+        e->queue_index >= q[e->queue_family].queueCount)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "external device: queue family %u index %u is not a "
+                        "compute queue of %s", e->queue_family, e->queue_index, ctx->info.name);
+    ctx->queue_family = e->queue_family;
+    ctx->queue_index = e->queue_index;
+    ctx->timestamp_bits = q[e->queue_family].timestampValidBits;
+    /* optional features only where the host says it enabled them */
+    ctx->float16 = e->shader_float16 && ctx->info.shader_float16 && !ctx->min_limits;
+    ctx->storage16 = e->storage_buffer_16bit && ctx->info.storage_buffer_16bit && !ctx->min_limits;
+    return VKBERT_OK;
+}
+
 vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_context **out) {
     if (!out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_create: out is NULL");
     *out = NULL;
@@ -428,9 +467,14 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
     bool validation = d.validation || (env_val && strcmp(env_val, "1") == 0);
     const char *sel = d.device ? d.device : getenv("VKBERT_DEVICE");
 
-    vkbert_status st = create_instance(ctx, validation, &ctx->instance);
-    if (!st) st = choose_device(ctx, sel);
-    if (!st) {
+    vkbert_status st = VKBERT_OK;
+    if (d.external) {
+        st = adopt(ctx, d.external);
+    } else {
+        st = create_instance(ctx, validation, &ctx->instance);
+        if (!st) st = choose_device(ctx, sel);
+    }
+    if (!st && !d.external) {
         vkGetPhysicalDeviceProperties(ctx->physical, &ctx->props);
         vkGetPhysicalDeviceMemoryProperties(ctx->physical, &ctx->memory);
         float prio = 1.0f;
@@ -461,7 +505,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateDevice");
     }
     if (!st) {
-        vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
+        vkGetDeviceQueue(ctx->device, ctx->queue_family, ctx->queue_index, &ctx->queue);
         VkCommandPoolCreateInfo pi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL,
                                       VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT, ctx->queue_family};
         VkResult r = VKB_VK(vkCreateCommandPool(ctx->device, &pi, NULL, &ctx->pool));
@@ -508,10 +552,10 @@ void vkbert_context_destroy(vkbert_context *ctx) {
         if (ctx->cache) vkDestroyPipelineCache(ctx->device, ctx->cache, NULL);
         if (ctx->fence) vkDestroyFence(ctx->device, ctx->fence, NULL);
         if (ctx->pool) vkDestroyCommandPool(ctx->device, ctx->pool, NULL);
-        vkDestroyDevice(ctx->device, NULL);
+        if (!ctx->borrowed) vkDestroyDevice(ctx->device, NULL); /* never what the host owns */
     }
     if (ctx->messenger) ctx->destroy_messenger(ctx->instance, ctx->messenger, NULL);
-    if (ctx->instance) vkDestroyInstance(ctx->instance, NULL);
+    if (ctx->instance && !ctx->borrowed) vkDestroyInstance(ctx->instance, NULL);
     vkb_free(ctx->pipeline_cache_path);
     vkb_mutex_destroy(&ctx->lock);
     vkb_free(ctx);
@@ -551,8 +595,10 @@ vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint3
         si[i] = (VkSubmitInfo){.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
                                .pCommandBuffers = &cmds[i]};
     vkb_mutex_lock(&ctx->lock);
+    if (ctx->external.lock_queue) ctx->external.lock_queue(ctx->external.queue_user);
     VkResult r = vkb_fault_take(&vkb_faults.submit_fail_at) ? vkb_faults.submit_result
                                                              : vkQueueSubmit(ctx->queue, count, si, fence);
+    if (ctx->external.unlock_queue) ctx->external.unlock_queue(ctx->external.queue_user);
     vkb_mutex_unlock(&ctx->lock);
     if (si != stack) vkb_free(si);
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkQueueSubmit");

@@ -86,7 +86,9 @@ struct vkbert_context {
     VkPhysicalDevice physical;
     VkDevice device;
     VkQueue queue;
-    uint32_t queue_family;
+    uint32_t queue_family, queue_index;
+    bool borrowed;                      /* instance and device belong to the host */
+    vkbert_external_device external;    /* the host's objects and queue lock, when borrowed */
     VkDebugUtilsMessengerEXT messenger;
     PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger;
     VkPhysicalDeviceProperties props;
