@@ -86,7 +86,8 @@ int main(int argc, char **argv) {
     CHECK(vkCreateDevice(pd, &di, NULL, &dev) == VK_SUCCESS, "host device");
 
     bool held = false;
-    vkbert_external_device ext_dev = {inst, pd, dev, family, 0, false, false, lock_queue, unlock_queue, &held};
+    vkbert_external_device ext_dev = {.instance = inst, .physical_device = pd, .device = dev, .queue_family = family,
+                                      .lock_queue = lock_queue, .unlock_queue = unlock_queue, .queue_user = &held};
     vkbert_context *ctx = NULL;
     CHECK(vkbert_context_create(&(vkbert_context_desc){.external = &ext_dev, .pipeline_cache_path = ""}, &ctx) == 0,
           "adopting: %s", vkbert_last_error());

@@ -118,6 +118,28 @@ static void padded_batch(void) {
     CHECK(kk == 5, "top-k count %zu", kk);
     CHECK_ERROR(vkbert_session_read_logits(s, 0, tiny, 4, NULL), VKBERT_ERROR_INVALID_ARGUMENT, "keep_logits");
 
+    /* asynchronous: submit returns, wait/poll completes, results only after completion */
+    {
+        vkbert_session *as = NULL;
+        CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_batch = 4, .max_seq = 24, .top_k = 5}, &as) == 0,
+              "%s", vkbert_last_error());
+        CHECK_ERROR(vkbert_session_wait(as, 0), VKBERT_ERROR_INVALID_ARGUMENT, "nothing was submitted");
+        CHECK(vkbert_session_submit(as, seqs, 3) == 0, "submit: %s", vkbert_last_error());
+        CHECK(vkbert_session_head_row_count(as) == 0, "results before the wait");
+        vkbert_status ws;
+        int polls = 0;
+        while ((ws = vkbert_session_wait(as, 0)) == VKBERT_NOT_READY && polls < 100000000) ++polls;
+        CHECK(ws == VKBERT_OK, "poll ended with %s", vkbert_status_string(ws));
+        vkbert_prediction ap[5], bp[5];
+        CHECK(vkbert_session_read_topk(as, 0, ap, 5, NULL) == 0 && vkbert_session_read_topk(s, 0, bp, 5, NULL) == 0 &&
+                  ap[0].id == bp[0].id && ap[4].id == bp[4].id, "async results differ from encode's");
+        /* a second submit right after the first waits for it; wait with a timeout */
+        CHECK(vkbert_session_submit(as, seqs, 3) == 0 && vkbert_session_submit(as, seqs, 2) == 0, "two submits");
+        CHECK(vkbert_session_wait(as, 60000) == 0 && vkbert_session_head_row_count(as) == 2, "wait: %s",
+              vkbert_last_error());
+        vkbert_session_destroy(as);
+    }
+
     /* bad batches */
     CHECK_ERROR(vkbert_session_encode(s, seqs, 5), VKBERT_ERROR_TOO_LONG, "at most 4");
     int32_t bad[3] = {101, 40000, 102};

@@ -94,6 +94,7 @@ typedef enum vkbert_status {
     VKBERT_ERROR_INVALID_TEXT,        /* text is not valid UTF-8 */
     VKBERT_ERROR_TOO_LONG,            /* more tokens than the model or session allows */
     VKBERT_ERROR_NO_MASK,             /* fill-mask text without [MASK] */
+    VKBERT_NOT_READY,                 /* not an error: vkbert_session_wait(s, 0) on a running encode */
     VKBERT_STATUS_COUNT
 } vkbert_status;
 
@@ -442,6 +443,20 @@ VKBERT_API void vkbert_session_destroy(vkbert_session *session);
 VKBERT_API vkbert_status vkbert_session_encode(vkbert_session *session,
                                                const vkbert_sequence *sequences,
                                                uint32_t count);
+
+/**
+ * Asynchronous encode: checks the batch and submits it, returning at once (unless the
+ * session's previous submit is still running: that one is waited for first, bounded by the
+ * context's timeout). Then vkbert_session_wait. The read functions need a finished encode.
+ */
+VKBERT_API vkbert_status vkbert_session_submit(vkbert_session *session, const vkbert_sequence *sequences,
+                                               uint32_t count);
+/**
+ * Waits at most timeout_ms for the last submit. timeout_ms 0 polls: VKBERT_NOT_READY while
+ * it runs (no error message), VKBERT_OK once done. VKBERT_ERROR_TIMEOUT when the time ran
+ * out; waiting again later is fine. vkbert_session_encode is submit + wait.
+ */
+VKBERT_API vkbert_status vkbert_session_wait(vkbert_session *session, uint32_t timeout_ms);
 
 /** Final hidden states of sequence `seq` of the last encode: [length, hidden] floats. */
 VKBERT_API vkbert_status vkbert_session_read_hidden(const vkbert_session *session, uint32_t seq,

@@ -574,13 +574,17 @@ uint64_t vkbert_context_validation_messages(const vkbert_context *ctx) {
 }
 
 vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *what) {
+    return vkb_wait_fence_ns(ctx, fence, what, ctx->timeout_ns);
+}
+
+vkbert_status vkb_wait_fence_ns(vkbert_context *ctx, VkFence fence, const char *what, uint64_t timeout_ns) {
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "%s: the device was lost earlier", what);
     VkResult r = vkb_fault_take(&vkb_faults.wait_fail_at)
                      ? vkb_faults.wait_result
-                     : vkWaitForFences(ctx->device, 1, &fence, VK_TRUE, ctx->timeout_ns);
+                     : vkWaitForFences(ctx->device, 1, &fence, VK_TRUE, timeout_ns);
     if (r == VK_TIMEOUT)
         return vkb_fail(ctx, VKBERT_ERROR_TIMEOUT, "%s: the GPU did not finish within %llu ms", what,
-                        (unsigned long long)(ctx->timeout_ns / 1000000u));
+                        (unsigned long long)(timeout_ns / 1000000u));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, what);
     return VKBERT_OK;
 }
@@ -594,6 +598,7 @@ vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint3
     for (uint32_t i = 0; i < count; ++i)
         si[i] = (VkSubmitInfo){.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
                                .pCommandBuffers = &cmds[i]};
+
     vkb_mutex_lock(&ctx->lock);
     if (ctx->external.lock_queue) ctx->external.lock_queue(ctx->external.queue_user);
     VkResult r = vkb_fault_take(&vkb_faults.submit_fail_at) ? vkb_faults.submit_result

@@ -172,6 +172,7 @@ static vkbert_status record(vkbert_context *ctx, vkb_program *p, const vkb_copy 
     r = VKB_VK(vkCreateFence(ctx->device, &fi, NULL, &p->fence));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateFence");
 
+
     uint32_t c = 0;
     if (p->op_count == 0) begin_cmd(p->cmds[0]);
     if (p->profile) { /* the first op always begins command buffer 0 */
@@ -232,13 +233,13 @@ static vkbert_status record(vkbert_context *ctx, vkb_program *p, const vkb_copy 
     return VKBERT_OK;
 }
 
-vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
+vkbert_status vkb_program_submit(vkbert_context *ctx, vkb_program *p) {
     if (!p->recorded) {
         vkbert_status st = vkb_program_record(ctx, p, NULL, 0);
         if (st) return st;
     }
     if (p->pending) {
-        /* A previous run timed out: it must finish before the buffers are reused. */
+        /* The previous run must finish before its buffers are reused. */
         vkbert_status st = vkb_wait_fence(ctx, p->fence, "the previous encode");
         if (st) return st;
         p->pending = false;
@@ -248,9 +249,27 @@ vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
     vkbert_status st = vkb_submit(ctx, p->cmds, p->cmd_count, p->fence);
     if (st) return st;
     p->pending = true;
-    st = vkb_wait_fence(ctx, p->fence, "encode");
-    if (!st) p->pending = false;
-    return st;
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_program_wait(vkbert_context *ctx, vkb_program *p, uint64_t timeout_ns) {
+    if (!p->pending) return VKBERT_OK;
+    if (timeout_ns == 0) { /* poll */
+        if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
+        VkResult r = vkGetFenceStatus(ctx->device, p->fence);
+        if (r == VK_NOT_READY) return VKBERT_NOT_READY;
+        if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkGetFenceStatus");
+    } else {
+        vkbert_status st = vkb_wait_fence_ns(ctx, p->fence, "encode", timeout_ns);
+        if (st) return st;
+    }
+    p->pending = false;
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p) {
+    vkbert_status st = vkb_program_submit(ctx, p);
+    return st ? st : vkb_program_wait(ctx, p, ctx->timeout_ns);
 }
 
 vkbert_status vkb_program_timings(vkbert_context *ctx, const vkb_program *p, double *ms) {

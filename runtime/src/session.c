@@ -41,6 +41,7 @@ struct vkbert_session {
     uint32_t rows;
     uint32_t *row_seq, *row_pos;  /* [head_rows] */
     bool have_results;
+    bool submitted;        /* vkbert_session_submit was called: wait has something to wait for */
 };
 
 static uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
@@ -371,6 +372,26 @@ vkbert_status vkbert_session_encode(vkbert_session *s, const vkbert_sequence *se
     s->have_results = st == VKBERT_OK;
     return st;
 }
+
+vkbert_status vkbert_session_submit(vkbert_session *s, const vkbert_sequence *seqs, uint32_t count) {
+    if (!s) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_submit: session is NULL");
+    s->have_results = false;
+    if (s->ctx->lost) return vkb_fail(s->ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
+    vkbert_status st = vkb_program_wait(s->ctx, &s->prog, s->ctx->timeout_ns); /* its inputs are about to change */
+    if (!st) st = write_inputs(s, seqs, count);
+    if (!st) st = vkb_program_submit(s->ctx, &s->prog);
+    if (!st) s->submitted = true;
+    return st;
+}
+
+vkbert_status vkbert_session_wait(vkbert_session *s, uint32_t timeout_ms) {
+    if (!s) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_wait: session is NULL");
+    if (!s->submitted) return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_wait: nothing was submitted");
+    vkbert_status st = vkb_program_wait(s->ctx, &s->prog, (uint64_t)timeout_ms * 1000000u);
+    if (!st) s->have_results = true;
+    return st;
+}
+
 
 static vkbert_status need_results(const vkbert_session *s) {
     if (!s) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "session is NULL");

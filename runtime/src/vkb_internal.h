@@ -129,6 +129,7 @@ struct vkbert_context {
 
 /* Waits on `fence` at most the context's timeout; TIMEOUT or DEVICE_LOST otherwise. */
 vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *what);
+vkbert_status vkb_wait_fence_ns(vkbert_context *ctx, VkFence fence, const char *what, uint64_t timeout_ns);
 /* Submits one command buffer and signals `fence` (may be VK_NULL_HANDLE). */
 vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint32_t count, VkFence fence);
 /* The one helper every barrier goes through; `reason` documents the hazard it covers. */
@@ -252,7 +253,11 @@ vkbert_status vkb_program_add(vkbert_context *ctx, vkb_program *p, const vkb_op 
 typedef struct vkb_copy { VkBuffer src, dst; VkDeviceSize src_offset, dst_offset, bytes; } vkb_copy;
 vkbert_status vkb_program_record(vkbert_context *ctx, vkb_program *p, const vkb_copy *copies,
                                  uint32_t copy_count);
-/* Records if needed, submits and waits. */
+/* Records if needed and submits (after the previous run finished); returns at once. */
+vkbert_status vkb_program_submit(vkbert_context *ctx, vkb_program *p);
+/* Waits for the last submit at most timeout_ns; 0 polls (VKBERT_NOT_READY if running). */
+vkbert_status vkb_program_wait(vkbert_context *ctx, vkb_program *p, uint64_t timeout_ns);
+/* Submits and waits with the context's timeout. */
 vkbert_status vkb_program_run(vkbert_context *ctx, vkb_program *p);
 void vkb_program_destroy(vkbert_context *ctx, vkb_program *p);
 /* GPU milliseconds of each op in the last run of a profiled program (op_count values). */
