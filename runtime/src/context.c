@@ -336,6 +336,8 @@ static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
  *                        repacked weights (PERF-NOTES.md; ~15x the storage kernel on lavapipe)
  *   discrete GPUs        tiled: shared-memory tiles, 16 x 8 invocations, 8 x 4 per invocation
  *   integrated GPUs      tiled: 16 x 8 invocations, 4 x 4 per invocation (less shared memory)
+ *   mobile GPUs          tiled: 8 x 8 invocations, 4 x 4 per invocation (32 x 32 tiles, 4 KiB
+ *                        of shared memory): ARM, Qualcomm, Imagination, Broadcom, Samsung
  *   anything else        storage: register-blocked, no shared memory, no subgroups
  * VKBERT_MATMUL=storage|texel|tiled and VKBERT_TILE=WGX,WGY,TM,TN override it for tuning
  * runs; a variant the device cannot run (texel needs 8-wide subgroups with shuffle, tiled
@@ -347,7 +349,15 @@ static void choose_matmul(vkbert_context *ctx) {
         return;
     }
     bool texel_ok = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 16);
+    uint32_t v = d->vendor_id;
+    bool mobile = v == 0x13B5 || v == 0x5143 || v == 0x1010 || v == 0x14E4 || v == 0x144D;
     uint32_t tile[4] = {16, 8, d->type == VKBERT_DEVICE_INTEGRATED ? 4 : 8, 4};
+    if (mobile) {
+        tile[0] = 8;
+        tile[1] = 8;
+        tile[2] = 4;
+        tile[3] = 4;
+    }
     const char *tenv = getenv("VKBERT_TILE");
     if (tenv) {
         unsigned a, b, c, e;
