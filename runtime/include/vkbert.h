@@ -185,6 +185,13 @@ typedef struct vkbert_external_device {
     void *queue_user;
 } vkbert_external_device;
 
+/** How model weights are stored on the device; arithmetic and accumulation stay fp32. */
+typedef enum vkbert_precision {
+    VKBERT_PRECISION_AUTO = 0,  /* what is fastest on this device among the accurate ones */
+    VKBERT_PRECISION_FP32,
+    VKBERT_PRECISION_FP16       /* linear-layer weights in float16 (half the memory and traffic) */
+} vkbert_precision;
+
 /**
  * Defaults (all-zero):
  *   external      NULL: vkbert creates its own instance and device. Otherwise the host's
@@ -194,9 +201,10 @@ typedef struct vkbert_external_device {
  *                 "2": the device with that index; any other text: the first device whose
  *                 name contains it (case-insensitive). The environment variable
  *                 VKBERT_DEVICE is used when this is NULL.
- *   validation    false: enable VK_LAYER_KHRONOS_validation if it is installed (or when
- *                 VKBERT_VALIDATION=1). Layers enabled through VK_INSTANCE_LAYERS are
- *                 also reported through `log`.
+ *   validation    false: vkbert enables no layer itself. true (or VKBERT_VALIDATION=1):
+ *                 enable VK_LAYER_KHRONOS_validation when it is installed. Messages of any
+ *                 validation layer (also one enabled through VK_INSTANCE_LAYERS) are
+ *                 counted and reported through `log`.
  *   timeout_ms    0: 300000 (5 min). Upper bound of every wait on the GPU; one encode is
  *                 one submission, so size it to the largest batch on the slowest device.
  *   max_dispatches_per_submit  0: one encode is one submission. N: at most N kernel
@@ -227,13 +235,6 @@ typedef struct vkbert_external_device {
  *                 driver ignores data made by another device or driver); takes precedence.
  *   log, log_user NULL: silent.
  */
-/** How model weights are stored on the device; arithmetic and accumulation stay fp32. */
-typedef enum vkbert_precision {
-    VKBERT_PRECISION_AUTO = 0,  /* what is fastest on this device among the accurate ones */
-    VKBERT_PRECISION_FP32,
-    VKBERT_PRECISION_FP16       /* linear-layer weights in float16 (half the memory and traffic) */
-} vkbert_precision;
-
 typedef struct vkbert_context_desc {
     const vkbert_external_device *external;
     const char *device;
