@@ -94,6 +94,17 @@ def main():
         expect_error(vkbert, ["devices"], "no Vulkan driver found", env=no_icd, name="devices without a driver")
         expect_error(vkbert, ["fill-mask", "-m", model, "x [MASK]"], "no Vulkan driver found", env=no_icd,
                      name="fill-mask without a driver")
+        # no Vulkan loader at all: the CLI still starts (the loader is opened at run time)
+        no_loader = {"VKBERT_VULKAN_LIBRARY": os.path.join(tmp, "libvulkan-missing.so.1")}
+        expect_error(vkbert, ["devices"], "no Vulkan loader found", env=no_loader, name="devices without a loader")
+        expect_error(vkbert, ["fill-mask", "-m", model, "x [MASK]"], "no Vulkan loader found", env=no_loader,
+                     name="fill-mask without a loader")
+        p = subprocess.run([vkbert, "tokenize", "-m", model, "x"], capture_output=True, timeout=60,
+                           env=dict(os.environ, **no_loader))
+        check(p.returncode == 0, "tokenize needs no GPU, yet failed without a loader")
+        if shutil.which("ldd"):
+            deps = subprocess.run(["ldd", vkbert], capture_output=True, text=True).stdout
+            check("libvulkan" not in deps, f"vkbert links the Vulkan loader: {deps}")
         # --truncate turns the length error into a result
         p = subprocess.run([vkbert, "fill-mask", "-m", model, "--truncate", "--json", "[MASK] " + long_text],
                            capture_output=True, timeout=120)

@@ -164,8 +164,10 @@ static bool has_instance_extension(const char *name, bool *oom) {
 }
 
 static vkbert_status create_instance(vkbert_context *ctx, bool validation, VkInstance *out) {
+    vkbert_status lst = vkb_loader_init();
+    if (lst) return vkb_propagate(ctx, lst);
     uint32_t version = VK_API_VERSION_1_0;
-    if (vkEnumerateInstanceVersion(&version) != VK_SUCCESS || version < VK_API_VERSION_1_1)
+    if (!vkEnumerateInstanceVersion || vkEnumerateInstanceVersion(&version) != VK_SUCCESS || version < VK_API_VERSION_1_1)
         return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE,
                         "the Vulkan loader supports only Vulkan 1.0; vkbert needs 1.1");
     const char *layers[1];
@@ -193,6 +195,8 @@ static vkbert_status create_instance(vkbert_context *ctx, bool validation, VkIns
         return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE,
                         "no Vulkan driver found (install one, e.g. Debian's mesa-vulkan-drivers)");
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateInstance");
+    lst = vkb_loader_load_instance(*out);
+    if (lst) return vkb_propagate(ctx, lst);
     if (debug) {
         PFN_vkCreateDebugUtilsMessengerEXT create =
             (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(*out, "vkCreateDebugUtilsMessengerEXT");
@@ -426,6 +430,9 @@ static vkbert_status adopt(vkbert_context *ctx, const vkbert_external_device *e)
     if (!e->instance || !e->physical_device || !e->device)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "external device: instance, physical_device and device "
                         "are all required");
+    vkbert_status lst = vkb_loader_init();
+    if (!lst) lst = vkb_loader_load_instance((VkInstance)e->instance);
+    if (lst) return vkb_propagate(ctx, lst);
     if ((e->lock_queue == NULL) != (e->unlock_queue == NULL))
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "external device: give both lock_queue and unlock_queue");
     ctx->external = *e;

@@ -5,7 +5,8 @@
 #include "vkbert.h"
 
 #include <stdarg.h>
-#include <vulkan/vulkan.h>
+
+#include "vkb_vulkan.h"
 
 #include "vkb_push.h"
 #include "vkb_lock.h"
@@ -15,6 +16,12 @@
 #else
 #  define VKB_PRINTF(a, b)
 #endif
+
+/* ---- loader.c -------------------------------------------------------------------- */
+/* Opens the Vulkan loader once; NO_DEVICE with a clear message when there is none. */
+vkbert_status vkb_loader_init(void);
+/* Fills the instance- and device-level entry points from the first instance. */
+vkbert_status vkb_loader_load_instance(VkInstance instance);
 
 /* ---- fault.c -------------------------------------------------------------------- */
 void *vkb_malloc(size_t n);

@@ -24,4 +24,17 @@ static inline void vkb_mutex_lock(vkb_mutex *m) { pthread_mutex_lock(m); }
 static inline void vkb_mutex_unlock(vkb_mutex *m) { pthread_mutex_unlock(m); }
 #endif
 
+/* A statically initialised (non-recursive) lock for process-wide state. */
+#if defined(_WIN32)
+typedef SRWLOCK vkb_mutex_static_t;
+#  define VKB_MUTEX_STATIC_INIT SRWLOCK_INIT
+static inline void vkb_mutex_static_lock(vkb_mutex_static_t *m) { AcquireSRWLockExclusive(m); }
+static inline void vkb_mutex_static_unlock(vkb_mutex_static_t *m) { ReleaseSRWLockExclusive(m); }
+#else
+typedef pthread_mutex_t vkb_mutex_static_t;
+#  define VKB_MUTEX_STATIC_INIT PTHREAD_MUTEX_INITIALIZER
+static inline void vkb_mutex_static_lock(vkb_mutex_static_t *m) { pthread_mutex_lock(m); }
+static inline void vkb_mutex_static_unlock(vkb_mutex_static_t *m) { pthread_mutex_unlock(m); }
+#endif
+
 #endif
