@@ -1,7 +1,10 @@
 # cmake -DTOOL=vkbert-make-model -DVOCAB=vocab.txt -DOUT=dir -DSET=tiny|base -P MakeModels.cmake
 # Generates the random-weight models the tests use (nothing large is committed).
+# EMULATOR: the cross-compiling emulator command, its words separated by '|' (arm64 check).
+string(REPLACE "|" ";" emulator "${EMULATOR}")
+
 function(make name)
-  execute_process(COMMAND ${TOOL} --out ${OUT}/${name} --vocab ${VOCAB} ${ARGN} RESULT_VARIABLE rc)
+  execute_process(COMMAND ${emulator} ${TOOL} --out ${OUT}/${name} --vocab ${VOCAB} ${ARGN} RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "vkbert-make-model failed for ${name}")
   endif()

@@ -335,6 +335,21 @@ static vkbert_status choose_device(vkbert_context *ctx, const char *sel) {
     return VKBERT_OK;
 }
 
+/* Driver bugs vkbert works around. The context's device info says what vkbert will use.
+ *   llvmpipe with 128-bit vectors (arm64 NEON, LLVM 15): compiling a shader that loads
+ *   float16 from a storage buffer aborts the process ("Cannot select: fp_extend v4i16"),
+ *   so 16-bit storage and float16 arithmetic are not used there (fp16 weights still work
+ *   through RGBA16F texel buffers). */
+static void apply_quirks(vkbert_context *ctx) {
+    if (strstr(ctx->info.name, "llvmpipe") && strstr(ctx->info.name, "128 bits")) {
+        ctx->info.storage_buffer_16bit = false;
+        ctx->info.shader_float16 = false;
+        ctx->storage16 = false;
+        ctx->float16 = false;
+        ctx->fp16_arith = false;
+    }
+}
+
 /* The device-class table for the matmul design (see docs/benchmarks.md):
  *   CPU-backed drivers   texel: texel-buffer operands, rows shared with subgroupShuffle,
  *                        repacked weights (PERF-NOTES.md; ~15x the storage kernel on lavapipe)
@@ -544,6 +559,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         vkbert_context_destroy(ctx);
         return vkb_fail(NULL, st, "%s", msg);
     }
+    apply_quirks(ctx);
     choose_matmul(ctx);
     ctx->timestamps = ctx->timestamp_bits > 0;
     if (!st) st = choose_precision(ctx, d.precision);
