@@ -358,23 +358,15 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
 }
 
 vkbert_status vkbert_session_encode(vkbert_session *s, const vkbert_sequence *seqs, uint32_t count) {
-    if (!s) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_encode: session is NULL");
-    s->have_results = false;
-    if (s->ctx->lost) return vkb_fail(s->ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
-    if (s->prog.pending) { /* a timed-out encode still owns the inputs */
-        vkbert_status st = vkb_wait_fence(s->ctx, s->prog.fence, "the previous encode");
-        if (st) return st;
-        s->prog.pending = false;
-    }
-    vkbert_status st = write_inputs(s, seqs, count);
+    vkbert_status st = vkbert_session_submit(s, seqs, count);
     if (st) return st;
-    st = vkb_program_run(s->ctx, &s->prog);
+    st = vkb_program_wait(s->ctx, &s->prog, s->ctx->timeout_ns);
     s->have_results = st == VKBERT_OK;
     return st;
 }
 
 vkbert_status vkbert_session_submit(vkbert_session *s, const vkbert_sequence *seqs, uint32_t count) {
-    if (!s) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_submit: session is NULL");
+    if (!s) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_encode: session is NULL");
     s->have_results = false;
     if (s->ctx->lost) return vkb_fail(s->ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
     vkbert_status st = vkb_program_wait(s->ctx, &s->prog, s->ctx->timeout_ns); /* its inputs are about to change */
@@ -391,7 +383,6 @@ vkbert_status vkbert_session_wait(vkbert_session *s, uint32_t timeout_ms) {
     if (!st) s->have_results = true;
     return st;
 }
-
 
 static vkbert_status need_results(const vkbert_session *s) {
     if (!s) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "session is NULL");
