@@ -18,7 +18,7 @@ typedef struct cfg {
     uint64_t seed;
     const char *dtype;     /* F32, F16, BF16 */
     double std;
-    bool no_head, no_prefix, gamma_beta, with_decoder, extra;
+    bool no_head, no_prefix, gamma_beta, with_decoder, untied, extra;
 } cfg;
 
 typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kind; } tensor; /* kind: 0 matrix, 1 bias, 2 gamma */
@@ -38,6 +38,7 @@ static const char *USAGE =
     "  --no-prefix         names without the \"bert.\" prefix\n"
     "  --gamma-beta        LayerNorm parameters named gamma/beta (TF-era checkpoints)\n"
     "  --with-decoder      also write cls.predictions.decoder.weight (tied copy)\n"
+    "  --untied            a decoder weight of its own and \"tie_word_embeddings\": false\n"
     "  --extra             add tensors vkbert must ignore (NSP head)\n";
 
 static uint64_t splitmix(uint64_t *s) {
@@ -139,7 +140,8 @@ static int list_tensors(const cfg *c, tensor *t) {
         n = add(t, n, c, "cls.predictions.transform.dense.bias", H, 0, 1);
         n = add(t, n, c, "cls.predictions.transform.LayerNorm.weight", H, 0, 2);
         n = add(t, n, c, "cls.predictions.transform.LayerNorm.bias", H, 0, 1);
-        if (c->with_decoder) n = add(t, n, c, "cls.predictions.decoder.weight", V, H, 3);
+        if (c->with_decoder || c->untied)
+            n = add(t, n, c, "cls.predictions.decoder.weight", V, H, c->untied ? 0 : 3);
     }
     if (c->extra) {
         n = add(t, n, c, "cls.seq_relationship.weight", 2, H, 0);
@@ -273,6 +275,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--no-prefix")) { c.no_prefix = true; continue; }
         else if (!strcmp(a, "--gamma-beta")) { c.gamma_beta = true; continue; }
         else if (!strcmp(a, "--with-decoder")) { c.with_decoder = true; continue; }
+        else if (!strcmp(a, "--untied")) { c.untied = true; continue; }
         else if (!strcmp(a, "--extra")) { c.extra = true; continue; }
         if (!v) { fprintf(stderr, "vkbert-make-model: %s needs a value\n%s", a, USAGE); return 2; }
         ++i;
@@ -316,9 +319,10 @@ int main(int argc, char **argv) {
              "  \"hidden_size\": %u,\n  \"num_hidden_layers\": %u,\n  \"num_attention_heads\": %u,\n"
              "  \"intermediate_size\": %u,\n  \"max_position_embeddings\": %u,\n  \"type_vocab_size\": %u,\n"
              "  \"hidden_act\": \"gelu\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
-             "  \"position_embedding_type\": \"absolute\",\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             "  \"position_embedding_type\": \"absolute\",\n  \"tie_word_embeddings\": %s,\n"
+             "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
              c.vocab_size, c.hidden, c.layers, c.heads, c.intermediate, c.positions, c.types,
-             (unsigned long long)c.seed);
+             c.untied ? "false" : "true", (unsigned long long)c.seed);
     if (write_text(c.out, "config.json", json) ||
         write_text(c.out, "tokenizer_config.json", "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))
         return 1;

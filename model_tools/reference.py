@@ -5,7 +5,8 @@ Reads a Hugging Face model directory (config.json + model.safetensors) and runs 
 forward pass of Hugging Face's BertForMaskedLM written out in plain PyTorch (Debian's
 python3-torch; the `transformers` package is not needed): embeddings + LayerNorm,
 self-attention with the additive padding mask (torch.finfo(float32).min), GELU (erf),
-residual LayerNorms, and the MLM head with the decoder tied to the word embeddings.
+residual LayerNorms, and the MLM head with the decoder tied to the word embeddings (or its own
+decoder weight when the config says "tie_word_embeddings": false).
 
     /usr/bin/python3 model_tools/reference.py --model DIR --ids 101,1996,103,102 \
         [--types 0,0,0,0] [--hidden H.npy] [--logits L.npy] [--topk 5] [--json]
@@ -101,7 +102,10 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
     t = layer_norm(t, get(w, "cls.predictions.transform.LayerNorm.weight"),
                    get(w, "cls.predictions.transform.LayerNorm.bias"), eps)
     bias = w.get("cls.predictions.bias", w.get("cls.predictions.decoder.bias"))
-    logits = t @ get(w, "embeddings.word_embeddings.weight").T + bias
+    decoder = "embeddings.word_embeddings.weight"
+    if not cfg.get("tie_word_embeddings", True):  # BertForMaskedLM then keeps its own decoder weight
+        decoder = "cls.predictions.decoder.weight"
+    logits = t @ get(w, decoder).T + bias
     return hidden, logits
 
 

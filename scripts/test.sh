@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the packages, builds, and runs the whole test suite (ctest) with the Khronos
-# validation layer enabled for every GPU test. Extra arguments go to ctest (e.g. -L unit).
+# validation layer enabled for every GPU test; then the device tests again in the two
+# portability modes: the minimum-limits kernels (VKBERT_LIMITS=min) and bindings forced
+# down to 8 MiB (VKBERT_MAX_BUFFER_BYTES=8M: bert-base's word embeddings, FFN weights and
+# logits are split, as on a phone). Extra arguments go to every ctest run (e.g. -R e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -8,3 +11,7 @@ bash scripts/build.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$PWD/build/tests}"
 cd build
 ctest --output-on-failure -j"${JOBS:-2}" "$@"
+echo "== the device tests again with VKBERT_LIMITS=min"
+VKBERT_LIMITS=min ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation" "$@"
+echo "== the device tests again with VKBERT_MAX_BUFFER_BYTES=8M"
+VKBERT_MAX_BUFFER_BYTES=8M ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation" "$@"

@@ -5,18 +5,26 @@
 //             gamma [hidden], beta [hidden] (packed at load time to stay within 4 bindings),
 //           3 out [tokens, hidden].
 // Push: vkb_push_embed. Workgroup 128; one workgroup per token.
+// Spec constant 0 MODE: 0 the above in one pass; with the word table in parts (a table
+// larger than one binding), 1 copies word rows id0 .. id0 + vocab - 1 of binding 1 (one
+// part) into out for the tokens whose ids are there, and 2 then reads those rows back
+// from out in place of word[] (binding 1 unused) and finishes the sum and normalisation.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #define VKB_WANT_EMBED 1
 #include "common.glsl"
 
 layout(local_size_x = 128) in;
+layout(constant_id = 0) const uint MODE = 0;
 layout(std430, binding = 0) readonly buffer InBuf { int inputs[]; };
 layout(std430, binding = 1) readonly buffer WordBuf { float word[]; };
 layout(std430, binding = 2) readonly buffer AuxBuf { float aux[]; };
-layout(std430, binding = 3) writeonly buffer OutBuf { float outp[]; };
+layout(std430, binding = 3) buffer OutBuf { float outp[]; };
 
 shared float red[128];
+
+// The word-embedding value: from the table, or (MODE 2) already copied into out.
+float wordv(uint wbase, uint t, uint i) { return MODE == 2 ? outp[t * pc.hidden + i] : word[wbase + i]; }
 
 float block_sum(float v) {
     uint l = gl_LocalInvocationID.x;
@@ -36,6 +44,12 @@ void main() {
     if (t >= pc.tokens) return;
     uint l = gl_LocalInvocationID.x;
     uint H = pc.hidden;
+    if (MODE == 1) {
+        int rel = inputs[t] - int(pc.id0);
+        if (rel < 0 || rel >= int(pc.vocab)) return;
+        for (uint i = l; i < H; i += 128) outp[t * H + i] = word[uint(rel) * H + i];
+        return;
+    }
     // The host validates ids; clamping keeps a bad id from reading out of bounds.
     uint id = min(uint(max(inputs[t], 0)), pc.vocab - 1);
     uint tt = min(uint(max(inputs[pc.tokens + t], 0)), pc.types - 1);
@@ -46,16 +60,16 @@ void main() {
     uint gbase = (pc.positions + pc.types) * H;
 
     float s = 0.0;
-    for (uint i = l; i < H; i += 128) s += word[wbase + i] + aux[pbase + i] + aux[tbase + i];
+    for (uint i = l; i < H; i += 128) s += wordv(wbase, t, i) + aux[pbase + i] + aux[tbase + i];
     float mean = block_sum(s) / float(H);
     float v = 0.0;
     for (uint i = l; i < H; i += 128) {
-        float d = word[wbase + i] + aux[pbase + i] + aux[tbase + i] - mean;
+        float d = wordv(wbase, t, i) + aux[pbase + i] + aux[tbase + i] - mean;
         v += d * d;
     }
     float inv = inversesqrt(block_sum(v) / float(H) + pc.eps);
     for (uint i = l; i < H; i += 128) {
-        float e = word[wbase + i] + aux[pbase + i] + aux[tbase + i];
+        float e = wordv(wbase, t, i) + aux[pbase + i] + aux[tbase + i];
         outp[t * H + i] = (e - mean) * inv * aux[gbase + i] + aux[gbase + H + i];
     }
 }

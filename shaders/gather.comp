@@ -1,4 +1,5 @@
-// gather: out[r, :] = src[index[r], :]   (the rows the MLM head needs)
+// gather: out[r, :] = src[index[r] - src_row0, :]   (the rows the MLM head needs), for the
+// indices inside src's rows; the others are left as they are.
 // Bindings: 0 src [src_rows, width] (read), 1 index int32 (at index_offset), 2 out (write).
 // Push: vkb_push_gather. Workgroup 128; one workgroup per output row.
 #version 450
@@ -14,7 +15,9 @@ layout(std430, binding = 2) writeonly buffer OutBuf { float outp[]; };
 void main() {
     uint r = vkb_row();
     if (r >= pc.rows) return;
-    uint s = min(uint(max(idx[pc.index_offset + r], 0)), pc.src_rows - 1);
+    // rows outside this part of src are another dispatch's (the host validates indices)
+    int s = idx[pc.index_offset + r] - int(pc.src_row0);
+    if (s < 0 || s >= int(pc.src_rows)) return;
     for (uint i = gl_LocalInvocationID.x; i < pc.width; i += 128)
-        outp[r * pc.width + i] = src[s * pc.width + i];
+        outp[r * pc.width + i] = src[uint(s) * pc.width + i];
 }

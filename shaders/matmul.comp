@@ -62,7 +62,7 @@ void main() {
             if (c >= pc.n) break;
             float v = acc[i][j] + bias[pc.b_offset + c];
             if (ACT == 1) v = vkb_gelu(v);
-            uint yi = pc.y_offset + r * pc.n + c;
+            uint yi = pc.y_offset + r * pc.ldy + c;
             if (ACCUM == 1) v += y[yi];
             y[yi] = v;
         }

@@ -83,7 +83,7 @@ void main() {
             if (n >= pc.n) continue;
             float v = acc[r][j] + bias[pc.b_offset + n];
             if (ACT == 1) v = vkb_gelu(v);
-            uint yi = pc.y_offset + m * pc.n + n;
+            uint yi = pc.y_offset + m * pc.ldy + n;
             if (ACCUM == 1) v += y[yi];
             y[yi] = v;
         }

@@ -1,7 +1,8 @@
 // topk: for each row r of logits [rows, vocab]:
 //   ids[r, i], probs[r, i] = the i-th largest logit (ties: lower id first) and its
 //   softmax probability exp(l - max) / sum(exp(l - max)), for i < k.
-// Bindings: 0 logits (read), 1 ids int32 [rows, k] (write), 2 probs [rows, k] (write).
+// Bindings: 0 logits (read), 1 ids int32 [row0 + rows, k] (write), 2 probs [row0 + rows, k]
+// (write): a part of the logits writes its rows after row0.
 // Push: vkb_push_topk. Workgroup 128; one workgroup per row; k rounds of a block argmax
 // that skips everything already taken (O(k * vocab) per row, k <= 64).
 #version 450
@@ -69,8 +70,8 @@ void main() {
             pv = bv; pi = bi;
         }
         if (l == 0) {
-            ids[r * pc.k + round] = pi == NONE ? -1 : int(pi);
-            probs[r * pc.k + round] = pi == NONE ? 0.0 : exp(pv - mx) / total;
+            ids[(pc.row0 + r) * pc.k + round] = pi == NONE ? -1 : int(pi);
+            probs[(pc.row0 + r) * pc.k + round] = pi == NONE ? 0.0 : exp(pv - mx) / total;
         }
     }
 }

@@ -19,7 +19,9 @@
 
 #define VKB_PUSH_MAX_BYTES 32
 
-/* embed_ln: out[t,:] = LN(word[id[t]] + pos[t % seq] + type[tt[t]]) */
+/* embed_ln: out[t,:] = LN(word[id[t]] + pos[t % seq] + type[tt[t]]); with the word table
+ * in parts, MODE 1 copies the rows of one part (ids id0 .. id0 + vocab - 1) into out, and
+ * MODE 2 then adds the rest and normalises out in place. */
 #if !defined(VKB_GLSL) || defined(VKB_WANT_EMBED)
 VKB_PUSH_BEGIN(vkb_push_embed)
     u32 tokens;      /* rows of the output */
@@ -29,6 +31,7 @@ VKB_PUSH_BEGIN(vkb_push_embed)
     u32 positions;   /* rows of the position table inside aux */
     u32 types;       /* rows of the token-type table inside aux */
     f32 eps;
+    u32 id0;         /* MODE 1: the first id of this part of the word table */
 VKB_PUSH_END(vkb_push_embed)
 #endif
 
@@ -42,6 +45,7 @@ VKB_PUSH_BEGIN(vkb_push_matmul)
     u32 w_offset;
     u32 b_offset;
     u32 y_offset;
+    u32 ldy;         /* elements between rows of Y (n, or more when W is split in parts) */
 VKB_PUSH_END(vkb_push_matmul)
 #endif
 
@@ -66,13 +70,14 @@ VKB_PUSH_BEGIN(vkb_push_layernorm)
 VKB_PUSH_END(vkb_push_layernorm)
 #endif
 
-/* gather: out[r, :] = src[index[r], :] */
+/* gather: out[r, :] = src[index[r] - src_row0, :] for the indices inside src's rows */
 #if !defined(VKB_GLSL) || defined(VKB_WANT_GATHER)
 VKB_PUSH_BEGIN(vkb_push_gather)
     u32 rows;
     u32 width;
     u32 index_offset; /* first element of the row indices in the index binding */
     u32 src_rows;
+    u32 src_row0;     /* the row (token) index of src's first row */
 VKB_PUSH_END(vkb_push_gather)
 #endif
 
@@ -82,6 +87,7 @@ VKB_PUSH_BEGIN(vkb_push_topk)
     u32 rows;
     u32 vocab;
     u32 k;
+    u32 row0;         /* rows of ids/probs before this part of the logits */
 VKB_PUSH_END(vkb_push_topk)
 #endif
 

@@ -10,6 +10,7 @@ logits), probabilities within 1e-3 relative, and no validation-layer message.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,8 @@ def main():
     ap.add_argument("--tol-hidden", type=float, default=1e-3)
     ap.add_argument("--tol-logits", type=float, default=1e-3)
     ap.add_argument("--quick", action="store_true", help="one text only (large models)")
+    ap.add_argument("--expect-log", action="append", default=[],
+                    help="a regular expression that `vkbert encode --verbose` must log (e.g. that a tensor was split)")
     args = ap.parse_args()
     if not have_device(args.vkbert):
         return 77
@@ -96,6 +99,12 @@ def main():
              "and exercise [MASK] positions past the first few.", None),
         ]
     with tempfile.TemporaryDirectory() as tmp:
+        if args.expect_log:
+            p = subprocess.run([args.vkbert, "encode", "--verbose", "--logits", os.path.join(tmp, "l.npy"), "-m",
+                                args.model, texts[0][0]], capture_output=True, text=True, timeout=600)
+            for pattern in args.expect_log:
+                check(p.returncode == 0 and re.search(pattern, p.stderr) is not None,
+                      f"vkbert encode --verbose did not log /{pattern}/: exit {p.returncode}, {p.stderr.strip()[:500]}")
         for text, pair in texts:
             compare_text(args.vkbert, args.model, text, pair, args, tmp)
     print(f"e2e {os.path.basename(args.model)}: {len(FAILURES)} failed")

@@ -10,7 +10,7 @@ import tempfile
 
 import numpy as np
 
-from vkbert_testlib import have_device
+from vkbert_testlib import have_device, supports_fp16
 
 TEXTS = ["The capital of France is [MASK].", "[MASK] [MASK] and more masks, with punctuation!! [MASK]",
          "A somewhat longer sentence, so that the kernels cross their tile boundaries, with [MASK] in it."]
@@ -26,6 +26,9 @@ def run(vkbert, args):
 def main():
     vkbert, model = sys.argv[1], sys.argv[2]
     if not have_device(vkbert):
+        return 77
+    if not supports_fp16(vkbert, model):
+        print("SKIP: no fp16 path to compare")
         return 77
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:

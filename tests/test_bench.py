@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from vkbert_testlib import have_device
+from vkbert_testlib import have_device, supports_fp16
 
 FAILURES = []
 
@@ -70,9 +70,10 @@ def main():
             check(n in names, f"no {n} in the kernel breakdown")
         check(len(r["layers"]) == 3, "per-layer breakdown")
 
+    precision = "fp16" if supports_fp16(vkbert, model) else "fp32"
     recs = bench(vkbert, "-m", model, "--seq", "12", "--iters", "2", "--warmup", "0", "--json", "--no-peak",
-                 "--precision", "fp16")
-    check(len(recs) == 1 and recs[0]["precision"] == "fp16" and recs[0]["model"] == model, f"model dir run: {recs}")
+                 "--precision", precision)
+    check(len(recs) == 1 and recs[0]["precision"] == precision and recs[0]["model"] == model, f"model dir run: {recs}")
 
     for bad, frag in ((["--shape", "bert-huge"], "unknown shape"), (["--batch", "0"], "--batch"),
                       (["--precision", "int4"], "--precision"), (["--matmul", "magic"], "--matmul")):

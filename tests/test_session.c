@@ -377,6 +377,82 @@ static void devices(void) {
     vkbert_tokenizer_destroy(NULL);
 }
 
+/* Tensors larger than one binding: a context whose bindings hold at most 128 KiB (as if
+ * maxStorageBufferRange were that small) splits the word embeddings, the untied decoder,
+ * the logits and the batch's activations, and must give the default context's answers. */
+static void split_buffers(void) {
+    vkbert_context *small = test_context(&(vkbert_context_desc){.max_buffer_bytes = 128u << 10});
+    const vkbert_session_desc desc = {.max_batch = 6, .max_seq = 64, .max_head_rows = 8, .top_k = 5,
+                                      .keep_logits = true};
+    const char *models[2] = {"tiny", "tiny-untied"};
+    for (int mi = 0; mi < 2; ++mi) {
+        vkbert_model *ref = load(ctx, models[mi]), *m = load(small, models[mi]);
+        CHECK(m->word_emb.count > 1 && ref->word_emb.count == 1, "%s: word embeddings in %u parts (default: %u)",
+              models[mi], m->word_emb.count, ref->word_emb.count);
+        if (mi == 1) CHECK(m->decoder_w.count > 1, "untied decoder in %u parts", m->decoder_w.count);
+        const vkbert_model_config *c = vkbert_model_get_config(m);
+        size_t H = c->hidden_size, V = c->vocab_size;
+        int32_t ids[6][64], types[6][64];
+        vkbert_sequence seqs[6];
+        for (int i = 0; i < 6; ++i)
+            seqs[i] = (vkbert_sequence){ids[i], types[i], (uint32_t)tokenize(m, TEXTS[i % 3], ids[i], types[i])};
+        vkbert_session *a = NULL, *b = NULL;
+        CHECK(vkbert_session_create(ref, &desc, &a) == 0 && vkbert_session_create(m, &desc, &b) == 0, "sessions: %s",
+              vkbert_last_error());
+        if (!a || !b) exit(1);
+        CHECK(vkb_session_chunks(b) > 1 && vkb_session_chunks(a) == 1, "activations in %u chunks (default: %u)",
+              vkb_session_chunks(b), vkb_session_chunks(a));
+        CHECK(vkbert_session_encode(a, seqs, 6) == 0 && vkbert_session_encode(b, seqs, 6) == 0, "encode: %s",
+              vkbert_last_error());
+        CHECK(vkbert_session_head_row_count(b) == 8, "head rows %u", vkbert_session_head_row_count(b));
+        float *ha = calloc(64 * H, 4), *hb = calloc(64 * H, 4), *la = calloc(V, 4), *lb = calloc(V, 4);
+        for (uint32_t i = 0; i < 6; ++i) {
+            size_t n = seqs[i].length * H;
+            CHECK(vkbert_session_read_hidden(a, i, ha, n, NULL) == 0 && vkbert_session_read_hidden(b, i, hb, n, NULL) == 0,
+                  "read hidden: %s", vkbert_last_error());
+            double e = max_diff(ha, hb, n);
+            CHECK(e < 1e-5, "%s sequence %u: split hidden states differ by %g", models[mi], i, e);
+        }
+        for (uint32_t r = 0; r < vkbert_session_head_row_count(b); ++r) {
+            vkbert_prediction pa[5], pb[5];
+            CHECK(vkbert_session_read_topk(a, r, pa, 5, NULL) == 0 && vkbert_session_read_topk(b, r, pb, 5, NULL) == 0,
+                  "read top-k: %s", vkbert_last_error());
+            for (int k = 0; k < 5; ++k)
+                CHECK(pa[k].id == pb[k].id && fabsf(pa[k].probability - pb[k].probability) < 1e-5f,
+                      "%s row %u rank %d: split id %d p %g, default id %d p %g", models[mi], r, k, pb[k].id,
+                      pb[k].probability, pa[k].id, pa[k].probability);
+            CHECK(vkbert_session_read_logits(a, r, la, V, NULL) == 0 && vkbert_session_read_logits(b, r, lb, V, NULL) == 0,
+                  "read logits: %s", vkbert_last_error());
+            double e = max_diff(la, lb, V);
+            CHECK(e < 1e-4, "%s row %u: split logits differ by %g", models[mi], r, e);
+        }
+        free(ha);
+        free(hb);
+        free(la);
+        free(lb);
+        vkbert_session_destroy(a);
+        vkbert_session_destroy(b);
+        vkbert_model_destroy(ref);
+        vkbert_model_destroy(m);
+    }
+    check_no_validation(small);
+    vkbert_context_destroy(small);
+
+    /* not even one logits row (30522 floats) fits in 64 KiB: a clear error, not a crash */
+    vkbert_context *tiny_limit = test_context(&(vkbert_context_desc){.max_buffer_bytes = 64u << 10});
+    vkbert_model *m = load(tiny_limit, "tiny");
+    vkbert_session *s = NULL;
+    CHECK_ERROR(vkbert_session_create(m, &desc, &s), VKBERT_ERROR_UNSUPPORTED, "do not fit in one buffer binding");
+    vkbert_model_destroy(m);
+    vkbert_context_destroy(tiny_limit);
+    vkbert_context *bad = NULL;
+    CHECK_ERROR(vkbert_context_create(&(vkbert_context_desc){.max_buffer_bytes = 1000}, &bad),
+                VKBERT_ERROR_INVALID_ARGUMENT, "under the minimum");
+    setenv("VKBERT_MAX_BUFFER_BYTES", "8Q", 1);
+    CHECK_ERROR(vkbert_context_create(NULL, &bad), VKBERT_ERROR_INVALID_ARGUMENT, "is not a size");
+    unsetenv("VKBERT_MAX_BUFFER_BYTES");
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_session MODELS_DIR\n");
@@ -387,6 +463,7 @@ int main(int argc, char **argv) {
     padded_batch();
     variants();
     min_limits();
+    split_buffers();
     bad_models();
     devices();
     check_no_validation(ctx);

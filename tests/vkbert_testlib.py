@@ -8,3 +8,16 @@ def have_device(vkbert):
     if p.returncode != 0:
         print(f"SKIP: no Vulkan device: {p.stderr.strip()}")
     return p.returncode == 0
+
+
+def supports_fp16(vkbert, model):
+    """Whether this device (in this mode: VKBERT_LIMITS=min has no 16-bit storage) can hold
+    fp16 weights; any other failure is an error."""
+    p = subprocess.run([vkbert, "encode", "-m", model, "--precision", "fp16", "--json", "a"], capture_output=True,
+                       text=True, timeout=600)
+    if p.returncode != 0 and "fp16 weights need 16-bit storage" in p.stderr:
+        print(f"fp16 not available here: {p.stderr.strip()}")
+        return False
+    if p.returncode != 0:
+        raise SystemExit(f"vkbert encode --precision fp16 failed: {p.stderr.strip()}")
+    return True

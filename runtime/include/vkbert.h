@@ -220,6 +220,11 @@ typedef enum vkbert_precision {
  *                 128 bytes of push constants; no subgroup operations, 16/8-bit storage or
  *                 float16 arithmetic (so fp32 weights). Devices that lack what the faster
  *                 kernels need get these automatically.
+ *   max_buffer_bytes  0: the device's own limits. Tensors larger than one storage-buffer
+ *                 binding (maxStorageBufferRange) or one allocation (maxMemoryAllocationSize)
+ *                 are split into parts of whole rows and bound part by part; N lowers that
+ *                 limit to N bytes (at least 64 KiB), as a phone's would be, for tests
+ *                 (VKBERT_MAX_BUFFER_BYTES=8M in the environment does the same).
  *   precision     VKBERT_PRECISION_AUTO: the weight precision of models loaded on this
  *                 context. FP16 needs 16-bit storage or RGBA16F texel buffers (an error
  *                 where the device has neither); AUTO picks per device class (fp16 where
@@ -243,6 +248,7 @@ typedef struct vkbert_context_desc {
     uint32_t max_dispatches_per_submit;
     bool force_staging;
     bool min_limits;
+    uint64_t max_buffer_bytes;
     vkbert_precision precision;
     const char *pipeline_cache_path;
     const void *pipeline_cache_data;

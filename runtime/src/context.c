@@ -1,6 +1,7 @@
 /* Context: instance, device choice, compute queue, capabilities, bounded waits. */
 #include "vkb_internal.h"
 
+#include <errno.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +482,45 @@ static vkbert_status adopt(vkbert_context *ctx, const vkbert_external_device *e)
     return VKBERT_OK;
 }
 
+/* Parses "8388608", "8M", "512K", "1G" (binary units); false on anything else. */
+static bool parse_bytes(const char *text, uint64_t *out) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || errno || text[0] == '-') return false;
+    uint64_t unit = 1;
+    if (*end == 'K' || *end == 'k') unit = 1ull << 10, ++end;
+    else if (*end == 'M' || *end == 'm') unit = 1ull << 20, ++end;
+    else if (*end == 'G' || *end == 'g') unit = 1ull << 30, ++end;
+    if (*end || v > UINT64_MAX / unit) return false;
+    *out = v * unit;
+    return true;
+}
+
+#define VKB_MIN_FORCED_BINDING (64u << 10)
+
+/* ctx->max_binding: the device's binding and allocation limits, lowered by the desc or
+ * VKBERT_MAX_BUFFER_BYTES. */
+static vkbert_status binding_limit(vkbert_context *ctx, uint64_t requested) {
+    VkDeviceSize limit = ctx->info.max_storage_buffer_range ? ctx->info.max_storage_buffer_range : (1u << 27);
+    if (ctx->info.max_memory_allocation_bytes && ctx->info.max_memory_allocation_bytes < limit)
+        limit = ctx->info.max_memory_allocation_bytes;
+    const char *env = getenv("VKBERT_MAX_BUFFER_BYTES");
+    uint64_t forced = requested;
+    if (!forced && env && env[0] && !parse_bytes(env, &forced))
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT,
+                        "VKBERT_MAX_BUFFER_BYTES=\"%.40s\" is not a size (bytes, or a number with K, M or G)", env);
+    if (forced && forced < VKB_MIN_FORCED_BINDING)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "max_buffer_bytes %llu is under the minimum of %u",
+                        (unsigned long long)forced, VKB_MIN_FORCED_BINDING);
+    if (forced && forced < limit) {
+        limit = forced;
+        vkb_log(ctx, VKBERT_LOG_INFO, "buffer bindings limited to %llu bytes", (unsigned long long)limit);
+    }
+    ctx->max_binding = limit & ~(VkDeviceSize)255;  /* keeps every part's size aligned */
+    return VKBERT_OK;
+}
+
 vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_context **out) {
     if (!out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_create: out is NULL");
     *out = NULL;
@@ -536,6 +576,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         VkResult r = VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateDevice");
     }
+    if (!st) st = binding_limit(ctx, d.max_buffer_bytes);
     if (!st) {
         vkGetDeviceQueue(ctx->device, ctx->queue_family, ctx->queue_index, &ctx->queue);
         VkCommandPoolCreateInfo pi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL,

@@ -35,10 +35,10 @@ void vkb_grid_rows(const vkbert_context *ctx, uint32_t rows, uint32_t groups[3])
 vkbert_status vkb_program_add(vkbert_context *ctx, vkb_program *p, const vkb_op *op) {
     const vkb_kernel_desc *k = vkb_kernel(op->kernel);
     for (uint32_t i = 0; i < k->bindings; ++i)
-        if (!((k->texel_mask >> i) & 1) && op->bind[i].range > ctx->info.max_storage_buffer_range)
+        if (!((k->texel_mask >> i) & 1) && op->bind[i].range > ctx->max_binding)
             return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
-                            "kernel %s binding %u needs %llu bytes; this device's maxStorageBufferRange is %u",
-                            k->name, i, (unsigned long long)op->bind[i].range, ctx->info.max_storage_buffer_range);
+                            "kernel %s binding %u needs %llu bytes; a binding holds at most %llu on this device",
+                            k->name, i, (unsigned long long)op->bind[i].range, (unsigned long long)ctx->max_binding);
     for (int i = 0; i < 3 && op->indirect < 0; ++i)
         if (op->groups[i] > ctx->info.max_workgroup_count[i])
             return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,

@@ -209,3 +209,75 @@ void vkb_repack_rows8(const float *w, uint32_t n, uint32_t k, float *out) {
                 for (uint32_t e = 0; e < 4; ++e) dst[e] = row < n ? w[(size_t)row * k + k4 * 4 + e] : 0.0f;
             }
 }
+
+VkDeviceSize vkb_texel_view_max_bytes(const vkbert_context *ctx, VkDeviceSize texel_bytes) {
+    return (VkDeviceSize)ctx->info.max_texel_buffer_elements * texel_bytes;
+}
+
+uint32_t vkb_split_rows(const vkbert_context *ctx, uint64_t rows, uint64_t row_bytes, uint32_t unit,
+                        VkDeviceSize max_bytes) {
+    VkDeviceSize limit = ctx->max_binding;
+    if (max_bytes && max_bytes < limit) limit = max_bytes;
+    if (row_bytes == 0) row_bytes = 4;
+    if (unit == 0) unit = 1;
+    uint64_t fit = limit / row_bytes / unit * unit;
+    if (fit == 0) return 0;
+    uint64_t all = (rows + unit - 1) / unit * unit; /* one part when everything fits */
+    if (all == 0) all = unit;
+    uint64_t r = fit < all ? fit : all;
+    return r > UINT32_MAX / 2 ? UINT32_MAX / 2 / unit * unit : (uint32_t)r;
+}
+
+uint32_t vkb_split_part_count(const vkb_split *s, uint32_t i) {
+    if (i >= s->count) return 0;
+    uint64_t begin = (uint64_t)i * s->part_rows;
+    uint64_t left = s->rows > begin ? s->rows - begin : 0;
+    return (uint32_t)(left < s->part_rows ? left : s->part_rows);
+}
+
+uint64_t vkb_split_bytes(const vkb_split *s) {
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < s->count; ++i) n += s->part[i].size;
+    return n;
+}
+
+vkbert_status vkb_split_create(vkbert_context *ctx, uint64_t rows, uint64_t row_bytes, uint32_t unit,
+                               VkDeviceSize max_bytes, vkb_memory_kind kind, const char *what, vkb_split *out) {
+    memset(out, 0, sizeof *out);
+    if (unit == 0) unit = 1;
+    uint32_t per = vkb_split_rows(ctx, rows, row_bytes, unit, max_bytes);
+    if (per == 0) {
+        VkDeviceSize limit = max_bytes && max_bytes < ctx->max_binding ? max_bytes : ctx->max_binding;
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
+                        "%s: %u row(s) of %llu bytes do not fit in one buffer binding of at most %llu bytes on this "
+                        "device", what, unit, (unsigned long long)row_bytes, (unsigned long long)limit);
+    }
+    if (rows > UINT32_MAX) return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s has too many rows", what);
+    uint64_t count = rows ? (rows + per - 1) / per : 1;
+    out->part = vkb_calloc((size_t)count, sizeof *out->part);
+    if (!out->part) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    out->rows = (uint32_t)rows;
+    out->part_rows = per;
+    out->count = (uint32_t)count;
+    if (count > 1)
+        vkb_log(ctx, VKBERT_LOG_INFO, "%s: %u parts of up to %u rows (a binding holds at most %llu bytes)", what,
+                out->count, per, (unsigned long long)(max_bytes && max_bytes < ctx->max_binding ? max_bytes
+                                                                                               : ctx->max_binding));
+    for (uint32_t i = 0; i < out->count; ++i) {
+        uint64_t n = vkb_split_part_count(out, i);
+        n = (n + unit - 1) / unit * unit;
+        vkbert_status st = vkb_buffer_create(ctx, (n ? n : 1) * row_bytes, kind, what, &out->part[i]);
+        if (st) {
+            vkb_split_destroy(ctx, out);
+            return st;
+        }
+    }
+    return VKBERT_OK;
+}
+
+void vkb_split_destroy(vkbert_context *ctx, vkb_split *s) {
+    if (!s) return;
+    for (uint32_t i = 0; s->part && i < s->count; ++i) vkb_buffer_destroy(ctx, &s->part[i]);
+    vkb_free(s->part);
+    memset(s, 0, sizeof *s);
+}

@@ -75,11 +75,6 @@ static vkbert_status expect(loader *L, const char *name, const vkb_tensor_info *
 
 typedef struct part { const char *name; uint64_t d0, d1; } part;
 
-/* A linear layer's weight [n, k]: repacked with a texel view for matmul_texel when the
- * context uses it and k allows, otherwise as read. */
-static vkbert_status pack_linear(loader *L, const char *name, uint64_t n, uint64_t k, const char *what, vkb_buffer *out);
-
-/* Reads the listed tensors, concatenated in order, into L->host; *floats is the total. */
 /* Random weights for benchmarks: BERT-like scales, deterministic per seed and name. */
 static void generate(const loader *L, const part *p, float *dst) {
     uint64_t st = L->seed * 0x9E3779B97F4A7C15ull + 1;
@@ -134,26 +129,44 @@ static vkbert_status read_parts(loader *L, const part *parts, int n, const char 
     return s;
 }
 
-/* A linear weight's device copy: float16 when the context stores weights so, else fp32;
- * with a texel view when repacked. */
-static vkbert_status upload_weight(loader *L, const float *data, size_t floats, bool view, const char *what,
-                                   vkb_buffer *out) {
-    vkbert_status s;
-    if (L->ctx->fp16_weights) {
-        uint16_t *h = vkb_malloc(floats * 2);
-        if (!h) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory for %s", what);
-        for (size_t i = 0; i < floats; ++i) h[i] = vkb_float_to_half(data[i]);
-        s = vkb_buffer_create(L->ctx, floats * 2, VKB_MEM_DEVICE, what, out);
-        if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, h, floats * 2);
-        if (!s) out->f16 = true;
-        vkb_free(h);
-    } else {
-        s = vkb_buffer_create(L->ctx, floats * sizeof(float), VKB_MEM_DEVICE, what, out);
-        if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, data, floats * sizeof(float));
+/* A row-major [n, k] fp32 matrix on the device as a split tensor: repacked for
+ * matmul_texel (rows8) or as it is, float16 when `half`, with a texel view per part when
+ * `view`. Parts stay within one binding and one texel view. */
+static vkbert_status upload_split(loader *L, const float *data, uint64_t n, uint64_t k, bool repack, bool view,
+                                  bool half, const char *what, vkb_split *out) {
+    vkbert_context *ctx = L->ctx;
+    size_t elem = half ? 2 : 4;
+    uint32_t unit = repack ? 8 : 1;
+    VkDeviceSize max = view ? vkb_texel_view_max_bytes(ctx, half ? 8 : 16) : 0;
+    vkbert_status s = vkb_split_create(ctx, n, k * elem, unit, max, VKB_MEM_DEVICE, what, out);
+    if (s) return s;
+    size_t cap = (size_t)out->part_rows * (size_t)k;  /* floats in the largest part */
+    float *packed = repack ? vkb_malloc(cap * sizeof(float)) : NULL;
+    uint16_t *halves = half ? vkb_malloc(cap * sizeof(uint16_t)) : NULL;
+    if ((repack && !packed) || (half && !halves))
+        s = vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory for %s", what);
+    for (uint32_t i = 0; i < out->count && !s; ++i) {
+        uint32_t rows = vkb_split_part_count(out, i);
+        size_t padded = ((size_t)rows + unit - 1) / unit * unit * (size_t)k;
+        const float *src = data + (size_t)i * out->part_rows * (size_t)k;
+        if (repack) {
+            vkb_repack_rows8(src, rows, (uint32_t)k, packed);
+            src = packed;
+        }
+        const void *bytes = src;
+        if (half) {
+            for (size_t j = 0; j < padded; ++j) halves[j] = vkb_float_to_half(src[j]);
+            bytes = halves;
+        }
+        vkb_buffer *b = &out->part[i];
+        s = vkb_buffer_upload_bytes(ctx, b, bytes, padded * elem);
+        b->f16 = half;
+        if (!s) L->m->device_bytes += b->size;
+        if (!s && view)
+            s = vkb_buffer_make_view(ctx, b, half ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT);
     }
-    if (!s) L->m->device_bytes += out->size;
-    if (!s && view)
-        s = vkb_buffer_make_view(L->ctx, out, out->f16 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT);
+    vkb_free(packed);
+    vkb_free(halves);
     return s;
 }
 
@@ -172,20 +185,18 @@ static vkbert_status pack(loader *L, const part *parts, int n, const char *what,
 }
 
 /* Linear weights made of `nparts` [rows_i, k] tensors stacked (QKV: 3), for the matmul
- * variant the context uses: repacked with a texel view, or row-major. */
+ * variant the context uses: repacked with texel views, or row-major; float16 when the
+ * context stores weights so. */
 static vkbert_status pack_linear_parts(loader *L, const part *parts, int nparts, uint64_t n, uint64_t k,
-                                       const char *what, vkb_buffer *out) {
+                                       const char *what, vkb_split *out) {
     bool texel = L->ctx->matmul_texel && k % 4 == 0;
-    size_t total = 0, packed = texel ? (size_t)(n + 7) / 8 * 8 * (size_t)k : 0;
-    vkbert_status s = read_parts(L, parts, nparts, what, packed, &total);
-    if (s) return s;
-    if (!texel) return upload_weight(L, L->host, total, false, what, out);
-    vkb_repack_rows8(L->host, (uint32_t)n, (uint32_t)k, L->host + total);
-    return upload_weight(L, L->host + total, packed, true, what, out);
+    size_t total = 0;
+    vkbert_status s = read_parts(L, parts, nparts, what, 0, &total);
+    return s ? s : upload_split(L, L->host, n, k, texel, texel, L->ctx->fp16_weights, what, out);
 }
 
 static vkbert_status pack_linear(loader *L, const char *name, uint64_t n, uint64_t k, const char *what,
-                                 vkb_buffer *out) {
+                                 vkb_split *out) {
     return pack_linear_parts(L, (part[]){{name, n, k}}, 1, n, k, what, out);
 }
 
@@ -246,7 +257,7 @@ static vkbert_status load_head(loader *L, bool tied) {
         (s = pack(L, (part[]){{bias, V, 0}}, 1, "the MLM output bias", &m->decoder_b)))
         return s;
     if (!L->random && !tied && find(L, "cls.predictions.decoder.weight", NULL)) {
-        s = pack(L, (part[]){{"cls.predictions.decoder.weight", V, H}}, 1, "the MLM decoder weight", &m->decoder_w);
+        s = pack_linear(L, "cls.predictions.decoder.weight", V, H, "the MLM decoder weight", &m->decoder_w);
         if (s) return s;
     }
     m->has_head = true;
@@ -394,12 +405,13 @@ static vkbert_status load_weights(loader *L, bool tied) {
     const vkbert_model_config *c = &m->config;
     vkbert_status s;
     uint64_t H = c->hidden_size, P = c->max_position_embeddings, T = c->type_vocab_size;
-    s = pack(L, (part[]){{"embeddings.word_embeddings.weight", c->vocab_size, H}}, 1, "the word embeddings",
-             &m->word_emb);
-    /* the tied MLM decoder reads the table through matmul_texel's row-major mode */
-    if (!s && L->ctx->matmul_texel && H % 4 == 0 &&
-        (uint64_t)c->vocab_size * H / 4 <= L->ctx->info.max_texel_buffer_elements)
-        s = vkb_buffer_make_view(L->ctx, &m->word_emb, VK_FORMAT_R32G32B32A32_SFLOAT);
+    size_t floats = 0;
+    s = read_parts(L, (part[]){{"embeddings.word_embeddings.weight", c->vocab_size, H}}, 1, "the word embeddings", 0,
+                   &floats);
+    /* row-major fp32; the tied MLM decoder reads it through matmul_texel's row-major mode */
+    if (!s)
+        s = upload_split(L, L->host, c->vocab_size, H, false, L->ctx->matmul_texel && H % 4 == 0, false,
+                         "the word embeddings", &m->word_emb);
     if (!s)
         s = pack(L, (part[]){{"embeddings.position_embeddings.weight", P, H},
                              {"embeddings.token_type_embeddings.weight", T, H},
@@ -471,13 +483,16 @@ void vkbert_model_destroy(vkbert_model *m) {
     if (m->layers)
         for (uint32_t i = 0; i < m->config.num_hidden_layers; ++i) {
             vkb_layer *l = &m->layers[i];
-            vkb_buffer *bs[] = {&l->qkv_w, &l->qkv_b, &l->out_w, &l->out_b, &l->ln1,
-                                &l->ffn1_w, &l->ffn1_b, &l->ffn2_w, &l->ffn2_b, &l->ln2};
+            vkb_buffer *bs[] = {&l->qkv_b, &l->out_b, &l->ln1, &l->ffn1_b, &l->ffn2_b, &l->ln2};
             for (size_t k = 0; k < sizeof bs / sizeof bs[0]; ++k) vkb_buffer_destroy(ctx, bs[k]);
+            vkb_split *ss[] = {&l->qkv_w, &l->out_w, &l->ffn1_w, &l->ffn2_w};
+            for (size_t k = 0; k < sizeof ss / sizeof ss[0]; ++k) vkb_split_destroy(ctx, ss[k]);
         }
     vkb_free(m->layers);
-    vkb_buffer *bs[] = {&m->word_emb, &m->emb_aux, &m->head_w, &m->head_b, &m->head_ln, &m->decoder_w, &m->decoder_b};
+    vkb_buffer *bs[] = {&m->emb_aux, &m->head_b, &m->head_ln, &m->decoder_b};
     for (size_t k = 0; k < sizeof bs / sizeof bs[0]; ++k) vkb_buffer_destroy(ctx, bs[k]);
+    vkb_split *ss[] = {&m->word_emb, &m->head_w, &m->decoder_w};
+    for (size_t k = 0; k < sizeof ss / sizeof ss[0]; ++k) vkb_split_destroy(ctx, ss[k]);
     vkbert_tokenizer_destroy(m->tokenizer);
     vkb_free(m);
 }

@@ -6,17 +6,17 @@
 #include <string.h>
 #include <time.h>
 
-_Static_assert(sizeof(vkb_push_embed) == 28, "embed push layout");
-_Static_assert(sizeof(vkb_push_matmul) == 28, "matmul push layout");
+_Static_assert(sizeof(vkb_push_embed) == 32, "embed push layout");
+_Static_assert(sizeof(vkb_push_matmul) == 32, "matmul push layout");
 _Static_assert(sizeof(vkb_push_attention) == 24, "attention push layout");
 _Static_assert(sizeof(vkb_push_layernorm) == 12, "layernorm push layout");
-_Static_assert(sizeof(vkb_push_gather) == 16, "gather push layout");
-_Static_assert(sizeof(vkb_push_topk) == 12, "topk push layout");
+_Static_assert(sizeof(vkb_push_gather) == 20, "gather push layout");
+_Static_assert(sizeof(vkb_push_topk) == 16, "topk push layout");
 _Static_assert(sizeof(vkb_push_peak) == 12, "peak push layout");
 
 const vkb_kernel_desc *vkb_kernel(uint32_t kernel) {
     static const vkb_kernel_desc table[VKB_KERNEL_COUNT] = {
-        [VKB_KERNEL_EMBED_LN] = {"embed_ln", vkb_spv_embed_ln, &vkb_spv_embed_ln_size, 4, sizeof(vkb_push_embed), 0},
+        [VKB_KERNEL_EMBED_LN] = {"embed_ln", vkb_spv_embed_ln, &vkb_spv_embed_ln_size, 4, sizeof(vkb_push_embed), 1},
         [VKB_KERNEL_MATMUL] = {"matmul", vkb_spv_matmul, &vkb_spv_matmul_size, 4, sizeof(vkb_push_matmul), 2},
         [VKB_KERNEL_ATTENTION] = {"attention", vkb_spv_attention, &vkb_spv_attention_size, 3,
                                   sizeof(vkb_push_attention), 1},

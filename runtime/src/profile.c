@@ -46,8 +46,12 @@ vkbert_status vkbert_context_measure_peak(vkbert_context *ctx, vkbert_peak *out)
     memset(out, 0, sizeof *out);
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
     if (!ctx->timestamps) return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the compute queue has no timestamps");
-    const uint32_t groups = 4096; /* 262144 invocations: enough to fill any device */
-    const size_t count = 2u << 20; /* vec4 elements: 32 MiB per buffer */
+    /* 262144 invocations: enough to fill any device; a stream of 32 MiB per buffer. Both
+     * stay within one binding. */
+    uint32_t groups = 4096;
+    size_t count = 2u << 20; /* vec4 elements */
+    if ((VkDeviceSize)groups * 64 * 4 > ctx->max_binding) groups = (uint32_t)(ctx->max_binding / 256);
+    if ((VkDeviceSize)count * 16 > ctx->max_binding) count = (size_t)(ctx->max_binding / 16) / 64 * 64;
     vkb_buffer res = {0}, src = {0}, dst = {0};
     vkbert_status st = vkb_buffer_create(ctx, (VkDeviceSize)groups * 64 * 4, VKB_MEM_DEVICE, "peak output", &res);
     if (!st) st = fma_peak(ctx, VKB_KERNEL_PEAK, &res, groups, &out->gflops_fp32);

@@ -106,6 +106,9 @@ struct vkbert_context {
     uint64_t timeout_ns;
     uint32_t max_dispatches_per_submit;  /* 0: a whole encode in one submission */
     bool force_staging;
+    /* the most bytes one storage-buffer binding (and so one part of a split tensor) holds:
+     * maxStorageBufferRange, maxMemoryAllocationSize and desc.max_buffer_bytes */
+    VkDeviceSize max_binding;
     bool min_limits;      /* only kernels within Vulkan 1.1's guaranteed minimums */
     bool matmul_texel;    /* linear weights repacked for matmul_texel.comp (CPU class) */
     bool matmul_tiled;    /* matmul_tiled.comp (GPU class) */
@@ -162,6 +165,32 @@ typedef struct vkb_buffer {
 vkbert_status vkb_buffer_create(vkbert_context *ctx, VkDeviceSize size, vkb_memory_kind kind,
                                 const char *what, vkb_buffer *out);
 void vkb_buffer_destroy(vkbert_context *ctx, vkb_buffer *b);
+/* A matrix of `rows` rows stored in parts: each part is its own buffer of whole rows,
+ * small enough to be one storage binding (and one texel view, when it has one). Tensors
+ * that may outgrow a binding (embedding tables, linear weights, logits, activations)
+ * are kept so; a tensor within the limits is one part. */
+typedef struct vkb_split {
+    vkb_buffer *part;
+    uint32_t count;
+    uint32_t rows;        /* in all */
+    uint32_t part_rows;   /* in every part but the last, a multiple of the row unit */
+} vkb_split;
+/* The rows per part for rows of `row_bytes` (a multiple of `unit` rows, at most `rows`), at
+ * most `max_bytes` per part (0: the context's max_binding); 0 when not even `unit` rows fit. */
+uint32_t vkb_split_rows(const vkbert_context *ctx, uint64_t rows, uint64_t row_bytes, uint32_t unit,
+                        VkDeviceSize max_bytes);
+/* Creates the parts (part_rows from vkb_split_rows; UNSUPPORTED with a message naming
+ * `what` when no part fits). A part holds its rows rounded up to `unit` (room for the
+ * padding of packed layouts). */
+vkbert_status vkb_split_create(vkbert_context *ctx, uint64_t rows, uint64_t row_bytes, uint32_t unit,
+                               VkDeviceSize max_bytes, vkb_memory_kind kind, const char *what, vkb_split *out);
+/* Rows held by part i. */
+uint32_t vkb_split_part_count(const vkb_split *s, uint32_t i);
+uint64_t vkb_split_bytes(const vkb_split *s);
+void vkb_split_destroy(vkbert_context *ctx, vkb_split *s);
+/* The texel view limit in bytes for views of `texel_bytes` texels. */
+VkDeviceSize vkb_texel_view_max_bytes(const vkbert_context *ctx, VkDeviceSize texel_bytes);
+
 /* Repacks a [n, k] row-major matrix (k a multiple of 4) for matmul_texel: texel
  * ((row / 8) * k/4 + k4) * 8 + row % 8 holds row's elements 4*k4 .. 4*k4+3; rows past n
  * are zero. `out` holds ceil(n / 8) * 8 * k floats. */

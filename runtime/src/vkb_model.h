@@ -4,14 +4,20 @@
 
 #include "vkb_internal.h"
 
+/* Linear weights [n, k] and the word-embedding table are split tensors: in parts of whole
+ * rows when they are larger than one binding (vkb_split). Biases and LayerNorm parameters
+ * are single buffers. */
 typedef struct vkb_layer {
-    vkb_buffer qkv_w;   /* [3H, H]: query, key, value rows stacked (one fused matmul) */
+    vkb_split qkv_w;    /* [3H, H]: query, key, value rows stacked (one fused matmul) */
     vkb_buffer qkv_b;   /* [3H] */
-    vkb_buffer out_w, out_b;     /* [H, H], [H] */
-    vkb_buffer ln1;              /* [2, H]: gamma, beta */
-    vkb_buffer ffn1_w, ffn1_b;   /* [I, H], [I] */
-    vkb_buffer ffn2_w, ffn2_b;   /* [H, I], [H] */
-    vkb_buffer ln2;              /* [2, H] */
+    vkb_split out_w;    /* [H, H] */
+    vkb_buffer out_b;   /* [H] */
+    vkb_buffer ln1;     /* [2, H]: gamma, beta */
+    vkb_split ffn1_w;   /* [I, H] */
+    vkb_buffer ffn1_b;  /* [I] */
+    vkb_split ffn2_w;   /* [H, I] */
+    vkb_buffer ffn2_b;  /* [H] */
+    vkb_buffer ln2;     /* [2, H] */
 } vkb_layer;
 
 struct vkbert_model {
@@ -19,17 +25,20 @@ struct vkbert_model {
     vkbert_model_config config;
     vkbert_tokenizer *tokenizer;
     int32_t mask_id;       /* the head's rows in VKBERT_HEAD_MASKED mode: [MASK], or 103 (BERT's) for random models */
-    vkb_buffer word_emb;   /* [V, H]; also the tied MLM decoder weight */
+    vkb_split word_emb;    /* [V, H] row-major; also the tied MLM decoder weight */
     vkb_buffer emb_aux;    /* [P, H] positions, [T, H] token types, [H] gamma, [H] beta */
     vkb_layer *layers;
     bool has_head;
-    vkb_buffer head_w, head_b, head_ln;  /* MLM transform: [H, H], [H], [2, H] */
-    vkb_buffer decoder_w;  /* [V, H] only when not tied to word_emb */
+    vkb_split head_w;      /* MLM transform: [H, H] */
+    vkb_buffer head_b, head_ln;  /* [H], [2, H] */
+    vkb_split decoder_w;   /* [V, H] only when not tied to word_emb */
     vkb_buffer decoder_b;  /* [V] */
     uint64_t device_bytes;
 };
 
 /* The recorded program of a session (tests check its barrier plan). */
 const vkb_program *vkb_session_program(const vkbert_session *s);
+/* How many chunks of sequences the session's activations run in (tests). */
+uint32_t vkb_session_chunks(const vkbert_session *s);
 
 #endif
