@@ -1,4 +1,4 @@
-# Compiles shaders/<name>.comp to SPIR-V (glslangValidator, Vulkan 1.1), validates it
+# Compiles shaders/<name>.comp to SPIR-V (glslangValidator or glslc, Vulkan 1.1), validates it
 # (spirv-val), optimises it (spirv-opt -O), validates the result again and embeds it
 # as a uint32_t array in a generated C file. Nothing reads .spv files at run time.
 # An entry is a shader name, or NAME:SOURCE:DEFINE[+DEFINE...] to compile
@@ -28,13 +28,24 @@ function(vkbert_embed_shaders out_var)
     set(raw ${outdir}/${name}.raw.spv)
     set(opt ${outdir}/${name}.spv)
     set(csrc ${outdir}/${name}_spv.c)
+    if(VKBERT_SHADER_CC STREQUAL "glslc")
+      set(compile ${VKBERT_GLSLC} -fshader-stage=compute --target-env=vulkan1.1
+                  -I${CMAKE_CURRENT_SOURCE_DIR}/shaders ${defines} -o ${raw} ${src})
+    else()
+      set(compile ${VKBERT_GLSLANG} -V --target-env vulkan1.1 -I${CMAKE_CURRENT_SOURCE_DIR}/shaders ${defines}
+                  -o ${raw} ${src})
+    endif()
+    if(VKBERT_SPIRV_VAL AND VKBERT_SPIRV_OPT)
+      set(check COMMAND ${VKBERT_SPIRV_VAL} --target-env vulkan1.1 ${raw}
+                COMMAND ${VKBERT_SPIRV_OPT} -O --target-env=vulkan1.1 ${raw} -o ${opt}
+                COMMAND ${VKBERT_SPIRV_VAL} --target-env vulkan1.1 ${opt})
+    else() # cross builds without spirv-tools on the build machine (a warning said so)
+      set(check COMMAND ${CMAKE_COMMAND} -E copy ${raw} ${opt})
+    endif()
     add_custom_command(
       OUTPUT ${csrc}
-      COMMAND ${VKBERT_GLSLANG} -V --target-env vulkan1.1 -I${CMAKE_CURRENT_SOURCE_DIR}/shaders ${defines}
-              -o ${raw} ${src}
-      COMMAND ${VKBERT_SPIRV_VAL} --target-env vulkan1.1 ${raw}
-      COMMAND ${VKBERT_SPIRV_OPT} -O --target-env=vulkan1.1 ${raw} -o ${opt}
-      COMMAND ${VKBERT_SPIRV_VAL} --target-env vulkan1.1 ${opt}
+      COMMAND ${compile}
+      ${check}
       COMMAND ${CMAKE_COMMAND} -DIN=${opt} -DOUT=${csrc} -DNAME=${name}
               -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/EmbedSpirv.cmake
       DEPENDS ${src} ${includes} ${CMAKE_CURRENT_SOURCE_DIR}/cmake/EmbedSpirv.cmake

@@ -37,7 +37,7 @@ APT::Install-Recommends "false";
 CONF
   export APT_CONFIG="$APTDIR/apt.conf"
   apt-get update -qq
-  apt-get install -y -qq --download-only libc6-dev libvulkan-dev mesa-vulkan-drivers libcjson-dev libstb-dev \
+  apt-get install -y -qq --download-only libc6-dev libvulkan-dev mesa-vulkan-drivers libcjson-dev \
     libutf8proc-dev vulkan-validationlayers >/dev/null
   unset APT_CONFIG
   for deb in "$APTDIR"/cache/archives/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done

@@ -169,6 +169,71 @@ static void padded_batch(void) {
 }
 
 /* Naming variants hold the same values: results must be identical. */
+/* A whole file in memory (test data, small). */
+static char *slurp(const char *name, size_t *size) {
+    FILE *f = fopen(model_path(name), "rb");
+    char *data = NULL;
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        data = malloc((size_t)n + 1);
+        if (data && fread(data, 1, (size_t)n, f) != (size_t)n) n = -1;
+    }
+    if (f) fclose(f);
+    CHECK(data && n >= 0, "reading %s", name);
+    if (!data || n < 0) exit(1);
+    *size = (size_t)n;
+    return data;
+}
+
+/* A model from memory buffers (an Android app's AAssets) is the model from its directory. */
+static void memory_models(void) {
+    size_t n, n2;
+    vkbert_model *base = load(ctx, "tiny");
+    vkbert_prediction ref_top[5], top[5];
+    float *ref = encode_alone(base, TEXTS[0], &n, ref_top);
+    vkbert_model_destroy(base);
+    vkbert_model_files f = {0};
+    char *cfg = slurp("tiny/config.json", &f.config_json_size);
+    char *vocab = slurp("tiny/vocab.txt", &f.vocab_txt_size);
+    char *tcfg = slurp("tiny/tokenizer_config.json", &f.tokenizer_config_json_size);
+    char *st = slurp("tiny/model.safetensors", &f.safetensors_size);
+    f.config_json = cfg, f.vocab_txt = vocab, f.tokenizer_config_json = tcfg, f.safetensors = st;
+    vkbert_model *m = NULL;
+    CHECK(vkbert_model_load(ctx, &(vkbert_model_desc){.files = &f}, &m) == 0, "from memory: %s", vkbert_last_error());
+    if (m) {
+        float *h = encode_alone(m, TEXTS[0], &n2, top);
+        CHECK(n == n2 && max_diff(ref, h, n * 32) == 0.0, "the model from memory differs from the directory's");
+        CHECK(top[0].id == ref_top[0].id && top[4].id == ref_top[4].id, "top-k from memory differs");
+        free(h);
+        vkbert_model_destroy(m);
+    }
+    m = NULL;
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){.path = model_path("tiny"), .files = &f}, &m),
+                VKBERT_ERROR_INVALID_ARGUMENT, "one of .path and .files");
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){0}, &m), VKBERT_ERROR_INVALID_ARGUMENT, "one of");
+    vkbert_model_files g = f;
+    g.safetensors = NULL;
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){.files = &g}, &m), VKBERT_ERROR_INVALID_ARGUMENT,
+                "needs config_json, vocab_txt and safetensors");
+    g = f;
+    g.safetensors_size = f.safetensors_size / 2; /* a truncated buffer */
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){.files = &g}, &m), VKBERT_ERROR_MODEL_FORMAT, "memory");
+    g = f;
+    g.config_json_size = 5; /* "{\n  \"" */
+    CHECK_ERROR(vkbert_model_load(ctx, &(vkbert_model_desc){.files = &g}, &m), VKBERT_ERROR_MODEL_FORMAT,
+                "config.json (memory)");
+    g = f;
+    g.tokenizer_config_json = NULL; /* optional: BERT's defaults (lower case) */
+    CHECK(vkbert_model_load(ctx, &(vkbert_model_desc){.files = &g}, &m) == 0, "%s", vkbert_last_error());
+    vkbert_model_destroy(m);
+    CHECK(m != NULL, "no model without tokenizer_config.json");
+    free(ref);
+    free(cfg);
+    free(vocab);
+    free(tcfg);
+    free(st);
+}
+
 static void variants(void) {
     size_t n, n2;
     vkbert_model *base = load(ctx, "tiny");
@@ -462,6 +527,7 @@ int main(int argc, char **argv) {
     ctx = test_context(NULL);
     padded_batch();
     variants();
+    memory_models();
     min_limits();
     split_buffers();
     bad_models();

@@ -306,6 +306,10 @@ typedef struct vkbert_tokenizer vkbert_tokenizer;
  * strip_accents, tokenize_chinese_chars). Needs no GPU.
  */
 VKBERT_API vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out);
+/** The same from the files' bytes (`tokenizer_config_json` may be NULL); copies what it keeps. */
+VKBERT_API vkbert_status vkbert_tokenizer_load_memory(const char *vocab_txt, size_t vocab_size,
+                                                      const char *tokenizer_config_json, size_t config_size,
+                                                      vkbert_tokenizer **out);
 VKBERT_API void vkbert_tokenizer_destroy(vkbert_tokenizer *tok);
 
 /**
@@ -352,14 +356,32 @@ typedef struct vkbert_model_config {
 } vkbert_model_config;
 
 /**
- * Defaults (all-zero): `path` is required: a Hugging Face model directory holding
- * config.json, vocab.txt and model.safetensors (F32, F16 or BF16 tensors; converted to
- * fp32 on upload). Names with or without the "bert." prefix, LayerNorm weight/bias or
- * gamma/beta, a tied or absent decoder weight are all accepted; extra tensors are
- * ignored; a checkpoint without the MLM head loads for encoding only.
+ * A model held in memory instead of a directory: the bytes of its files (an Android app's
+ * AAsset buffers, a resource compiled into the program). vkbert reads them only during
+ * vkbert_model_load; the caller keeps ownership. tokenizer_config_json may be NULL.
+ */
+typedef struct vkbert_model_files {
+    const char *config_json;
+    size_t config_json_size;
+    const char *vocab_txt;
+    size_t vocab_txt_size;
+    const char *tokenizer_config_json;
+    size_t tokenizer_config_json_size;
+    const void *safetensors;   /* one model.safetensors */
+    size_t safetensors_size;
+} vkbert_model_files;
+
+/**
+ * Exactly one of `path` and `files`: `path` a Hugging Face model directory holding
+ * config.json, vocab.txt and model.safetensors (or shards listed by
+ * model.safetensors.index.json), `files` the same in memory. Tensors are F32, F16 or
+ * BF16 (converted on upload). Names with or without the "bert." prefix, LayerNorm
+ * weight/bias or gamma/beta, a tied, untied or absent decoder weight are all accepted;
+ * extra tensors are ignored; a checkpoint without the MLM head loads for encoding only.
  */
 typedef struct vkbert_model_desc {
     const char *path;
+    const vkbert_model_files *files;
 } vkbert_model_desc;
 
 typedef struct vkbert_model vkbert_model;

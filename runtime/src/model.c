@@ -363,6 +363,29 @@ static vkbert_status open_weights(loader *L) {
 
 static vkbert_status load_weights(loader *L, bool tied);
 
+/* config.json's fields and tie_word_embeddings (true unless the config says false). */
+static vkbert_status parse_config(loader *L, const char *json, size_t len, const char *name, bool *tied) {
+    vkbert_status s = vkb_config_parse(L->ctx, json, len, name, &L->m->config);
+    *tied = true;
+    if (!s) {
+        cJSON *root = cJSON_ParseWithLength(json, len);
+        const cJSON *tie = root ? cJSON_GetObjectItemCaseSensitive(root, "tie_word_embeddings") : NULL;
+        if (cJSON_IsBool(tie)) *tied = cJSON_IsTrue(tie);
+        cJSON_Delete(root);
+    }
+    return s;
+}
+
+/* The tokenizer must fit the embedding table; [MASK] selects the head's rows. */
+static vkbert_status check_tokenizer(loader *L) {
+    vkbert_model *m = L->m;
+    if (vkbert_tokenizer_vocab_size(m->tokenizer) > m->config.vocab_size)
+        return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: vocab.txt has %u entries but the config's vocab_size is %u",
+                        L->dir, vkbert_tokenizer_vocab_size(m->tokenizer), m->config.vocab_size);
+    m->mask_id = vkbert_tokenizer_mask_id(m->tokenizer);
+    return VKBERT_OK;
+}
+
 static vkbert_status load(loader *L, const char *dir) {
     vkbert_model *m = L->m;
     char *path = vkb_path_join(dir, "config.json");
@@ -374,28 +397,37 @@ static vkbert_status load(loader *L, const char *dir) {
         vkb_free(path);
         return vkb_propagate(L->ctx, s);
     }
-    s = vkb_config_parse(L->ctx, json, len, path, &m->config);
     bool tied = true;
-    if (!s) {
-        cJSON *root = cJSON_ParseWithLength(json, len);
-        const cJSON *tie = root ? cJSON_GetObjectItemCaseSensitive(root, "tie_word_embeddings") : NULL;
-        if (cJSON_IsBool(tie)) tied = cJSON_IsTrue(tie);
-        cJSON_Delete(root);
-    }
+    s = parse_config(L, json, len, path, &tied);
     vkb_free(json);
     vkb_free(path);
     if (s) return s;
-
     s = vkbert_tokenizer_load(dir, &m->tokenizer);
     if (s) return vkb_propagate(L->ctx, s);
-    const vkbert_model_config *c = &m->config;
-    if (vkbert_tokenizer_vocab_size(m->tokenizer) > c->vocab_size)
-        return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: vocab.txt has %u entries but the config's vocab_size is %u",
-                        dir, vkbert_tokenizer_vocab_size(m->tokenizer), c->vocab_size);
+    if ((s = check_tokenizer(L)) || (s = open_weights(L))) return s;
+    return load_weights(L, tied);
+}
 
-    m->mask_id = vkbert_tokenizer_mask_id(m->tokenizer);
-    s = open_weights(L);
+/* The same from the files' bytes in memory. */
+static vkbert_status load_memory(loader *L, const vkbert_model_files *f) {
+    if (!f->config_json || !f->vocab_txt || !f->safetensors)
+        return vkb_fail(L->ctx, VKBERT_ERROR_INVALID_ARGUMENT,
+                        "vkbert_model_files needs config_json, vocab_txt and safetensors (tokenizer_config_json is optional)");
+    if (f->config_json_size > (1u << 20))
+        return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "config.json (memory) is larger than 1 MiB");
+    bool tied = true;
+    vkbert_status s = parse_config(L, f->config_json, f->config_json_size, "config.json (memory)", &tied);
     if (s) return s;
+    s = vkbert_tokenizer_load_memory(f->vocab_txt, f->vocab_txt_size, f->tokenizer_config_json,
+                                     f->tokenizer_config_json_size, &L->m->tokenizer);
+    if (s) return vkb_propagate(L->ctx, s);
+    if ((s = check_tokenizer(L))) return s;
+    L->shards = vkb_calloc(1, sizeof *L->shards);
+    if (!L->shards) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    s = vkb_safetensors_open_memory(L->ctx, "model.safetensors (memory)", f->safetensors, f->safetensors_size,
+                                    &L->shards[0]);
+    if (s) return s;
+    L->shard_count = 1;
     return load_weights(L, tied);
 }
 
@@ -426,15 +458,16 @@ static vkbert_status load_weights(loader *L, bool tied) {
 }
 
 vkbert_status vkbert_model_load(vkbert_context *ctx, const vkbert_model_desc *desc, vkbert_model **out) {
-    if (!ctx || !desc || !desc->path || !out)
-        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_model_load: NULL argument (the desc needs .path)");
+    if (!ctx || !desc || !out || !desc->path == !desc->files)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT,
+                        "vkbert_model_load: NULL argument (the desc needs one of .path and .files)");
     *out = NULL;
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
-    loader L = {ctx, desc->path};
+    loader L = {ctx, desc->path ? desc->path : "the model in memory"};
     L.m = vkb_calloc(1, sizeof *L.m);
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;
-    vkbert_status s = load(&L, desc->path);
+    vkbert_status s = desc->path ? load(&L, desc->path) : load_memory(&L, desc->files);
     vkb_free(L.host);
     for (uint32_t i = 0; i < L.shard_count; ++i) vkb_safetensors_close(&L.shards[i]);
     vkb_free(L.shards);

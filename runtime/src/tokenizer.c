@@ -134,46 +134,64 @@ oom:
     return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory loading %s", path);
 }
 
+/* A tokenizer from vocab.txt's bytes and, when given, tokenizer_config.json's (do_lower_case,
+ * strip_accents, tokenize_chinese_chars); `cfg_name` and `vocab_name` name them in messages. */
+static vkbert_status from_memory(const char *vocab, size_t vocab_size, const char *vocab_name, const char *cfg,
+                                 size_t cfg_size, const char *cfg_name, vkbert_tokenizer **out) {
+    bool lower = true, chinese = true;
+    int strip = -1; /* -1: follow lowercase */
+    if (cfg) {
+        if (cfg_size > (1u << 20))
+            return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s is larger than 1 MiB", cfg_name);
+        char err[256];
+        cJSON *root = vkb_json_parse(cfg, cfg_size, 64, err, sizeof err);
+        if (!root) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", cfg_name, err);
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "do_lower_case");
+        if (cJSON_IsBool(j)) lower = cJSON_IsTrue(j);
+        j = cJSON_GetObjectItemCaseSensitive(root, "strip_accents");
+        if (cJSON_IsBool(j)) strip = cJSON_IsTrue(j);
+        j = cJSON_GetObjectItemCaseSensitive(root, "tokenize_chinese_chars");
+        if (cJSON_IsBool(j)) chinese = cJSON_IsTrue(j);
+        cJSON_Delete(root);
+    }
+    if (vocab_size > MAX_VOCAB_BYTES)
+        return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s is larger than %u MiB", vocab_name, MAX_VOCAB_BYTES >> 20);
+    vkbert_status s = vkb_tokenizer_from_vocab(vocab, vocab_size, vocab_name, lower, strip < 0 ? lower : strip == 1,
+                                               chinese, out);
+    if (s == VKBERT_ERROR_OUT_OF_HOST_MEMORY && !*vkbert_last_error()) vkb_fail(NULL, s, "out of host memory");
+    return s;
+}
+
 vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
     if (!dir || !out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_load: NULL argument");
     *out = NULL;
-    bool lower = true, chinese = true;
-    int strip = -1; /* -1: follow lowercase */
     char *cfg_path = vkb_path_join(dir, "tokenizer_config.json");
     char *vocab_path = vkb_path_join(dir, "vocab.txt");
-    char *data = NULL;
-    size_t size = 0;
-    vkbert_status s = (!cfg_path || !vocab_path) ? VKBERT_ERROR_OUT_OF_HOST_MEMORY : VKBERT_OK;
+    char *cfg = NULL, *vocab = NULL;
+    size_t cfg_size = 0, vocab_size = 0;
+    vkbert_status s = (!cfg_path || !vocab_path) ? vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory")
+                                                 : VKBERT_OK;
     FILE *probe = s ? NULL : fopen(cfg_path, "rb");
     if (probe) {
         fclose(probe);
-        s = vkb_read_file(cfg_path, 1u << 20, &data, &size);
-        if (!s) {
-            char err[256];
-            cJSON *root = vkb_json_parse(data, size, 64, err, sizeof err);
-            if (!root) {
-                s = vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", cfg_path, err);
-            } else {
-                const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "do_lower_case");
-                if (cJSON_IsBool(j)) lower = cJSON_IsTrue(j);
-                j = cJSON_GetObjectItemCaseSensitive(root, "strip_accents");
-                if (cJSON_IsBool(j)) strip = cJSON_IsTrue(j);
-                j = cJSON_GetObjectItemCaseSensitive(root, "tokenize_chinese_chars");
-                if (cJSON_IsBool(j)) chinese = cJSON_IsTrue(j);
-                cJSON_Delete(root);
-            }
-        }
-        vkb_free(data);
-        data = NULL;
+        s = vkb_read_file(cfg_path, 1u << 20, &cfg, &cfg_size);
     }
-    if (!s) s = vkb_read_file(vocab_path, MAX_VOCAB_BYTES, &data, &size);
-    if (!s) s = vkb_tokenizer_from_vocab(data, size, vocab_path, lower, strip < 0 ? lower : strip == 1, chinese, out);
-    if (s == VKBERT_ERROR_OUT_OF_HOST_MEMORY && !*vkbert_last_error())
-        vkb_fail(NULL, s, "out of host memory");
-    vkb_free(data);
+    if (!s) s = vkb_read_file(vocab_path, MAX_VOCAB_BYTES, &vocab, &vocab_size);
+    if (!s) s = from_memory(vocab, vocab_size, vocab_path, cfg, cfg_size, cfg_path, out);
+    vkb_free(cfg);
+    vkb_free(vocab);
     vkb_free(cfg_path);
     vkb_free(vocab_path);
     return s;
+}
+
+vkbert_status vkbert_tokenizer_load_memory(const char *vocab_txt, size_t vocab_size, const char *tokenizer_config_json,
+                                           size_t config_size, vkbert_tokenizer **out) {
+    if (!vocab_txt || !out)
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_load_memory: NULL argument");
+    *out = NULL;
+    return from_memory(vocab_txt, vocab_size, "vocab.txt (memory)", tokenizer_config_json, config_size,
+                       "tokenizer_config.json (memory)", out);
 }
 
 /* ---- character classes (Rust tokenizers' definitions) ---------------------------- */

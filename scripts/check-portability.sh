@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The build paths other platforms take, checked on this Debian machine (as root):
+#  1. every C source compiled for 32-bit ARM (armhf, as Android's armeabi-v7a) with
+#     warnings as errors: size_t is 32 bits there;
+#  2. the configuration Android and Windows builds use: cJSON and utf8proc built in from
+#     source with FetchContent (VKBERT_FETCH_DEPS=ON) and the shaders compiled with glslc,
+#     then the tokenizer, session and end-to-end tests run on that build. The sources are
+#     Debian's (apt-get source, through a private apt configuration that leaves the
+#     system's alone) handed to FetchContent as FETCHCONTENT_SOURCE_DIR_*, since GitHub,
+#     where the pinned releases live, is not reachable here; so this checks the build
+#     integration, not the pinned archives' download.
+#   scripts/check-portability.sh        # build-portability/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+OUT="$ROOT/build-portability"
+mkdir -p "$OUT"
+bash scripts/install-deps.sh
+if ! command -v arm-linux-gnueabihf-gcc >/dev/null || ! command -v glslc >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc-arm-linux-gnueabihf \
+    libc6-dev-armhf-cross glslc >/dev/null
+fi
+
+# --- 1. 32-bit ARM compile ----------------------------------------------------------
+cmake -S . -B "$OUT/host" -DVKBERT_BUILD_TESTS=OFF >/dev/null
+cmake --build "$OUT/host" -j"${JOBS:-2}" --target vkbert_objects >/dev/null  # generates the embedded SPIR-V
+mkdir -p "$OUT/armhf"
+for f in runtime/src/*.c apps/*.c apps/examples/*.c model_tools/make_model.c; do
+  # host headers for the architecture-independent libraries (cJSON, utf8proc, Vulkan)
+  arm-linux-gnueabihf-gcc -std=c11 -O1 -Wall -Wextra -Wshadow -Wno-missing-field-initializers -Werror \
+    -D_XOPEN_SOURCE=700 -D_FILE_OFFSET_BITS=64 -D_POSIX_C_SOURCE=200809L -Iruntime/include -Iruntime/src -Ishaders \
+    -I"$OUT/host/shaders" -idirafter /usr/include -c "$f" -o "$OUT/armhf/$(basename "$f").o"
+done
+echo "check-portability: every source compiles for armhf (32-bit) without warnings"
+
+# --- 2. fetched dependencies + glslc --------------------------------------------------
+SRC="$OUT/sources"
+if [ ! -f "$SRC/.done" ]; then
+  APTDIR="$OUT/apt"
+  mkdir -p "$APTDIR/state/lists/partial" "$APTDIR/cache/archives/partial" "$SRC"
+  : > "$APTDIR/status"
+  cat > "$APTDIR/src.sources" <<SRCS
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRCS
+  cat > "$APTDIR/apt.conf" <<CONF
+Dir::State "$APTDIR/state";
+Dir::State::status "$APTDIR/status";
+Dir::Cache "$APTDIR/cache";
+Dir::Etc::SourceList "/dev/null";
+Dir::Etc::SourceParts "$APTDIR";
+CONF
+  (export APT_CONFIG="$APTDIR/apt.conf"; apt-get update -qq && cd "$SRC" && apt-get source -qq --download-only cjson utf8proc)
+  (cd "$SRC" && for t in *.orig.tar.gz; do tar xzf "$t"; done)
+  touch "$SRC/.done"
+fi
+CJSON_DIR=$(ls -d "$SRC"/cJSON-*/ | head -1)
+UTF8PROC_DIR=$(ls -d "$SRC"/utf8proc-*/ | head -1)
+cmake -S . -B "$OUT/fetched" -DVKBERT_FETCH_DEPS=ON -DVKBERT_SHADER_COMPILER=glslc \
+  -DFETCHCONTENT_SOURCE_DIR_VKBERT_CJSON="$CJSON_DIR" -DFETCHCONTENT_SOURCE_DIR_VKBERT_UTF8PROC="$UTF8PROC_DIR" \
+  | grep "vkbert:"
+cmake --build "$OUT/fetched" -j"${JOBS:-2}" >/dev/null
+if ldd "$OUT/fetched/vkbert" | grep -Eq "libcjson|libutf8proc"; then
+  echo "check-portability: the fetched build still links the system's cJSON/utf8proc" >&2
+  exit 1
+fi
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$OUT/fetched/tests}"
+(cd "$OUT/fetched" && ctest --output-on-failure -j"${JOBS:-2}" -R "^(test_tokenizer|test_session|e2e_tiny|readme_example)$")
+echo "check-portability: passed"
