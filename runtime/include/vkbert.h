@@ -164,7 +164,8 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
  * version and device), a queue family with VK_QUEUE_COMPUTE_BIT; no extension is required.
  * vkbert uses 16-bit storage and float16 arithmetic only where the flags say the host
  * enabled them (VkPhysicalDevice16BitStorageFeatures.storageBuffer16BitAccess,
- * VkPhysicalDeviceShaderFloat16Int8Features.shaderFloat16).
+ * VkPhysicalDeviceShaderFloat16Int8Features.shaderFloat16), and signals a timeline
+ * semaphore per encode only where timeline_semaphore says the host enabled that feature.
  * Queue sharing: vkQueueSubmit needs external synchronisation. If the host also submits to
  * this queue from other threads, give lock_queue/unlock_queue: vkbert calls them around
  * each of its submissions (and never waits on the queue with vkQueueWaitIdle). Otherwise
@@ -183,6 +184,7 @@ typedef struct vkbert_external_device {
     void (*lock_queue)(void *queue_user);
     void (*unlock_queue)(void *queue_user);
     void *queue_user;
+    bool timeline_semaphore;  /* the host enabled timelineSemaphore (Vulkan 1.2 or VK_KHR_timeline_semaphore) */
 } vkbert_external_device;
 
 /** How model weights are stored on the device; arithmetic and accumulation stay fp32. */
@@ -486,6 +488,17 @@ VKBERT_API vkbert_status vkbert_session_submit(vkbert_session *session, const vk
  * out; waiting again later is fine. vkbert_session_encode is submit + wait.
  */
 VKBERT_API vkbert_status vkbert_session_wait(vkbert_session *session, uint32_t timeout_ms);
+/**
+ * For hosts that wait on an encode in their own queue submissions (a frame that consumes
+ * its results on the GPU) or with vkWaitSemaphores: after vkbert_session_submit, writes
+ * the session's timeline semaphore to *(VkSemaphore *)vk_semaphore and the value the last
+ * submit signals when it completes to *value. The semaphore belongs to the session (do
+ * not destroy it); values only grow. VKBERT_ERROR_UNSUPPORTED where the device has no
+ * timelineSemaphore (or, on a host's device, the host did not say it enabled it): then
+ * vkbert_session_wait, which always works, is the way to know.
+ */
+VKBERT_API vkbert_status vkbert_session_timeline(const vkbert_session *session, void *vk_semaphore,
+                                                 uint64_t *value);
 
 /** Final hidden states of sequence `seq` of the last encode: [length, hidden] floats. */
 VKBERT_API vkbert_status vkbert_session_read_hidden(const vkbert_session *session, uint32_t seq,

@@ -479,6 +479,7 @@ static vkbert_status adopt(vkbert_context *ctx, const vkbert_external_device *e)
     /* optional features only where the host says it enabled them */
     ctx->float16 = e->shader_float16 && ctx->info.shader_float16 && !ctx->min_limits;
     ctx->storage16 = e->storage_buffer_16bit && ctx->info.storage_buffer_16bit && !ctx->min_limits;
+    ctx->timeline = e->timeline_semaphore && ctx->info.timeline_semaphore;
     return VKBERT_OK;
 }
 
@@ -554,7 +555,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
                                       ctx->queue_family, 1, &prio};
         /* float16 arithmetic where the device has it (the fp16 peak microbenchmark) */
         VkPhysicalDeviceShaderFloat16Int8Features f16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
-        const char *exts[1];
+        const char *exts[2];
         uint32_t ext_count = 0;
         VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi};
         if (ctx->info.shader_float16 && !ctx->min_limits) {
@@ -571,9 +572,21 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
             di.pNext = &s16;
             ctx->storage16 = true;
         }
+        /* timeline semaphores, for hosts that wait on an encode in their own submissions; through
+         * the extension, which this (Vulkan 1.1) instance may use on 1.2 devices too */
+        VkPhysicalDeviceTimelineSemaphoreFeatures tl = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
+        bool oom = false;
+        if (ctx->info.timeline_semaphore &&
+            has_device_extension(ctx->physical, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME, &oom)) {
+            tl.timelineSemaphore = VK_TRUE;
+            tl.pNext = (void *)di.pNext;
+            di.pNext = &tl;
+            exts[ext_count++] = VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME;
+            ctx->timeline = true;
+        }
         di.enabledExtensionCount = ext_count;
         di.ppEnabledExtensionNames = exts;
-        VkResult r = VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));
+        VkResult r = oom ? VK_ERROR_OUT_OF_HOST_MEMORY : VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateDevice");
     }
     if (!st) st = binding_limit(ctx, d.max_buffer_bytes);
@@ -663,7 +676,8 @@ vkbert_status vkb_wait_fence_ns(vkbert_context *ctx, VkFence fence, const char *
     return VKBERT_OK;
 }
 
-vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint32_t count, VkFence fence) {
+vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint32_t count, VkFence fence,
+                         VkSemaphore timeline, uint64_t value) {
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
     /* One batch per command buffer: each is its own submission for the driver's watchdog. */
     VkSubmitInfo stack[16];
@@ -672,6 +686,12 @@ vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint3
     for (uint32_t i = 0; i < count; ++i)
         si[i] = (VkSubmitInfo){.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
                                .pCommandBuffers = &cmds[i]};
+    VkTimelineSemaphoreSubmitInfo ts = {VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO, NULL, 0, NULL, 1, &value};
+    if (timeline && count) { /* the last batch signals: completion of the whole run */
+        si[count - 1].pNext = &ts;
+        si[count - 1].signalSemaphoreCount = 1;
+        si[count - 1].pSignalSemaphores = &timeline;
+    }
 
     vkb_mutex_lock(&ctx->lock);
     if (ctx->external.lock_queue) ctx->external.lock_queue(ctx->external.queue_user);

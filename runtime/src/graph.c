@@ -171,6 +171,12 @@ static vkbert_status record(vkbert_context *ctx, vkb_program *p, const vkb_copy 
     VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     r = VKB_VK(vkCreateFence(ctx->device, &fi, NULL, &p->fence));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateFence");
+    if (ctx->timeline) {
+        VkSemaphoreTypeCreateInfo ti = {VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO, NULL, VK_SEMAPHORE_TYPE_TIMELINE, 0};
+        VkSemaphoreCreateInfo si = {VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &ti};
+        r = VKB_VK(vkCreateSemaphore(ctx->device, &si, NULL, &p->timeline));
+        if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateSemaphore");
+    }
 
 
     uint32_t c = 0;
@@ -246,8 +252,9 @@ vkbert_status vkb_program_submit(vkbert_context *ctx, vkb_program *p) {
     }
     VkResult r = VKB_VK(vkResetFences(ctx->device, 1, &p->fence));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkResetFences");
-    vkbert_status st = vkb_submit(ctx, p->cmds, p->cmd_count, p->fence);
+    vkbert_status st = vkb_submit(ctx, p->cmds, p->cmd_count, p->fence, p->timeline, p->timeline_value + 1);
     if (st) return st;
+    if (p->timeline) p->timeline_value++;
     p->pending = true;
     return VKBERT_OK;
 }
@@ -293,6 +300,7 @@ void vkb_program_destroy(vkbert_context *ctx, vkb_program *p) {
      * buffer must not be freed while the GPU may still run it. */
     if (p->pending) vkWaitForFences(ctx->device, 1, &p->fence, VK_TRUE, ctx->timeout_ns);
     if (p->fence) vkDestroyFence(ctx->device, p->fence, NULL);
+    if (p->timeline) vkDestroySemaphore(ctx->device, p->timeline, NULL);
     vkb_mutex_lock(&ctx->lock);
     if (p->cmds_allocated) vkFreeCommandBuffers(ctx->device, ctx->pool, p->cmd_count, p->cmds);
     vkb_mutex_unlock(&ctx->lock);

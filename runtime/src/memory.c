@@ -144,7 +144,7 @@ static vkbert_status copy_locked(vkbert_context *ctx, VkBuffer src, VkDeviceSize
     vkbert_status st = r == VK_SUCCESS ? VKBERT_OK : vkb_vk_fail(ctx, r, "vkEndCommandBuffer");
     if (!st) {
         vkResetFences(ctx->device, 1, &ctx->fence);
-        st = vkb_submit(ctx, &cmd, 1, ctx->fence);
+        st = vkb_submit(ctx, &cmd, 1, ctx->fence, VK_NULL_HANDLE, 0);
         if (!st) st = vkb_wait_fence(ctx, ctx->fence, "buffer copy");
     }
     if (st != VKBERT_ERROR_TIMEOUT) vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &cmd);

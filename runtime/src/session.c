@@ -539,6 +539,19 @@ vkbert_status vkbert_session_submit(vkbert_session *s, const vkbert_sequence *se
     return st;
 }
 
+vkbert_status vkbert_session_timeline(const vkbert_session *s, void *vk_semaphore, uint64_t *value) {
+    if (!s || !vk_semaphore || !value)
+        return vkb_fail(s ? s->ctx : NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_timeline: NULL argument");
+    if (!s->prog.timeline)
+        return vkb_fail(s->ctx, VKBERT_ERROR_UNSUPPORTED,
+                        "no timeline semaphore: the device lacks timelineSemaphore (or the host did not enable it); "
+                        "use vkbert_session_wait");
+    if (!s->submitted) return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_timeline: nothing was submitted");
+    memcpy(vk_semaphore, &s->prog.timeline, sizeof s->prog.timeline);
+    *value = s->prog.timeline_value;
+    return VKBERT_OK;
+}
+
 vkbert_status vkbert_session_wait(vkbert_session *s, uint32_t timeout_ms) {
     if (!s) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_wait: session is NULL");
     if (!s->submitted) return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_wait: nothing was submitted");

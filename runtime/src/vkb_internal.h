@@ -116,6 +116,7 @@ struct vkbert_context {
     bool fp16_weights;    /* linear weights stored as float16 */
     bool fp16_arith;      /* ... and multiplied in float16 (tiled matmul, shaderFloat16) */
     bool storage16;       /* storageBuffer16BitAccess enabled */
+    bool timeline;        /* timelineSemaphore enabled: sessions signal one per submit */
     bool timestamps;      /* the compute queue family has timestamps */
     uint32_t timestamp_bits;
     bool lost;
@@ -140,8 +141,10 @@ struct vkbert_context {
 /* Waits on `fence` at most the context's timeout; TIMEOUT or DEVICE_LOST otherwise. */
 vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *what);
 vkbert_status vkb_wait_fence_ns(vkbert_context *ctx, VkFence fence, const char *what, uint64_t timeout_ns);
-/* Submits one command buffer and signals `fence` (may be VK_NULL_HANDLE). */
-vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint32_t count, VkFence fence);
+/* Submits command buffers (one batch each) and signals `fence` (may be VK_NULL_HANDLE) and,
+ * when `timeline` is not VK_NULL_HANDLE, that timeline semaphore to `value` after the last. */
+vkbert_status vkb_submit(vkbert_context *ctx, const VkCommandBuffer *cmds, uint32_t count, VkFence fence,
+                         VkSemaphore timeline, uint64_t value);
 /* The one helper every barrier goes through; `reason` documents the hazard it covers. */
 void vkb_barrier(VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
                  VkPipelineStageFlags dst_stage, VkAccessFlags dst_access, const char *reason);
@@ -266,6 +269,8 @@ typedef struct vkb_program {
     bool cmds_allocated;
     uint8_t *plan;           /* per op: VKB_PLAN_*, what precedes it */
     VkFence fence;
+    VkSemaphore timeline; /* where the device has them: signalled to timeline_value by each run */
+    uint64_t timeline_value;
     VkBuffer indirect;    /* VkDispatchIndirectCommand slots, host-written */
     bool profile;         /* write a timestamp after every op */
     VkQueryPool queries;  /* op_count + 1 timestamps */

@@ -39,6 +39,7 @@
     X(vkCreatePipelineCache) \
     X(vkCreatePipelineLayout) \
     X(vkCreateQueryPool) \
+    X(vkCreateSemaphore) \
     X(vkCreateShaderModule) \
     X(vkDestroyBuffer) \
     X(vkDestroyBufferView) \
@@ -52,6 +53,7 @@
     X(vkDestroyPipelineCache) \
     X(vkDestroyPipelineLayout) \
     X(vkDestroyQueryPool) \
+    X(vkDestroySemaphore) \
     X(vkDestroyShaderModule) \
     X(vkEndCommandBuffer) \
     X(vkEnumerateDeviceExtensionProperties) \
@@ -111,6 +113,7 @@ VKB_VULKAN_INSTANCE_FUNCS(VKB_DECLARE_FN)
 #define vkCreatePipelineCache vkb_fn_vkCreatePipelineCache
 #define vkCreatePipelineLayout vkb_fn_vkCreatePipelineLayout
 #define vkCreateQueryPool vkb_fn_vkCreateQueryPool
+#define vkCreateSemaphore vkb_fn_vkCreateSemaphore
 #define vkCreateShaderModule vkb_fn_vkCreateShaderModule
 #define vkDestroyBuffer vkb_fn_vkDestroyBuffer
 #define vkDestroyBufferView vkb_fn_vkDestroyBufferView
@@ -124,6 +127,7 @@ VKB_VULKAN_INSTANCE_FUNCS(VKB_DECLARE_FN)
 #define vkDestroyPipelineCache vkb_fn_vkDestroyPipelineCache
 #define vkDestroyPipelineLayout vkb_fn_vkDestroyPipelineLayout
 #define vkDestroyQueryPool vkb_fn_vkDestroyQueryPool
+#define vkDestroySemaphore vkb_fn_vkDestroySemaphore
 #define vkDestroyShaderModule vkb_fn_vkDestroyShaderModule
 #define vkEndCommandBuffer vkb_fn_vkEndCommandBuffer
 #define vkEnumerateDeviceExtensionProperties vkb_fn_vkEnumerateDeviceExtensionProperties
