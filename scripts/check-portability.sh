@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The build paths other platforms take, checked on this Debian machine (as root):
 #  1. every C source compiled for 32-bit ARM (armhf, as Android's armeabi-v7a) with
-#     warnings as errors: size_t is 32 bits there;
+#     warnings as errors: size_t is 32 bits there; the Android app's JNI layer too, against
+#     the NDK API headers Debian packages from AOSP (asset manager, log, jni.h);
 #  2. the configuration Android and Windows builds use: cJSON and utf8proc built in from
 #     source with FetchContent (VKBERT_FETCH_DEPS=ON) and the shaders compiled with glslc,
 #     then the tokenizer, session and end-to-end tests run on that build. The sources are
@@ -16,10 +17,12 @@ ROOT="$PWD"
 OUT="$ROOT/build-portability"
 mkdir -p "$OUT"
 bash scripts/install-deps.sh
-if ! command -v arm-linux-gnueabihf-gcc >/dev/null || ! command -v glslc >/dev/null; then
+if ! command -v arm-linux-gnueabihf-gcc >/dev/null || ! command -v glslc >/dev/null ||
+   [ ! -f /usr/include/android/android/asset_manager_jni.h ] || [ ! -f /usr/include/android/nativehelper/jni.h ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc-arm-linux-gnueabihf \
-    libc6-dev-armhf-cross glslc >/dev/null
+    libc6-dev-armhf-cross glslc android-platform-frameworks-native-headers android-liblog-dev \
+    android-libnativehelper-dev >/dev/null
 fi
 
 # --- 1. 32-bit ARM compile ----------------------------------------------------------
@@ -32,7 +35,10 @@ for f in runtime/src/*.c apps/*.c apps/examples/*.c model_tools/make_model.c; do
     -D_XOPEN_SOURCE=700 -D_FILE_OFFSET_BITS=64 -D_POSIX_C_SOURCE=200809L -Iruntime/include -Iruntime/src -Ishaders \
     -I"$OUT/host/shaders" -idirafter /usr/include -c "$f" -o "$OUT/armhf/$(basename "$f").o"
 done
-echo "check-portability: every source compiles for armhf (32-bit) without warnings"
+# _GNU_SOURCE: glibc's off64_t, which Bionic always has
+arm-linux-gnueabihf-gcc -std=c11 -Wall -Wextra -Wshadow -Werror -fsyntax-only -D_GNU_SOURCE -Iruntime/include \
+  -idirafter /usr/include/android -idirafter /usr/include/android/nativehelper apps/android/app/src/main/cpp/vkbert_jni.c
+echo "check-portability: every source (and the Android JNI layer) compiles for armhf (32-bit) without warnings"
 
 # --- 2. fetched dependencies + glslc --------------------------------------------------
 SRC="$OUT/sources"
