@@ -226,7 +226,9 @@ typedef enum vkbert_precision {
  *                 binding (maxStorageBufferRange) or one allocation (maxMemoryAllocationSize)
  *                 are split into parts of whole rows and bound part by part; N lowers that
  *                 limit to N bytes (at least 64 KiB), as a phone's would be, for tests
- *                 (VKBERT_MAX_BUFFER_BYTES=8M in the environment does the same).
+ *                 (VKBERT_MAX_BUFFER_BYTES=8M in the environment does the same). Small
+ *                 tensors (biases, LayerNorm parameters, the position and token-type
+ *                 tables) stay whole: a limit below them is a clear error.
  *   precision     VKBERT_PRECISION_AUTO: the weight precision of models loaded on this
  *                 context. FP16 needs 16-bit storage or RGBA16F texel buffers (an error
  *                 where the device has neither); AUTO picks per device class (fp16 where

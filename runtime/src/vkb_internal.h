@@ -253,6 +253,7 @@ typedef struct vkb_op {
     int16_t layer;                /* encoder layer, -1 outside the layers */
     double flops;                 /* analytic; per head row when flops_per_row */
     bool flops_per_row;
+    uint32_t row0, row_cap;       /* flops_per_row: the head rows [row0, row0 + row_cap) it covers */
     uint32_t spec[VKB_MAX_SPEC];
     vkb_binding bind[VKB_MAX_BINDINGS];
     uint8_t writes;               /* bit i: binding i is written */
