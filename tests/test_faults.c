@@ -145,15 +145,19 @@ int main(int argc, char **argv) {
 
     context_faults(&vkb_faults.host_fail_at, "context, host allocation");
     context_faults(&vkb_faults.vk_fail_at, "context, Vulkan creation");
-    for (int staging = 0; staging < 2; ++staging) {
+    /* direct uploads, staged uploads, and tensors split into parts (bindings of 512 KiB:
+     * the word embeddings in 8 parts, the logits in 4) */
+    static const char *modes[3][2] = {{"load+encode, host allocation", "load+encode, Vulkan creation"},
+                                      {"load+encode (staged), host allocation", "load+encode (staged), Vulkan creation"},
+                                      {"load+encode (split), host allocation", "load+encode (split), Vulkan creation"}};
+    for (int mode = 0; mode < 3; ++mode) {
         vkbert_context *ctx = NULL;
-        vkbert_context_desc d = desc(staging);
+        vkbert_context_desc d = desc(mode == 1);
+        if (mode == 2) d.max_buffer_bytes = 512u << 10;
         CHECK(vkbert_context_create(&d, &ctx) == 0, "%s", vkbert_last_error());
         if (!ctx) break;
-        int h = sweep(ctx, &vkb_faults.host_fail_at, staging ? "load+encode (staged), host allocation"
-                                                             : "load+encode, host allocation");
-        int v = sweep(ctx, &vkb_faults.vk_fail_at, staging ? "load+encode (staged), Vulkan creation"
-                                                           : "load+encode, Vulkan creation");
+        int h = sweep(ctx, &vkb_faults.host_fail_at, modes[mode][0]);
+        int v = sweep(ctx, &vkb_faults.vk_fail_at, modes[mode][1]);
         CHECK(h > 50 && v > 50, "too few faults injected (%d host, %d Vulkan): is the wrapper bypassed?", h, v);
         CHECK(pipeline(ctx) == VKBERT_OK, "context unusable after the fault sweep: %s", vkbert_last_error());
         vkbert_context_destroy(ctx);

@@ -495,9 +495,9 @@ VKBERT_API vkbert_status vkbert_session_wait(vkbert_session *session, uint32_t t
  * its results on the GPU) or with vkWaitSemaphores: after vkbert_session_submit, writes
  * the session's timeline semaphore to *(VkSemaphore *)vk_semaphore and the value the last
  * submit signals when it completes to *value. The semaphore belongs to the session (do
- * not destroy it); values only grow. VKBERT_ERROR_UNSUPPORTED where the device has no
- * timelineSemaphore (or, on a host's device, the host did not say it enabled it): then
- * vkbert_session_wait, which always works, is the way to know.
+ * not destroy it); values only grow. Only on a host's device (vkbert_external_device) whose
+ * host says it enabled timelineSemaphore: elsewhere VKBERT_ERROR_UNSUPPORTED (a semaphore
+ * cannot be waited on from another VkDevice); vkbert_session_wait always works.
  */
 VKBERT_API vkbert_status vkbert_session_timeline(const vkbert_session *session, void *vk_semaphore,
                                                  uint64_t *value);

@@ -479,6 +479,9 @@ static vkbert_status adopt(vkbert_context *ctx, const vkbert_external_device *e)
     /* optional features only where the host says it enabled them */
     ctx->float16 = e->shader_float16 && ctx->info.shader_float16 && !ctx->min_limits;
     ctx->storage16 = e->storage_buffer_16bit && ctx->info.storage_buffer_16bit && !ctx->min_limits;
+    /* A semaphore is only of use on the host's own device: there the host can wait on it in
+     * its submissions. vkbert's own device keeps to fences (and Khronos validation 1.3.239
+     * crashes under load tracking timeline semaphores that are created and destroyed often). */
     ctx->timeline = e->timeline_semaphore && ctx->info.timeline_semaphore;
     return VKBERT_OK;
 }
@@ -555,7 +558,7 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
                                       ctx->queue_family, 1, &prio};
         /* float16 arithmetic where the device has it (the fp16 peak microbenchmark) */
         VkPhysicalDeviceShaderFloat16Int8Features f16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
-        const char *exts[2];
+        const char *exts[1];
         uint32_t ext_count = 0;
         VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi};
         if (ctx->info.shader_float16 && !ctx->min_limits) {
@@ -572,21 +575,9 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
             di.pNext = &s16;
             ctx->storage16 = true;
         }
-        /* timeline semaphores, for hosts that wait on an encode in their own submissions; through
-         * the extension, which this (Vulkan 1.1) instance may use on 1.2 devices too */
-        VkPhysicalDeviceTimelineSemaphoreFeatures tl = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
-        bool oom = false;
-        if (ctx->info.timeline_semaphore &&
-            has_device_extension(ctx->physical, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME, &oom)) {
-            tl.timelineSemaphore = VK_TRUE;
-            tl.pNext = (void *)di.pNext;
-            di.pNext = &tl;
-            exts[ext_count++] = VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME;
-            ctx->timeline = true;
-        }
         di.enabledExtensionCount = ext_count;
         di.ppEnabledExtensionNames = exts;
-        VkResult r = oom ? VK_ERROR_OUT_OF_HOST_MEMORY : VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));
+        VkResult r = VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));
         if (r != VK_SUCCESS) st = vkb_vk_fail(ctx, r, "vkCreateDevice");
     }
     if (!st) st = binding_limit(ctx, d.max_buffer_bytes);

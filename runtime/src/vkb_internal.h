@@ -116,7 +116,7 @@ struct vkbert_context {
     bool fp16_weights;    /* linear weights stored as float16 */
     bool fp16_arith;      /* ... and multiplied in float16 (tiled matmul, shaderFloat16) */
     bool storage16;       /* storageBuffer16BitAccess enabled */
-    bool timeline;        /* timelineSemaphore enabled: sessions signal one per submit */
+    bool timeline;        /* the host enabled timelineSemaphore: sessions signal one per submit */
     bool timestamps;      /* the compute queue family has timestamps */
     uint32_t timestamp_bits;
     bool lost;
