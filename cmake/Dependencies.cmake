@@ -82,44 +82,46 @@ else()
   vkbert_require(VKBERT_SPIRV_OPT "spirv-opt (SPIR-V optimiser)" spirv-tools)
 endif()
 
-# ---- cJSON ----
-find_path(VKBERT_CJSON_INCLUDE cjson/cJSON.h)
-find_library(VKBERT_CJSON_LIB cjson)
-if(VKBERT_CJSON_LIB AND VKBERT_CJSON_INCLUDE AND NOT vkbert_fetch_always)
-  add_library(vkbert::cjson UNKNOWN IMPORTED)
-  set_target_properties(vkbert::cjson PROPERTIES IMPORTED_LOCATION ${VKBERT_CJSON_LIB}
-                        INTERFACE_INCLUDE_DIRECTORIES ${VKBERT_CJSON_INCLUDE})
-elseif(vkbert_fetch_missing)
-  vkbert_fetch_source(vkbert_cjson ${VKBERT_CJSON_URL} ${VKBERT_CJSON_SHA256})
-  # vkbert includes <cjson/cJSON.h>, as installed packages lay it out
-  file(COPY ${vkbert_cjson_SOURCE_DIR}/cJSON.h DESTINATION ${CMAKE_BINARY_DIR}/fetched/include/cjson)
-  add_library(vkbert_cjson STATIC ${vkbert_cjson_SOURCE_DIR}/cJSON.c)
-  target_include_directories(vkbert_cjson PUBLIC ${CMAKE_BINARY_DIR}/fetched/include)
-  set_target_properties(vkbert_cjson PROPERTIES POSITION_INDEPENDENT_CODE ON C_VISIBILITY_PRESET hidden)
-  add_library(vkbert::cjson ALIAS vkbert_cjson)
-  message(STATUS "vkbert: cJSON built from ${vkbert_cjson_SOURCE_DIR} (pinned: ${VKBERT_CJSON_URL})")
-else()
-  vkbert_require(VKBERT_CJSON_LIB "cJSON (cjson/cJSON.h, libcjson; or -DVKBERT_FETCH_DEPS=ON)" libcjson-dev)
-  vkbert_require(VKBERT_CJSON_INCLUDE "cJSON header (cjson/cJSON.h)" libcjson-dev)
-endif()
+# A C library: installed (header + library) unless VKBERT_FETCH_DEPS says ON, else, where
+# fetching is allowed, its pinned release compiled from `sources` into a static library.
+#   target     the vkbert::NAME target to define
+#   header     how vkbert includes it (cjson/cJSON.h: copied under that path)
+#   lib        the installed library's name
+#   pkg        the Debian package
+#   ARGN       the release's source files, then optionally DEFINE <compile definition>
+function(vkbert_c_library target header lib pkg url sha256)
+  cmake_parse_arguments(L "" "DEFINE" "SOURCES" ${ARGN})
+  string(TOUPPER ${target} upper)
+  find_path(VKBERT_${upper}_INCLUDE ${header})
+  find_library(VKBERT_${upper}_LIB ${lib})
+  if(VKBERT_${upper}_LIB AND VKBERT_${upper}_INCLUDE AND NOT vkbert_fetch_always)
+    add_library(vkbert::${target} UNKNOWN IMPORTED GLOBAL)
+    set_target_properties(vkbert::${target} PROPERTIES IMPORTED_LOCATION ${VKBERT_${upper}_LIB}
+                          INTERFACE_INCLUDE_DIRECTORIES ${VKBERT_${upper}_INCLUDE})
+  elseif(vkbert_fetch_missing)
+    vkbert_fetch_source(vkbert_${target} ${url} ${sha256})
+    set(src ${vkbert_${target}_SOURCE_DIR})
+    get_filename_component(name ${header} NAME)
+    get_filename_component(subdir ${header} DIRECTORY)
+    file(COPY ${src}/${name} DESTINATION ${CMAKE_BINARY_DIR}/fetched/include/${subdir})
+    list(TRANSFORM L_SOURCES PREPEND ${src}/)
+    add_library(vkbert_${target} STATIC ${L_SOURCES})
+    target_include_directories(vkbert_${target} PUBLIC ${CMAKE_BINARY_DIR}/fetched/include)
+    if(L_DEFINE)
+      target_compile_definitions(vkbert_${target} PUBLIC ${L_DEFINE})
+    endif()
+    set_target_properties(vkbert_${target} PROPERTIES POSITION_INDEPENDENT_CODE ON C_VISIBILITY_PRESET hidden)
+    add_library(vkbert::${target} ALIAS vkbert_${target})
+    message(STATUS "vkbert: ${target} built from ${src} (pinned: ${url})")
+  else()
+    vkbert_require(VKBERT_${upper}_LIB "${target} (${header}, lib${lib}; or -DVKBERT_FETCH_DEPS=ON)" ${pkg})
+    vkbert_require(VKBERT_${upper}_INCLUDE "${target} header (${header})" ${pkg})
+  endif()
+endfunction()
 
-# ---- utf8proc ----
-find_path(VKBERT_UTF8PROC_INCLUDE utf8proc.h)
-find_library(VKBERT_UTF8PROC_LIB utf8proc)
-if(VKBERT_UTF8PROC_LIB AND VKBERT_UTF8PROC_INCLUDE AND NOT vkbert_fetch_always)
-  add_library(vkbert::utf8proc UNKNOWN IMPORTED)
-  set_target_properties(vkbert::utf8proc PROPERTIES IMPORTED_LOCATION ${VKBERT_UTF8PROC_LIB}
-                        INTERFACE_INCLUDE_DIRECTORIES ${VKBERT_UTF8PROC_INCLUDE})
-elseif(vkbert_fetch_missing)
-  vkbert_fetch_source(vkbert_utf8proc ${VKBERT_UTF8PROC_URL} ${VKBERT_UTF8PROC_SHA256})
-  file(COPY ${vkbert_utf8proc_SOURCE_DIR}/utf8proc.h DESTINATION ${CMAKE_BINARY_DIR}/fetched/include)
-  add_library(vkbert_utf8proc STATIC ${vkbert_utf8proc_SOURCE_DIR}/utf8proc.c) # includes utf8proc_data.c
-  target_include_directories(vkbert_utf8proc PUBLIC ${CMAKE_BINARY_DIR}/fetched/include)
-  target_compile_definitions(vkbert_utf8proc PUBLIC UTF8PROC_STATIC)
-  set_target_properties(vkbert_utf8proc PROPERTIES POSITION_INDEPENDENT_CODE ON C_VISIBILITY_PRESET hidden)
-  add_library(vkbert::utf8proc ALIAS vkbert_utf8proc)
-  message(STATUS "vkbert: utf8proc built from ${vkbert_utf8proc_SOURCE_DIR} (pinned: ${VKBERT_UTF8PROC_URL})")
-else()
-  vkbert_require(VKBERT_UTF8PROC_LIB "utf8proc (utf8proc.h, libutf8proc; or -DVKBERT_FETCH_DEPS=ON)" libutf8proc-dev)
-  vkbert_require(VKBERT_UTF8PROC_INCLUDE "utf8proc header (utf8proc.h)" libutf8proc-dev)
-endif()
+# cJSON: vkbert includes <cjson/cJSON.h>, as installed packages lay it out
+vkbert_c_library(cjson cjson/cJSON.h cjson libcjson-dev ${VKBERT_CJSON_URL} ${VKBERT_CJSON_SHA256}
+                 SOURCES cJSON.c)
+# utf8proc.c includes utf8proc_data.c
+vkbert_c_library(utf8proc utf8proc.h utf8proc libutf8proc-dev ${VKBERT_UTF8PROC_URL} ${VKBERT_UTF8PROC_SHA256}
+                 SOURCES utf8proc.c DEFINE UTF8PROC_STATIC)

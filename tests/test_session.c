@@ -62,6 +62,15 @@ static float *encode_alone(vkbert_model *m, const char *text, size_t *n_out, vkb
 static const char *TEXTS[3] = {"The capital of France is [MASK].", "[MASK] is a city.",
                                "A much longer sentence, with more tokens: [MASK] and also [MASK] here!"};
 
+/* The tiny model's hidden states and top-5 for `text` on the default context: the
+ * reference the other modes are compared with. */
+static float *tiny_reference(const char *text, size_t *n, vkbert_prediction *top) {
+    vkbert_model *base = load(ctx, "tiny");
+    float *ref = encode_alone(base, text, n, top);
+    vkbert_model_destroy(base);
+    return ref;
+}
+
 static void padded_batch(void) {
     vkbert_model *m = load(ctx, "tiny");
     size_t H = vkbert_model_get_config(m)->hidden_size;
@@ -190,10 +199,8 @@ static char *slurp(const char *name, size_t *size) {
 /* A model from memory buffers (an Android app's AAssets) is the model from its directory. */
 static void memory_models(void) {
     size_t n, n2;
-    vkbert_model *base = load(ctx, "tiny");
     vkbert_prediction ref_top[5], top[5];
-    float *ref = encode_alone(base, TEXTS[0], &n, ref_top);
-    vkbert_model_destroy(base);
+    float *ref = tiny_reference(TEXTS[0], &n, ref_top);
     vkbert_model_files f = {0};
     char *cfg = slurp("tiny/config.json", &f.config_json_size);
     char *vocab = slurp("tiny/vocab.txt", &f.vocab_txt_size);
@@ -319,10 +326,8 @@ static uint32_t local_invocations(const vkb_kernel_desc *k, const uint32_t *spec
  * guaranteed minimums, and the answers are the default mode's. */
 static void min_limits(void) {
     size_t n, n2;
-    vkbert_model *base = load(ctx, "tiny");
     vkbert_prediction ref_top[5], top[5];
-    float *ref = encode_alone(base, TEXTS[2], &n, ref_top);
-    vkbert_model_destroy(base);
+    float *ref = tiny_reference(TEXTS[2], &n, ref_top);
     vkbert_context *mc = test_context(&(vkbert_context_desc){.min_limits = true});
     CHECK(!strcmp(vkbert_context_matmul_variant(mc), "storage"), "min mode uses %s", vkbert_context_matmul_variant(mc));
     CHECK(vkbert_context_precision(mc) == VKBERT_PRECISION_FP32, "min mode precision");

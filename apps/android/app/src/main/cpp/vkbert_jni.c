@@ -64,7 +64,7 @@ static int ensure_model(AAssetManager *mgr, const char *cache_dir, char *err, si
         snprintf(err, errlen, "error: %s", vkbert_last_error());
         return -1;
     }
-    asset_buf cfg, vocab, tcfg, weights;
+    asset_buf cfg = {0}, vocab = {0}, tcfg = {0}, weights = {0};
     int rc = open_asset(mgr, "config.json", false, &cfg, err, errlen);
     if (!rc) rc = open_asset(mgr, "vocab.txt", false, &vocab, err, errlen);
     if (!rc) rc = open_asset(mgr, "tokenizer_config.json", true, &tcfg, err, errlen);
