@@ -178,6 +178,7 @@ static int cmd_devices(int argc, char **argv) {
             cJSON_AddNumberToObject(l, "max_storage_buffers_per_stage", d->max_storage_buffers_per_stage);
             cJSON_AddNumberToObject(l, "max_memory_allocation_bytes", (double)d->max_memory_allocation_bytes);
             cJSON_AddNumberToObject(l, "max_memory_allocation_count", d->max_memory_allocation_count);
+            cJSON_AddNumberToObject(l, "max_texel_buffer_elements", d->max_texel_buffer_elements);
             cJSON_AddNumberToObject(l, "subgroup_size", d->subgroup_size);
             cJSON *f = cJSON_AddObjectToObject(j, "features");
             cJSON_AddBoolToObject(f, "shader_float16", d->shader_float16);
@@ -195,9 +196,11 @@ static int cmd_devices(int argc, char **argv) {
             printf("   workgroup: %u invocations, %u bytes shared; push constants %u bytes; subgroup %u\n",
                    d->max_workgroup_invocations, d->max_shared_memory_bytes, d->max_push_constants_bytes,
                    d->subgroup_size);
-            printf("   storage buffer range %u bytes, %u per stage; allocation %llu bytes, %u allocations\n",
+            printf("   storage buffer range %u bytes, %u per stage; allocation %llu bytes, %u allocations; "
+                   "texel buffers %u elements\n",
                    d->max_storage_buffer_range, d->max_storage_buffers_per_stage,
-                   (unsigned long long)d->max_memory_allocation_bytes, d->max_memory_allocation_count);
+                   (unsigned long long)d->max_memory_allocation_bytes, d->max_memory_allocation_count,
+                   d->max_texel_buffer_elements);
             printf("   float16 arithmetic %s, 16-bit storage %s, timeline semaphores %s\n",
                    d->shader_float16 ? "yes" : "no", d->storage_buffer_16bit ? "yes" : "no",
                    d->timeline_semaphore ? "yes" : "no");

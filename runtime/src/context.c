@@ -368,7 +368,9 @@ static void choose_matmul(vkbert_context *ctx) {
         ctx->matmul_texel = ctx->matmul_tiled = false;
         return;
     }
-    bool texel_ok = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 16);
+    /* texel views of 64 MiB at least: less would cut activations into chunks of a few sequences
+     * (or not fit one: a 512-token bert-large FFN activation is 8 MiB) */
+    bool texel_ok = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 22);
     uint32_t v = d->vendor_id;
     bool mobile = v == 0x13B5 || v == 0x5143 || v == 0x1010 || v == 0x14E4 || v == 0x144D;
     uint32_t tile[4] = {16, 8, d->type == VKBERT_DEVICE_INTEGRATED ? 4 : 8, 4};
