@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: test_pipeline_cache SCRATCH_DIR MODEL_DIR\n");
         return 2;
     }
-    snprintf(g_path, sizeof g_path, "%s/pipelines-test.bin", argv[1]);
+    snprintf(g_path, sizeof g_path, "%.4000s/pipelines-test.bin", argv[1]);
     g_model = argv[2];
     remove(g_path);
     bool loaded = true;
@@ -92,6 +92,13 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 4096; ++i) fputc(i * 7, f);
     fclose(f);
     CHECK(run(&loaded) == ref && !loaded && g_ignored == 4, "garbage was not ignored");
+    remove(g_path);
+
+    /* directories that do not exist yet (a fresh account's ~/.cache) are created */
+    snprintf(g_path, sizeof g_path, "%.4000s/new-home/.cache/vkbert/pipelines-test.bin", argv[1]);
+    remove(g_path);
+    run(&loaded);
+    CHECK(file_size() > 48, "no cache file written under directories that did not exist: %s", g_path);
     remove(g_path);
     return test_finish("test_pipeline_cache");
 }

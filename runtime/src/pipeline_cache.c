@@ -128,13 +128,14 @@ void vkb_pipeline_cache_save(vkbert_context *ctx) {
     memcpy(h.uuid, ctx->props.pipelineCacheUUID, VK_UUID_SIZE);
     h.checksum = fnv1a64(buf + sizeof h, n);
     memcpy(buf, &h, sizeof h);
-    /* the directory (one level), then a temporary file renamed over the old one */
-    char *slash = strrchr(path, '/');
-    if (slash && slash != path) {
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-        mkdir(dir, 0755);
-    }
+    /* the directories (the cache home itself may not exist yet on a fresh account), then a
+     * temporary file renamed over the old one */
+    char dir[4096];
+    if (strlen(path) < sizeof dir)
+        for (const char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+            mkdir(dir, 0755); /* EEXIST for the ones that are there */
+        }
     size_t len = strlen(path);
     char *tmp = vkb_malloc(len + 16);
     if (tmp) {
