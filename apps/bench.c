@@ -135,8 +135,7 @@ static const char *type_name(vkbert_device_type t) {
 
 static void add_device(cJSON *r, const vkbert_device_info *d) {
     char api[32];
-    snprintf(api, sizeof api, "%u.%u.%u", (d->api_version >> 22) & 0x7F, (d->api_version >> 12) & 0x3FF,
-             d->api_version & 0xFFF);
+    version_string(d->api_version, api, sizeof api);
     cJSON_AddStringToObject(r, "device", d->name);
     cJSON_AddStringToObject(r, "vendor", d->vendor);
     cJSON_AddStringToObject(r, "device_type", type_name(d->type));

@@ -39,3 +39,7 @@ void on_log(vkbert_log_level level, const char *msg, void *user) {
         fprintf(stderr, "vkbert: %s\n", msg);
 }
 
+
+void version_string(uint32_t v, char *buf, size_t n) {
+    snprintf(buf, n, "%u.%u.%u", (v >> 22) & 0x7F, (v >> 12) & 0x3FF, v & 0xFFF);
+}

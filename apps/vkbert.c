@@ -133,10 +133,6 @@ static const char *type_name(vkbert_device_type t) {
     return (unsigned)t < 5 ? n[t] : "other";
 }
 
-static void version_string(uint32_t v, char *buf, size_t n) {
-    snprintf(buf, n, "%u.%u.%u", (v >> 22) & 0x7F, (v >> 12) & 0x3FF, v & 0xFFF);
-}
-
 static int cmd_devices(int argc, char **argv) {
     opts o = {0};
     int rc = parse(argc, argv, &o, USAGE_DEVICES);

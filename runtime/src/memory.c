@@ -214,10 +214,14 @@ VkDeviceSize vkb_texel_view_max_bytes(const vkbert_context *ctx, VkDeviceSize te
     return (VkDeviceSize)ctx->info.max_texel_buffer_elements * texel_bytes;
 }
 
+/* The most bytes in one part: the context's binding limit, or `max_bytes` when lower. */
+static VkDeviceSize part_limit(const vkbert_context *ctx, VkDeviceSize max_bytes) {
+    return max_bytes && max_bytes < ctx->max_binding ? max_bytes : ctx->max_binding;
+}
+
 uint32_t vkb_split_rows(const vkbert_context *ctx, uint64_t rows, uint64_t row_bytes, uint32_t unit,
                         VkDeviceSize max_bytes) {
-    VkDeviceSize limit = ctx->max_binding;
-    if (max_bytes && max_bytes < limit) limit = max_bytes;
+    VkDeviceSize limit = part_limit(ctx, max_bytes);
     if (row_bytes == 0) row_bytes = 4;
     if (unit == 0) unit = 1;
     uint64_t fit = limit / row_bytes / unit * unit;
@@ -246,12 +250,11 @@ vkbert_status vkb_split_create(vkbert_context *ctx, uint64_t rows, uint64_t row_
     memset(out, 0, sizeof *out);
     if (unit == 0) unit = 1;
     uint32_t per = vkb_split_rows(ctx, rows, row_bytes, unit, max_bytes);
-    if (per == 0) {
-        VkDeviceSize limit = max_bytes && max_bytes < ctx->max_binding ? max_bytes : ctx->max_binding;
+    if (per == 0)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
                         "%s: %u row(s) of %llu bytes do not fit in one buffer binding of at most %llu bytes on this "
-                        "device", what, unit, (unsigned long long)row_bytes, (unsigned long long)limit);
-    }
+                        "device", what, unit, (unsigned long long)row_bytes,
+                        (unsigned long long)part_limit(ctx, max_bytes));
     if (rows > UINT32_MAX) return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s has too many rows", what);
     uint64_t count = rows ? (rows + per - 1) / per : 1;
     out->part = vkb_calloc((size_t)count, sizeof *out->part);
@@ -261,8 +264,7 @@ vkbert_status vkb_split_create(vkbert_context *ctx, uint64_t rows, uint64_t row_
     out->count = (uint32_t)count;
     if (count > 1)
         vkb_log(ctx, VKBERT_LOG_INFO, "%s: %u parts of up to %u rows (a binding holds at most %llu bytes)", what,
-                out->count, per, (unsigned long long)(max_bytes && max_bytes < ctx->max_binding ? max_bytes
-                                                                                               : ctx->max_binding));
+                out->count, per, (unsigned long long)part_limit(ctx, max_bytes));
     for (uint32_t i = 0; i < out->count; ++i) {
         uint64_t n = vkb_split_part_count(out, i);
         n = (n + unit - 1) / unit * unit;

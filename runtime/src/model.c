@@ -104,8 +104,8 @@ static vkbert_status reserve_host(loader *L, size_t floats, const char *what) {
 }
 
 /* Reads (or, for random models, generates) the listed tensors, concatenated in order, into
- * L->host, with `extra` floats of room after them; *floats is their total. */
-static vkbert_status read_parts(loader *L, const part *parts, int n, const char *what, size_t extra, size_t *floats) {
+ * L->host; *floats is their total. */
+static vkbert_status read_parts(loader *L, const part *parts, int n, const char *what, size_t *floats) {
     size_t total = 0, counts[8];
     const vkb_tensor_info *ts[8] = {0};
     const vkb_safetensors *owners[8] = {0};
@@ -118,7 +118,7 @@ static vkbert_status read_parts(loader *L, const part *parts, int n, const char 
         counts[i] = L->random ? (size_t)parts[i].d0 * (parts[i].d1 ? parts[i].d1 : 1) : (size_t)ts[i]->count;
         total += counts[i];
     }
-    vkbert_status s = reserve_host(L, total + extra, what);
+    vkbert_status s = reserve_host(L, total, what);
     size_t off = 0;
     for (int i = 0; i < n && !s; ++i) {
         if (L->random) generate(L, &parts[i], L->host + off);
@@ -170,18 +170,14 @@ static vkbert_status upload_split(loader *L, const float *data, uint64_t n, uint
     return s;
 }
 
-static vkbert_status upload(loader *L, const float *data, size_t floats, const char *what, vkb_buffer *out) {
-    vkbert_status s = vkb_buffer_create(L->ctx, floats * sizeof(float), VKB_MEM_DEVICE, what, out);
-    if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, data, floats * sizeof(float));
-    if (!s) L->m->device_bytes += out->size;
-    return s;
-}
-
 /* Reads the listed tensors, concatenated in order, into one device buffer. */
 static vkbert_status pack(loader *L, const part *parts, int n, const char *what, vkb_buffer *out) {
     size_t total = 0;
-    vkbert_status s = read_parts(L, parts, n, what, 0, &total);
-    return s ? s : upload(L, L->host, total, what, out);
+    vkbert_status s = read_parts(L, parts, n, what, &total);
+    if (!s) s = vkb_buffer_create(L->ctx, total * sizeof(float), VKB_MEM_DEVICE, what, out);
+    if (!s) s = vkb_buffer_upload_bytes(L->ctx, out, L->host, total * sizeof(float));
+    if (!s) L->m->device_bytes += out->size;
+    return s;
 }
 
 /* Linear weights made of `nparts` [rows_i, k] tensors stacked (QKV: 3), for the matmul
@@ -191,7 +187,7 @@ static vkbert_status pack_linear_parts(loader *L, const part *parts, int nparts,
                                        const char *what, vkb_split *out) {
     bool texel = L->ctx->matmul_texel && k % 4 == 0;
     size_t total = 0;
-    vkbert_status s = read_parts(L, parts, nparts, what, 0, &total);
+    vkbert_status s = read_parts(L, parts, nparts, what, &total);
     return s ? s : upload_split(L, L->host, n, k, texel, texel, L->ctx->fp16_weights, what, out);
 }
 
@@ -438,7 +434,7 @@ static vkbert_status load_weights(loader *L, bool tied) {
     vkbert_status s;
     uint64_t H = c->hidden_size, P = c->max_position_embeddings, T = c->type_vocab_size;
     size_t floats = 0;
-    s = read_parts(L, (part[]){{"embeddings.word_embeddings.weight", c->vocab_size, H}}, 1, "the word embeddings", 0,
+    s = read_parts(L, (part[]){{"embeddings.word_embeddings.weight", c->vocab_size, H}}, 1, "the word embeddings",
                    &floats);
     /* row-major fp32; the tied MLM decoder reads it through matmul_texel's row-major mode */
     if (!s)

@@ -78,6 +78,12 @@ static VkDispatchIndirectCommand matmul_groups(const vkbert_context *ctx, uint32
     return (VkDispatchIndirectCommand){div_up(n, MATMUL_COLS_PER_GROUP), div_up(m, MATMUL_ROWS_PER_GROUP), 1};
 }
 
+/* How many of an encode's `rows` head rows a slot's dispatch covers. */
+static uint32_t slot_rows(const vkb_slot *x, uint32_t rows) {
+    uint32_t live = rows > x->row0 ? rows - x->row0 : 0;
+    return live < x->cap ? live : x->cap;
+}
+
 /* The index of the slot described by (kernel, row0, cap, n), added if new; -1 when out
  * of host memory. */
 static int32_t slot(vkbert_session *s, uint32_t kernel, uint32_t row0, uint32_t cap, uint32_t n) {
@@ -127,8 +133,7 @@ static vkbert_status add_matmul(vkbert_session *s, uint8_t kind, int layer, cons
                      .bind = {texel ? vkb_bind_view(x) : vkb_bind(x), texel ? vkb_bind_view(wp) : vkb_bind(wp),
                               vkb_bind(b), vkb_bind(y)},
                      .writes = 1u << 3, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
-                     .flops = 2.0 * np * k * (rows.head ? 1.0 : m), .flops_per_row = rows.head,
-                     .row0 = rows.row0, .row_cap = m};
+                     .flops = 2.0 * np * k * (rows.head ? 1.0 : m)};
         VkDispatchIndirectCommand g = matmul_groups(ctx, op.kernel, m, np);
         op.groups[0] = g.x;
         op.groups[1] = g.y;
@@ -148,7 +153,7 @@ static vkbert_status add_layernorm(vkbert_session *s, uint8_t kind, int layer, c
     if (head && indirect < 0) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     vkb_op op = {.kernel = VKB_KERNEL_LAYERNORM, .bind = {vkb_bind(x), vkb_bind(params)}, .writes = 1u << 0,
                  .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
-                 .flops = 8.0 * width * (head ? 1.0 : rows), .flops_per_row = head, .row_cap = rows};
+                 .flops = 8.0 * width * (head ? 1.0 : rows)};
     vkb_grid_rows(s->ctx, rows, op.groups);
     vkb_push_layernorm pc = {rows, s->model->config.hidden_size, s->model->config.layer_norm_eps};
     memcpy(op.push, &pc, sizeof pc);
@@ -248,7 +253,7 @@ static vkbert_status build_head(vkbert_session *s) {
         vkb_op t = {.kernel = VKB_KERNEL_TOPK,
                     .bind = {vkb_bind(&s->logits.part[q]), vkb_bind(&s->top_ids), vkb_bind(&s->top_probs)},
                     .writes = (1u << 1) | (1u << 2), .indirect = rows, .kind = VKB_OP_TOPK, .layer = -1,
-                    .flops = (double)(s->top_k + 2) * V, .flops_per_row = true, .row0 = r0, .row_cap = rq};
+                    .flops = (double)(s->top_k + 2) * V};
         vkb_push_topk pt = {rq, V, s->top_k, r0};
         memcpy(t.push, &pt, sizeof pt);
         if ((st = vkb_program_add(s->ctx, &s->prog, &t))) return st;
@@ -513,8 +518,7 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
     VkDispatchIndirectCommand *ind = s->indirect.mapped;
     for (uint32_t i = 0; i < s->slot_count; ++i) {
         const vkb_slot *x = &s->slots[i];
-        uint32_t live = rows > x->row0 ? rows - x->row0 : 0;
-        if (live > x->cap) live = x->cap;
+        uint32_t live = slot_rows(x, rows);
         ind[i] = x->kernel == SLOT_ONE_PER_ROW ? (VkDispatchIndirectCommand){live, 1, 1}
                                                : matmul_groups(s->ctx, x->kernel, live, x->n);
     }
@@ -650,10 +654,9 @@ vkbert_status vkbert_session_profile(const vkbert_session *s, vkbert_kernel_time
     st = vkb_program_timings(s->ctx, p, ms);
     for (uint32_t i = 0; i < p->op_count && !st; ++i) {
         const vkb_op *op = &p->ops[i];
-        uint32_t live = s->rows > op->row0 ? s->rows - op->row0 : 0;  /* the head rows this dispatch ran */
-        if (live > op->row_cap) live = op->row_cap;
+        double runs = op->indirect >= 0 ? slot_rows(&s->slots[op->indirect], s->rows) : 1;
         out[i] = (vkbert_kernel_time){vkb_op_kind_name(op->kind), vkb_kernel(op->kernel)->name, op->layer, ms[i],
-                                      op->flops * (op->flops_per_row ? live : 1)};
+                                      op->flops * runs};
     }
     vkb_free(ms);
     return st;

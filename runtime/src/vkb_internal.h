@@ -251,9 +251,7 @@ typedef struct vkb_op {
     uint32_t kernel;
     uint8_t kind;                 /* VKB_OP_* */
     int16_t layer;                /* encoder layer, -1 outside the layers */
-    double flops;                 /* analytic; per head row when flops_per_row */
-    bool flops_per_row;
-    uint32_t row0, row_cap;       /* flops_per_row: the head rows [row0, row0 + row_cap) it covers */
+    double flops;                 /* analytic; indirect ops: per row they run on */
     uint32_t spec[VKB_MAX_SPEC];
     vkb_binding bind[VKB_MAX_BINDINGS];
     uint8_t writes;               /* bit i: binding i is written */
