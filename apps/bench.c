@@ -33,7 +33,8 @@ static const char *USAGE_BENCH =
     "  --json              one JSON record per configuration (JSON Lines)\n"
     "  --matmul V          matmul design for tuning runs: texel, tiled or storage (default: the\n"
     "                      device-class table; also VKBERT_MATMUL)\n"
-    "  --tile X,Y,M,N      matmul_tiled workgroup X x Y, M x N outputs per invocation (VKBERT_TILE)\n";
+    "  --tile X,Y,M,N      matmul_tiled workgroup X x Y, M x N outputs per invocation (VKBERT_TILE)\n"
+    "  --texel-rows N      matmul_texel rows per subgroup: 8, 16, 24 or 32 (default; VKBERT_TEXEL_ROWS)\n";
 
 typedef struct shape { const char *name; vkbert_model_config cfg; } shape;
 static const shape SHAPES[] = {
@@ -107,6 +108,11 @@ static int parse_bench(int argc, char **argv, bench_opts *o) {
                 return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--matmul must be texel, tiled or storage");
             setenv("VKBERT_MATMUL", v, 1);
         } else if (!strcmp(a, "--tile")) setenv("VKBERT_TILE", v, 1);
+        else if (!strcmp(a, "--texel-rows")) {
+            if (strcmp(v, "8") && strcmp(v, "16") && strcmp(v, "24") && strcmp(v, "32"))
+                return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--texel-rows must be 8, 16, 24 or 32");
+            setenv("VKBERT_TEXEL_ROWS", v, 1);
+        }
         else if (!strcmp(a, "--batch")) { if ((o->nbatch = parse_list(v, o->batches, 16, "--batch")) < 0) return -o->nbatch; }
         else if (!strcmp(a, "--seq")) { if ((o->nseq = parse_list(v, o->seqs, 16, "--seq")) < 0) return -o->nseq; }
         else if (!strcmp(a, "--iters")) { if ((rc = parse_u32(a, v, &tmp)) >= 0) return rc; o->iters = (int)tmp; }

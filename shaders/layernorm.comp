@@ -1,13 +1,24 @@
 // layernorm, in place: x[r, :] = (x[r, :] - mean) / sqrt(var + eps) * gamma + beta
 // Bindings: 0 x [rows, width] (read/write), 1 params [2, width] = gamma then beta.
-// Push: vkb_push_layernorm. Workgroup 128; one workgroup per row (rows spread over x, y).
+// Push: vkb_push_layernorm. Rows spread over workgroups x, y (vkb_row()).
+// Built twice: layernorm (GPUs, minimum limits) has one workgroup of 128 per row, reduced
+// through shared memory; layernorm_rows (ROWS=1; CPU-backed drivers) one invocation per
+// row, 8 rows per workgroup, no shared memory and no barriers (on lavapipe a barrier
+// switches between a workgroup's subgroups, and one workgroup runs on one core).
 // Two passes (mean, then centred variance) as PyTorch does, for accuracy.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #define VKB_WANT_LAYERNORM 1
 #include "common.glsl"
 
+#ifndef ROWS
+#define ROWS 0
+#endif
+#if ROWS
+layout(local_size_x = 8) in;
+#else
 layout(local_size_x = 128) in;
+#endif
 layout(std430, binding = 0) buffer XBuf { float x[]; };
 layout(std430, binding = 1) readonly buffer PBuf { float params[]; };
 
@@ -27,18 +38,34 @@ float block_sum(float v) {
 }
 
 void main() {
+    uint W = pc.width;
+#if ROWS
+    {
+        uint row = vkb_row() * 8 + gl_LocalInvocationID.x;
+        if (row >= pc.rows) return;
+        uint base = row * W;
+        float s = 0.0;
+        for (uint i = 0; i < W; ++i) s += x[base + i];
+        float mean = s / float(W);
+        float v = 0.0;
+        for (uint i = 0; i < W; ++i) { float d = x[base + i] - mean; v += d * d; }
+        float inv = inversesqrt(v / float(W) + pc.eps);
+        for (uint i = 0; i < W; ++i) x[base + i] = (x[base + i] - mean) * inv * params[i] + params[W + i];
+        return;
+    }
+#endif
     uint row = vkb_row();
     if (row >= pc.rows) return;   // uniform per workgroup: barriers stay legal
-    uint base = row * pc.width;
+    uint base = row * W;
     uint l = gl_LocalInvocationID.x;
 
     float s = 0.0;
-    for (uint i = l; i < pc.width; i += 128) s += x[base + i];
-    float mean = block_sum(s) / float(pc.width);
+    for (uint i = l; i < W; i += 128) s += x[base + i];
+    float mean = block_sum(s) / float(W);
     float v = 0.0;
-    for (uint i = l; i < pc.width; i += 128) { float d = x[base + i] - mean; v += d * d; }
-    float var = block_sum(v) / float(pc.width);
+    for (uint i = l; i < W; i += 128) { float d = x[base + i] - mean; v += d * d; }
+    float var = block_sum(v) / float(W);
     float inv = inversesqrt(var + pc.eps);
-    for (uint i = l; i < pc.width; i += 128)
-        x[base + i] = (x[base + i] - mean) * inv * params[i] + params[pc.width + i];
+    for (uint i = l; i < W; i += 128)
+        x[base + i] = (x[base + i] - mean) * inv * params[i] + params[W + i];
 }

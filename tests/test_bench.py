@@ -76,7 +76,8 @@ def main():
     check(len(recs) == 1 and recs[0]["precision"] == precision and recs[0]["model"] == model, f"model dir run: {recs}")
 
     for bad, frag in ((["--shape", "bert-huge"], "unknown shape"), (["--batch", "0"], "--batch"),
-                      (["--precision", "int4"], "--precision"), (["--matmul", "magic"], "--matmul")):
+                      (["--precision", "int4"], "--precision"), (["--matmul", "magic"], "--matmul"),
+                      (["--texel-rows", "12"], "--texel-rows")):
         p = subprocess.run([vkbert, "bench"] + bad, capture_output=True, text=True, timeout=60)
         check(p.returncode == 2 and frag in p.stderr, f"bench {bad}: exit {p.returncode}, {p.stderr.strip()}")
     print(f"test_bench: {len(FAILURES)} failed")

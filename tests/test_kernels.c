@@ -120,9 +120,10 @@ static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32
     }
 }
 
-/* matmul_texel (CPU-class variant): same math, texel-buffer operands, repacked W. */
+/* matmul_texel (CPU-class variant): same math, texel-buffer operands, repacked W; rg row
+ * groups of 8 per subgroup (spec constant 3). */
 static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, int reps,
-                              uint32_t row_major) {
+                              uint32_t row_major, uint32_t rg) {
     size_t nx = (size_t)M * K, nw = (size_t)N * K, ny = (size_t)M * N, np = (size_t)(N + 7) / 8 * 8 * K;
     float *x = malloc(nx * 4), *w = malloc(nw * 4), *wp = malloc(np * 4), *b = malloc(N * 4), *y0 = malloc(ny * 4),
           *ref = malloc(ny * 4), *out = malloc(ny * 4);
@@ -136,9 +137,9 @@ static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, 
     vkb_buffer bx = upload(x, nx * 4), bw = upload(wp, np * 4), bb = upload(b, N * 4), by = upload(y0, ny * 4);
     CHECK(vkb_buffer_make_view(ctx, &bx, VK_FORMAT_R32G32B32A32_SFLOAT) == 0 &&
               vkb_buffer_make_view(ctx, &bw, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "views: %s", vkbert_last_error());
-    vkb_op op = {.kernel = VKB_KERNEL_MATMUL_TEXEL, .spec = {act, accum, row_major},
+    vkb_op op = {.kernel = VKB_KERNEL_MATMUL_TEXEL, .spec = {act, accum, row_major, rg},
                  .bind = {vkb_bind_view(&bx), vkb_bind_view(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8,
-                 .groups = {(N + 127) / 128, (M + 7) / 8, 1}, .indirect = -1};
+                 .groups = {(N + 127) / 128, (M + 8 * rg - 1) / (8 * rg), 1}, .indirect = -1};
     vkb_push_matmul pc = {M, N, K, 0, 0, 0, 0, N};
     memcpy(op.push, &pc, sizeof pc);
     if (reps > 1) { /* timing run: the same dispatch many times in one submission */
@@ -150,14 +151,14 @@ static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, 
         vkb_program_run(ctx, &p);
         timespec_get(&t1, TIME_UTC);
         double sec = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
-        printf("matmul_texel %ux%ux%u: %.1f GFLOP/s\n", M, N, K, 2.0 * M * N * K * reps / sec * 1e-9);
+        printf("matmul_texel %ux%ux%u rows %u: %.1f GFLOP/s\n", M, N, K, 8 * rg, 2.0 * M * N * K * reps / sec * 1e-9);
         vkb_program_destroy(ctx, &p);
     } else {
         run_op(&op);
         download(&by, out, ny * 4);
         double e = rel_err(out, ref, ny);
-        CHECK(e < 1e-5, "matmul_texel M=%u N=%u K=%u act=%u accum=%u row_major=%u: error %g", M, N, K, act, accum,
-              row_major, e);
+        CHECK(e < 1e-5, "matmul_texel M=%u N=%u K=%u act=%u accum=%u row_major=%u rg=%u: error %g", M, N, K, act,
+              accum, row_major, rg, e);
     }
     vkb_buffer *bs[] = {&bx, &bw, &bb, &by};
     for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
@@ -363,7 +364,7 @@ int main(int argc, char **argv) {
 
     if (argc > 1 && !strcmp(argv[1], "--perf")) {
         const uint32_t shapes[][3] = {{128, 768, 768}, {128, 2304, 768}, {128, 3072, 768}, {128, 768, 3072}};
-        for (int i = 0; i < 4; ++i) test_matmul_texel(shapes[i][0], shapes[i][1], shapes[i][2], 0, 0, 20, 0);
+        for (int i = 0; i < 4; ++i) test_matmul_texel(shapes[i][0], shapes[i][1], shapes[i][2], 0, 0, 20, 0, 4);
         vkbert_context_destroy(ctx);
         return 0;
     }
@@ -377,7 +378,8 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i)
             for (uint32_t act = 0; act < 2; ++act)
                 for (uint32_t accum = 0; accum < 2; ++accum)
-                    test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, accum, 1, (act + accum + (uint32_t)i) % 2);
+                    test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, accum, 1, (act + accum + (uint32_t)i) % 2,
+                                      1 + act * 2 + accum); /* every row-group count on every shape */
     }
     const uint32_t ln[][2] = {{1, 1}, {1, 7}, {3, 128}, {5, 129}, {130, 300}, {2, 768}};
     for (size_t i = 0; i < sizeof ln / sizeof ln[0]; ++i) test_layernorm(ln[i][0], ln[i][1]);

@@ -359,15 +359,16 @@ static void apply_quirks(vkbert_context *ctx) {
  *   mobile GPUs          tiled: 8 x 8 invocations, 4 x 4 per invocation (32 x 32 tiles, 4 KiB
  *                        of shared memory): ARM, Qualcomm, Imagination, Broadcom, Samsung
  *   anything else        storage: register-blocked, no shared memory, no subgroups
- * VKBERT_MATMUL=storage|texel|tiled and VKBERT_TILE=WGX,WGY,TM,TN override it for tuning
- * runs; a variant the device cannot run (texel needs 8-wide subgroups with shuffle, tiled
+ * VKBERT_MATMUL=storage|texel|tiled, VKBERT_TILE=WGX,WGY,TM,TN and VKBERT_TEXEL_ROWS=8|16|24|32
+ * (texel: rows per subgroup) override it for tuning runs; a variant the device cannot run (texel needs 8-wide subgroups with shuffle, tiled
  * must fit the workgroup and shared-memory limits) falls back to storage. */
 static void choose_matmul(vkbert_context *ctx) {
     const vkbert_device_info *d = &ctx->info;
     if (ctx->min_limits) { /* the portable kernels only */
-        ctx->matmul_texel = ctx->matmul_tiled = false;
+        ctx->matmul_texel = ctx->matmul_tiled = ctx->rows_per_lane = false;
         return;
     }
+    ctx->rows_per_lane = d->type == VKBERT_DEVICE_CPU;
     /* texel views of 64 MiB at least: less would cut activations into chunks of a few sequences
      * (or not fit one: a 512-token bert-large FFN activation is 8 MiB) */
     bool texel_ok = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 22);
@@ -388,6 +389,17 @@ static void choose_matmul(vkbert_context *ctx) {
         } else {
             vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_TILE=%s ignored: want WGX,WGY,TM,TN with TM*TN <= 64", tenv);
         }
+    }
+    /* matmul_texel: rows per subgroup, 32 unless VKBERT_TEXEL_ROWS says 8, 16 or 24 */
+    ctx->texel_rg = 4;
+    const char *renv = getenv("VKBERT_TEXEL_ROWS");
+    if (renv) {
+        unsigned rows;
+        char end;
+        if (sscanf(renv, "%u%c", &rows, &end) == 1 && rows && rows % 8 == 0 && rows <= 32)
+            ctx->texel_rg = rows / 8;
+        else
+            vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_TEXEL_ROWS=%s ignored: want 8, 16, 24 or 32", renv);
     }
     bool tiled_ok = tile[0] * tile[1] <= d->max_workgroup_invocations &&
                     (tile[1] * tile[2] + tile[0] * tile[3]) * 16 * 4 <= d->max_shared_memory_bytes;

@@ -14,7 +14,7 @@
 #define MATMUL_ROWS_PER_GROUP 16u  /* matmul.comp: 4 lanes x TM 4 */
 #define ATTN_QUERIES_PER_GROUP 64u
 #define TEXEL_COLS_PER_GROUP 128u  /* matmul_texel.comp: 4 subgroups x 32 columns */
-#define TEXEL_ROWS_PER_GROUP 8u
+#define LAYERNORM_LANES 8u         /* layernorm_rows: rows per workgroup */
 
 #define SLOT_ONE_PER_ROW UINT32_MAX  /* a slot's kernel: one workgroup per live row */
 
@@ -68,13 +68,21 @@ static bool is_tiled(uint32_t kernel) {
            kernel == VKB_KERNEL_MATMUL_TILED_F16A;
 }
 
-/* Workgroup counts of a matmul kernel for an m x n output. */
-static VkDispatchIndirectCommand matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n) {
+/* matmul_texel's row groups of 8 per subgroup for m rows: as many as m fills, up to the
+ * context's (4 unless tuned). Head dispatches (few live rows among a large capacity) use 1. */
+static uint32_t texel_row_groups(const vkbert_context *ctx, uint32_t m, bool head) {
+    uint32_t rg = div_up(m, 8);
+    return head || rg < 1 ? 1 : rg > ctx->texel_rg ? ctx->texel_rg : rg;
+}
+
+/* Workgroup counts of a matmul kernel for an m x n output (rg: matmul_texel's row groups). */
+static VkDispatchIndirectCommand matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
+                                               uint32_t rg) {
     if (is_tiled(kernel))
         return (VkDispatchIndirectCommand){div_up(n, ctx->tile[0] * ctx->tile[3]), div_up(m, ctx->tile[1] * ctx->tile[2]), 1};
     /* matmul and matmul_f16w share their tiling */
     if (kernel == VKB_KERNEL_MATMUL_TEXEL)
-        return (VkDispatchIndirectCommand){div_up(n, TEXEL_COLS_PER_GROUP), div_up(m, TEXEL_ROWS_PER_GROUP), 1};
+        return (VkDispatchIndirectCommand){div_up(n, TEXEL_COLS_PER_GROUP), div_up(m, 8 * rg), 1};
     return (VkDispatchIndirectCommand){div_up(n, MATMUL_COLS_PER_GROUP), div_up(m, MATMUL_ROWS_PER_GROUP), 1};
 }
 
@@ -128,13 +136,15 @@ static vkbert_status add_matmul(vkbert_session *s, uint8_t kind, int layer, cons
         int32_t indirect = -1;
         if (rows.head && (indirect = slot(s, kernel, rows.row0, m, np)) < 0)
             return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        uint32_t rg = texel_row_groups(ctx, m, rows.head);
         vkb_op op = {.kernel = kernel,
-                     .spec = {act, accum, row_major, ctx->tile[0], ctx->tile[1], ctx->tile[2], ctx->tile[3]},
+                     .spec = {act, accum, row_major, texel ? rg : ctx->tile[0], ctx->tile[1], ctx->tile[2],
+                              ctx->tile[3]},
                      .bind = {texel ? vkb_bind_view(x) : vkb_bind(x), texel ? vkb_bind_view(wp) : vkb_bind(wp),
                               vkb_bind(b), vkb_bind(y)},
                      .writes = 1u << 3, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
                      .flops = 2.0 * np * k * (rows.head ? 1.0 : m)};
-        VkDispatchIndirectCommand g = matmul_groups(ctx, op.kernel, m, np);
+        VkDispatchIndirectCommand g = matmul_groups(ctx, op.kernel, m, np, rg);
         op.groups[0] = g.x;
         op.groups[1] = g.y;
         op.groups[2] = 1;
@@ -151,10 +161,13 @@ static vkbert_status add_layernorm(vkbert_session *s, uint8_t kind, int layer, c
     double width = s->model->config.hidden_size;
     int32_t indirect = head ? slot(s, SLOT_ONE_PER_ROW, 0, rows, 0) : -1;
     if (head && indirect < 0) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    vkb_op op = {.kernel = VKB_KERNEL_LAYERNORM, .bind = {vkb_bind(x), vkb_bind(params)}, .writes = 1u << 0,
-                 .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
+    /* one invocation per row on CPU-class devices (not for the head: its indirect slot
+     * gives one workgroup per live row) */
+    bool per_lane = s->ctx->rows_per_lane && !head;
+    vkb_op op = {.kernel = per_lane ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM, .bind = {vkb_bind(x), vkb_bind(params)},
+                 .writes = 1u << 0, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
                  .flops = 8.0 * width * (head ? 1.0 : rows)};
-    vkb_grid_rows(s->ctx, rows, op.groups);
+    vkb_grid_rows(s->ctx, per_lane ? (rows + LAYERNORM_LANES - 1) / LAYERNORM_LANES : rows, op.groups);
     vkb_push_layernorm pc = {rows, s->model->config.hidden_size, s->model->config.layer_norm_eps};
     memcpy(op.push, &pc, sizeof pc);
     return vkb_program_add(s->ctx, &s->prog, &op);
@@ -520,7 +533,7 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
         const vkb_slot *x = &s->slots[i];
         uint32_t live = slot_rows(x, rows);
         ind[i] = x->kernel == SLOT_ONE_PER_ROW ? (VkDispatchIndirectCommand){live, 1, 1}
-                                               : matmul_groups(s->ctx, x->kernel, live, x->n);
+                                               : matmul_groups(s->ctx, x->kernel, live, x->n, texel_row_groups(s->ctx, live, true));
     }
     return VKBERT_OK;
 }

@@ -73,7 +73,7 @@ char *vkb_path_join(const char *dir, const char *name);
 enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
        VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_MATMUL_F16W, VKB_KERNEL_MATMUL_TILED,
        VKB_KERNEL_MATMUL_TILED_F16W, VKB_KERNEL_MATMUL_TILED_F16A, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
-       VKB_KERNEL_BANDWIDTH, VKB_KERNEL_COUNT };
+       VKB_KERNEL_BANDWIDTH, VKB_KERNEL_LAYERNORM_ROWS, VKB_KERNEL_COUNT };
 
 #define VKB_MAX_SPEC 8
 #define VKB_MAX_BINDINGS 4
@@ -112,7 +112,9 @@ struct vkbert_context {
     bool min_limits;      /* only kernels within Vulkan 1.1's guaranteed minimums */
     bool matmul_texel;    /* linear weights repacked for matmul_texel.comp (CPU class) */
     bool matmul_tiled;    /* matmul_tiled.comp (GPU class) */
+    bool rows_per_lane;   /* row kernels (layernorm) one row per invocation (CPU class) */
     uint32_t tile[4];     /* matmul_tiled: workgroup x, y, rows and columns per invocation */
+    uint32_t texel_rg;    /* matmul_texel: at most this many row groups of 8 per subgroup (1-4) */
     bool fp16_weights;    /* linear weights stored as float16 */
     bool fp16_arith;      /* ... and multiplied in float16 (tiled matmul, shaderFloat16) */
     bool storage16;       /* storageBuffer16BitAccess enabled */
