@@ -181,17 +181,21 @@ static void test_layernorm(uint32_t rows, uint32_t width) {
     for (size_t i = 0; i < 2 * width; ++i) p[i] = frand();
     for (uint32_t r = 0; r < rows; ++r)
         ref_layernorm(x + (size_t)r * width, p, p + width, ref + (size_t)r * width, width, 1e-5f);
-    vkb_buffer bx = upload(x, n * 4), bp = upload(p, 2 * width * 4);
-    vkb_op op = {.kernel = VKB_KERNEL_LAYERNORM, .bind = {vkb_bind(&bx), vkb_bind(&bp)}, .writes = 1, .indirect = -1};
-    vkb_grid_rows(ctx, rows, op.groups);
-    vkb_push_layernorm pc = {rows, width, 1e-5f};
-    memcpy(op.push, &pc, sizeof pc);
-    run_op(&op);
-    download(&bx, out, n * 4);
-    double e = rel_err(out, ref, n);
-    CHECK(e < 2e-5, "layernorm rows=%u width=%u: error %g", rows, width, e);
-    vkb_buffer_destroy(ctx, &bx);
-    vkb_buffer_destroy(ctx, &bp);
+    /* layernorm: a workgroup per row; layernorm_rows (CPU class): an invocation per row, 8 per workgroup */
+    for (int v = 0; v < 2; ++v) {
+        vkb_buffer bx = upload(x, n * 4), bp = upload(p, 2 * width * 4);
+        vkb_op op = {.kernel = v ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM,
+                     .bind = {vkb_bind(&bx), vkb_bind(&bp)}, .writes = 1, .indirect = -1};
+        vkb_grid_rows(ctx, v ? (rows + 7) / 8 : rows, op.groups);
+        vkb_push_layernorm pc = {rows, width, 1e-5f};
+        memcpy(op.push, &pc, sizeof pc);
+        run_op(&op);
+        download(&bx, out, n * 4);
+        double e = rel_err(out, ref, n);
+        CHECK(e < 2e-5, "%s rows=%u width=%u: error %g", vkb_kernel(op.kernel)->name, rows, width, e);
+        vkb_buffer_destroy(ctx, &bx);
+        vkb_buffer_destroy(ctx, &bp);
+    }
     free(x); free(p); free(ref); free(out);
 }
 
