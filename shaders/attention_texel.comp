@@ -1,9 +1,14 @@
-// attention_texel: attention.comp's math with q, k and v read through a texel view of
-// qkv (vectorised fetches; the variant for CPU-backed drivers, where storage-buffer loads
-// at lane-varying addresses become scalar loops). Needs the head dimension and the hidden
-// size to be multiples of 4. Loops over the head dimension are unrolled: lavapipe stops a
-// shader loop after a fixed number of iterations (gallivm's guard against hangs), which a
-// long sequence times a large head would otherwise reach.
+// attention_texel: attention.comp's math for CPU-backed drivers. q, k and v are read
+// through a texel view of qkv (vectorised fetches; storage-buffer loads at lane-varying
+// addresses become scalar loops there). Each lane holds one query; keys go in blocks of
+// 8: each lane fetches one key's k (then v) row, and subgroupShuffle at constant lanes (a
+// vector shuffle) hands it to the other lanes, so a key row is fetched once per 8 queries
+// instead of once per query (each texel fetch is a call into the driver's sampling code
+// on lavapipe). Online softmax per block. Needs 8-wide subgroups with shuffle, and the
+// head dimension and the hidden size to be multiples of 4. Loops over the head dimension
+// are unrolled: lavapipe stops a shader loop after a fixed number of iterations
+// (gallivm's guard against hangs), which a long sequence times a large head would
+// otherwise reach.
 // Bindings: 0 qkv as RGBA32F texel buffer ([tokens, 3 * hidden / 4] texels), 1 input int32
 //           (attention mask at mask_offset), 2 ctx [tokens, hidden] (write).
 // Push: vkb_push_attention. Workgroup 64 queries; grid (ceil(seq/64), heads, batch).
@@ -11,6 +16,8 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_KHR_shader_subgroup_basic : require
 #define VKB_WANT_ATTENTION 1
 #include "common.glsl"
 
@@ -21,14 +28,17 @@ layout(binding = 0) uniform samplerBuffer qkv;
 layout(std430, binding = 1) readonly buffer InBuf { int inputs[]; };
 layout(std430, binding = 2) writeonly buffer CtxBuf { float ctx[]; };
 
+const uint D4 = D / 4;
+
 void main() {
     uint s = gl_GlobalInvocationID.x;
     uint h = gl_WorkGroupID.y;
     uint b = gl_WorkGroupID.z;
-    if (s >= pc.seq) return;
-    uint t = b * pc.seq + s;
-    if (t >= pc.tokens) return;
-    const uint D4 = D / 4;
+    uint lane = gl_SubgroupInvocationID;
+    // No early return: every lane takes part in the shuffles. A lane past the sequence
+    // works on its last query and writes nothing.
+    bool live = s < pc.seq;
+    uint t = b * pc.seq + min(s, pc.seq - 1);
     uint row4 = 3 * pc.hidden / 4;
     uint hd4 = h * D4, h4 = pc.hidden / 4;
 
@@ -40,20 +50,41 @@ void main() {
     }
     float m = -1.0 / 0.0;
     float l = 0.0;
-    for (uint j = 0; j < pc.seq; ++j) {
-        uint kt = b * pc.seq + j;
+    for (uint j0 = 0; j0 < pc.seq; j0 += 8) {
+        // this lane's key of the block (the last key again past the sequence: weight 0)
+        uint kt = b * pc.seq + min(j0 + lane, pc.seq - 1);
         int kbase = int(kt * row4 + h4 + hd4);
-        vec4 sv = vec4(0.0);
-        [[unroll]] for (uint d = 0; d < D4; ++d) sv = fma(q[d], texelFetch(qkv, kbase + int(d)), sv);
-        float sc = (sv.x + sv.y) + (sv.z + sv.w) + (inputs[pc.mask_offset + kt] != 0 ? 0.0 : VKB_NEG_MAX);
-        float mn = max(m, sc);
-        float corr = exp(m - mn);
-        float p = exp(sc - mn);
-        l = l * corr + p;
+        float bias = j0 + lane >= pc.seq ? -1.0 / 0.0 : inputs[pc.mask_offset + kt] != 0 ? 0.0 : VKB_NEG_MAX;
+
+        vec4 sv[8];   // sv[r]: partial dot products of this lane's query with key j0 + r
+        [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = vec4(0.0);
+        [[unroll]] for (uint d = 0; d < D4; ++d) {
+            vec4 kd = texelFetch(qkv, kbase + int(d));
+            [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = fma(q[d], subgroupShuffle(kd, r), sv[r]);
+        }
+        float sc[8];
+        float mn = m;
+        [[unroll]] for (uint r = 0; r < 8; ++r) {
+            sc[r] = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + subgroupShuffle(bias, r);
+            mn = max(mn, sc[r]);
+        }
+        float corr = exp(m - mn);   // the block's first key is real, so mn is finite
+        float p[8];
+        l *= corr;
+        [[unroll]] for (uint r = 0; r < 8; ++r) {
+            p[r] = exp(sc[r] - mn);
+            l += p[r];
+        }
         int vbase = kbase + int(h4);
-        [[unroll]] for (uint d = 0; d < D4; ++d) acc[d] = fma(acc[d], vec4(corr), p * texelFetch(qkv, vbase + int(d)));
+        [[unroll]] for (uint d = 0; d < D4; ++d) {
+            vec4 vd = texelFetch(qkv, vbase + int(d));
+            vec4 a = acc[d] * corr;
+            [[unroll]] for (uint r = 0; r < 8; ++r) a = fma(vec4(p[r]), subgroupShuffle(vd, r), a);
+            acc[d] = a;
+        }
         m = mn;
     }
+    if (!live) return;
     float inv = 1.0 / l;
     uint obase = t * pc.hidden + h * D;
     [[unroll]] for (uint d = 0; d < D4; ++d) {

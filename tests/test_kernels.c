@@ -259,9 +259,11 @@ static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint3
 static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
     test_attention_kernel(VKB_KERNEL_ATTENTION, B, S, heads, D, mask_kind);
     /* the texel variant where the device's texel views hold the QKV buffer (maxTexelBufferElements
-     * may be as low as 65536: SwiftShader) */
+     * may be as low as 65536: SwiftShader) and subgroups are 8 wide with shuffle */
     uint64_t texels = (uint64_t)B * S * 3 * heads * D / 4;
-    if (D % 4 == 0 && !ctx->min_limits && texels <= vkbert_context_device(ctx)->max_texel_buffer_elements)
+    const vkbert_device_info *dev = vkbert_context_device(ctx);
+    if (D % 4 == 0 && !ctx->min_limits && texels <= dev->max_texel_buffer_elements && dev->subgroup_size == 8 &&
+        dev->subgroup_shuffle)
         test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL, B, S, heads, D, mask_kind);
 }
 
