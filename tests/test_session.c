@@ -291,6 +291,64 @@ static void variants(void) {
     free(ref);
 }
 
+static int g_rows_warnings;
+static void rows_log(vkbert_log_level level, const char *msg, void *user) {
+    (void)user;
+    if (level >= VKBERT_LOG_WARNING && strstr(msg, "VKBERT_TEXEL_ROWS=")) g_rows_warnings++;
+    test_log(level, msg, NULL);
+}
+
+/* matmul_texel's rows per subgroup (VKBERT_TEXEL_ROWS): every setting gives the default's
+ * results bit for bit (each output sums the same products in the same order), the
+ * recorded dispatches use as many row groups as the rows fill up to the setting, and a
+ * bad value is ignored with a warning. Only where the device uses the texel kernels. */
+static void texel_rows(void) {
+    /* not when the environment already sets it (the GPU-assisted run keeps 8 rows throughout) */
+    if (strcmp(vkbert_context_matmul_variant(ctx), "texel") || getenv("VKBERT_TEXEL_ROWS")) return;
+    size_t n, n2;
+    vkbert_prediction ref_top[5], top[5];
+    float *ref = tiny_reference(TEXTS[2], &n, ref_top);
+    CHECK(n > 16 && n <= 24, "the test text has %zu tokens; want 17-24 (3 row groups)", n);
+    const char *settings[] = {"8", "16", "24", "32", "12"};
+    const uint32_t want_rg[] = {1, 2, 3, 3, 3};
+    for (int i = 0; i < 5; ++i) {
+        setenv("VKBERT_TEXEL_ROWS", settings[i], 1);
+        g_rows_warnings = 0;
+        vkbert_context *c = NULL;
+        CHECK(vkbert_context_create(&(vkbert_context_desc){.validation = true, .log = rows_log}, &c) == 0, "%s",
+              vkbert_last_error());
+        unsetenv("VKBERT_TEXEL_ROWS");
+        if (!c) continue;
+        CHECK(g_rows_warnings == (i == 4), "VKBERT_TEXEL_ROWS=%s: %d warnings", settings[i], g_rows_warnings);
+        vkbert_model *m = load(c, "tiny");
+        float *h = encode_alone(m, TEXTS[2], &n2, top);
+        CHECK(n == n2 && max_diff(ref, h, n * 32) == 0.0, "VKBERT_TEXEL_ROWS=%s changed the hidden states by %g",
+              settings[i], n == n2 ? max_diff(ref, h, n * 32) : -1.0);
+        for (int k = 0; k < 5; ++k)
+            CHECK(top[k].id == ref_top[k].id, "VKBERT_TEXEL_ROWS=%s: top-k rank %d", settings[i], k);
+        free(h);
+        int32_t ids[64], types[64];
+        size_t len = tokenize(m, TEXTS[2], ids, types);
+        vkbert_session *s = NULL;
+        CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = (uint32_t)len}, &s) == 0, "%s",
+              vkbert_last_error());
+        const vkb_program *p = s ? vkb_session_program(s) : NULL;
+        uint32_t most = 0, texel_ops = 0;
+        for (uint32_t j = 0; p && j < p->op_count; ++j)
+            if (p->ops[j].kernel == VKB_KERNEL_MATMUL_TEXEL && p->ops[j].indirect < 0) {
+                texel_ops++;
+                if (p->ops[j].spec[3] > most) most = p->ops[j].spec[3];
+            }
+        CHECK(texel_ops > 0 && most == want_rg[i], "VKBERT_TEXEL_ROWS=%s: %u texel matmuls, at most %u row groups "
+              "(want %u)", settings[i], texel_ops, most, want_rg[i]);
+        vkbert_session_destroy(s);
+        vkbert_model_destroy(m);
+        check_no_validation(c);
+        vkbert_context_destroy(c);
+    }
+    free(ref);
+}
+
 /* Value of the 32-bit constant `id`: an OpConstant's literal, or for an OpSpecConstant the
  * value `spec` gives its SpecId (its default when spec is NULL). */
 static uint32_t constant_value(const uint32_t *w, size_t n, uint32_t id, const uint32_t *spec, uint32_t nspec) {
@@ -534,6 +592,7 @@ int main(int argc, char **argv) {
     ctx = test_context(NULL);
     padded_batch();
     variants();
+    texel_rows();
     memory_models();
     min_limits();
     split_buffers();

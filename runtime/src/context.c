@@ -360,8 +360,10 @@ static void apply_quirks(vkbert_context *ctx) {
  *                        of shared memory): ARM, Qualcomm, Imagination, Broadcom, Samsung
  *   anything else        storage: register-blocked, no shared memory, no subgroups
  * VKBERT_MATMUL=storage|texel|tiled, VKBERT_TILE=WGX,WGY,TM,TN and VKBERT_TEXEL_ROWS=8|16|24|32
- * (texel: rows per subgroup) override it for tuning runs; a variant the device cannot run (texel needs 8-wide subgroups with shuffle, tiled
- * must fit the workgroup and shared-memory limits) falls back to storage. */
+ * (texel: rows per subgroup) override it for tuning runs; a variant the device cannot run
+ * (texel needs 8-wide subgroups with shuffle, tiled must fit the workgroup and shared-memory
+ * limits) falls back to storage. Row kernels (layernorm) run a row per invocation on CPU-class
+ * devices, a workgroup per row elsewhere. */
 static void choose_matmul(vkbert_context *ctx) {
     const vkbert_device_info *d = &ctx->info;
     if (ctx->min_limits) { /* the portable kernels only */

@@ -164,10 +164,11 @@ static vkbert_status add_layernorm(vkbert_session *s, uint8_t kind, int layer, c
     /* one invocation per row on CPU-class devices (not for the head: its indirect slot
      * gives one workgroup per live row) */
     bool per_lane = s->ctx->rows_per_lane && !head;
-    vkb_op op = {.kernel = per_lane ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM, .bind = {vkb_bind(x), vkb_bind(params)},
-                 .writes = 1u << 0, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
+    vkb_op op = {.kernel = per_lane ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM,
+                 .bind = {vkb_bind(x), vkb_bind(params)}, .writes = 1u << 0, .indirect = indirect, .kind = kind,
+                 .layer = (int16_t)layer,
                  .flops = 8.0 * width * (head ? 1.0 : rows)};
-    vkb_grid_rows(s->ctx, per_lane ? (rows + LAYERNORM_LANES - 1) / LAYERNORM_LANES : rows, op.groups);
+    vkb_grid_rows(s->ctx, per_lane ? div_up(rows, LAYERNORM_LANES) : rows, op.groups);
     vkb_push_layernorm pc = {rows, s->model->config.hidden_size, s->model->config.layer_norm_eps};
     memcpy(op.push, &pc, sizeof pc);
     return vkb_program_add(s->ctx, &s->prog, &op);
@@ -532,8 +533,9 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
     for (uint32_t i = 0; i < s->slot_count; ++i) {
         const vkb_slot *x = &s->slots[i];
         uint32_t live = slot_rows(x, rows);
-        ind[i] = x->kernel == SLOT_ONE_PER_ROW ? (VkDispatchIndirectCommand){live, 1, 1}
-                                               : matmul_groups(s->ctx, x->kernel, live, x->n, texel_row_groups(s->ctx, live, true));
+        ind[i] = x->kernel == SLOT_ONE_PER_ROW
+                     ? (VkDispatchIndirectCommand){live, 1, 1}
+                     : matmul_groups(s->ctx, x->kernel, live, x->n, texel_row_groups(s->ctx, live, true));
     }
     return VKBERT_OK;
 }
