@@ -34,8 +34,9 @@ int fail_status(vkbert_status st) { return fail(1, st, "%s", vkbert_last_error()
 
 void on_log(vkbert_log_level level, const char *msg, void *user) {
     const bool *verbose = user;
-    /* Library errors are reported once by fail(); driver and validation messages are not. */
-    if (*verbose || (level >= VKBERT_LOG_WARNING && strncmp(msg, "Vulkan", 6) == 0))
+    /* Library errors are reported once by fail(); its warnings (an ignored setting or cache
+     * file) and driver and validation messages are not. */
+    if (*verbose || level == VKBERT_LOG_WARNING || (level > VKBERT_LOG_WARNING && strncmp(msg, "Vulkan", 6) == 0))
         fprintf(stderr, "vkbert: %s\n", msg);
 }
 

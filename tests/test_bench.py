@@ -4,6 +4,7 @@ FLOPs counted independently here against the benchmark's own count, derived figu
 consistent with the timings, --peak, a model directory, and bad options. No timing is
 asserted."""
 import json
+import os
 import subprocess
 import sys
 
@@ -80,6 +81,12 @@ def main():
                       (["--texel-rows", "12"], "--texel-rows")):
         p = subprocess.run([vkbert, "bench"] + bad, capture_output=True, text=True, timeout=60)
         check(p.returncode == 2 and frag in p.stderr, f"bench {bad}: exit {p.returncode}, {p.stderr.strip()}")
+    # a tuning variable with a bad value: ignored, and the user is told
+    env = dict(os.environ, VKBERT_TEXEL_ROWS="40")
+    p = subprocess.run([vkbert, "bench", "--shape", "bert-tiny", "--seq", "8", "--iters", "1", "--warmup", "0",
+                        "--no-peak"], capture_output=True, text=True, timeout=120, env=env)
+    check(p.returncode == 0 and "VKBERT_TEXEL_ROWS=40 ignored" in p.stderr,
+          f"VKBERT_TEXEL_ROWS=40: exit {p.returncode}, stderr {p.stderr.strip()[-300:]}")
     print(f"test_bench: {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 
