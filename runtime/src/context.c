@@ -366,6 +366,18 @@ static void apply_quirks(vkbert_context *ctx) {
  * devices, a workgroup per row elsewhere. */
 static void choose_matmul(vkbert_context *ctx) {
     const vkbert_device_info *d = &ctx->info;
+    /* matmul_texel: rows per subgroup, 32 unless VKBERT_TEXEL_ROWS says 8, 16 or 24 (a bad
+     * value is reported whether or not this device runs the texel kernels) */
+    ctx->texel_rg = 4;
+    const char *renv = getenv("VKBERT_TEXEL_ROWS");
+    if (renv) {
+        unsigned rows;
+        char end;
+        if (sscanf(renv, "%u%c", &rows, &end) == 1 && rows && rows % 8 == 0 && rows <= 32)
+            ctx->texel_rg = rows / 8;
+        else
+            vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_TEXEL_ROWS=%s ignored: want 8, 16, 24 or 32", renv);
+    }
     if (ctx->min_limits) { /* the portable kernels only */
         ctx->matmul_texel = ctx->matmul_tiled = ctx->rows_per_lane = false;
         return;
@@ -391,17 +403,6 @@ static void choose_matmul(vkbert_context *ctx) {
         } else {
             vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_TILE=%s ignored: want WGX,WGY,TM,TN with TM*TN <= 64", tenv);
         }
-    }
-    /* matmul_texel: rows per subgroup, 32 unless VKBERT_TEXEL_ROWS says 8, 16 or 24 */
-    ctx->texel_rg = 4;
-    const char *renv = getenv("VKBERT_TEXEL_ROWS");
-    if (renv) {
-        unsigned rows;
-        char end;
-        if (sscanf(renv, "%u%c", &rows, &end) == 1 && rows && rows % 8 == 0 && rows <= 32)
-            ctx->texel_rg = rows / 8;
-        else
-            vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_TEXEL_ROWS=%s ignored: want 8, 16, 24 or 32", renv);
     }
     bool tiled_ok = tile[0] * tile[1] <= d->max_workgroup_invocations &&
                     (tile[1] * tile[2] + tile[0] * tile[3]) * 16 * 4 <= d->max_shared_memory_bytes;
