@@ -13,8 +13,8 @@
 // embedding table that other kernels also read row by row); 3 RG: row groups of 8 per
 // subgroup, 1 to 4. More rows per W fetch is faster (each texel fetch is a call into the
 // driver's sampling code on lavapipe: RG 4 is ~30% faster than 1 there), but a dispatch
-// with few rows computes up to 8 * RG - 1 rows for nothing. RG 5 and more spill registers
-// and run 4x slower on lavapipe.
+// with few rows computes up to 8 * RG - 1 rows for nothing. RG 5 to 8 (tried with the
+// same code) ran 4-5x slower than RG 4 on lavapipe, presumably out of registers.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_shuffle : require
