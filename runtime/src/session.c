@@ -14,6 +14,7 @@
 #define MATMUL_ROWS_PER_GROUP 16u  /* matmul.comp: 4 lanes x TM 4 */
 #define ATTN_QUERIES_PER_GROUP 64u
 #define TEXEL_COLS_PER_GROUP 128u  /* matmul_texel.comp: 4 subgroups x 32 columns */
+#define TEXEL_ROW_GROUP 8u         /* matmul_texel.comp: rows per row group (one per lane) */
 #define LAYERNORM_LANES 8u         /* layernorm_rows: rows per workgroup */
 
 #define SLOT_ONE_PER_ROW UINT32_MAX  /* a slot's kernel: one workgroup per live row */
@@ -68,11 +69,12 @@ static bool is_tiled(uint32_t kernel) {
            kernel == VKB_KERNEL_MATMUL_TILED_F16A;
 }
 
-/* matmul_texel's row groups of 8 per subgroup for m rows: as many as m fills, up to the
- * context's (4 unless tuned). Head dispatches (few live rows among a large capacity) use 1. */
-static uint32_t texel_row_groups(const vkbert_context *ctx, uint32_t m, bool head) {
-    uint32_t rg = div_up(m, 8);
-    return head || rg < 1 ? 1 : rg > ctx->texel_rg ? ctx->texel_rg : rg;
+/* matmul_texel's row groups per subgroup for m rows: as many as m fills, up to the
+ * context's (4 unless tuned). Head dispatches (few live rows among a large capacity) use 1
+ * instead. */
+static uint32_t texel_row_groups(const vkbert_context *ctx, uint32_t m) {
+    uint32_t rg = div_up(m, TEXEL_ROW_GROUP);
+    return rg < 1 ? 1 : rg > ctx->texel_rg ? ctx->texel_rg : rg;
 }
 
 /* Workgroup counts of a matmul kernel for an m x n output (rg: matmul_texel's row groups). */
@@ -82,7 +84,7 @@ static VkDispatchIndirectCommand matmul_groups(const vkbert_context *ctx, uint32
         return (VkDispatchIndirectCommand){div_up(n, ctx->tile[0] * ctx->tile[3]), div_up(m, ctx->tile[1] * ctx->tile[2]), 1};
     /* matmul and matmul_f16w share their tiling */
     if (kernel == VKB_KERNEL_MATMUL_TEXEL)
-        return (VkDispatchIndirectCommand){div_up(n, TEXEL_COLS_PER_GROUP), div_up(m, 8 * rg), 1};
+        return (VkDispatchIndirectCommand){div_up(n, TEXEL_COLS_PER_GROUP), div_up(m, TEXEL_ROW_GROUP * rg), 1};
     return (VkDispatchIndirectCommand){div_up(n, MATMUL_COLS_PER_GROUP), div_up(m, MATMUL_ROWS_PER_GROUP), 1};
 }
 
@@ -136,7 +138,7 @@ static vkbert_status add_matmul(vkbert_session *s, uint8_t kind, int layer, cons
         int32_t indirect = -1;
         if (rows.head && (indirect = slot(s, kernel, rows.row0, m, np)) < 0)
             return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        uint32_t rg = texel_row_groups(ctx, m, rows.head);
+        uint32_t rg = rows.head ? 1 : texel_row_groups(ctx, m);
         vkb_op op = {.kernel = kernel,
                      .spec = {act, accum, row_major, texel ? rg : ctx->tile[0], ctx->tile[1], ctx->tile[2],
                               ctx->tile[3]},
@@ -535,7 +537,7 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
         uint32_t live = slot_rows(x, rows);
         ind[i] = x->kernel == SLOT_ONE_PER_ROW
                      ? (VkDispatchIndirectCommand){live, 1, 1}
-                     : matmul_groups(s->ctx, x->kernel, live, x->n, texel_row_groups(s->ctx, live, true));
+                     : matmul_groups(s->ctx, x->kernel, live, x->n, 1); /* head dispatches: 1 row group */
     }
     return VKBERT_OK;
 }
