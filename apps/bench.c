@@ -52,9 +52,15 @@ typedef struct bench_opts {
     bool peak_only, no_peak, json, verbose;
 } bench_opts;
 
+/* A monotonic clock: timespec_get (C11) is in Bionic only from API level 29, above the
+ * Android floor of 26, and its TIME_UTC is the wall clock, which can jump. */
 static double now_ms(void) {
     struct timespec t;
+#if defined(_WIN32)
     timespec_get(&t, TIME_UTC);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &t);
+#endif
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 

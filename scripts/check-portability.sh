@@ -9,7 +9,9 @@
 #     Debian's (apt-get source, through a private apt configuration that leaves the
 #     system's alone) handed to FetchContent as FETCHCONTENT_SOURCE_DIR_*, since GitHub,
 #     where the pinned releases live, is not reachable here; so this checks the build
-#     integration, not the pinned archives' download.
+#     integration, not the pinned archives' download;
+#  3. every function and variable those builds import exists on Android at the app's minSdk
+#     (scripts/android-api-levels.txt; scripts/check-android-api.sh).
 #   scripts/check-portability.sh        # build-portability/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,8 +38,9 @@ for f in runtime/src/*.c apps/*.c apps/examples/*.c model_tools/make_model.c; do
     -I"$OUT/host/shaders" -idirafter /usr/include -c "$f" -o "$OUT/armhf/$(basename "$f").o"
 done
 # _GNU_SOURCE: glibc's off64_t, which Bionic always has
-arm-linux-gnueabihf-gcc -std=c11 -Wall -Wextra -Wshadow -Werror -fsyntax-only -D_GNU_SOURCE -Iruntime/include \
-  -idirafter /usr/include/android -idirafter /usr/include/android/nativehelper apps/android/app/src/main/cpp/vkbert_jni.c
+arm-linux-gnueabihf-gcc -std=c11 -Wall -Wextra -Wshadow -Werror -c -D_GNU_SOURCE -Iruntime/include \
+  -idirafter /usr/include/android -idirafter /usr/include/android/nativehelper apps/android/app/src/main/cpp/vkbert_jni.c \
+  -o "$OUT/armhf/vkbert_jni.c.o"
 echo "check-portability: every source (and the Android JNI layer) compiles for armhf (32-bit) without warnings"
 
 # --- 2. fetched dependencies + glslc --------------------------------------------------
@@ -76,4 +79,19 @@ if ldd "$OUT/fetched/vkbert" | grep -Eq "libcjson|libutf8proc"; then
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$OUT/fetched/tests}"
 (cd "$OUT/fetched" && ctest --output-on-failure -j"${JOBS:-2}" -R "^(test_tokenizer|test_session|e2e_tiny|readme_example)$")
+
+# --- 3. Android API levels ------------------------------------------------------------
+# What the armhf objects above (and cJSON/utf8proc) import must exist in Bionic, libandroid,
+# liblog and libvulkan at the app's minSdk: scripts/android-api-levels.txt lists each import
+# with the level it appeared at. (The NDK hides a declaration below its level, so a call to
+# e.g. timespec_get, API 29, does not compile for API 26; glibc has no such gate.)
+MIN_SDK=$(sed -n 's/^ *minSdk \([0-9][0-9]*\).*/\1/p' apps/android/app/build.gradle)
+if [ -z "$MIN_SDK" ] || ! grep -q -- "-DANDROID_PLATFORM=android-$MIN_SDK " README.md; then
+  echo "check-portability: the app's minSdk (${MIN_SDK:-not found} in apps/android/app/build.gradle) and the" \
+       "README's -DANDROID_PLATFORM=android-N disagree" >&2
+  exit 1
+fi
+arm-linux-gnueabihf-gcc -std=c99 -O1 -c "$CJSON_DIR/cJSON.c" -o "$OUT/armhf/cJSON.c.o"
+arm-linux-gnueabihf-gcc -std=c99 -O1 -DUTF8PROC_STATIC -c "$UTF8PROC_DIR/utf8proc.c" -o "$OUT/armhf/utf8proc.c.o"
+bash scripts/check-android-api.sh "$MIN_SDK" scripts/android-api-levels.txt "$OUT"/armhf/*.o
 echo "check-portability: passed"

@@ -6,6 +6,7 @@
  *
  * Exits 0 when every encode gave the answer a blocking encode gives, the host's own
  * per-frame results were right, and the loop kept running while encodes were in flight. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,15 @@
         }                                                                                          \
     } while (0)
 
+/* A monotonic clock: timespec_get (C11) is in Bionic only from API level 29, above the
+ * Android floor of 26, and its TIME_UTC is the wall clock, which can jump. */
 static double now_ms(void) {
     struct timespec t;
+#if defined(_WIN32)
     timespec_get(&t, TIME_UTC);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &t);
+#endif
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 

@@ -45,6 +45,18 @@ const vkb_kernel_desc *vkb_kernel(uint32_t kernel) {
     return kernel < VKB_KERNEL_COUNT ? &table[kernel] : NULL;
 }
 
+/* Monotonic milliseconds, for the pipeline-creation figures: timespec_get (C11) is in Bionic
+ * only from API level 29, above the Android floor of 26, and its TIME_UTC is the wall clock. */
+static double now_ms(void) {
+    struct timespec t;
+#if defined(_WIN32)
+    timespec_get(&t, TIME_UTC);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &t);
+#endif
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
 /* Shader module, descriptor-set layout and pipeline layout of one kernel, made once. */
 static vkbert_status kernel_objects(vkbert_context *ctx, uint32_t kernel) {
     if (ctx->layouts[kernel]) return VKBERT_OK;
@@ -112,13 +124,12 @@ static vkbert_status pipeline_get(vkbert_context *ctx, uint32_t kernel, const ui
                                                  k->spec_count ? &si : NULL};
     ci.layout = ctx->layouts[kernel];
     VkPipeline pipe;
-    struct timespec t0, t1;
-    timespec_get(&t0, TIME_UTC);
+    double t0 = now_ms();
     VkResult r = VKB_VK(vkCreateComputePipelines(ctx->device, ctx->cache, 1, &ci, NULL, &pipe));
-    timespec_get(&t1, TIME_UTC);
+    double t1 = now_ms();
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateComputePipelines");
     ctx->pipelines_created++;
-    ctx->pipeline_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+    ctx->pipeline_ms += t1 - t0;
     vkb_pipeline *p = &ctx->pipelines[ctx->pipeline_count++];
     p->kernel = kernel;
     memcpy(p->spec, key, sizeof key);
