@@ -1,5 +1,6 @@
-/* The pipeline cache file: written at destroy, reused by the next context, and a corrupt,
- * truncated or foreign file is ignored (with a log message) without changing results. */
+/* The pipeline cache file: written at destroy or by vkbert_context_save_pipeline_cache,
+ * reused by the next context, and a corrupt, truncated or foreign file is ignored (with a log
+ * message) without changing results. */
 #include "test_util.h"
 
 #include <stdio.h>
@@ -42,6 +43,65 @@ static int32_t run(bool *loaded) {
     vkbert_model_destroy(m);
     vkbert_context_destroy(ctx); /* writes the file */
     return p.id;
+}
+
+/* A context whose encode created pipelines (kept alive: the caller destroys it). */
+static vkbert_context *encoded_context(const char *path) {
+    vkbert_context *ctx = NULL;
+    vkbert_model *m = NULL;
+    vkbert_session *s = NULL;
+    int32_t ids[4] = {101, 1996, 103, 102};
+    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.validation = true, .pipeline_cache_path = path,
+                                                                    .log = test_log}, &ctx);
+    if (!st) st = vkbert_model_load(ctx, &(vkbert_model_desc){.path = g_model}, &m);
+    if (!st) st = vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 4, .top_k = 1}, &s);
+    if (!st) st = vkbert_session_encode(s, &(vkbert_sequence){ids, NULL, 4}, 1);
+    CHECK(st == VKBERT_OK, "%s", vkbert_last_error());
+    vkbert_session_destroy(s);
+    vkbert_model_destroy(m);
+    return ctx;
+}
+
+static long file_size(void);
+
+/* vkbert_context_save_pipeline_cache: an app that is killed, never destroying its context
+ * (Android), still leaves a cache the next start uses. */
+static void explicit_save(const char *scratch) {
+    snprintf(g_path, sizeof g_path, "%.4000s/pipelines-saved.bin", scratch);
+    remove(g_path);
+    vkbert_context *ctx = encoded_context(g_path);
+    CHECK(file_size() < 0, "a cache file was written before destroy or save");
+    CHECK(vkbert_context_save_pipeline_cache(ctx) == VKBERT_OK, "%s", vkbert_last_error());
+    CHECK(file_size() > 48, "save wrote no cache file");
+    bool loaded = false;
+    CHECK(run(&loaded) >= 0 && loaded, "the saved cache was not used by the next context");
+
+    /* nothing new since the last write: nothing written */
+    remove(g_path);
+    CHECK(vkbert_context_save_pipeline_cache(ctx) == VKBERT_OK, "%s", vkbert_last_error());
+    CHECK(file_size() < 0, "save rewrote the file although no pipeline was created since");
+    vkbert_context_destroy(ctx);
+    CHECK(file_size() < 0, "destroy rewrote the file although no pipeline was created since");
+
+    /* a path that cannot be written (under a regular file): an I/O error naming it */
+    char blocker[4200];
+    snprintf(blocker, sizeof blocker, "%.4000s/not-a-directory", scratch);
+    FILE *f = fopen(blocker, "wb");
+    CHECK(f != NULL, "cannot create %s", blocker);
+    if (f) fclose(f);
+    snprintf(g_path, sizeof g_path, "%.4000s/pipelines.bin", blocker);
+    ctx = encoded_context(g_path);
+    vkbert_status st = vkbert_context_save_pipeline_cache(ctx);
+    CHECK(st == VKBERT_ERROR_IO && strstr(vkbert_context_last_error(ctx), g_path),
+          "unwritable path: %s, \"%s\"", vkbert_status_string(st), vkbert_context_last_error(ctx));
+    vkbert_context_destroy(ctx); /* logs a warning, nothing more */
+    remove(blocker);
+
+    /* no file at all ("" disables it), and a NULL context */
+    ctx = encoded_context("");
+    CHECK(vkbert_context_save_pipeline_cache(ctx) == VKBERT_OK, "%s", vkbert_last_error());
+    vkbert_context_destroy(ctx);
+    CHECK(vkbert_context_save_pipeline_cache(NULL) == VKBERT_ERROR_INVALID_ARGUMENT, "NULL context accepted");
 }
 
 static long file_size(void) {
@@ -100,5 +160,7 @@ int main(int argc, char **argv) {
     run(&loaded);
     CHECK(file_size() > 48, "no cache file written under directories that did not exist: %s", g_path);
     remove(g_path);
+
+    explicit_save(argv[1]);
     return test_finish("test_pipeline_cache");
 }

@@ -237,8 +237,10 @@ typedef enum vkbert_precision {
  *                 $XDG_CACHE_HOME/vkbert/pipelines-VENDOR-DEVICE.bin (or ~/.cache/vkbert/...).
  *                 "" disables the file. The pipeline cache is read from this file at
  *                 creation (a short, corrupt or foreign file is ignored with a log message,
- *                 never given to the driver) and written back, atomically, at destroy. On
- *                 Android the app sets it to a file in its cache directory.
+ *                 never given to the driver) and written back, atomically, at destroy and
+ *                 by vkbert_context_save_pipeline_cache. On Android the app sets it to a
+ *                 file in its cache directory and calls vkbert_context_save_pipeline_cache
+ *                 (an app's process is killed, not shut down: destroy never runs).
  *   pipeline_cache_data, pipeline_cache_size  NULL/0: use the file above. Otherwise
  *                 initial VkPipelineCache data from vkbert_context_pipeline_cache (the
  *                 driver ignores data made by another device or driver); takes precedence.
@@ -280,6 +282,14 @@ VKBERT_API const char *vkbert_context_last_error(const vkbert_context *ctx);
  *  reports the size needed in *size; dst may be NULL with capacity 0. */
 VKBERT_API vkbert_status vkbert_context_pipeline_cache(vkbert_context *ctx, void *dst, size_t capacity,
                                                        size_t *size);
+
+/** Writes the pipeline cache file (pipeline_cache_path) now, as destroy does, when pipelines
+ *  were created since it was last written (else nothing to do): for apps whose process is
+ *  killed rather than shut down (Android), after their first encode. VKBERT_OK also where
+ *  there is no file (path ""); VKBERT_ERROR_IO, naming the file and why, when it cannot be
+ *  written; VKBERT_ERROR_OUT_OF_HOST_MEMORY; VKBERT_ERROR_DEVICE_LOST after a device loss.
+ *  Safe to call from any thread. */
+VKBERT_API vkbert_status vkbert_context_save_pipeline_cache(vkbert_context *ctx);
 
 typedef struct vkbert_context_stats {
     uint32_t pipelines_created;

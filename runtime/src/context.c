@@ -642,7 +642,10 @@ void vkbert_context_destroy(vkbert_context *ctx) {
     if (ctx->device) {
         /* No vkDeviceWaitIdle (an unbounded wait): every submission is tracked by a fence
          * that its owner waited for, bounded, before this point. */
-        vkb_pipeline_cache_save(ctx);
+        int err = vkb_pipeline_cache_save(ctx);
+        if (err)
+            vkb_log(ctx, VKBERT_LOG_WARNING, "cannot save the pipeline cache to %s: %s", ctx->pipeline_cache_path,
+                    strerror(err));
         vkb_pipelines_destroy(ctx);
         if (ctx->cache) vkDestroyPipelineCache(ctx->device, ctx->cache, NULL);
         if (ctx->fence) vkDestroyFence(ctx->device, ctx->fence, NULL);

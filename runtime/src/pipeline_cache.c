@@ -3,7 +3,8 @@
  * checksum) followed by vkGetPipelineCacheData's bytes. A file that is short, corrupt, or
  * made by another device or driver is ignored with a log message and never handed to the
  * driver; the cache is rewritten (atomically, through a temporary file) when the context
- * is destroyed. */
+ * is destroyed, or earlier by vkbert_context_save_pipeline_cache, whenever pipelines were
+ * created since the last write. */
 #include "vkb_internal.h"
 
 #include <errno.h>
@@ -111,16 +112,17 @@ vkbert_status vkb_pipeline_cache_create(vkbert_context *ctx, const void *data, s
     return VKBERT_OK;
 }
 
-void vkb_pipeline_cache_save(vkbert_context *ctx) {
+int vkb_pipeline_cache_save(vkbert_context *ctx) {
     const char *path = ctx->pipeline_cache_path;
-    if (!path || !ctx->cache || ctx->lost) return;
+    if (!path || !ctx->cache || ctx->lost || ctx->pipelines_saved == ctx->pipelines_created) return 0;
     size_t n = 0;
-    if (vkGetPipelineCacheData(ctx->device, ctx->cache, &n, NULL) != VK_SUCCESS || n == 0 || n > MAX_CACHE_BYTES) return;
+    if (vkGetPipelineCacheData(ctx->device, ctx->cache, &n, NULL) != VK_SUCCESS || n == 0 || n > MAX_CACHE_BYTES)
+        return 0; /* nothing the driver will give */
     uint8_t *buf = vkb_malloc(sizeof(file_header) + n);
-    if (!buf) return;
+    if (!buf) return ENOMEM;
     if (vkGetPipelineCacheData(ctx->device, ctx->cache, &n, buf + sizeof(file_header)) != VK_SUCCESS) {
         vkb_free(buf);
-        return;
+        return 0;
     }
     file_header h = {.format = FORMAT, .vendor_id = ctx->props.vendorID, .device_id = ctx->props.deviceID,
                      .driver_version = ctx->props.driverVersion, .data_bytes = n};
@@ -138,18 +140,34 @@ void vkb_pipeline_cache_save(vkbert_context *ctx) {
         }
     size_t len = strlen(path);
     char *tmp = vkb_malloc(len + 16);
+    int err = tmp ? 0 : ENOMEM;
     if (tmp) {
         snprintf(tmp, len + 16, "%s.tmp%u", path, (unsigned)(fnv1a64((const uint8_t *)&tmp, sizeof tmp) & 0xFFFF));
+        errno = 0;
         FILE *f = fopen(tmp, "wb");
         bool ok = f && fwrite(buf, 1, sizeof h + n, f) == sizeof h + n;
         if (f && fclose(f) != 0) ok = false;
-        if (ok && rename(tmp, path) == 0)
+        if (ok && rename(tmp, path) == 0) {
             vkb_log(ctx, VKBERT_LOG_DEBUG, "pipeline cache saved to %s (%zu bytes)", path, n);
-        else {
-            vkb_log(ctx, VKBERT_LOG_WARNING, "cannot save the pipeline cache to %s: %s", path, strerror(errno));
+            ctx->pipelines_saved = ctx->pipelines_created;
+        } else {
+            err = errno ? errno : EIO;
             remove(tmp);
         }
         vkb_free(tmp);
     }
     vkb_free(buf);
+    return err;
+}
+
+vkbert_status vkbert_context_save_pipeline_cache(vkbert_context *ctx) {
+    if (!ctx) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_save_pipeline_cache: NULL context");
+    if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
+    vkb_mutex_lock(&ctx->lock);
+    int err = vkb_pipeline_cache_save(ctx);
+    vkb_mutex_unlock(&ctx->lock);
+    if (err == ENOMEM) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (err) return vkb_fail(ctx, VKBERT_ERROR_IO, "cannot save the pipeline cache to %s: %s",
+                             ctx->pipeline_cache_path, strerror(err));
+    return VKBERT_OK;
 }

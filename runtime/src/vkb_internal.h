@@ -131,6 +131,7 @@ struct vkbert_context {
     char *pipeline_cache_path;   /* NULL: not persisted */
     bool pipeline_cache_loaded;  /* initial data came from the file and was valid */
     uint32_t pipelines_created;
+    uint32_t pipelines_saved;    /* pipelines_created when the file was last written */
     double pipeline_ms;
     bool float16;         /* shaderFloat16 enabled on the device */
     VkShaderModule modules[VKB_KERNEL_COUNT];
@@ -233,7 +234,8 @@ void vkb_pipelines_destroy(vkbert_context *ctx);
 vkbert_status vkb_pipeline_cache_path(vkbert_context *ctx, const char *requested, char **out);
 /* Creates ctx->cache from `data` if given, else from the file at `path` when it is valid. */
 vkbert_status vkb_pipeline_cache_create(vkbert_context *ctx, const void *data, size_t size, const char *path);
-void vkb_pipeline_cache_save(vkbert_context *ctx);
+/* Writes the file when pipelines were created since it was last written; 0 or an errno. */
+int vkb_pipeline_cache_save(vkbert_context *ctx);
 
 /* ---- graph.c -------------------------------------------------------------------- */
 /* One recorded dispatch: which kernel, which buffers, push constants, grid. */
