@@ -3,7 +3,8 @@
 # Run as root (or with sudo available). Skips apt when everything is already there.
 set -euo pipefail
 PKGS=(cmake make gcc pkg-config libvulkan-dev glslang-tools spirv-tools libcjson-dev libutf8proc-dev
-      mesa-vulkan-drivers vulkan-validationlayers python3 python3-numpy python3-torch)
+      mesa-vulkan-drivers vulkan-validationlayers python3 python3-numpy python3-torch
+      default-jdk-headless android-platform-frameworks-native-headers android-liblog-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

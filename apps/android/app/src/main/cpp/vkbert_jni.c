@@ -133,11 +133,18 @@ static void fill_mask(const char *text, size_t text_bytes, char *out, size_t cap
     }
     append(out, cap, &len, "\n%s", vkbert_context_device(g_ctx)->name);
     vkbert_session_destroy(s);
+    /* The app's process is killed, never destroying the context: write the pipeline cache
+     * now (it does nothing when no pipeline was created since the last write). */
+    if (vkbert_context_save_pipeline_cache(g_ctx))
+        __android_log_print(ANDROID_LOG_WARN, TAG, "%s", vkbert_context_last_error(g_ctx));
 }
 
-/* text: the UTF-8 bytes (Java's String.getBytes(UTF_8); JNI's own "modified UTF-8" is not UTF-8). */
-JNIEXPORT jstring JNICALL Java_org_vkbert_demo_MainActivity_fillMask(JNIEnv *env, jclass cls, jobject assets,
-                                                                     jbyteArray text, jstring cache_dir) {
+/* Text crosses as UTF-8 bytes both ways (String.getBytes(UTF_8) in, new String(bytes, UTF_8)
+ * out): JNI's NewStringUTF takes "modified UTF-8", in which a 4-byte UTF-8 character (an
+ * emoji, a token of some vocabularies) is invalid and CheckJNI aborts the app. Returns NULL
+ * only when the array cannot be made (an OutOfMemoryError is then pending in Java). */
+JNIEXPORT jbyteArray JNICALL Java_org_vkbert_demo_Vkbert_nativeFillMask(JNIEnv *env, jclass cls, jobject assets,
+                                                                        jbyteArray text, jstring cache_dir) {
     (void)cls;
     char out[4096] = "";
     jsize n = text ? (*env)->GetArrayLength(env, text) : 0;
@@ -150,5 +157,8 @@ JNIEXPORT jstring JNICALL Java_org_vkbert_demo_MainActivity_fillMask(JNIEnv *env
     pthread_mutex_unlock(&g_lock);
     if (t) (*env)->ReleaseByteArrayElements(env, text, t, JNI_ABORT);
     if (dir) (*env)->ReleaseStringUTFChars(env, cache_dir, dir);
-    return (*env)->NewStringUTF(env, out);
+    jsize len = (jsize)strlen(out);
+    jbyteArray result = (*env)->NewByteArray(env, len);
+    if (result) (*env)->SetByteArrayRegion(env, result, 0, len, (const jbyte *)out);
+    return result;
 }

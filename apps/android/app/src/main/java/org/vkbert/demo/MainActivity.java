@@ -8,17 +8,8 @@ import android.widget.EditText;
 import android.widget.LinearLayout;
 import android.widget.TextView;
 
-import java.nio.charset.StandardCharsets;
-
 /** Fill-mask with vkbert on this phone's Vulkan GPU, on the model in assets/model/. */
 public class MainActivity extends Activity {
-    static {
-        System.loadLibrary("vkbert_jni");
-    }
-
-    /** The top-5 predictions for every [MASK] in text, or a line starting with "error:". */
-    private static native String fillMask(AssetManager assets, byte[] utf8Text, String cacheDir);
-
     @Override
     protected void onCreate(Bundle state) {
         super.onCreate(state);
@@ -44,7 +35,7 @@ public class MainActivity extends Activity {
             output.setText("running (the first run loads the model)...");
             String text = input.getText().toString();
             new Thread(() -> {
-                String result = fillMask(assets, text.getBytes(StandardCharsets.UTF_8), cacheDir);
+                String result = Vkbert.fillMask(assets, text, cacheDir);
                 runOnUiThread(() -> {
                     output.setText(result);
                     run.setEnabled(true);
