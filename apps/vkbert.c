@@ -200,6 +200,8 @@ static int cmd_devices(int argc, char **argv) {
             printf("   float16 arithmetic %s, 16-bit storage %s, timeline semaphores %s\n",
                    d->shader_float16 ? "yes" : "no", d->storage_buffer_16bit ? "yes" : "no",
                    d->timeline_semaphore ? "yes" : "no");
+            if (d->api_version < ((1u << 22) | (1u << 12))) /* VK_API_VERSION_1_1 */
+                printf("   not usable: vkbert needs Vulkan 1.1\n");
         }
     }
     if (o.json) {

@@ -42,6 +42,7 @@ def expect_error(vkbert, args, fragment, code=None, name=None, env=None):
 
 def main():
     vkbert, model = sys.argv[1], sys.argv[2]
+    shim = sys.argv[3] if len(sys.argv) > 3 else None  # tests/vulkan_shim.c
     if not have_device(vkbert):
         return 77
     tmp = tempfile.mkdtemp()
@@ -102,6 +103,35 @@ def main():
         p = subprocess.run([vkbert, "tokenize", "-m", model, "x"], capture_output=True, timeout=60,
                            env=dict(os.environ, **no_loader))
         check(p.returncode == 0, "tokenize needs no GPU, yet failed without a loader")
+        # unsupported systems, through a stand-in loader (tests/vulkan_shim.c): a Vulkan 1.0
+        # loader; Vulkan 1.0 devices (listed, never used: their 1.1 commands abort the process);
+        # no devices; no compute queue
+        if shim:
+            def env_for(mode):
+                return {"VKBERT_VULKAN_LIBRARY": shim, "VKB_SHIM": mode}
+            expect_error(vkbert, ["devices"], "the Vulkan loader supports only Vulkan 1.0; vkbert needs 1.1",
+                         env=env_for("loader10"), name="devices on a 1.0 loader")
+            p = subprocess.run([vkbert, "devices"], capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, **env_for("api10")))
+            check(p.returncode == 0 and "Vulkan 1.0." in p.stdout and "not usable: vkbert needs Vulkan 1.1" in p.stdout,
+                  f"devices with a 1.0 device: exit {p.returncode}, {p.stdout!r} {p.stderr!r}")
+            expect_error(vkbert, ["fill-mask", "-m", model, "x [MASK]"], "no Vulkan 1.1 device with a compute queue",
+                         env=env_for("api10"), name="fill-mask with only 1.0 devices")
+            expect_error(vkbert, ["fill-mask", "-m", model, "--device", "0", "x [MASK]"],
+                         "supports only Vulkan 1.0; vkbert needs 1.1", env=env_for("api10"),
+                         name="fill-mask on a chosen 1.0 device")
+            expect_error(vkbert, ["devices"], "no Vulkan device found", env=env_for("nodevices"),
+                         name="devices with no devices")
+            expect_error(vkbert, ["fill-mask", "-m", model, "x [MASK]"], "no Vulkan device found",
+                         env=env_for("nodevices"), name="fill-mask with no devices")
+            expect_error(vkbert, ["fill-mask", "-m", model, "x [MASK]"], "no Vulkan 1.1 device with a compute queue",
+                         env=env_for("nocompute"), name="fill-mask without compute queues")
+            expect_error(vkbert, ["fill-mask", "-m", model, "--device", "0", "x [MASK]"], "has no compute queue",
+                         env=env_for("nocompute"), name="fill-mask on a chosen device without compute queues")
+            # the shim itself passes through when asked for nothing
+            p = subprocess.run([vkbert, "fill-mask", "-m", model, "x [MASK]"], capture_output=True, timeout=120,
+                               env=dict(os.environ, **env_for("")))
+            check(p.returncode == 0, f"fill-mask through the pass-through shim failed: {p.stderr!r}")
         if shutil.which("ldd"):
             deps = subprocess.run(["ldd", vkbert], capture_output=True, text=True).stdout
             check("libvulkan" not in deps, f"vkbert links the Vulkan loader: {deps}")

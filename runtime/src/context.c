@@ -54,19 +54,22 @@ static bool has_device_extension(VkPhysicalDevice pd, const char *name, bool *oo
     return found;
 }
 
-/* Reads identity, limits and features of one physical device. */
+/* Reads identity, limits and features of one physical device. Of a Vulkan 1.0 device (which
+ * vkbert lists but does not use) only what Vulkan 1.0 commands tell: its 1.1 commands are
+ * invalid, and missing from a 1.0 driver. */
 static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *info, bool *oom) {
     memset(info, 0, sizeof *info);
     VkPhysicalDeviceProperties p;
     vkGetPhysicalDeviceProperties(pd, &p);
+    bool v11 = p.apiVersion >= VK_API_VERSION_1_1;
     bool v12 = p.apiVersion >= VK_API_VERSION_1_2;
-    bool drv_ext = v12 || has_device_extension(pd, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME, oom);
+    bool drv_ext = v12 || (v11 && has_device_extension(pd, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME, oom));
 
     VkPhysicalDeviceSubgroupProperties sub = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
     VkPhysicalDeviceMaintenance3Properties m3 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES, &sub};
     VkPhysicalDeviceDriverProperties drv = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES, &m3};
     VkPhysicalDeviceProperties2 p2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, drv_ext ? (void *)&drv : (void *)&m3};
-    vkGetPhysicalDeviceProperties2(pd, &p2);
+    if (v11) vkGetPhysicalDeviceProperties2(pd, &p2);
 
     info->index = index;
     snprintf(info->name, sizeof info->name, "%s", p.deviceName);
@@ -102,6 +105,7 @@ static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *i
         VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
     for (uint32_t i = 0; i < mem.memoryTypeCount; ++i)
         if ((mem.memoryTypes[i].propertyFlags & both) == both) info->host_visible_device_local = true;
+    if (!v11) return;
 
     bool f16_ext = v12 || has_device_extension(pd, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME, oom);
     bool tl_ext = v12 || has_device_extension(pd, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME, oom);

@@ -1,0 +1,103 @@
+/* A Vulkan loader for the tests (VKBERT_VULKAN_LIBRARY=libvkbert_vulkan_shim.so) that
+ * forwards to the real one (VKB_SHIM_LOADER, default libvulkan.so.1) and makes the system
+ * look like one vkbert cannot run on, as VKB_SHIM says (tests/cli_errors.py):
+ *   loader10   a Vulkan 1.0 loader: no vkEnumerateInstanceVersion
+ *   api10      every device a Vulkan 1.0 device (an Android 8 phone's, say): its properties
+ *              say 1.0, and calling a Vulkan 1.1 physical-device command on it, which is
+ *              invalid there (and a NULL entry in a 1.0 driver's table), aborts the process
+ *   nodevices  no physical devices
+ *   nocompute  devices whose queue families have no compute queue
+ * Only instance-level commands are wrapped; everything else is the real loader's. */
+#include <vulkan/vulkan.h>
+
+#include <dlfcn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static PFN_vkGetInstanceProcAddr real_gipa;
+static PFN_vkEnumeratePhysicalDevices real_enumerate;
+static PFN_vkGetPhysicalDeviceProperties real_properties;
+static PFN_vkGetPhysicalDeviceQueueFamilyProperties real_queue_families;
+
+static bool mode_is(const char *m) {
+    const char *s = getenv("VKB_SHIM");
+    return s && !strcmp(s, m);
+}
+
+static void forbidden(const char *what) {
+    fprintf(stderr, "vulkan shim: %s called on a Vulkan 1.0 device\n", what);
+    abort();
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL shim_enumerate(VkInstance inst, uint32_t *count, VkPhysicalDevice *pds) {
+    if (mode_is("nodevices")) {
+        *count = 0;
+        return VK_SUCCESS;
+    }
+    return real_enumerate(inst, count, pds);
+}
+
+static VKAPI_ATTR void VKAPI_CALL shim_properties(VkPhysicalDevice pd, VkPhysicalDeviceProperties *p) {
+    real_properties(pd, p);
+    if (mode_is("api10")) p->apiVersion = VK_MAKE_API_VERSION(0, 1, 0, VK_API_VERSION_PATCH(p->apiVersion));
+}
+
+static VKAPI_ATTR void VKAPI_CALL shim_queue_families(VkPhysicalDevice pd, uint32_t *count,
+                                                      VkQueueFamilyProperties *q) {
+    real_queue_families(pd, count, q);
+    if (mode_is("nocompute") && q)
+        for (uint32_t i = 0; i < *count; ++i) q[i].queueFlags &= ~(VkQueueFlags)VK_QUEUE_COMPUTE_BIT;
+}
+
+static VKAPI_ATTR void VKAPI_CALL shim_properties2(VkPhysicalDevice pd, VkPhysicalDeviceProperties2 *p) {
+    (void)pd, (void)p;
+    forbidden("vkGetPhysicalDeviceProperties2");
+}
+
+static VKAPI_ATTR void VKAPI_CALL shim_features2(VkPhysicalDevice pd, VkPhysicalDeviceFeatures2 *f) {
+    (void)pd, (void)f;
+    forbidden("vkGetPhysicalDeviceFeatures2");
+}
+
+static VKAPI_ATTR void VKAPI_CALL shim_memory2(VkPhysicalDevice pd, VkPhysicalDeviceMemoryProperties2 *m) {
+    (void)pd, (void)m;
+    forbidden("vkGetPhysicalDeviceMemoryProperties2");
+}
+
+static VKAPI_ATTR void VKAPI_CALL shim_queue_families2(VkPhysicalDevice pd, uint32_t *count,
+                                                       VkQueueFamilyProperties2 *q) {
+    (void)pd, (void)count, (void)q;
+    forbidden("vkGetPhysicalDeviceQueueFamilyProperties2");
+}
+
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkGetInstanceProcAddr(VkInstance instance, const char *name) {
+    if (!real_gipa) {
+        const char *path = getenv("VKB_SHIM_LOADER");
+        void *lib = dlopen(path && *path ? path : "libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
+        if (!lib) return NULL;
+        real_gipa = (PFN_vkGetInstanceProcAddr)dlsym(lib, "vkGetInstanceProcAddr");
+        if (!real_gipa) return NULL;
+    }
+    if (mode_is("loader10") && !strcmp(name, "vkEnumerateInstanceVersion")) return NULL;
+    PFN_vkVoidFunction f = real_gipa(instance, name);
+    if (!f) return NULL;
+#define WRAP(fn, real, shim)                                                                       \
+    if (!strcmp(name, #fn)) {                                                                      \
+        real = (PFN_##fn)f;                                                                        \
+        return (PFN_vkVoidFunction)shim;                                                           \
+    }
+    WRAP(vkEnumeratePhysicalDevices, real_enumerate, shim_enumerate)
+    WRAP(vkGetPhysicalDeviceProperties, real_properties, shim_properties)
+    WRAP(vkGetPhysicalDeviceQueueFamilyProperties, real_queue_families, shim_queue_families)
+#undef WRAP
+    if (mode_is("api10")) {
+        if (!strcmp(name, "vkGetPhysicalDeviceProperties2")) return (PFN_vkVoidFunction)shim_properties2;
+        if (!strcmp(name, "vkGetPhysicalDeviceFeatures2")) return (PFN_vkVoidFunction)shim_features2;
+        if (!strcmp(name, "vkGetPhysicalDeviceMemoryProperties2")) return (PFN_vkVoidFunction)shim_memory2;
+        if (!strcmp(name, "vkGetPhysicalDeviceQueueFamilyProperties2"))
+            return (PFN_vkVoidFunction)shim_queue_families2;
+    }
+    return f;
+}
