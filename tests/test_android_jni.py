@@ -6,7 +6,7 @@ directory into memory buffers as on a phone, and every answer is compared with t
 the same model (the CLI is checked against PyTorch by e2e.py).
 
   test_android_jni.py --javac J --java J --lib DIR --vkbert CLI --make-model TOOL --vocab V
-                      --model TINY --host-src DIR --app-src DIR --scratch DIR
+                      --model TINY --host-src DIR --app-src DIR --scratch DIR --shim VULKAN_SHIM
 """
 import argparse
 import json
@@ -54,14 +54,20 @@ def make_assets(root, model_dir, drop=None, truncate=None):
     return root
 
 
-def run_harness(a, classes, assets, cache, texts, threads=0):
-    """The JVM's stdout split into per-text results, plus the trailing concurrency line."""
+def run_harness(a, classes, assets, cache, texts, threads=0, lose_device=False):
+    """The JVM's stdout split into per-text results, plus the trailing concurrency line.
+    lose_device: the second text's encode meets a device loss (tests/vulkan_shim.c)."""
     path = os.path.join(a.scratch, "texts.txt")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(texts) + "\n")
     cmd = [a.java, "-Xcheck:jni", "-Djava.library.path=" + a.lib, "-cp", classes, "org.vkbert.demo.Harness",
            assets, cache, path, str(threads)]
-    p = subprocess.run(cmd, capture_output=True, timeout=600)
+    env = None
+    if lose_device:
+        trigger = os.path.join(a.scratch, "lose-device")
+        cmd.append(trigger)
+        env = dict(os.environ, VKBERT_VULKAN_LIBRARY=a.shim, VKB_SHIM="lose", VKB_SHIM_LOSE_FILE=trigger)
+    p = subprocess.run(cmd, capture_output=True, timeout=600, env=env)
     out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
     check(p.returncode == 0, f"JVM exit status {p.returncode}: {err[-2000:]}")
     # -Xcheck:jni reports misuse of JNI as warnings (or aborts)
@@ -111,7 +117,8 @@ def compare(a, model, text, result, label):
 
 def main():
     ap = argparse.ArgumentParser()
-    for name in ("javac", "java", "lib", "vkbert", "make-model", "vocab", "model", "host-src", "app-src", "scratch"):
+    for name in ("javac", "java", "lib", "vkbert", "make-model", "vocab", "model", "host-src", "app-src", "scratch",
+                 "shim"):
         ap.add_argument("--" + name, required=True)
     a = ap.parse_args()
     if not have_device(a.vkbert):
@@ -160,7 +167,17 @@ def main():
     if results:
         compare(a, emoji_model, text, results[0], "4-byte tokens")
 
-    # 3. a missing asset, a truncated weights file: one "error:" line each, and the JVM lives on
+    # 3. a device loss (a GPU reset) during the second request: that request reports it, and
+    #    the next one starts again on a new context and gives the first one's answer
+    results, _, _ = run_harness(a, classes, assets, cache, [text, text, text], lose_device=True)
+    check(len(results) == 3, f"device loss: {results!r}")
+    if len(results) == 3:
+        check(results[1].startswith("error: ") and "the GPU was reset" in results[1],
+              f"device loss: the second request gave {results[1]!r}")
+        check(results[2] == results[0] and not results[0].startswith("error"),
+              f"device loss: no recovery: {results[2]!r} after {results[0]!r}")
+
+    # 4. a missing asset, a truncated weights file: one "error:" line each, and the JVM lives on
     for label, kw, fragment in [("missing weights", {"drop": "model.safetensors"},
                                  "error: assets/model/model.safetensors is missing"),
                                 ("missing vocab", {"drop": "vocab.txt"}, "error: assets/model/vocab.txt is missing"),

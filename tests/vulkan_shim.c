@@ -7,6 +7,8 @@
  *              invalid there (and a NULL entry in a 1.0 driver's table), aborts the process
  *   nodevices  no physical devices
  *   nocompute  devices whose queue families have no compute queue
+ *   lose       the first vkQueueSubmit after the file VKB_SHIM_LOSE_FILE appears deletes it
+ *              and fails with VK_ERROR_DEVICE_LOST (a GPU reset)
  * Only instance-level commands are wrapped; everything else is the real loader's. */
 #include <vulkan/vulkan.h>
 
@@ -20,6 +22,7 @@ static PFN_vkGetInstanceProcAddr real_gipa;
 static PFN_vkEnumeratePhysicalDevices real_enumerate;
 static PFN_vkGetPhysicalDeviceProperties real_properties;
 static PFN_vkGetPhysicalDeviceQueueFamilyProperties real_queue_families;
+static PFN_vkQueueSubmit real_submit;
 
 static bool mode_is(const char *m) {
     const char *s = getenv("VKB_SHIM");
@@ -49,6 +52,13 @@ static VKAPI_ATTR void VKAPI_CALL shim_queue_families(VkPhysicalDevice pd, uint3
     real_queue_families(pd, count, q);
     if (mode_is("nocompute") && q)
         for (uint32_t i = 0; i < *count; ++i) q[i].queueFlags &= ~(VkQueueFlags)VK_QUEUE_COMPUTE_BIT;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL shim_submit(VkQueue queue, uint32_t count, const VkSubmitInfo *submits,
+                                                  VkFence fence) {
+    const char *trigger = getenv("VKB_SHIM_LOSE_FILE");
+    if (mode_is("lose") && trigger && remove(trigger) == 0) return VK_ERROR_DEVICE_LOST;
+    return real_submit(queue, count, submits, fence);
 }
 
 static VKAPI_ATTR void VKAPI_CALL shim_properties2(VkPhysicalDevice pd, VkPhysicalDeviceProperties2 *p) {
@@ -91,6 +101,7 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkGetInstanceProcAddr(VkInstance instan
     WRAP(vkEnumeratePhysicalDevices, real_enumerate, shim_enumerate)
     WRAP(vkGetPhysicalDeviceProperties, real_properties, shim_properties)
     WRAP(vkGetPhysicalDeviceQueueFamilyProperties, real_queue_families, shim_queue_families)
+    WRAP(vkQueueSubmit, real_submit, shim_submit)
 #undef WRAP
     if (mode_is("api10")) {
         if (!strcmp(name, "vkGetPhysicalDeviceProperties2")) return (PFN_vkVoidFunction)shim_properties2;

@@ -14,8 +14,10 @@ import java.util.concurrent.Future;
 
 /**
  * Calls the app's Vkbert.fillMask as MainActivity does (tests/test_android_jni.py).
- *   Harness ASSETS_ROOT CACHE_DIR TEXTS_FILE THREADS
+ *   Harness ASSETS_ROOT CACHE_DIR TEXTS_FILE THREADS [TRIGGER_FILE]
  * TEXTS_FILE holds one UTF-8 text per line. Prints each result followed by a line "=====";
+ * TRIGGER_FILE is created just before the second text's call (tests/vulkan_shim.c then
+ * fails the next queue submission with a device loss);
  * then, with THREADS > 0, calls fillMask for every text from THREADS threads at once and
  * prints "concurrent: N calls, M differ" (M: results unlike the first, sequential ones).
  */
@@ -28,6 +30,7 @@ public final class Harness {
         PrintStream out = new PrintStream(System.out, true, "UTF-8");
         List<String> first = new ArrayList<>();
         for (String text : texts) {
+            if (first.size() == 1 && args.length > 4) Files.createFile(Paths.get(args[4]));
             String r = Vkbert.fillMask(assets, text, cacheDir);
             first.add(r);
             out.print(r);

@@ -54,6 +54,14 @@ static int open_asset(AAssetManager *mgr, const char *name, bool optional, asset
     return 0;
 }
 
+/* Forgets the model and context (after a device loss). */
+static void release_model(void) {
+    vkbert_model_destroy(g_model);
+    vkbert_context_destroy(g_ctx);
+    g_model = NULL;
+    g_ctx = NULL;
+}
+
 /* Creates the context and loads the model once. */
 static int ensure_model(AAssetManager *mgr, const char *cache_dir, char *err, size_t errlen) {
     if (g_model) return 0;
@@ -117,6 +125,13 @@ static void fill_mask(const char *text, size_t text_bytes, char *out, size_t cap
     if (st) {
         snprintf(out, cap, "error: %s", vkbert_context_last_error(g_ctx));
         vkbert_session_destroy(s);
+        if (st == VKBERT_ERROR_DEVICE_LOST) {
+            /* The GPU was reset (a driver watchdog, say): the context can never run again.
+             * Drop it; the next request creates a new one and reloads the model. */
+            len = strlen(out);
+            append(out, cap, &len, " (the GPU was reset: the next request starts again)");
+            release_model();
+        }
         return;
     }
     uint32_t rows = vkbert_session_head_row_count(s);
