@@ -9,15 +9,7 @@ import subprocess
 import sys
 import tempfile
 
-from vkbert_testlib import have_device
-
-FAILURES = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILURES.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
+from vkbert_testlib import FAILURES, check, have_device
 
 
 def expect_error(vkbert, args, fragment, code=None, name=None, env=None):

@@ -15,20 +15,12 @@ import subprocess
 import sys
 import tempfile
 
-from vkbert_testlib import have_device
+from vkbert_testlib import FAILURES, check, have_device
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "model_tools"))
 import reference  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILURES.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
 
 
 def run_cli(vkbert, args):

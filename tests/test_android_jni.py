@@ -16,15 +16,7 @@ import shutil
 import subprocess
 import sys
 
-from vkbert_testlib import have_device
-
-FAILURES = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILURES.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
+from vkbert_testlib import FAILURES, check, have_device
 
 
 def compile_java(a, classes):

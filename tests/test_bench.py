@@ -8,15 +8,7 @@ import os
 import subprocess
 import sys
 
-from vkbert_testlib import have_device, supports_fp16
-
-FAILURES = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILURES.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
+from vkbert_testlib import FAILURES, check, have_device, supports_fp16
 
 
 def bench(vkbert, *args):

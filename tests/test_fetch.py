@@ -9,15 +9,10 @@ import subprocess
 import sys
 import tempfile
 
-FAILURES = []
+from vkbert_testlib import FAILURES, check
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FETCH = os.path.join(HERE, "..", "model_tools", "fetch_model.py")
-
-
-def check(cond, msg):
-    if not cond:
-        FAILURES.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
 
 
 def sha(path):

@@ -13,15 +13,7 @@ import tempfile
 
 import numpy as np
 
-from vkbert_testlib import have_device
-
-FAILURES = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILURES.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
+from vkbert_testlib import FAILURES, check, have_device
 
 
 def read_st(path):

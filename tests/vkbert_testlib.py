@@ -1,5 +1,16 @@
 """Helpers shared by the Python test drivers."""
 import subprocess
+import sys
+
+# What check() found wrong; a driver exits non-zero when it is not empty.
+FAILURES = []
+
+
+def check(cond, msg):
+    """Records msg as a failure (and prints it) when cond is false; the driver goes on."""
+    if not cond:
+        FAILURES.append(msg)
+        print("FAIL:", msg, file=sys.stderr)
 
 
 def have_device(vkbert):
