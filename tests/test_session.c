@@ -2,7 +2,7 @@
  * results as single sequences, checkpoint naming variants load to identical weights,
  * staged and direct uploads agree, and bad models, inputs and devices give clear errors. */
 #include "test_util.h"
-#include "vkb_model.h"
+#include "model/model.h"
 #include "barrier_check.h"
 
 #include <math.h>

@@ -194,6 +194,14 @@ typedef enum vkbert_precision {
     VKBERT_PRECISION_FP16       /* linear-layer weights in float16 (half the memory and traffic) */
 } vkbert_precision;
 
+/** Matmul kernel variants (vkbert_context_desc.matmul). */
+typedef enum vkbert_matmul {
+    VKBERT_MATMUL_AUTO = 0,  /* per device class */
+    VKBERT_MATMUL_STORAGE,   /* register-blocked storage buffers: runs everywhere */
+    VKBERT_MATMUL_TEXEL,     /* texel-buffer operands shared with subgroupShuffle (CPU drivers) */
+    VKBERT_MATMUL_TILED      /* shared-memory tiles (GPUs) */
+} vkbert_matmul;
+
 /**
  * Defaults (all-zero):
  *   external      NULL: vkbert creates its own instance and device. Otherwise the host's
@@ -244,6 +252,24 @@ typedef enum vkbert_precision {
  *   pipeline_cache_data, pipeline_cache_size  NULL/0: use the file above. Otherwise
  *                 initial VkPipelineCache data from vkbert_context_pipeline_cache (the
  *                 driver ignores data made by another device or driver); takes precedence.
+ *   matmul        VKBERT_MATMUL_AUTO: the matmul variant of the device's class (see
+ *                 docs/benchmarks.md). TEXEL, TILED or STORAGE asks for that variant; one the
+ *                 device cannot run (texel needs 8-wide subgroups with shuffle; tiled must fit
+ *                 the workgroup and shared-memory limits) falls back to STORAGE. For tuning.
+ *   tile          {0}: the tiled matmul's workgroup x, y and rows, columns per invocation of
+ *                 the device's class; otherwise all four, with rows * columns <= 64.
+ *   texel_rows    0: 32. The texel matmul's rows per subgroup: 8, 16, 24 or 32.
+ *   no_f16_arith  false: fp16 weights on the tiled matmul are multiplied in float16 where the
+ *                 device has shaderFloat16 (fp32 accumulation); true keeps fp32 arithmetic.
+ *   ignore_environment  false: every field above left at its default takes the value of
+ *                 its environment variable, read once here: VKBERT_DEVICE, VKBERT_VALIDATION=1,
+ *                 VKBERT_LIMITS=min, VKBERT_MAX_BUFFER_BYTES, VKBERT_PRECISION=fp32|fp16,
+ *                 VKBERT_PIPELINE_CACHE, VKBERT_MATMUL=texel|tiled|storage, VKBERT_TILE=X,Y,M,N,
+ *                 VKBERT_TEXEL_ROWS and VKBERT_F16_ARITH=0 (a malformed VKBERT_MAX_BUFFER_BYTES
+ *                 is an error, any other malformed value is ignored with a warning). true: the
+ *                 environment is not read. vkbert_context_options tells what was resolved.
+ *                 (VKBERT_VULKAN_LIBRARY, the loader to open, is process-wide: read once by
+ *                 the first call that needs Vulkan.)
  *   log, log_user NULL: silent.
  */
 typedef struct vkbert_context_desc {
@@ -259,6 +285,11 @@ typedef struct vkbert_context_desc {
     const char *pipeline_cache_path;
     const void *pipeline_cache_data;
     size_t pipeline_cache_size;
+    vkbert_matmul matmul;
+    uint32_t tile[4];
+    uint32_t texel_rows;
+    bool no_f16_arith;
+    bool ignore_environment;
     vkbert_log_fn log;
     void *log_user;
 } vkbert_context_desc;
@@ -276,6 +307,14 @@ VKBERT_API const vkbert_device_info *vkbert_context_device(const vkbert_context 
 VKBERT_API const char *vkbert_context_matmul_variant(const vkbert_context *ctx);
 /** The weight precision this context resolved (never AUTO). */
 VKBERT_API vkbert_precision vkbert_context_precision(const vkbert_context *ctx);
+/**
+ * The options the context was created with after the environment was applied (see
+ * vkbert_context_desc): device, validation, min_limits, max_buffer_bytes, precision (as asked),
+ * pipeline_cache_path (the file used, or NULL), matmul, tile, texel_rows, no_f16_arith. Owned
+ * by the context; external, pipeline_cache_data and log are NULL. What the device then runs is
+ * vkbert_context_matmul_variant / vkbert_context_precision.
+ */
+VKBERT_API const vkbert_context_desc *vkbert_context_options(const vkbert_context *ctx);
 /** The message of the last failure on this context ("" if none). */
 VKBERT_API const char *vkbert_context_last_error(const vkbert_context *ctx);
 /** The context's pipeline cache data (to pass to a later context). BUFFER_TOO_SMALL

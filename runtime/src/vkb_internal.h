@@ -6,10 +6,10 @@
 
 #include <stdarg.h>
 
-#include "vkb_vulkan.h"
+#include "vk/vulkan.h"
 
 #include "vkb_push.h"
-#include "vkb_lock.h"
+#include "base/lock.h"
 
 #if defined(__GNUC__)
 #  define VKB_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -69,7 +69,21 @@ bool vkb_add_size(size_t a, size_t b, size_t *out);
 vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, size_t *size);
 char *vkb_path_join(const char *dir, const char *name);
 
-/* ---- context.c ------------------------------------------------------------------ */
+/* ---- vk/: instance.c, device.c, options.c, policy.c, context.c, submit.c ---------------- */
+/* The instance vkbert creates (validation: enable the Khronos layer when installed). */
+vkbert_status vkb_instance_create(vkbert_context *ctx, bool validation, VkInstance *out);
+/* Picks a physical device by `sel` (index, part of a name, or NULL) and creates nothing. */
+vkbert_status vkb_device_choose(vkbert_context *ctx, const char *sel);
+/* Reads what vkbert needs of the host's instance, device and queue. */
+vkbert_status vkb_device_adopt(vkbert_context *ctx, const vkbert_external_device *e);
+/* ctx->options: `desc` with the environment applied where it left fields at their defaults,
+ * validated; the only place a VKBERT_* variable is read (but VKBERT_VULKAN_LIBRARY). */
+vkbert_status vkb_options_resolve(vkbert_context *ctx, const vkbert_context_desc *desc);
+/* Decides the binding limit, quirks, matmul variant and precision from the device's
+ * properties and ctx->options. */
+vkbert_status vkb_policy_apply(vkbert_context *ctx);
+#define VKB_MIN_FORCED_BINDING (64u << 10)
+
 enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
        VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_MATMUL_F16W, VKB_KERNEL_MATMUL_TILED,
        VKB_KERNEL_MATMUL_TILED_F16W, VKB_KERNEL_MATMUL_TILED_F16A, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
@@ -122,6 +136,9 @@ struct vkbert_context {
     bool timestamps;      /* the compute queue family has timestamps */
     uint32_t timestamp_bits;
     bool lost;
+    vkbert_context_desc options;         /* resolved by vkb_options_resolve; strings below */
+    vkbert_context_desc public_options;  /* what vkbert_context_options returns */
+    char *option_device, *option_cache_path;
     uint64_t validation_messages;
     vkbert_log_fn log;
     void *log_user;

@@ -1,7 +1,7 @@
 /* Model loading: config.json + vocab.txt + model.safetensors -> fp32 weights on the device.
  * Accepts the naming variants of real checkpoints (bert. prefix or not, LayerNorm
  * weight/bias or gamma/beta, tied or absent decoder weight, extra tensors). */
-#include "vkb_model.h"
+#include "model/model.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * Per layer: qkv = h Wqkv^T + b; ctx = attention(qkv, mask); h += ctx Wo^T + bo; LN(h);
  * inter = gelu(h W1^T + b1); h += inter W2^T + b2; LN(h). MLM head on the gathered rows:
  * t = gelu(x Wd^T + bd); LN(t); logits = t E^T + bias; top-k of softmax(logits). */
-#include "vkb_model.h"
+#include "model/model.h"
 
 #include <math.h>
 #include <stdlib.h>

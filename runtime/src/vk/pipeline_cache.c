@@ -34,13 +34,11 @@ static uint64_t fnv1a64(const uint8_t *p, size_t n) {
 
 vkbert_status vkb_pipeline_cache_path(vkbert_context *ctx, const char *requested, char **out) {
     *out = NULL;
-    const char *env = getenv("VKBERT_PIPELINE_CACHE");
     const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     char dir[4096], name[96];
-    if (requested || env) {
-        const char *p = requested ? requested : env;
-        if (!*p) return VKBERT_OK; /* "" disables the file */
-        *out = vkb_strdup(p);
+    if (requested) {
+        if (!*requested) return VKBERT_OK; /* "" disables the file */
+        *out = vkb_strdup(requested);
     } else {
         if (base && *base) snprintf(dir, sizeof dir, "%s/vkbert", base);
         else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/vkbert", home);
