@@ -18,7 +18,7 @@
 #define VKB_WANT_ATTENTION 1
 #include "common.glsl"
 
-layout(local_size_x = 64) in;
+layout(local_size_x = VKB_ATTENTION_QUERIES) in;
 layout(constant_id = 0) const uint D = 64;
 // keys per block: K and V blocks plus the block's mask stay within Vulkan's guaranteed
 // 16 KiB of shared memory (8 * KB * D + 4 * KB bytes)
@@ -51,13 +51,13 @@ void main() {
 
     for (uint j0 = 0; j0 < pc.seq; j0 += KB) {
         uint n = min(KB, pc.seq - j0);
-        for (uint e = l; e < n * D; e += 64) {
+        for (uint e = l; e < n * D; e += VKB_ATTENTION_QUERIES) {
             uint j = e / D, d = e % D;
             uint kbase = (b * pc.seq + j0 + j) * row + pc.hidden + h * D;
             ks[e] = qkv[kbase + d];
             vs[e] = qkv[kbase + pc.hidden + d];
         }
-        for (uint j = l; j < n; j += 64)
+        for (uint j = l; j < n; j += VKB_ATTENTION_QUERIES)
             maskv[j] = inputs[pc.mask_offset + b * pc.seq + j0 + j] != 0 ? 0.0 : VKB_NEG_MAX;
         barrier();
         if (live) {

@@ -21,7 +21,7 @@
 #define VKB_WANT_ATTENTION 1
 #include "common.glsl"
 
-layout(local_size_x = 64) in;
+layout(local_size_x = VKB_ATTENTION_QUERIES) in;
 layout(constant_id = 0) const uint D = 64;
 
 layout(binding = 0) uniform samplerBuffer qkv;

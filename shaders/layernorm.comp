@@ -15,20 +15,20 @@
 #define ROWS 0
 #endif
 #if ROWS
-layout(local_size_x = 8) in;
+layout(local_size_x = VKB_LAYERNORM_ROWS_PER_GROUP) in;
 #else
-layout(local_size_x = 128) in;
+layout(local_size_x = VKB_ROW_WG) in;
 #endif
 layout(std430, binding = 0) buffer XBuf { float x[]; };
 layout(std430, binding = 1) readonly buffer PBuf { float params[]; };
 
-shared float red[128];
+shared float red[VKB_ROW_WG];
 
 float block_sum(float v) {
     uint l = gl_LocalInvocationID.x;
     red[l] = v;
     barrier();
-    for (uint s = 64; s > 0; s >>= 1) {
+    for (uint s = VKB_ROW_WG / 2; s > 0; s >>= 1) {
         if (l < s) red[l] += red[l + s];
         barrier();
     }
@@ -41,7 +41,7 @@ void main() {
     uint W = pc.width;
 #if ROWS
     {
-        uint row = vkb_row() * 8 + gl_LocalInvocationID.x;
+        uint row = vkb_row() * VKB_LAYERNORM_ROWS_PER_GROUP + gl_LocalInvocationID.x;
         if (row >= pc.rows) return;
         uint base = row * W;
         float s = 0.0;
@@ -60,12 +60,12 @@ void main() {
     uint l = gl_LocalInvocationID.x;
 
     float s = 0.0;
-    for (uint i = l; i < W; i += 128) s += x[base + i];
+    for (uint i = l; i < W; i += VKB_ROW_WG) s += x[base + i];
     float mean = block_sum(s) / float(W);
     float v = 0.0;
-    for (uint i = l; i < W; i += 128) { float d = x[base + i] - mean; v += d * d; }
+    for (uint i = l; i < W; i += VKB_ROW_WG) { float d = x[base + i] - mean; v += d * d; }
     float var = block_sum(v) / float(W);
     float inv = inversesqrt(var + pc.eps);
-    for (uint i = l; i < W; i += 128)
+    for (uint i = l; i < W; i += VKB_ROW_WG)
         x[base + i] = (x[base + i] - mean) * inv * params[i] + params[W + i];
 }

@@ -12,7 +12,7 @@
 #define VKB_WANT_MATMUL 1
 #include "common.glsl"
 
-layout(local_size_x = 16, local_size_y = 4, local_size_z = 1) in;
+layout(local_size_x = VKB_MATMUL_WG_X, local_size_y = VKB_MATMUL_WG_Y, local_size_z = 1) in;
 layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const uint ACCUM = 0;
 
@@ -27,19 +27,19 @@ layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
 layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
 layout(std430, binding = 3) buffer YBuf { float y[]; };
 
-#define TM 4
-#define TN 4
+#define TM VKB_MATMUL_TM
+#define TN VKB_MATMUL_TN
 
 void main() {
-    uint row0 = gl_WorkGroupID.y * (4 * TM) + gl_LocalInvocationID.y;
-    uint col0 = gl_WorkGroupID.x * (16 * TN) + gl_LocalInvocationID.x;
+    uint row0 = gl_WorkGroupID.y * (VKB_MATMUL_WG_Y * TM) + gl_LocalInvocationID.y;
+    uint col0 = gl_WorkGroupID.x * (VKB_MATMUL_WG_X * TN) + gl_LocalInvocationID.x;
     if (row0 >= pc.m || col0 >= pc.n) return;
 
     // Clamp out-of-range rows/columns to valid ones for loading; they are not stored.
     uint xr[TM];
     uint wr[TN];
-    for (uint i = 0; i < TM; ++i) xr[i] = pc.x_offset + min(row0 + 4 * i, pc.m - 1) * pc.k;
-    for (uint j = 0; j < TN; ++j) wr[j] = pc.w_offset + min(col0 + 16 * j, pc.n - 1) * pc.k;
+    for (uint i = 0; i < TM; ++i) xr[i] = pc.x_offset + min(row0 + VKB_MATMUL_WG_Y * i, pc.m - 1) * pc.k;
+    for (uint j = 0; j < TN; ++j) wr[j] = pc.w_offset + min(col0 + VKB_MATMUL_WG_X * j, pc.n - 1) * pc.k;
 
     float acc[TM][TN];
     for (uint i = 0; i < TM; ++i)
@@ -55,10 +55,10 @@ void main() {
     }
 
     for (uint i = 0; i < TM; ++i) {
-        uint r = row0 + 4 * i;
+        uint r = row0 + VKB_MATMUL_WG_Y * i;
         if (r >= pc.m) break;
         for (uint j = 0; j < TN; ++j) {
-            uint c = col0 + 16 * j;
+            uint c = col0 + VKB_MATMUL_WG_X * j;
             if (c >= pc.n) break;
             float v = acc[i][j] + bias[pc.b_offset + c];
             if (ACT == 1) v = vkb_gelu(v);

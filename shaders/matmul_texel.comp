@@ -23,7 +23,7 @@
 #define VKB_WANT_MATMUL 1
 #include "common.glsl"
 
-layout(local_size_x = 32) in;
+layout(local_size_x = VKB_TEXEL_WG) in;
 layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const uint ACCUM = 0;
 layout(constant_id = 2) const uint ROW_MAJOR = 0;
@@ -34,7 +34,7 @@ layout(binding = 1) uniform samplerBuffer W;
 layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
 layout(std430, binding = 3) buffer YBuf { float y[]; };
 
-#define C 4   // column groups of 8 per subgroup
+#define C VKB_TEXEL_COL_GROUPS   // column groups of 8 per subgroup
 const uint R = 8 * RG;   // rows per subgroup: RG groups of 8, one row of each per lane
 
 // The subgroup's state, global so that step() can be written once for any RG.
@@ -66,7 +66,7 @@ void main() {
     uint lane = gl_SubgroupInvocationID;
     uint sub = gl_SubgroupID;
     uint m0 = gl_WorkGroupID.y * R;
-    uint g0 = (gl_WorkGroupID.x * 4 + sub) * C;   // first column group of this subgroup
+    uint g0 = (gl_WorkGroupID.x * (VKB_TEXEL_WG / VKB_TEXEL_ROW_GROUP) + sub) * C;   // first column group of this subgroup
     uint k4n = pc.k / 4;
     uint groups = (pc.n + 7) / 8;
     for (uint g = 0; g < RG; ++g) xrow[g] = int((pc.x_offset / 4) + min(m0 + g * 8 + lane, pc.m - 1) * k4n);

@@ -19,6 +19,24 @@
 
 #define VKB_PUSH_MAX_BYTES 32
 
+/* Workgroup shapes: the shaders' local sizes and the grids their ops dispatch, one number each.
+ * matmul: VKB_MATMUL_WG_X x VKB_MATMUL_WG_Y invocations, each TM rows x TN columns. */
+#define VKB_MATMUL_WG_X 16
+#define VKB_MATMUL_WG_Y 4
+#define VKB_MATMUL_TM 4
+#define VKB_MATMUL_TN 4
+/* matmul_texel: VKB_TEXEL_WG invocations = subgroups of VKB_TEXEL_ROW_GROUP lanes (one row of a
+ * row group each), each subgroup VKB_TEXEL_COL_GROUPS column groups of 8. */
+#define VKB_TEXEL_WG 32
+#define VKB_TEXEL_ROW_GROUP 8
+#define VKB_TEXEL_COL_GROUPS 4
+#define VKB_TEXEL_COLS_PER_GROUP (VKB_TEXEL_WG / VKB_TEXEL_ROW_GROUP * VKB_TEXEL_COL_GROUPS * 8)
+/* attention, attention_texel: one query per invocation */
+#define VKB_ATTENTION_QUERIES 64
+/* layernorm: one row per workgroup of VKB_ROW_WG; layernorm_rows: one row per invocation */
+#define VKB_ROW_WG 128
+#define VKB_LAYERNORM_ROWS_PER_GROUP 8
+
 /* embed_ln: out[t,:] = LN(word[id[t]] + pos[t % seq] + type[tt[t]]); with the word table
  * in parts, MODE 1 copies the rows of one part (ids id0 .. id0 + vocab - 1) into out, and
  * MODE 2 then adds the rest and normalises out in place. */
