@@ -244,6 +244,31 @@ static int need_model_and_text(const opts *o, const char *cmd) {
     return -1;
 }
 
+/* For each byte b of UTF-8 text `s` (and its end), the code-point index: the offsets a
+ * Python string would use. NULL when out of memory; an empty table for s NULL. */
+static size_t *code_points(const char *s) {
+    size_t len = s ? strlen(s) : 0, *cp = malloc((len + 1) * sizeof *cp);
+    if (!cp) return NULL;
+    cp[0] = 0;
+    for (size_t i = 0; i < len; ++i) cp[i + 1] = cp[i] + (((unsigned char)s[i] & 0xC0) != 0x80);
+    return cp;
+}
+
+/* As tokenize(), with each token's byte offsets too. */
+static vkbert_status tokenize_offsets(const vkbert_tokenizer *tok, const opts *o, int32_t **ids, int32_t **types,
+                                      vkbert_offset **offs, size_t *n) {
+    size_t cap = 256, tl = strlen(o->text), pl = o->pair ? strlen(o->pair) : 0;
+    for (;;) {
+        *ids = realloc(*ids, cap * sizeof **ids);
+        *types = realloc(*types, cap * sizeof **types);
+        *offs = realloc(*offs, cap * sizeof **offs);
+        if (!*ids || !*types || !*offs) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
+        vkbert_status st = vkbert_tokenizer_encode_offsets(tok, o->text, tl, o->pair, pl, *ids, *types, *offs, cap, n);
+        if (st != VKBERT_ERROR_BUFFER_TOO_SMALL) return st;
+        cap = *n;
+    }
+}
+
 static int cmd_tokenize(int argc, char **argv) {
     opts o = {0};
     int rc = parse(argc, argv, &o, USAGE_TOKENIZE);
@@ -253,27 +278,42 @@ static int cmd_tokenize(int argc, char **argv) {
     vkbert_status st = vkbert_tokenizer_load(o.model, &tok);
     if (st) return fail_status(st);
     int32_t *ids = NULL, *types = NULL;
+    vkbert_offset *offs = NULL;
     size_t n = 0;
-    st = tokenize(tok, &o, &ids, &types, &n);
+    st = tokenize_offsets(tok, &o, &ids, &types, &offs, &n);
     if (st) {
         rc = fail_status(st);
     } else if (o.json) {
+        size_t *cp[2] = {code_points(o.text), code_points(o.pair)}; /* pair offsets count from the pair */
+        if (!cp[0] || !cp[1]) {
+            free(cp[0]);
+            free(cp[1]);
+            rc = fail_status(VKBERT_ERROR_OUT_OF_HOST_MEMORY);
+            goto done;
+        }
         cJSON *root = cJSON_CreateObject();
         cJSON *a = cJSON_AddArrayToObject(root, "input_ids"), *t = cJSON_AddArrayToObject(root, "tokens"),
-              *y = cJSON_AddArrayToObject(root, "token_type_ids");
+              *y = cJSON_AddArrayToObject(root, "token_type_ids"), *f = cJSON_AddArrayToObject(root, "offsets");
         for (size_t i = 0; i < n; ++i) {
             cJSON_AddItemToArray(a, cJSON_CreateNumber(ids[i]));
             cJSON_AddItemToArray(t, cJSON_CreateString(vkbert_tokenizer_token(tok, ids[i])));
             cJSON_AddItemToArray(y, cJSON_CreateNumber(types[i]));
+            const size_t *c = cp[types[i] != 0];
+            int span[2] = {(int)c[offs[i].start], (int)c[offs[i].end]};
+            cJSON_AddItemToArray(f, cJSON_CreateIntArray(span, 2));
         }
+        free(cp[0]);
+        free(cp[1]);
         print_json(root);
         rc = 0;
     } else {
         for (size_t i = 0; i < n; ++i) printf("%d\t%s\t%d\n", ids[i], vkbert_tokenizer_token(tok, ids[i]), types[i]);
         rc = 0;
     }
+done:
     free(ids);
     free(types);
+    free(offs);
     vkbert_tokenizer_destroy(tok);
     return rc;
 }

@@ -384,6 +384,50 @@ VKBERT_API vkbert_status vkbert_tokenizer_encode_bytes(const vkbert_tokenizer *t
                                                        size_t text_bytes, const char *pair, size_t pair_bytes,
                                                        int32_t *ids, int32_t *type_ids, size_t capacity,
                                                        size_t *count);
+
+/** Where a token came from: bytes [start, end) into the UTF-8 text it was read from. */
+typedef struct vkbert_offset {
+    uint32_t start; /* first byte */
+    uint32_t end;   /* one past the last byte */
+} vkbert_offset;
+
+/**
+ * As vkbert_tokenizer_encode_bytes, and also each token's byte offsets into its text, as
+ * Hugging Face's `tokenizers` gives them (its offsets are the same spans, counted in code
+ * points: see `vkbert tokenize --json`):
+ *   - a token of the pair points into `pair`, a token of the text into `text`;
+ *   - [CLS] and [SEP] added around the texts get [0, 0); a special token written in the
+ *     text ("[MASK]") gets its own bytes;
+ *   - a token covers the original bytes its normalized characters came from, so offsets
+ *     survive lowercasing and accent stripping ("Café" -> "cafe" is [0, 5)); a subword
+ *     ("##ing") covers its slice of the word; a word that became [UNK] covers the word.
+ * Any of `ids`, `type_ids` and `offsets` may be NULL (each, when given, holds `capacity`
+ * entries); the caller owns all of them. Errors as vkbert_tokenizer_encode_bytes, and
+ * VKBERT_ERROR_INVALID_ARGUMENT for a text of 4 GiB or more (offsets are 32-bit).
+ */
+VKBERT_API vkbert_status vkbert_tokenizer_encode_offsets(const vkbert_tokenizer *tok, const char *text,
+                                                         size_t text_bytes, const char *pair, size_t pair_bytes,
+                                                         int32_t *ids, int32_t *type_ids, vkbert_offset *offsets,
+                                                         size_t capacity, size_t *count);
+
+/**
+ * Turns `count` ids back into text, as the Rust `tokenizers` library's decode with BERT's
+ * WordPiece decoder: a "##" token joins the previous one, any other is preceded by a space
+ * (the first token is taken as it is), and each token then gets the decoder's clean-up
+ * (" ." -> ".", " ?" -> "?", " !" -> "!", " ," -> ",", " ' " -> "'", " n't" -> "n't",
+ * " 'm" -> "'m", " do not" -> " don't", " 's" -> "'s", " 've" -> "'ve", " 're" -> "'re").
+ * That clean-up is applied to each token with its added space, not to the joined string,
+ * exactly as `tokenizers` does, so "don ' t" stays as it is; transformers' Python
+ * clean_up_tokenization_spaces, applied to the whole string, can differ.
+ * With `skip_special_tokens` the vocabulary's [PAD], [UNK], [CLS], [SEP] and [MASK] are left
+ * out. Writes a NUL-terminated string to `dst` (the caller's, `capacity` bytes; may be NULL
+ * when capacity is 0) and the bytes it needs, NUL included, to *needed (may be NULL).
+ * VKBERT_ERROR_BUFFER_TOO_SMALL when it does not fit (dst then holds "" if capacity > 0);
+ * an id outside the vocabulary is VKBERT_ERROR_INVALID_ARGUMENT.
+ */
+VKBERT_API vkbert_status vkbert_tokenizer_decode(const vkbert_tokenizer *tok, const int32_t *ids, size_t count,
+                                                 bool skip_special_tokens, char *dst, size_t capacity,
+                                                 size_t *needed);
 /** The vocabulary entry of `id`, or NULL when out of range. */
 VKBERT_API const char *vkbert_tokenizer_token(const vkbert_tokenizer *tok, int32_t id);
 /** The id of `token`, or -1. */

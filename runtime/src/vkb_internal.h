@@ -373,7 +373,7 @@ float vkb_bf16_to_float(uint16_t h);
 vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len,
                                const char *path, vkbert_model_config *cfg);
 
-/* ---- tokenizer.c ---------------------------------------------------------------- */
+/* ---- text/tokenizer.c (the stages: text/text_internal.h) ------------------------- */
 vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path,
                                        bool lowercase, bool strip_accents, bool chinese,
                                        vkbert_tokenizer **out);

@@ -1,6 +1,7 @@
 /* libFuzzer target: the tokenizer on arbitrary text (and text pairs, split at the first NUL
  * byte) with the real bert-base-uncased vocabulary; also the explicit-length entry point
- * on the raw bytes, NULs included. */
+ * on the raw bytes, NULs included; offsets (in bounds, on UTF-8 boundaries, in order) and
+ * decode of what was encoded. */
 #include "vkb_internal.h"
 
 #include <stdlib.h>
@@ -39,6 +40,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     st = vkbert_tokenizer_encode_bytes(tok, (const char *)data, size, NULL, 0, ids, types, 512, &n);
     if (st == VKBERT_OK && memchr(data, 0, size)) __builtin_trap(); /* a NUL must be refused */
+    vkbert_offset offs[512];
+    st = vkbert_tokenizer_encode_offsets(tok, text, first, pair, pair ? strlen(pair) : 0, ids, types, offs, 512, &n);
+    if (st == VKBERT_OK) {
+        uint32_t last[2] = {0, 0};
+        for (size_t i = 0; i < n; ++i) {
+            const char *src = types[i] ? pair : text;
+            size_t len = types[i] ? strlen(pair) : first;
+            vkbert_offset o = offs[i];
+            if (o.start == 0 && o.end == 0) continue; /* [CLS], [SEP] */
+            if (o.start >= o.end || o.end > len || o.start < last[types[i]]) __builtin_trap();
+            if (((uint8_t)src[o.start] & 0xC0) == 0x80 || (o.end < len && ((uint8_t)src[o.end] & 0xC0) == 0x80))
+                __builtin_trap(); /* inside a code point */
+            last[types[i]] = o.start;
+        }
+        char out[8192];
+        size_t need = 0;
+        st = vkbert_tokenizer_decode(tok, ids, n, size & 1, out, sizeof out, &need);
+        if (st != VKBERT_OK && st != VKBERT_ERROR_BUFFER_TOO_SMALL) __builtin_trap();
+        if (st == VKBERT_OK && strlen(out) + 1 != need) __builtin_trap();
+    } else if (st != VKBERT_ERROR_INVALID_TEXT && st != VKBERT_ERROR_BUFFER_TOO_SMALL) {
+        __builtin_trap();
+    }
     free(text);
     return 0;
 }

@@ -1,0 +1,326 @@
+/* The public vkbert_tokenizer: WordPiece with Hugging Face BertTokenizer rules, as the Rust
+ * `tokenizers` library runs them (BertNormalizer, BertPreTokenizer, WordPiece,
+ * BertProcessing, the WordPiece decoder). Loads vocab.txt and tokenizer_config.json, owns
+ * the special tokens, runs the chain of text_internal.h and decodes ids back to text.
+ *
+ * Per call: validate UTF-8; split out special tokens written in the text ([CLS], [SEP],
+ * [MASK], [PAD], [UNK], matched exactly on the raw text; they keep their raw span as
+ * offsets); the rest goes through the normalizer, the pre-tokenizer and WordPiece; the
+ * template adds [CLS] and [SEP]. */
+#include "text_internal.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#define MAX_VOCAB_BYTES (256u << 20)
+
+enum { SP_PAD, SP_UNK, SP_CLS, SP_SEP, SP_MASK, SP_COUNT };
+static const char *SPECIAL[SP_COUNT] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+
+struct vkbert_tokenizer {
+    vkb_vocab vocab;
+    int32_t special[SP_COUNT]; /* ids, -1 when the vocabulary lacks one ([PAD], [MASK]) */
+    vkb_bert_normalizer norm;
+};
+
+void vkbert_tokenizer_destroy(vkbert_tokenizer *t) {
+    if (!t) return;
+    vkb_vocab_free(&t->vocab);
+    vkb_free(t);
+}
+
+vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path, bool lowercase,
+                                       bool strip_accents, bool chinese, vkbert_tokenizer **out) {
+    *out = NULL;
+    vkbert_tokenizer *t = vkb_calloc(1, sizeof *t);
+    if (!t) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    t->norm = (vkb_bert_normalizer){.lowercase = lowercase, .strip_accents = strip_accents, .chinese = chinese};
+    vkbert_status s = vkb_vocab_init(&t->vocab, vocab, len, path);
+    if (s) {
+        vkb_free(t);
+        return s;
+    }
+    for (int i = 0; i < SP_COUNT; ++i)
+        t->special[i] = vkb_vocab_lookup(&t->vocab, false, SPECIAL[i], strlen(SPECIAL[i]));
+    for (int i = SP_UNK; i <= SP_SEP; ++i)
+        if (t->special[i] < 0) {
+            vkbert_tokenizer_destroy(t);
+            return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: the vocabulary has no %s token", path, SPECIAL[i]);
+        }
+    *out = t;
+    return VKBERT_OK;
+}
+
+/* A tokenizer from vocab.txt's bytes and, when given, tokenizer_config.json's (do_lower_case,
+ * strip_accents, tokenize_chinese_chars); `cfg_name` and `vocab_name` name them in messages. */
+static vkbert_status from_memory(const char *vocab, size_t vocab_size, const char *vocab_name, const char *cfg,
+                                 size_t cfg_size, const char *cfg_name, vkbert_tokenizer **out) {
+    bool lower = true, chinese = true;
+    int strip = -1; /* -1: follow lowercase */
+    if (cfg) {
+        if (cfg_size > (1u << 20))
+            return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s is larger than 1 MiB", cfg_name);
+        char err[256];
+        cJSON *root = vkb_json_parse(cfg, cfg_size, 64, err, sizeof err);
+        if (!root) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", cfg_name, err);
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "do_lower_case");
+        if (cJSON_IsBool(j)) lower = cJSON_IsTrue(j);
+        j = cJSON_GetObjectItemCaseSensitive(root, "strip_accents");
+        if (cJSON_IsBool(j)) strip = cJSON_IsTrue(j);
+        j = cJSON_GetObjectItemCaseSensitive(root, "tokenize_chinese_chars");
+        if (cJSON_IsBool(j)) chinese = cJSON_IsTrue(j);
+        cJSON_Delete(root);
+    }
+    if (vocab_size > MAX_VOCAB_BYTES)
+        return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s is larger than %u MiB", vocab_name, MAX_VOCAB_BYTES >> 20);
+    vkbert_status s = vkb_tokenizer_from_vocab(vocab, vocab_size, vocab_name, lower, strip < 0 ? lower : strip == 1,
+                                               chinese, out);
+    if (s == VKBERT_ERROR_OUT_OF_HOST_MEMORY && !*vkbert_last_error()) vkb_fail(NULL, s, "out of host memory");
+    return s;
+}
+
+vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
+    if (!dir || !out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_load: NULL argument");
+    *out = NULL;
+    char *cfg_path = vkb_path_join(dir, "tokenizer_config.json");
+    char *vocab_path = vkb_path_join(dir, "vocab.txt");
+    char *cfg = NULL, *vocab = NULL;
+    size_t cfg_size = 0, vocab_size = 0;
+    vkbert_status s = (!cfg_path || !vocab_path) ? vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory")
+                                                 : VKBERT_OK;
+    FILE *probe = s ? NULL : fopen(cfg_path, "rb");
+    if (probe) {
+        fclose(probe);
+        s = vkb_read_file(cfg_path, 1u << 20, &cfg, &cfg_size);
+    }
+    if (!s) s = vkb_read_file(vocab_path, MAX_VOCAB_BYTES, &vocab, &vocab_size);
+    if (!s) s = from_memory(vocab, vocab_size, vocab_path, cfg, cfg_size, cfg_path, out);
+    vkb_free(cfg);
+    vkb_free(vocab);
+    vkb_free(cfg_path);
+    vkb_free(vocab_path);
+    return s;
+}
+
+vkbert_status vkbert_tokenizer_load_memory(const char *vocab_txt, size_t vocab_size, const char *tokenizer_config_json,
+                                           size_t config_size, vkbert_tokenizer **out) {
+    if (!vocab_txt || !out)
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_load_memory: NULL argument");
+    *out = NULL;
+    return from_memory(vocab_txt, vocab_size, "vocab.txt (memory)", tokenizer_config_json, config_size,
+                       "tokenizer_config.json (memory)", out);
+}
+
+/* ---- encoding --------------------------------------------------------------------- */
+
+/* Valid UTF-8 without NUL bytes (a NUL would silently end the text for C callers). */
+static vkbert_status validate_utf8(const char *what, const char *s, size_t len) {
+    const char *nul = memchr(s, 0, len);
+    if (nul)
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_TEXT, "%s contains a NUL byte (byte offset %zu)", what,
+                        (size_t)(nul - s));
+    for (size_t i = 0; i < len;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &c);
+        if (k <= 0)
+            return vkb_fail(NULL, VKBERT_ERROR_INVALID_TEXT, "%s is not valid UTF-8 (byte offset %zu)", what, i);
+        i += (size_t)k;
+    }
+    return VKBERT_OK;
+}
+
+/* One encode call: the two texts and the normalizer's buffer, reused across runs. */
+typedef struct encoder {
+    const vkbert_tokenizer *t;
+    const char *text[2];
+    size_t len[2];
+    vkb_nchars norm;
+    vkb_tok_sink *out;
+} encoder;
+
+static bool on_piece(void *user, const vkb_piece *piece) {
+    encoder *e = user;
+    vkb_wordpiece(&e->t->vocab, e->t->special[SP_UNK], piece, e->out);
+    return true;
+}
+
+/* Normalizes, pre-tokenizes and WordPieces s[0..len), which starts `base` bytes into its text. */
+static bool encode_run(encoder *e, const char *s, size_t len, uint32_t base) {
+    e->norm.n = 0;
+    if (!vkb_bert_normalize(&e->t->norm, s, len, base, &e->norm)) return false;
+    return vkb_bert_pretokenize(e->norm.v, e->norm.n, on_piece, e);
+}
+
+/* One segment of the template: splits on special tokens written in the text (leftmost,
+ * longest) and encodes the runs between them. */
+static bool encode_segment(void *user, int segment, vkb_tok_sink *out) {
+    encoder *e = user;
+    const vkbert_tokenizer *t = e->t;
+    const char *s = e->text[segment];
+    size_t len = e->len[segment], run = 0;
+    e->out = out;
+    for (size_t i = 0; i < len;) {
+        int hit = -1;
+        size_t hit_len = 0;
+        if (s[i] == '[')
+            for (int k = 0; k < SP_COUNT; ++k) {
+                size_t n = strlen(SPECIAL[k]);
+                if (t->special[k] >= 0 && n <= len - i && memcmp(s + i, SPECIAL[k], n) == 0 && n > hit_len) {
+                    hit = k;
+                    hit_len = n;
+                }
+            }
+        if (hit < 0) {
+            ++i;
+            continue;
+        }
+        if (!encode_run(e, s + run, i - run, (uint32_t)run)) return false;
+        vkb_sink_emit(out, t->special[hit], (uint32_t)i, (uint32_t)(i + hit_len));
+        i += hit_len;
+        run = i;
+    }
+    return encode_run(e, s + run, len - run, (uint32_t)run);
+}
+
+/* Both encode entry points, arguments checked. */
+static vkbert_status encode(const vkbert_tokenizer *t, const char *text, size_t len, const char *pair, size_t plen,
+                            vkb_tok_sink *out) {
+    if (!text) text = "";
+    vkbert_status s = validate_utf8("the text", text, len);
+    if (!s && pair) s = validate_utf8("the second text", pair, plen);
+    if (s) return s;
+    encoder e = {.t = t, .text = {text, pair}, .len = {len, plen}};
+    bool ok = vkb_bert_template(t->special[SP_CLS], t->special[SP_SEP], pair != NULL, encode_segment, &e, out);
+    vkb_nchars_free(&e.norm);
+    if (!ok) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory tokenizing");
+    if (out->count > out->capacity)
+        return vkb_fail(NULL, VKBERT_ERROR_BUFFER_TOO_SMALL, "the text needs %zu tokens; the buffer holds %zu",
+                        out->count, out->capacity);
+    return VKBERT_OK;
+}
+
+vkbert_status vkbert_tokenizer_encode(const vkbert_tokenizer *t, const char *text, const char *pair, int32_t *ids,
+                                      int32_t *type_ids, size_t capacity, size_t *count) {
+    if (!text) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_encode: text is NULL");
+    return vkbert_tokenizer_encode_bytes(t, text, strlen(text), pair, pair ? strlen(pair) : 0, ids, type_ids, capacity,
+                                         count);
+}
+
+vkbert_status vkbert_tokenizer_encode_bytes(const vkbert_tokenizer *t, const char *text, size_t len, const char *pair,
+                                            size_t plen, int32_t *ids, int32_t *type_ids, size_t capacity,
+                                            size_t *count) {
+    if (!t || (!text && len) || (!pair && plen) || !count || (capacity && !ids))
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_encode: NULL argument");
+    vkb_tok_sink out = {.ids = ids, .types = type_ids, .capacity = capacity};
+    vkbert_status s = encode(t, text, len, pair, plen, &out);
+    if (s == VKBERT_OK || s == VKBERT_ERROR_BUFFER_TOO_SMALL) *count = out.count;
+    return s;
+}
+
+vkbert_status vkbert_tokenizer_encode_offsets(const vkbert_tokenizer *t, const char *text, size_t text_bytes,
+                                              const char *pair, size_t pair_bytes, int32_t *ids, int32_t *type_ids,
+                                              vkbert_offset *offsets, size_t capacity, size_t *count) {
+    if (!t || (!text && text_bytes) || (!pair && pair_bytes) || !count)
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_encode_offsets: NULL argument");
+    if (text_bytes > UINT32_MAX || pair_bytes > UINT32_MAX)
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT,
+                        "vkbert_tokenizer_encode_offsets: a text of %zu bytes is over the 4 GiB that 32-bit offsets "
+                        "reach", text_bytes > pair_bytes ? text_bytes : pair_bytes);
+    vkb_tok_sink out = {.ids = ids, .types = type_ids, .offsets = offsets, .capacity = capacity};
+    vkbert_status s = encode(t, text, text_bytes, pair, pair_bytes, &out);
+    if (s == VKBERT_OK || s == VKBERT_ERROR_BUFFER_TOO_SMALL) *count = out.count;
+    return s;
+}
+
+/* ---- decoding (the WordPiece decoder, cleanup on) --------------------------------- */
+
+/* Rust's str::replace(from, to) in place; `to` is never longer than `from`. */
+static size_t replace_all(char *s, size_t n, const char *from, const char *to) {
+    size_t fl = strlen(from), tl = strlen(to), w = 0;
+    for (size_t r = 0; r < n;) {
+        if (n - r >= fl && memcmp(s + r, from, fl) == 0) {
+            memcpy(s + w, to, tl);
+            w += tl;
+            r += fl;
+        } else {
+            s[w++] = s[r++];
+        }
+    }
+    return w;
+}
+
+/* The decoder's clean-up of one token, in its order. */
+static size_t cleanup(char *s, size_t n) {
+    static const char *const RULES[][2] = {
+        {" .", "."},     {" ?", "?"},     {" !", "!"},          {" ,", ","},     {" ' ", "'"},    {" n't", "n't"},
+        {" 'm", "'m"},   {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
+    };
+    for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; ++i) n = replace_all(s, n, RULES[i][0], RULES[i][1]);
+    return n;
+}
+
+static bool is_special(const vkbert_tokenizer *t, int32_t id) {
+    for (int k = 0; k < SP_COUNT; ++k)
+        if (t->special[k] == id) return true;
+    return false;
+}
+
+vkbert_status vkbert_tokenizer_decode(const vkbert_tokenizer *t, const int32_t *ids, size_t count,
+                                      bool skip_special_tokens, char *dst, size_t capacity, size_t *needed) {
+    if (!t || (!ids && count) || (!dst && capacity))
+        return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_decode: NULL argument");
+    for (size_t i = 0; i < count; ++i)
+        if (ids[i] < 0 || (uint32_t)ids[i] >= t->vocab.count)
+            return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT,
+                            "vkbert_tokenizer_decode: id %d (position %zu) is outside the vocabulary of %u entries",
+                            (int)ids[i], i, t->vocab.count);
+    char *tmp = vkb_malloc(t->vocab.max_token_bytes + 2); /* one token, a space before it */
+    if (!tmp) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
+    size_t total = 0, kept = 0;
+    for (size_t i = 0; i < count; ++i) {
+        if (skip_special_tokens && is_special(t, ids[i])) continue;
+        const char *tok = t->vocab.tokens[ids[i]];
+        size_t n = strlen(tok);
+        if (kept++ == 0) {
+            memcpy(tmp, tok, n); /* the first token keeps a "##" */
+        } else if (n >= 2 && tok[0] == '#' && tok[1] == '#') {
+            memcpy(tmp, tok + 2, n -= 2);
+        } else {
+            tmp[0] = ' ';
+            memcpy(tmp + 1, tok, n++);
+        }
+        n = cleanup(tmp, n);
+        if (total + n < capacity) memcpy(dst + total, tmp, n);
+        total += n;
+    }
+    vkb_free(tmp);
+    if (needed) *needed = total + 1;
+    if (total + 1 > capacity) {
+        if (capacity) dst[0] = '\0';
+        return vkb_fail(NULL, VKBERT_ERROR_BUFFER_TOO_SMALL, "the decoded text needs %zu bytes; the buffer holds %zu",
+                        total + 1, capacity);
+    }
+    dst[total] = '\0';
+    return VKBERT_OK;
+}
+
+const char *vkbert_tokenizer_token(const vkbert_tokenizer *t, int32_t id) {
+    if (!t || id < 0 || (uint32_t)id >= t->vocab.count) return NULL;
+    return t->vocab.tokens[id];
+}
+
+int32_t vkbert_tokenizer_id(const vkbert_tokenizer *t, const char *token) {
+    if (!t || !token) return -1;
+    return vkb_vocab_lookup(&t->vocab, false, token, strlen(token));
+}
+
+uint32_t vkbert_tokenizer_vocab_size(const vkbert_tokenizer *t) { return t ? t->vocab.count : 0; }
+
+int32_t vkbert_tokenizer_mask_id(const vkbert_tokenizer *t) { return t ? t->special[SP_MASK] : -1; }
+
+int32_t vkb_tokenizer_special(const vkbert_tokenizer *t, int which) {
+    return (t && which >= 0 && which < SP_COUNT) ? t->special[which] : -1;
+}
