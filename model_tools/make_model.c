@@ -1,4 +1,4 @@
-/* vkbert-make-model: writes a random-weight BERT model directory (config.json,
+/* vkbert-make-model: writes a random-weight BERT or DistilBERT model directory (config.json,
  * vocab.txt, tokenizer_config.json, model.safetensors with Hugging Face tensor names).
  * Deterministic: each tensor's values depend only on --seed and the tensor's name.
  * Used by the tests (nothing large is committed) and by the demo when the real
@@ -12,13 +12,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+typedef enum family { FAMILY_BERT, FAMILY_DISTILBERT } family;
+
 typedef struct cfg {
     const char *out, *vocab;
+    family family;
     uint32_t vocab_size, hidden, layers, heads, intermediate, positions, types;
     uint64_t seed;
     const char *dtype;     /* F32, F16, BF16 */
     double std;
     bool no_head, no_prefix, gamma_beta, with_decoder, untied, extra;
+    bool types_set; /* --types given: an error for DistilBERT, which has no token types */
 } cfg;
 
 typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kind; } tensor; /* kind: 0 matrix, 1 bias, 2 gamma */
@@ -26,20 +30,26 @@ typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kin
 static const char *USAGE =
     "usage: vkbert-make-model --out DIR --vocab VOCAB.txt [options]\n"
     "\n"
-    "Writes a random-weight BERT model directory in Hugging Face layout.\n"
+    "Writes a random-weight BERT or DistilBERT model directory in Hugging Face layout.\n"
+    "  --family NAME       bert (default: BertForMaskedLM) or distilbert (DistilBertForMaskedLM;\n"
+    "                      DistilBertModel with --no-head)\n"
     "  --shape NAME        tiny (default: 32 hidden, 2 layers, 4 heads, 37 intermediate,\n"
-    "                      64 positions) or bert-base (bert-base-uncased's exact shape)\n"
+    "                      64 positions), bert-base (bert-base-uncased's exact shape) or\n"
+    "                      distilbert-base (distilbert-base-uncased's: bert-base with 6 layers)\n"
     "  --hidden N --layers N --heads N --intermediate N --positions N --types N\n"
+    "                      (DistilBERT's config calls them dim, n_layers, n_heads, hidden_dim,\n"
+    "                      max_position_embeddings; it has no token types, so no --types)\n"
     "  --vocab-size N      rows of the embedding (default: lines of VOCAB.txt)\n"
     "  --seed N            default 1\n"
     "  --dtype F32|F16|BF16  tensor storage type (default F32)\n"
     "  --std X             standard deviation of weight matrices (default 0.02)\n"
-    "  --no-head           leave out the MLM head (cls.predictions.*)\n"
-    "  --no-prefix         names without the \"bert.\" prefix\n"
-    "  --gamma-beta        LayerNorm parameters named gamma/beta (TF-era checkpoints)\n"
-    "  --with-decoder      also write cls.predictions.decoder.weight (tied copy)\n"
+    "  --no-head           leave out the MLM head (cls.predictions.*; DistilBERT: vocab_*)\n"
+    "  --no-prefix         names without the \"bert.\" (\"distilbert.\") prefix\n"
+    "  --gamma-beta        LayerNorm parameters named gamma/beta (TF-era checkpoints; BERT only)\n"
+    "  --with-decoder      also write cls.predictions.decoder.weight (DistilBERT:\n"
+    "                      vocab_projector.weight), a tied copy of the word embeddings\n"
     "  --untied            a decoder weight of its own and \"tie_word_embeddings\": false\n"
-    "  --extra             add tensors vkbert must ignore (NSP head)\n";
+    "  --extra             add tensors vkbert must ignore (NSP head; BERT only)\n";
 
 static uint64_t splitmix(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -88,7 +98,11 @@ static uint16_t to_bf16(float f) {
 }
 
 static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, uint64_t d1, int kind) {
-    const char *pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0) ? "" : "bert.";
+    const char *pre;
+    if (c->family == FAMILY_DISTILBERT) /* the MLM head (vocab_*) sits beside "distilbert.", not in it */
+        pre = (c->no_prefix || strncmp(name, "vocab_", 6) == 0) ? "" : "distilbert.";
+    else
+        pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0) ? "" : "bert.";
     char nm[160];
     snprintf(nm, sizeof nm, "%s%s", pre, name);
     if (c->gamma_beta && strstr(nm, "LayerNorm.")) {
@@ -104,7 +118,47 @@ static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, ui
     return n + 1;
 }
 
+/* DistilBertForMaskedLM's tensors (modeling_distilbert.py); word embeddings first (generate()
+ * takes the tied copy's values from t[0]). */
+static int list_distil_tensors(const cfg *c, tensor *t) {
+    int n = 0;
+    uint64_t H = c->hidden, I = c->intermediate, V = c->vocab_size;
+    n = add(t, n, c, "embeddings.word_embeddings.weight", V, H, 0);
+    n = add(t, n, c, "embeddings.position_embeddings.weight", c->positions, H, 0);
+    n = add(t, n, c, "embeddings.LayerNorm.weight", H, 0, 2);
+    n = add(t, n, c, "embeddings.LayerNorm.bias", H, 0, 1);
+    for (uint32_t l = 0; l < c->layers; ++l) {
+        char b[160];
+        static const char *lin[] = {"q_lin", "k_lin", "v_lin", "out_lin"};
+        for (int k = 0; k < 4; ++k) {
+            snprintf(b, sizeof b, "transformer.layer.%u.attention.%s.weight", l, lin[k]);
+            n = add(t, n, c, b, H, H, 0);
+            snprintf(b, sizeof b, "transformer.layer.%u.attention.%s.bias", l, lin[k]);
+            n = add(t, n, c, b, H, 0, 1);
+        }
+        snprintf(b, sizeof b, "transformer.layer.%u.sa_layer_norm.weight", l); n = add(t, n, c, b, H, 0, 2);
+        snprintf(b, sizeof b, "transformer.layer.%u.sa_layer_norm.bias", l); n = add(t, n, c, b, H, 0, 1);
+        snprintf(b, sizeof b, "transformer.layer.%u.ffn.lin1.weight", l); n = add(t, n, c, b, I, H, 0);
+        snprintf(b, sizeof b, "transformer.layer.%u.ffn.lin1.bias", l); n = add(t, n, c, b, I, 0, 1);
+        snprintf(b, sizeof b, "transformer.layer.%u.ffn.lin2.weight", l); n = add(t, n, c, b, H, I, 0);
+        snprintf(b, sizeof b, "transformer.layer.%u.ffn.lin2.bias", l); n = add(t, n, c, b, H, 0, 1);
+        snprintf(b, sizeof b, "transformer.layer.%u.output_layer_norm.weight", l); n = add(t, n, c, b, H, 0, 2);
+        snprintf(b, sizeof b, "transformer.layer.%u.output_layer_norm.bias", l); n = add(t, n, c, b, H, 0, 1);
+    }
+    if (!c->no_head) {
+        n = add(t, n, c, "vocab_transform.weight", H, H, 0);
+        n = add(t, n, c, "vocab_transform.bias", H, 0, 1);
+        n = add(t, n, c, "vocab_layer_norm.weight", H, 0, 2);
+        n = add(t, n, c, "vocab_layer_norm.bias", H, 0, 1);
+        if (c->with_decoder || c->untied)
+            n = add(t, n, c, "vocab_projector.weight", V, H, c->untied ? 0 : 3);
+        n = add(t, n, c, "vocab_projector.bias", V, 0, 1);
+    }
+    return n;
+}
+
 static int list_tensors(const cfg *c, tensor *t) {
+    if (c->family == FAMILY_DISTILBERT) return list_distil_tensors(c, t);
     int n = 0;
     uint64_t H = c->hidden, I = c->intermediate, V = c->vocab_size;
     n = add(t, n, c, "embeddings.word_embeddings.weight", V, H, 0);
@@ -264,6 +318,48 @@ static bool parse_u32(const char *s, uint32_t *out) {
     return true;
 }
 
+static int write_bert_config(const cfg *c) {
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\n  \"architectures\": [\"BertForMaskedLM\"],\n  \"model_type\": \"bert\",\n  \"vocab_size\": %u,\n"
+             "  \"hidden_size\": %u,\n  \"num_hidden_layers\": %u,\n  \"num_attention_heads\": %u,\n"
+             "  \"intermediate_size\": %u,\n  \"max_position_embeddings\": %u,\n  \"type_vocab_size\": %u,\n"
+             "  \"hidden_act\": \"gelu\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
+             "  \"position_embedding_type\": \"absolute\",\n  \"tie_word_embeddings\": %s,\n"
+             "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c->vocab_size, c->hidden, c->layers, c->heads, c->intermediate, c->positions, c->types,
+             c->untied ? "false" : "true", (unsigned long long)c->seed);
+    return write_text(c->out, "config.json", json);
+}
+
+/* distilbert-base-uncased's config.json with this model's shape. Tied, it leaves out
+ * "tie_word_embeddings" as the real one does (transformers' default: true); "tie_weights_" is the
+ * key older transformers read instead. */
+static int write_distil_config(const cfg *c) {
+    char json[1536];
+    snprintf(json, sizeof json,
+             "{\n  \"activation\": \"gelu\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
+             "  \"attention_dropout\": 0.1,\n  \"dim\": %u,\n  \"dropout\": 0.1,\n  \"hidden_dim\": %u,\n"
+             "  \"initializer_range\": 0.02,\n  \"max_position_embeddings\": %u,\n  \"model_type\": \"distilbert\",\n"
+             "  \"n_heads\": %u,\n  \"n_layers\": %u,\n  \"pad_token_id\": 0,\n  \"qa_dropout\": 0.1,\n"
+             "  \"seq_classif_dropout\": 0.2,\n  \"sinusoidal_pos_embds\": false,\n  \"tie_weights_\": %s,\n%s"
+             "  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c->no_head ? "DistilBertModel" : "DistilBertForMaskedLM", c->hidden, c->intermediate, c->positions,
+             c->heads, c->layers, c->untied ? "false" : "true", c->untied ? "  \"tie_word_embeddings\": false,\n" : "",
+             c->vocab_size, (unsigned long long)c->seed);
+    return write_text(c->out, "config.json", json);
+}
+
+/* Options that mean nothing for DistilBERT are errors, not silently dropped. */
+static bool distil_options_ok(const cfg *c) {
+    const char *bad = c->types_set ? "--types (DistilBERT has no token type embeddings)"
+                      : c->gamma_beta ? "--gamma-beta (no TF-era DistilBERT checkpoints)"
+                      : c->extra      ? "--extra (the NSP head is BERT's)"
+                                      : NULL;
+    if (bad) fprintf(stderr, "vkbert-make-model: --family distilbert does not take %s\n", bad);
+    return bad == NULL;
+}
+
 int main(int argc, char **argv) {
     cfg c = {.hidden = 32, .layers = 2, .heads = 4, .intermediate = 37, .positions = 64, .types = 2, .seed = 1,
              .dtype = "F32", .std = 0.02};
@@ -281,6 +377,14 @@ int main(int argc, char **argv) {
         ++i;
         if (!strcmp(a, "--out")) c.out = v;
         else if (!strcmp(a, "--vocab")) c.vocab = v;
+        else if (!strcmp(a, "--family")) {
+            if (!strcmp(v, "bert")) c.family = FAMILY_BERT;
+            else if (!strcmp(v, "distilbert")) c.family = FAMILY_DISTILBERT;
+            else {
+                fprintf(stderr, "vkbert-make-model: unknown family %s (bert, distilbert)\n", v);
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--dtype")) {
             if (strcmp(v, "F32") && strcmp(v, "F16") && strcmp(v, "BF16")) {
                 fprintf(stderr, "vkbert-make-model: --dtype must be F32, F16 or BF16\n");
@@ -292,8 +396,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--shape")) {
             if (!strcmp(v, "bert-base")) {
                 c.hidden = 768; c.layers = 12; c.heads = 12; c.intermediate = 3072; c.positions = 512; c.types = 2;
+            } else if (!strcmp(v, "distilbert-base")) {
+                c.hidden = 768; c.layers = 6; c.heads = 12; c.intermediate = 3072; c.positions = 512;
             } else if (strcmp(v, "tiny")) {
-                fprintf(stderr, "vkbert-make-model: unknown shape %s (tiny, bert-base)\n", v);
+                fprintf(stderr, "vkbert-make-model: unknown shape %s (tiny, bert-base, distilbert-base)\n", v);
                 return 2;
             }
         }
@@ -302,28 +408,19 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--heads")) u = &c.heads;
         else if (!strcmp(a, "--intermediate")) u = &c.intermediate;
         else if (!strcmp(a, "--positions")) u = &c.positions;
-        else if (!strcmp(a, "--types")) u = &c.types;
+        else if (!strcmp(a, "--types")) { u = &c.types; c.types_set = true; }
         else if (!strcmp(a, "--vocab-size")) u = &c.vocab_size;
         else { fprintf(stderr, "vkbert-make-model: unknown option %s\n%s", a, USAGE); return 2; }
         if (u && !parse_u32(v, u)) { fprintf(stderr, "vkbert-make-model: %s needs a positive integer\n", a); return 2; }
     }
     if (!c.out || !c.vocab) { fprintf(stderr, "%s", USAGE); return 2; }
     if (c.hidden % c.heads) { fprintf(stderr, "vkbert-make-model: --hidden must be divisible by --heads\n"); return 2; }
+    if (c.family == FAMILY_DISTILBERT && !distil_options_ok(&c)) return 2;
     mkdir(c.out, 0755);
     uint32_t lines;
     if (copy_vocab(&c, &lines)) return 1;
     if (!c.vocab_size) c.vocab_size = lines;
-    char json[1024];
-    snprintf(json, sizeof json,
-             "{\n  \"architectures\": [\"BertForMaskedLM\"],\n  \"model_type\": \"bert\",\n  \"vocab_size\": %u,\n"
-             "  \"hidden_size\": %u,\n  \"num_hidden_layers\": %u,\n  \"num_attention_heads\": %u,\n"
-             "  \"intermediate_size\": %u,\n  \"max_position_embeddings\": %u,\n  \"type_vocab_size\": %u,\n"
-             "  \"hidden_act\": \"gelu\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
-             "  \"position_embedding_type\": \"absolute\",\n  \"tie_word_embeddings\": %s,\n"
-             "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
-             c.vocab_size, c.hidden, c.layers, c.heads, c.intermediate, c.positions, c.types,
-             c.untied ? "false" : "true", (unsigned long long)c.seed);
-    if (write_text(c.out, "config.json", json) ||
+    if ((c.family == FAMILY_DISTILBERT ? write_distil_config(&c) : write_bert_config(&c)) ||
         write_text(c.out, "tokenizer_config.json", "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))
         return 1;
     return write_safetensors(&c);

@@ -1,12 +1,25 @@
 #!/usr/bin/python3
-"""PyTorch reference for BertForMaskedLM: the test oracle for vkbert.
+"""PyTorch reference for BertForMaskedLM and DistilBertForMaskedLM: the test oracle for vkbert.
 
 Reads a Hugging Face model directory (config.json + model.safetensors) and runs the
-forward pass of Hugging Face's BertForMaskedLM written out in plain PyTorch (Debian's
-python3-torch; the `transformers` package is not needed): embeddings + LayerNorm,
-self-attention with the additive padding mask (torch.finfo(float32).min), GELU (erf),
-residual LayerNorms, and the MLM head with the decoder tied to the word embeddings (or its own
-decoder weight when the config says "tie_word_embeddings": false).
+forward pass of Hugging Face's model written out in plain PyTorch (Debian's
+python3-torch; the `transformers` package is not needed). config.json's "model_type" picks it:
+
+- "bert" (or none): BertForMaskedLM. Embeddings (word + position + token type) + LayerNorm,
+  self-attention with the additive padding mask (torch.finfo(float32).min), GELU (erf),
+  residual LayerNorms, and the MLM head with the decoder tied to the word embeddings (or its
+  own decoder weight when the config says "tie_word_embeddings": false).
+- "distilbert": DistilBertForMaskedLM (modeling_distilbert.py). Embeddings are word + position
+  only (no token types; --types must be absent or all zero) + LayerNorm (eps 1e-12); each layer
+  is q_lin/k_lin/v_lin, q scaled by 1/sqrt(head dim), padded keys' scores replaced by
+  finfo.min, out_lin, sa_layer_norm(x + attn), lin1 -> activation -> lin2,
+  output_layer_norm(sa + ffn); the head is vocab_transform -> activation -> vocab_layer_norm ->
+  vocab_projector, whose weight is the word embeddings unless "tie_word_embeddings": false.
+  Names with or without the "distilbert." prefix (DistilBertModel checkpoints have none);
+  vocab_projector.weight may be stored (a tied copy) or not. Sinusoidal position embeddings
+  ("sinusoidal_pos_embds": true) are refused.
+
+The tensor names are written out here on purpose, apart from the runtime's: this is the oracle.
 
     /usr/bin/python3 model_tools/reference.py --model DIR --ids 101,1996,103,102 \
         [--types 0,0,0,0] [--hidden H.npy] [--logits L.npy] [--topk 5] [--json]
@@ -109,10 +122,85 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
     return hidden, logits
 
 
+def family(cfg):
+    """"bert" or "distilbert", from config.json's model_type (absent: bert, as before)."""
+    kind = cfg.get("model_type", "bert")
+    if kind not in ("bert", "distilbert"):
+        raise ValueError(f"model_type {kind!r}: the reference knows bert and distilbert")
+    return kind
+
+
+def get_distil(w, name):
+    """A DistilBERT encoder tensor with or without the distilbert. prefix."""
+    for full in ("distilbert." + name, name):
+        if full in w:
+            return w[full]
+    raise KeyError(name)
+
+
+def distil_activation(cfg):
+    act = cfg.get("activation", "gelu")
+    if act != "gelu":  # transformers' ACT2FN["gelu"] is the exact (erf) GELU
+        raise ValueError(f"DistilBERT activation {act!r}: the reference knows gelu")
+    return torch.nn.functional.gelu
+
+
+def forward_distil(w, cfg, ids, mask, dtype=torch.float32):
+    """DistilBertForMaskedLM. ids, mask: [B, S] int tensors. Returns hidden [B, S, dim], logits [B, S, V] or None."""
+    if cfg.get("sinusoidal_pos_embds", False):
+        raise ValueError("DistilBERT with sinusoidal_pos_embds: true is not supported")
+    w = {k: v.to(dtype) for k, v in w.items()}
+    H = cfg["dim"]
+    nh = cfg["n_heads"]
+    D = H // nh
+    eps = 1e-12  # DistilBERT's LayerNorms hard-code it; the config has no layer_norm_eps
+    act = distil_activation(cfg)
+    B, S = ids.shape
+    pos = torch.arange(S).unsqueeze(0).expand(B, S)
+    x = get_distil(w, "embeddings.word_embeddings.weight")[ids] \
+        + get_distil(w, "embeddings.position_embeddings.weight")[pos]
+    x = layer_norm(x, get_distil(w, "embeddings.LayerNorm.weight"), get_distil(w, "embeddings.LayerNorm.bias"), eps)
+    padded = (mask == 0)[:, None, None, :]
+
+    def lin(t, p):
+        return t @ get_distil(w, p + ".weight").T + get_distil(w, p + ".bias")
+
+    for i in range(cfg["n_layers"]):
+        p = f"transformer.layer.{i}."
+        q = lin(x, p + "attention.q_lin").view(B, S, nh, D).transpose(1, 2) / (D ** 0.5)
+        k = lin(x, p + "attention.k_lin").view(B, S, nh, D).transpose(1, 2)
+        v = lin(x, p + "attention.v_lin").view(B, S, nh, D).transpose(1, 2)
+        scores = (q @ k.transpose(-1, -2)).masked_fill(padded, torch.finfo(dtype).min)
+        ctx = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(B, S, H)
+        x = layer_norm(lin(ctx, p + "attention.out_lin") + x, get_distil(w, p + "sa_layer_norm.weight"),
+                       get_distil(w, p + "sa_layer_norm.bias"), eps)
+        ffn = lin(act(lin(x, p + "ffn.lin1")), p + "ffn.lin2")
+        x = layer_norm(ffn + x, get_distil(w, p + "output_layer_norm.weight"),
+                       get_distil(w, p + "output_layer_norm.bias"), eps)
+    hidden = x
+    if "vocab_transform.weight" not in w:  # DistilBertModel: no MLM head
+        return hidden, None
+    # the head's names never carry the prefix
+    t = act(x @ w["vocab_transform.weight"].T + w["vocab_transform.bias"])
+    t = layer_norm(t, w["vocab_layer_norm.weight"], w["vocab_layer_norm.bias"], eps)
+    if cfg.get("tie_word_embeddings", True):  # a stored vocab_projector.weight is then only a copy
+        projector = get_distil(w, "embeddings.word_embeddings.weight")
+    elif "vocab_projector.weight" in w:
+        projector = w["vocab_projector.weight"]
+    else:
+        raise KeyError("vocab_projector.weight (the config says tie_word_embeddings: false)")
+    logits = t @ projector.T + w["vocab_projector.bias"]
+    return hidden, logits
+
+
 def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
-    """seqs: list of id lists. Returns (hidden, logits, mask) as float32 numpy, padded to the longest."""
+    """seqs: list of id lists. Returns (hidden, logits, mask) as float32 numpy, padded to the longest.
+    DistilBERT has no token types: type_seqs must then be None or all zero."""
     with open(os.path.join(model_dir, "config.json")) as f:
         cfg = json.load(f)
+    distil = family(cfg) == "distilbert"
+    if distil and type_seqs and any(t for seq in type_seqs for t in seq):
+        raise ValueError("DistilBERT has no token types: --types must be absent or all zero")
     w = load_safetensors(os.path.join(model_dir, "model.safetensors"))
     B, S = len(seqs), max(len(s) for s in seqs)
     ids = torch.zeros(B, S, dtype=torch.long)
@@ -124,7 +212,10 @@ def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
         if type_seqs:
             types[b, :len(s)] = torch.tensor(type_seqs[b])
     with torch.no_grad():
-        hidden, logits = forward(w, cfg, ids, types, mask, dtype)
+        if distil:
+            hidden, logits = forward_distil(w, cfg, ids, mask, dtype)
+        else:
+            hidden, logits = forward(w, cfg, ids, types, mask, dtype)
     return (hidden.float().numpy(), None if logits is None else logits.float().numpy(), mask.numpy())
 
 
@@ -136,7 +227,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--ids", required=True, help="comma-separated ids; ';' separates sequences")
-    ap.add_argument("--types", help="token type ids, same layout as --ids")
+    ap.add_argument("--types", help="token type ids, same layout as --ids (DistilBERT: none, or all zero)")
     ap.add_argument("--hidden", help="write hidden states .npy ([tokens, H] for one sequence)")
     ap.add_argument("--logits", help="write logits .npy ([tokens, V] for one sequence)")
     ap.add_argument("--topk", type=int, default=0, help="print top-k for every position whose id is 103 ([MASK])")
@@ -145,7 +236,12 @@ def main():
     args = ap.parse_args()
     seqs = parse_lists(args.ids)
     types = parse_lists(args.types) if args.types else None
-    hidden, logits, _ = run(args.model, seqs, types, torch.float64 if args.double else torch.float32)
+    try:
+        hidden, logits, _ = run(args.model, seqs, types, torch.float64 if args.double else torch.float32)
+    except (ValueError, KeyError) as e:
+        sys.exit(f"reference.py: {args.model}: {e}")
+    if args.topk and logits is None:
+        sys.exit(f"reference.py: {args.model}: --topk needs an MLM head, and this model has none")
     one = len(seqs) == 1
     if args.hidden:
         np.save(args.hidden, hidden[0] if one else hidden)

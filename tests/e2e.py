@@ -6,6 +6,10 @@ and logits; `vkbert fill-mask --json` gives top-k. PyTorch computes the same fro
 Asserts: hidden states within --tol-hidden max abs, logits within --tol-logits max abs,
 top-k ids equal to PyTorch's (a swap is accepted only for an exact tie in PyTorch's own
 logits), probabilities within 1e-3 relative, and no validation-layer message.
+
+BERT and DistilBERT alike (reference.py reads the family from config.json). DistilBERT has no
+token types: PyTorch gets none, whatever the tokenizer says for a pair, so the runtime must
+ignore them too. A model without an MLM head (PyTorch gives no logits): hidden states only.
 """
 import argparse
 import json
@@ -24,21 +28,37 @@ import reference  # noqa: E402
 
 
 def run_cli(vkbert, args):
+    """vkbert's stdout, or None (a failure recorded) when it exits non-zero."""
     p = subprocess.run([vkbert] + args, capture_output=True, text=True, timeout=600)
     check(p.returncode == 0, f"vkbert {' '.join(args[:2])}... exited {p.returncode}: {p.stderr.strip()}")
     check("alidation" not in p.stderr and "VUID" not in p.stderr,
           f"validation message from vkbert {args[0]}: {p.stderr.strip()[:500]}")
-    return p.stdout
+    return p.stdout if p.returncode == 0 else None
 
 
 def compare_text(vkbert, model, text, pair, args, tmp):
     extra = ["--pair", pair] if pair else []
-    tok = json.loads(run_cli(vkbert, ["tokenize", "-m", model, "--json", text] + extra))
-    ids, types = tok["input_ids"], tok["token_type_ids"]
+    out = run_cli(vkbert, ["tokenize", "-m", model, "--json", text] + extra)
+    if out is None:
+        return
+    tok = json.loads(out)
+    ids = tok["input_ids"]
+    types = None if args.distil else tok["token_type_ids"]
+    ref_hidden, ref_logits, _ = reference.run(model, [ids], None if types is None else [types])
     hidden_path, logits_path = os.path.join(tmp, "h.npy"), os.path.join(tmp, "l.npy")
-    run_cli(vkbert, ["encode", "-m", model, "--hidden", hidden_path, "--logits", logits_path, text] + extra)
+    if ref_logits is None:  # no MLM head: hidden states only
+        if run_cli(vkbert, ["encode", "-m", model, "--hidden", hidden_path, text] + extra) is None:
+            return
+        hidden = np.load(hidden_path)
+        check(hidden.shape == ref_hidden[0].shape, f"hidden shape {hidden.shape} vs {ref_hidden[0].shape}")
+        if hidden.shape == ref_hidden[0].shape:
+            eh = float(np.abs(hidden - ref_hidden[0]).max())
+            print(f"  {text[:40]!r}: {len(ids)} tokens, hidden max abs err {eh:.2e} (no MLM head)")
+            check(eh <= args.tol_hidden, f"{text!r}: hidden states differ from PyTorch by {eh:.3g}")
+        return
+    if run_cli(vkbert, ["encode", "-m", model, "--hidden", hidden_path, "--logits", logits_path, text] + extra) is None:
+        return
     hidden, logits = np.load(hidden_path), np.load(logits_path)
-    ref_hidden, ref_logits, _ = reference.run(model, [ids], [types])
     ref_hidden, ref_logits = ref_hidden[0], ref_logits[0]
     check(hidden.shape == ref_hidden.shape, f"hidden shape {hidden.shape} vs {ref_hidden.shape}")
     check(logits.shape == ref_logits.shape, f"logits shape {logits.shape} vs {ref_logits.shape}")
@@ -50,7 +70,10 @@ def compare_text(vkbert, model, text, pair, args, tmp):
         check(el <= args.tol_logits, f"{text!r}: logits differ from PyTorch by {el:.3g}")
     if 103 not in ids:
         return
-    out = json.loads(run_cli(vkbert, ["fill-mask", "-m", model, "--json", "-k", "5", text] + extra))
+    out = run_cli(vkbert, ["fill-mask", "-m", model, "--json", "-k", "5", text] + extra)
+    if out is None:
+        return
+    out = json.loads(out)
     masks = [p for p, i in enumerate(ids) if i == 103]
     check([m["position"] for m in out["masks"]] == masks, f"mask positions {out['masks']} vs {masks}")
     for m in out["masks"]:
@@ -80,6 +103,8 @@ def main():
     ap.add_argument("--expect-log", action="append", default=[],
                     help="a regular expression that `vkbert encode --verbose` must log (e.g. that a tensor was split)")
     args = ap.parse_args()
+    with open(os.path.join(args.model, "config.json")) as f:
+        args.distil = reference.family(json.load(f)) == "distilbert"
     if not have_device(args.vkbert):
         return 77
     texts = [("The capital of France is [MASK].", None)]
