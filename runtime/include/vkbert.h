@@ -440,7 +440,14 @@ VKBERT_API int32_t vkbert_tokenizer_mask_id(const vkbert_tokenizer *tok);
 /* Model                                                                           */
 /* ------------------------------------------------------------------------------- */
 
-/** BertConfig fields vkbert uses (read from config.json). */
+/**
+ * The encoder's shape, read from config.json in its family's keys (a family that names them
+ * otherwise, such as DistilBERT's dim or n_layers, is read into these fields). `family` is the
+ * model family config.json's model_type names ("bert" for a config without one; the README
+ * lists the families); NULL or "" means "bert" for vkbert_model_create_random.
+ * type_vocab_size is 0 for a family without token types: token_type_ids given to such a model
+ * are ignored, as its own forward pass takes none.
+ */
 typedef struct vkbert_model_config {
     uint32_t vocab_size;
     uint32_t hidden_size;
@@ -450,6 +457,7 @@ typedef struct vkbert_model_config {
     uint32_t max_position_embeddings;
     uint32_t type_vocab_size;
     float layer_norm_eps;
+    const char *family;
 } vkbert_model_config;
 
 /**

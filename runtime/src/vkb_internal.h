@@ -197,6 +197,7 @@ typedef struct vkb_split {
     uint32_t count;
     uint32_t rows;        /* in all */
     uint32_t part_rows;   /* in every part but the last, a multiple of the row unit */
+    bool rows8;           /* repacked in groups of 8 rows for matmul_texel (else row-major) */
 } vkb_split;
 /* The rows per part for rows of `row_bytes` (a multiple of `unit` rows, at most `rows`), at
  * most `max_bytes` per part (0: the context's max_binding); 0 when not even `unit` rows fit. */
@@ -369,9 +370,27 @@ float vkb_half_to_float(uint16_t h);
 uint16_t vkb_float_to_half(float f);
 float vkb_bf16_to_float(uint16_t h);
 
-/* ---- config.c ------------------------------------------------------------------- */
+/* ---- formats/hf_config.c -------------------------------------------------------- */
+/* config.json -> the family its model_type names (cfg->family) -> that family's fields. */
 vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len,
                                const char *path, vkbert_model_config *cfg);
+/* Getters for the family parsers. def 0: the key is required. */
+vkbert_status vkb_config_u32(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key,
+                             uint32_t def, uint32_t lo, uint32_t hi, uint32_t *out);
+/* A LayerNorm epsilon in (0, 1]; 1e-12 when absent. */
+vkbert_status vkb_config_eps(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key,
+                             float *out);
+/* An activation that must be the exact GELU when present. */
+vkbert_status vkb_config_gelu(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key);
+/* Caps well above any published BERT, so that a hostile config cannot ask for absurd
+ * allocations before the weights are even looked at. */
+#define VKB_MAX_VOCAB (1u << 22)
+#define VKB_MAX_HIDDEN 16384u
+#define VKB_MAX_LAYERS 256u
+#define VKB_MAX_HEADS 1024u
+#define VKB_MAX_INTERMEDIATE 65536u
+#define VKB_MAX_POSITIONS 65536u
+#define VKB_MAX_TYPES 1024u
 
 /* ---- text/tokenizer.c (the stages: text/text_internal.h) ------------------------- */
 vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path,

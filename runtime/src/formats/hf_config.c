@@ -1,5 +1,7 @@
-/* config.json (Hugging Face BertConfig): the fields vkbert uses, range-checked. */
+/* config.json: model_type -> the family's parser (model/arch_*.c) -> vkbert_model_config, with
+ * the typed, range-checked getters the parsers use. */
 #include "vkb_internal.h"
+#include "model/arch.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -8,16 +10,9 @@
 
 /* Caps well above any published BERT, so that a hostile config cannot ask for absurd
  * allocations before the weights are even looked at. */
-#define MAX_VOCAB (1u << 22)
-#define MAX_HIDDEN 16384u
-#define MAX_LAYERS 256u
-#define MAX_HEADS 1024u
-#define MAX_INTERMEDIATE 65536u
-#define MAX_POSITIONS 65536u
-#define MAX_TYPES 1024u
 #define MAX_HEAD_DIM 256u
 
-static vkbert_status get_u32(vkbert_context *ctx, const cJSON *root, const char *path, const char *key,
+vkbert_status vkb_config_u32(vkbert_context *ctx, const cJSON *root, const char *path, const char *key,
                              uint32_t def, uint32_t lo, uint32_t hi, uint32_t *out) {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, key);
     if (!j) {
@@ -34,6 +29,27 @@ static vkbert_status get_u32(vkbert_context *ctx, const cJSON *root, const char 
     return VKBERT_OK;
 }
 
+vkbert_status vkb_config_eps(vkbert_context *ctx, const cJSON *root, const char *path, const char *key, float *out) {
+    const cJSON *eps = cJSON_GetObjectItemCaseSensitive(root, key);
+    *out = 1e-12f;
+    if (!eps) return VKBERT_OK;
+    if (!cJSON_IsNumber(eps) || !(eps->valuedouble > 0.0) || eps->valuedouble > 1.0)
+        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"%s\" must be a number in (0, 1]", path, key);
+    *out = (float)eps->valuedouble;
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_config_gelu(vkbert_context *ctx, const cJSON *root, const char *path, const char *key) {
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (act && !(cJSON_IsString(act) &&
+                 (strcmp(act->valuestring, "gelu") == 0 || strcmp(act->valuestring, "gelu_python") == 0)))
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
+                        "%s: %s %s is not supported (vkbert implements \"gelu\", the exact erf GELU)", path, key,
+                        cJSON_IsString(act) ? act->valuestring : "(not a string)");
+    return VKBERT_OK;
+}
+
+/* model_type picks the family; its parser reads its keys; the checks below hold for all. */
 vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len, const char *path,
                                vkbert_model_config *cfg) {
     char err[256];
@@ -41,36 +57,19 @@ vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len
     if (!root) return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", path, err);
     vkbert_status s = VKBERT_OK;
     memset(cfg, 0, sizeof *cfg);
+    const vkb_arch *arch = NULL;
     if (!cJSON_IsObject(root)) s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: not a JSON object", path);
-    if (!s) s = get_u32(ctx, root, path, "vocab_size", 0, 1, MAX_VOCAB, &cfg->vocab_size);
-    if (!s) s = get_u32(ctx, root, path, "hidden_size", 0, 1, MAX_HIDDEN, &cfg->hidden_size);
-    if (!s) s = get_u32(ctx, root, path, "num_hidden_layers", 0, 1, MAX_LAYERS, &cfg->num_hidden_layers);
-    if (!s) s = get_u32(ctx, root, path, "num_attention_heads", 0, 1, MAX_HEADS, &cfg->num_attention_heads);
-    if (!s) s = get_u32(ctx, root, path, "intermediate_size", 0, 1, MAX_INTERMEDIATE, &cfg->intermediate_size);
-    if (!s) s = get_u32(ctx, root, path, "max_position_embeddings", 512, 1, MAX_POSITIONS, &cfg->max_position_embeddings);
-    if (!s) s = get_u32(ctx, root, path, "type_vocab_size", 2, 1, MAX_TYPES, &cfg->type_vocab_size);
     if (!s) {
-        const cJSON *eps = cJSON_GetObjectItemCaseSensitive(root, "layer_norm_eps");
-        cfg->layer_norm_eps = 1e-12f;
-        if (eps) {
-            if (!cJSON_IsNumber(eps) || !(eps->valuedouble > 0.0) || eps->valuedouble > 1.0)
-                s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"layer_norm_eps\" must be a number in (0, 1]", path);
-            else
-                cfg->layer_norm_eps = (float)eps->valuedouble;
-        }
+        const cJSON *mt = cJSON_GetObjectItemCaseSensitive(root, "model_type");
+        if (mt && !cJSON_IsString(mt))
+            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"model_type\" must be a string", path);
+        else if (!(arch = vkb_arch_find(mt ? mt->valuestring : NULL)))
+            s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: model_type \"%.64s\" is not supported (vkbert runs: %s)",
+                         path, mt->valuestring, vkb_arch_list((char[128]){0}, 128));
     }
     if (!s) {
-        const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "hidden_act");
-        if (act && !(cJSON_IsString(act) &&
-                     (strcmp(act->valuestring, "gelu") == 0 || strcmp(act->valuestring, "gelu_python") == 0)))
-            s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
-                         "%s: hidden_act %s is not supported (vkbert implements \"gelu\", the exact erf GELU)", path,
-                         cJSON_IsString(act) ? act->valuestring : "(not a string)");
-    }
-    if (!s) {
-        const cJSON *pe = cJSON_GetObjectItemCaseSensitive(root, "position_embedding_type");
-        if (pe && !(cJSON_IsString(pe) && strcmp(pe->valuestring, "absolute") == 0))
-            s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: only absolute position embeddings are supported", path);
+        cfg->family = arch->name;
+        s = arch->parse_config(ctx, root, path, cfg);
     }
     if (!s && cfg->hidden_size % cfg->num_attention_heads != 0)
         s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT,

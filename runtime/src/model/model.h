@@ -1,8 +1,10 @@
-/* The model and session objects, shared by model.c and session.c. */
+/* The model object: the family, the encoder's weights, and the heads' weights. Shared by
+ * model/, heads/ and session/. */
 #ifndef VKB_MODEL_H
 #define VKB_MODEL_H
 
 #include "vkb_internal.h"
+#include "model/arch.h"
 
 /* Linear weights [n, k] and the word-embedding table are split tensors: in parts of whole
  * rows when they are larger than one binding (vkb_split). Biases and LayerNorm parameters
@@ -22,17 +24,15 @@ typedef struct vkb_layer {
 
 struct vkbert_model {
     vkbert_context *ctx;
+    const vkb_arch *arch;
     vkbert_model_config config;
     vkbert_tokenizer *tokenizer;
     int32_t mask_id;       /* the head's rows in VKBERT_HEAD_MASKED mode: [MASK], or 103 (BERT's) for random models */
+    uint32_t type_rows;    /* rows of the token-type table: type_vocab_size, or 1 (zeros) without token types */
     vkb_split word_emb;    /* [V, H] row-major; also the tied MLM decoder weight */
-    vkb_buffer emb_aux;    /* [P, H] positions, [T, H] token types, [H] gamma, [H] beta */
+    vkb_buffer emb_aux;    /* [P, H] positions, [type_rows, H] token types, [H] gamma, [H] beta */
     vkb_layer *layers;
-    bool has_head;
-    vkb_split head_w;      /* MLM transform: [H, H] */
-    vkb_buffer head_b, head_ln;  /* [H], [2, H] */
-    vkb_split decoder_w;   /* [V, H] only when not tied to word_emb */
-    vkb_buffer decoder_b;  /* [V] */
+    void *mlm;             /* the MLM head's weights (heads/head_mlm.c), NULL without one */
     uint64_t device_bytes;
 };
 

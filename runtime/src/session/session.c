@@ -5,27 +5,12 @@
  * inter = gelu(h W1^T + b1); h += inter W2^T + b2; LN(h). MLM head on the gathered rows:
  * t = gelu(x Wd^T + bd); LN(t); logits = t E^T + bias; top-k of softmax(logits). */
 #include "model/model.h"
+#include "model/encoder.h"
+#include "heads/head.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MATMUL_COLS_PER_GROUP 64u  /* matmul.comp: 16 lanes x TN 4 */
-#define MATMUL_ROWS_PER_GROUP 16u  /* matmul.comp: 4 lanes x TM 4 */
-#define ATTN_QUERIES_PER_GROUP 64u
-#define TEXEL_COLS_PER_GROUP 128u  /* matmul_texel.comp: 4 subgroups x 32 columns */
-#define TEXEL_ROW_GROUP 8u         /* matmul_texel.comp: rows per row group (one per lane) */
-#define LAYERNORM_LANES 8u         /* layernorm_rows: rows per workgroup */
-
-#define SLOT_ONE_PER_ROW UINT32_MAX  /* a slot's kernel: one workgroup per live row */
-
-/* An indirect dispatch slot, rewritten by every encode for the head rows it has. */
-typedef struct vkb_slot {
-    uint32_t kernel;   /* the matmul kernel, or SLOT_ONE_PER_ROW */
-    uint32_t row0;     /* the first head row the dispatch covers */
-    uint32_t cap;      /* the most rows it covers */
-    uint32_t n;        /* matmul: output columns */
-} vkb_slot;
 
 /* Activations live in chunks of whole sequences, each within one binding: a batch too
  * large for one binding runs chunk after chunk through the same (shared) scratch. */
@@ -34,7 +19,7 @@ struct vkbert_session {
     vkbert_context *ctx;
     uint32_t batch, seq, tokens;   /* max sequences, positions per sequence, batch * seq */
     uint32_t chunk_seqs, chunks, chunk_tokens;
-    uint32_t head_rows, top_k;     /* capacity of the MLM head, predictions per row */
+    uint32_t head_rows, top_k;     /* capacity of the head rows, predictions per row */
     bool head, keep_logits;
     vkbert_head_rows head_mode;
 
@@ -44,14 +29,11 @@ struct vkbert_session {
     vkb_buffer rows_in;    /* int32 [R]: the token index of each head row (mapped) */
     vkb_buffer indirect;   /* VkDispatchIndirectCommand per slot */
     vkb_buffer qkv, attn, inter;          /* one chunk's scratch: [Tc,3H], [Tc,H], [Tc,I] */
-    vkb_buffer head_x, head_t;            /* [R,H]: gathered rows, transformed rows */
-    vkb_split logits;                     /* [R,V] in parts of whole rows */
-    vkb_buffer top_ids, top_probs;        /* [R,k], [R,k] */
-    vkb_buffer rb_top;                    /* ids [R,k] then probs [R,k] */
-    vkb_split rb_logits;                  /* [R,V] like logits, when keep_logits */
+    vkb_buffer head_x;                    /* [R,H]: the gathered rows the head reads */
+    const vkb_head_class *head_class;     /* the head on those rows (the MLM head) */
+    void *head_state;
     vkb_program prog;
-    vkb_slot *slots;
-    uint32_t slot_count, slot_capacity;
+    vkb_graph graph;
 
     /* what the last encode ran */
     uint32_t count;
@@ -62,219 +44,24 @@ struct vkbert_session {
     bool submitted;        /* vkbert_session_submit was called: wait has something to wait for */
 };
 
-static uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
-
-static bool is_tiled(uint32_t kernel) {
-    return kernel == VKB_KERNEL_MATMUL_TILED || kernel == VKB_KERNEL_MATMUL_TILED_F16W ||
-           kernel == VKB_KERNEL_MATMUL_TILED_F16A;
-}
-
-/* matmul_texel's row groups per subgroup for m rows: as many as m fills, up to the
- * context's (4 unless tuned). Head dispatches (few live rows among a large capacity) use 1
- * instead. */
-static uint32_t texel_row_groups(const vkbert_context *ctx, uint32_t m) {
-    uint32_t rg = div_up(m, TEXEL_ROW_GROUP);
-    return rg < 1 ? 1 : rg > ctx->texel_rg ? ctx->texel_rg : rg;
-}
-
-/* Workgroup counts of a matmul kernel for an m x n output (rg: matmul_texel's row groups). */
-static VkDispatchIndirectCommand matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
-                                               uint32_t rg) {
-    if (is_tiled(kernel))
-        return (VkDispatchIndirectCommand){div_up(n, ctx->tile[0] * ctx->tile[3]), div_up(m, ctx->tile[1] * ctx->tile[2]), 1};
-    /* matmul and matmul_f16w share their tiling */
-    if (kernel == VKB_KERNEL_MATMUL_TEXEL)
-        return (VkDispatchIndirectCommand){div_up(n, TEXEL_COLS_PER_GROUP), div_up(m, TEXEL_ROW_GROUP * rg), 1};
-    return (VkDispatchIndirectCommand){div_up(n, MATMUL_COLS_PER_GROUP), div_up(m, MATMUL_ROWS_PER_GROUP), 1};
-}
-
-/* How many of an encode's `rows` head rows a slot's dispatch covers. */
-static uint32_t slot_rows(const vkb_slot *x, uint32_t rows) {
-    uint32_t live = rows > x->row0 ? rows - x->row0 : 0;
-    return live < x->cap ? live : x->cap;
-}
-
-/* The index of the slot described by (kernel, row0, cap, n), added if new; -1 when out
- * of host memory. */
-static int32_t slot(vkbert_session *s, uint32_t kernel, uint32_t row0, uint32_t cap, uint32_t n) {
-    for (uint32_t i = 0; i < s->slot_count; ++i) {
-        const vkb_slot *x = &s->slots[i];
-        if (x->kernel == kernel && x->row0 == row0 && x->cap == cap && x->n == n) return (int32_t)i;
-    }
-    if (s->slot_count == s->slot_capacity) {
-        uint32_t cap2 = s->slot_capacity ? s->slot_capacity * 2 : 8;
-        vkb_slot *ns = vkb_realloc(s->slots, cap2 * sizeof *ns);
-        if (!ns) return -1;
-        s->slots = ns;
-        s->slot_capacity = cap2;
-    }
-    s->slots[s->slot_count] = (vkb_slot){kernel, row0, cap, n};
-    return (int32_t)s->slot_count++;
-}
-
-/* Where a head matmul's rows are: `head` true makes its dispatches indirect, covering the
- * live head rows among [row0, row0 + m). */
-typedef struct mm_rows { bool head; uint32_t row0; } mm_rows;
-
-/* Y (+)= act(X W^T + b), one dispatch per part of W (columns n0 .. n0 + rows of the part
- * of Y's n columns): the texel variant when W was repacked for it and X has a view. X
- * starts at row x_row0 of its buffer. */
-static vkbert_status add_matmul(vkbert_session *s, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
-                                const vkb_split *w, const vkb_buffer *b, const vkb_buffer *y, uint32_t m, uint32_t n,
-                                uint32_t k, uint32_t act, uint32_t accum, mm_rows rows) {
-    const vkb_buffer *w0 = &w->part[0];
-    bool texel = w0->view && x->view;
-    /* the tied decoder reads the embedding table as it is (row-major), not repacked */
-    uint32_t row_major = w == &s->model->word_emb;
-    const vkbert_context *ctx = s->ctx;
-    uint32_t tiled = !w0->f16 ? VKB_KERNEL_MATMUL_TILED
-                     : ctx->fp16_arith ? VKB_KERNEL_MATMUL_TILED_F16A : VKB_KERNEL_MATMUL_TILED_F16W;
-    uint32_t kernel = texel             ? VKB_KERNEL_MATMUL_TEXEL
-                      : ctx->matmul_tiled ? tiled
-                                          : (w0->f16 ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL);
-    for (uint32_t p = 0; p < w->count; ++p) {
-        const vkb_buffer *wp = &w->part[p];
-        uint32_t n0 = p * w->part_rows, np = vkb_split_part_count(w, p);
-        int32_t indirect = -1;
-        if (rows.head && (indirect = slot(s, kernel, rows.row0, m, np)) < 0)
-            return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        uint32_t rg = rows.head ? 1 : texel_row_groups(ctx, m);
-        vkb_op op = {.kernel = kernel,
-                     .spec = {act, accum, row_major, texel ? rg : ctx->tile[0], ctx->tile[1], ctx->tile[2],
-                              ctx->tile[3]},
-                     .bind = {texel ? vkb_bind_view(x) : vkb_bind(x), texel ? vkb_bind_view(wp) : vkb_bind(wp),
-                              vkb_bind(b), vkb_bind(y)},
-                     .writes = 1u << 3, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
-                     .flops = 2.0 * np * k * (rows.head ? 1.0 : m)};
-        VkDispatchIndirectCommand g = matmul_groups(ctx, op.kernel, m, np, rg);
-        op.groups[0] = g.x;
-        op.groups[1] = g.y;
-        op.groups[2] = 1;
-        vkb_push_matmul pc = {m, np, k, x_row0 * k, 0, n0, n0, n};
-        memcpy(op.push, &pc, sizeof pc);
-        vkbert_status st = vkb_program_add(s->ctx, &s->prog, &op);
-        if (st) return st;
-    }
-    return VKBERT_OK;
-}
-
-static vkbert_status add_layernorm(vkbert_session *s, uint8_t kind, int layer, const vkb_buffer *x,
-                                   const vkb_buffer *params, uint32_t rows, bool head) {
-    double width = s->model->config.hidden_size;
-    int32_t indirect = head ? slot(s, SLOT_ONE_PER_ROW, 0, rows, 0) : -1;
-    if (head && indirect < 0) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    /* one invocation per row on CPU-class devices (not for the head: its indirect slot
-     * gives one workgroup per live row) */
-    bool per_lane = s->ctx->rows_per_lane && !head;
-    vkb_op op = {.kernel = per_lane ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM,
-                 .bind = {vkb_bind(x), vkb_bind(params)}, .writes = 1u << 0, .indirect = indirect, .kind = kind,
-                 .layer = (int16_t)layer,
-                 .flops = 8.0 * width * (head ? 1.0 : rows)};
-    vkb_grid_rows(s->ctx, per_lane ? div_up(rows, LAYERNORM_LANES) : rows, op.groups);
-    vkb_push_layernorm pc = {rows, s->model->config.hidden_size, s->model->config.layer_norm_eps};
-    memcpy(op.push, &pc, sizeof pc);
-    return vkb_program_add(s->ctx, &s->prog, &op);
-}
-
-/* Embeddings of chunk c into h[c]: one dispatch, or with the word table in parts one copy
- * per part and then the sum and normalisation. */
-static vkbert_status add_embeddings(vkbert_session *s, uint32_t c) {
-    const vkbert_model *m = s->model;
-    const vkbert_model_config *cf = &m->config;
-    uint32_t T = s->chunk_tokens, H = cf->hidden_size;
-    const vkb_split *we = &m->word_emb;
-    bool split = we->count > 1;
-    vkbert_status st;
-    for (uint32_t p = 0; p <= (split ? we->count : 0); ++p) {
-        bool finish = !split || p == we->count;
-        uint32_t mode = !split ? 0 : finish ? 2 : 1;
-        vkb_op e = {.kernel = VKB_KERNEL_EMBED_LN, .spec = {mode},
-                    .bind = {vkb_bind_range(&s->input[c], 0, (VkDeviceSize)T * 2 * 4),
-                             vkb_bind(&we->part[finish ? 0 : p]), vkb_bind(&m->emb_aux), vkb_bind(&s->h[c])},
-                    .writes = 1u << 3, .indirect = -1, .kind = VKB_OP_EMBED, .layer = -1,
-                    .flops = finish ? 11.0 * T * H : 0.0};
-        vkb_grid_rows(s->ctx, T, e.groups);
-        vkb_push_embed pe = {T, s->seq, H, mode == 1 ? vkb_split_part_count(we, p) : cf->vocab_size,
-                             cf->max_position_embeddings, cf->type_vocab_size, cf->layer_norm_eps,
-                             mode == 1 ? p * we->part_rows : 0};
-        memcpy(e.push, &pe, sizeof pe);
-        if ((st = vkb_program_add(s->ctx, &s->prog, &e))) return st;
-    }
-    return VKBERT_OK;
-}
-
+/* The encoder of chunk c: embeddings, then the family's layers. */
 static vkbert_status build_encoder(vkbert_session *s, uint32_t c) {
     const vkbert_model *m = s->model;
-    const vkbert_model_config *cf = &m->config;
-    uint32_t T = s->chunk_tokens, H = cf->hidden_size, I = cf->intermediate_size;
-    const mm_rows all = {false, 0};
-    const vkb_buffer *h = &s->h[c];
-    vkbert_status st = add_embeddings(s, c);
-    if (st) return st;
-    uint32_t D = H / cf->num_attention_heads;
-    for (uint32_t l = 0; l < cf->num_hidden_layers; ++l) {
-        const vkb_layer *ly = &m->layers[l];
-        int li = (int)l;
-        if ((st = add_matmul(s, VKB_OP_QKV, li, h, 0, &ly->qkv_w, &ly->qkv_b, &s->qkv, T, 3 * H, H, 0, 0, all)))
-            return st;
-        vkb_op a = {.kernel = s->qkv.view ? VKB_KERNEL_ATTENTION_TEXEL : VKB_KERNEL_ATTENTION, .spec = {D},
-                    .bind = {s->qkv.view ? vkb_bind_view(&s->qkv) : vkb_bind(&s->qkv), vkb_bind(&s->input[c]),
-                             vkb_bind(&s->attn)},
-                    .writes = 1u << 2,
-                    .groups = {div_up(s->seq, ATTN_QUERIES_PER_GROUP), cf->num_attention_heads, s->chunk_seqs},
-                    .indirect = -1, .kind = VKB_OP_ATTENTION, .layer = (int16_t)l,
-                    /* q.k and p.v: 2 x 2 FLOP per (query, key, dimension) */
-                    .flops = 4.0 * s->chunk_seqs * cf->num_attention_heads * (double)s->seq * s->seq * D};
-        vkb_push_attention pa = {s->seq, H, cf->num_attention_heads, T, 2 * T, 1.0f / sqrtf((float)D)};
-        memcpy(a.push, &pa, sizeof pa);
-        if ((st = vkb_program_add(s->ctx, &s->prog, &a))) return st;
-        if ((st = add_matmul(s, VKB_OP_ATTN_OUT, li, &s->attn, 0, &ly->out_w, &ly->out_b, h, T, H, H, 0, 1, all)) ||
-            (st = add_layernorm(s, VKB_OP_LAYERNORM, li, h, &ly->ln1, T, false)) ||
-            (st = add_matmul(s, VKB_OP_FFN_UP, li, h, 0, &ly->ffn1_w, &ly->ffn1_b, &s->inter, T, I, H, 1, 0, all)) ||
-            (st = add_matmul(s, VKB_OP_FFN_DOWN, li, &s->inter, 0, &ly->ffn2_w, &ly->ffn2_b, h, T, H, I, 0, 1, all)) ||
-            (st = add_layernorm(s, VKB_OP_LAYERNORM, li, h, &ly->ln2, T, false)))
-            return st;
-    }
-    return VKBERT_OK;
+    vkb_encoder e = {&s->graph, m, &s->input[c], &s->h[c], &s->qkv, &s->attn, &s->inter, s->chunk_seqs, s->seq};
+    vkbert_status st = vkb_encoder_embed(&e);
+    for (uint32_t l = 0; !st && l < m->config.num_hidden_layers; ++l) st = m->arch->build_layer(&e, l);
+    return st;
 }
 
-/* The head's dispatches are indirect: each encode sizes them to the rows it has. */
+/* The head rows gathered out of every chunk (each fills the rows whose tokens it holds),
+ * then the head's ops on them. */
 static vkbert_status build_head(vkbert_session *s) {
-    const vkbert_model *m = s->model;
-    const vkbert_model_config *c = &m->config;
-    uint32_t R = s->head_rows, H = c->hidden_size, V = c->vocab_size;
-    vkbert_status st;
-    int32_t all_rows = slot(s, SLOT_ONE_PER_ROW, 0, R, 0);
-    if (all_rows < 0) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    for (uint32_t ch = 0; ch < s->chunks; ++ch) { /* each chunk fills the rows whose tokens it holds */
-        vkb_op g = {.kernel = VKB_KERNEL_GATHER,
-                    .bind = {vkb_bind(&s->h[ch]), vkb_bind(&s->rows_in), vkb_bind(&s->head_x)}, .writes = 1u << 2,
-                    .indirect = all_rows, .kind = VKB_OP_HEAD_GATHER, .layer = -1};
-        vkb_push_gather pg = {R, H, 0, s->chunk_tokens, ch * s->chunk_tokens};
-        memcpy(g.push, &pg, sizeof pg);
-        if ((st = vkb_program_add(s->ctx, &s->prog, &g))) return st;
-    }
-    if ((st = add_matmul(s, VKB_OP_HEAD_DENSE, -1, &s->head_x, 0, &m->head_w, &m->head_b, &s->head_t, R, H, H, 1, 0,
-                         (mm_rows){true, 0})) ||
-        (st = add_layernorm(s, VKB_OP_HEAD_LAYERNORM, -1, &s->head_t, &m->head_ln, R, true)))
-        return st;
-    const vkb_split *dec = m->decoder_w.count ? &m->decoder_w : &m->word_emb;
-    for (uint32_t q = 0; q < s->logits.count; ++q) { /* logits in parts of whole rows */
-        uint32_t r0 = q * s->logits.part_rows, rq = vkb_split_part_count(&s->logits, q);
-        if ((st = add_matmul(s, VKB_OP_HEAD_DECODER, -1, &s->head_t, r0, dec, &m->decoder_b, &s->logits.part[q], rq, V,
-                             H, 0, 0, (mm_rows){true, r0})))
-            return st;
-        int32_t rows = slot(s, SLOT_ONE_PER_ROW, r0, rq, 0);
-        if (rows < 0) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        vkb_op t = {.kernel = VKB_KERNEL_TOPK,
-                    .bind = {vkb_bind(&s->logits.part[q]), vkb_bind(&s->top_ids), vkb_bind(&s->top_probs)},
-                    .writes = (1u << 1) | (1u << 2), .indirect = rows, .kind = VKB_OP_TOPK, .layer = -1,
-                    .flops = (double)(s->top_k + 2) * V};
-        vkb_push_topk pt = {rq, V, s->top_k, r0};
-        memcpy(t.push, &pt, sizeof pt);
-        if ((st = vkb_program_add(s->ctx, &s->prog, &t))) return st;
-    }
-    return VKBERT_OK;
+    uint32_t H = s->model->config.hidden_size;
+    vkbert_status st = VKBERT_OK;
+    for (uint32_t ch = 0; ch < s->chunks && !st; ++ch)
+        st = vkb_op_gather(&s->graph, &s->h[ch], s->chunk_tokens, ch * s->chunk_tokens, &s->rows_in, &s->head_x,
+                           s->head_rows, H);
+    return st ? st : s->head_class->build(s->head_state, &s->graph);
 }
 
 /* Sequences per chunk: as many as fit the widest activation in one binding (and one
@@ -293,7 +80,7 @@ static vkbert_status plan_chunks(vkbert_session *s) {
                         "at most %llu on this device (use a shorter max_seq)",
                         s->seq, (unsigned long long)per_seq, (unsigned long long)limit);
     s->chunks = (uint32_t)((s->batch + fit - 1) / fit);
-    s->chunk_seqs = div_up(s->batch, s->chunks);
+    s->chunk_seqs = vkb_div_up(s->batch, s->chunks);
     s->chunk_tokens = s->chunk_seqs * s->seq;
     if (s->chunks > 1)
         vkb_log(ctx, VKBERT_LOG_INFO, "activations of %u sequences run in %u chunks of %u", s->batch, s->chunks,
@@ -304,8 +91,7 @@ static vkbert_status plan_chunks(vkbert_session *s) {
 static vkbert_status create_buffers(vkbert_session *s) {
     const vkbert_model_config *c = &s->model->config;
     vkbert_context *ctx = s->ctx;
-    size_t T = s->chunk_tokens, H = c->hidden_size, I = c->intermediate_size, R = s->head_rows, V = c->vocab_size,
-           K = s->top_k;
+    size_t T = s->chunk_tokens, H = c->hidden_size, I = c->intermediate_size, R = s->head_rows;
     const VkFormat f = VK_FORMAT_R32G32B32A32_SFLOAT;
     vkbert_status st;
     s->input = vkb_calloc(s->chunks, sizeof *s->input);
@@ -332,39 +118,22 @@ static vkbert_status create_buffers(vkbert_session *s) {
     }
     if (!s->head) return VKBERT_OK;
     if ((st = vkb_buffer_create(ctx, R * 4, VKB_MEM_UPLOAD, "the head row indices", &s->rows_in)) ||
-        (st = vkb_buffer_create(ctx, R * H * 4, VKB_MEM_DEVICE, "MLM head input", &s->head_x)) ||
-        (st = vkb_buffer_create(ctx, R * H * 4, VKB_MEM_DEVICE, "MLM head activations", &s->head_t)) ||
-        (st = vkb_split_create(ctx, R, V * 4, 1, 0, VKB_MEM_DEVICE, "MLM logits", &s->logits)) ||
-        (st = vkb_buffer_create(ctx, R * K * 4, VKB_MEM_DEVICE, "top-k ids", &s->top_ids)) ||
-        (st = vkb_buffer_create(ctx, R * K * 4, VKB_MEM_DEVICE, "top-k probabilities", &s->top_probs)) ||
-        (st = vkb_buffer_create(ctx, 2 * R * K * 4, VKB_MEM_READBACK, "the top-k readback", &s->rb_top)))
+        (st = vkb_buffer_create(ctx, R * H * 4, VKB_MEM_DEVICE, "MLM head input", &s->head_x)))
         return st;
-    if (s->keep_logits &&
-        (st = vkb_split_create(ctx, R, V * 4, 1, 0, VKB_MEM_READBACK, "the logits readback", &s->rb_logits)))
-        return st;
-    if (ctx->matmul_texel && H % 4 == 0 &&
-        ((st = vkb_buffer_make_view(ctx, &s->head_x, f)) || (st = vkb_buffer_make_view(ctx, &s->head_t, f))))
-        return st;
-    return VKBERT_OK;
+    if (ctx->matmul_texel && H % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->head_x, f))) return st;
+    vkb_head_input in = {ctx, s->model, s->model->mlm, &s->head_x, R, s->top_k, s->keep_logits};
+    return s->head_class->create(&in, &s->head_state);
 }
 
-/* Readback copies: hidden states of every chunk, top-k, and logits when kept. */
+/* Readback copies: hidden states of every chunk, then the head's. */
 static vkbert_status record(vkbert_session *s) {
-    const vkbert_model_config *c = &s->model->config;
-    size_t T = s->chunk_tokens, H = c->hidden_size, R = s->head_rows, K = s->top_k, V = c->vocab_size;
-    uint32_t n = s->chunks + 2 + s->logits.count;
+    size_t T = s->chunk_tokens, H = s->model->config.hidden_size;
+    uint32_t n = s->chunks + (s->head ? s->head_class->copies(s->head_state, NULL) : 0);
     vkb_copy *copies = vkb_calloc(n, sizeof *copies);
     if (!copies) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    n = 0;
     for (uint32_t ch = 0; ch < s->chunks; ++ch)
-        copies[n++] = (vkb_copy){s->h[ch].buffer, s->rb_hidden[ch].buffer, 0, 0, T * H * 4};
-    if (s->head) {
-        copies[n++] = (vkb_copy){s->top_ids.buffer, s->rb_top.buffer, 0, 0, R * K * 4};
-        copies[n++] = (vkb_copy){s->top_probs.buffer, s->rb_top.buffer, 0, R * K * 4, R * K * 4};
-        for (uint32_t q = 0; s->keep_logits && q < s->logits.count; ++q)
-            copies[n++] = (vkb_copy){s->logits.part[q].buffer, s->rb_logits.part[q].buffer, 0, 0,
-                                     (VkDeviceSize)vkb_split_part_count(&s->logits, q) * V * 4};
-    }
+        copies[ch] = (vkb_copy){s->h[ch].buffer, s->rb_hidden[ch].buffer, 0, 0, T * H * 4};
+    if (s->head) s->head_class->copies(s->head_state, copies + s->chunks);
     vkbert_status st = vkb_program_record(s->ctx, &s->prog, copies, n);
     vkb_free(copies);
     return st;
@@ -398,7 +167,9 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     s->batch = (uint32_t)batch;
     s->seq = (uint32_t)seq;
     s->tokens = (uint32_t)tokens;
-    s->head_mode = model->has_head ? d.head : VKBERT_HEAD_NONE;
+    s->head_mode = model->mlm ? d.head : VKBERT_HEAD_NONE;
+    s->head_class = &vkb_head_mlm;
+    s->graph = (vkb_graph){.ctx = ctx, .prog = &s->prog};
     s->head = s->head_mode != VKBERT_HEAD_NONE;
     s->head_rows = s->head ? (d.max_head_rows ? d.max_head_rows : s->tokens) : 0;
     if (s->head_rows > s->tokens) s->head_rows = s->tokens;
@@ -428,7 +199,7 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     for (uint32_t ch = 0; !st && ch < s->chunks; ++ch) st = build_encoder(s, ch);
     if (!st && s->head) st = build_head(s);
     if (!st) /* one slot at least: a valid buffer even without a head */
-        st = vkb_buffer_create(ctx, (s->slot_count ? s->slot_count : 1) * sizeof(VkDispatchIndirectCommand),
+        st = vkb_buffer_create(ctx, (s->graph.slot_count ? s->graph.slot_count : 1) * sizeof(VkDispatchIndirectCommand),
                                VKB_MEM_UPLOAD, "the indirect dispatch buffer", &s->indirect);
     if (!st) {
         s->prog.indirect = s->indirect.buffer;
@@ -444,8 +215,7 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
 
 /* Every single buffer of a session (the per-chunk ones separately). */
 static uint32_t session_buffers(const vkbert_session *s, const vkb_buffer **out) {
-    const vkb_buffer *bs[] = {&s->rows_in, &s->indirect, &s->qkv, &s->attn, &s->inter, &s->head_x,
-                              &s->head_t, &s->top_ids, &s->top_probs, &s->rb_top};
+    const vkb_buffer *bs[] = {&s->rows_in, &s->indirect, &s->qkv, &s->attn, &s->inter, &s->head_x};
     uint32_t n = 0;
     for (size_t i = 0; i < sizeof bs / sizeof bs[0]; ++i) out[n++] = bs[i];
     return n;
@@ -463,12 +233,11 @@ void vkbert_session_destroy(vkbert_session *s) {
         if (s->h) vkb_buffer_destroy(ctx, &s->h[ch]);
         if (s->rb_hidden) vkb_buffer_destroy(ctx, &s->rb_hidden[ch]);
     }
-    vkb_split_destroy(ctx, &s->logits);
-    vkb_split_destroy(ctx, &s->rb_logits);
+    s->head_class->destroy(ctx, s->head_state);
     vkb_free(s->input);
     vkb_free(s->h);
     vkb_free(s->rb_hidden);
-    vkb_free(s->slots);
+    vkb_graph_destroy(&s->graph);
     vkb_free(s->lengths);
     vkb_free(s->row_seq);
     vkb_free(s->row_pos);
@@ -485,8 +254,10 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
                         s->batch);
     int32_t mask_id = s->model->mask_id;
     uint32_t rows = 0;
+    bool types = c->type_vocab_size > 0; /* a family without token types ignores them */
     for (uint32_t b = 0; b < count; ++b) {
         const vkbert_sequence *q = &seqs[b];
+        types = c->type_vocab_size > 0 && q->token_type_ids;
         if (q->length == 0 || !q->input_ids)
             return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "encode: sequence %u is empty", b);
         if (q->length > s->seq)
@@ -496,7 +267,7 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
             if (q->input_ids[i] < 0 || (uint32_t)q->input_ids[i] >= c->vocab_size)
                 return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "encode: sequence %u token %u: id %d is outside "
                                 "the vocabulary [0, %u)", b, i, q->input_ids[i], c->vocab_size);
-            if (q->token_type_ids && (q->token_type_ids[i] < 0 || (uint32_t)q->token_type_ids[i] >= c->type_vocab_size))
+            if (types && (q->token_type_ids[i] < 0 || (uint32_t)q->token_type_ids[i] >= c->type_vocab_size))
                 return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "encode: sequence %u token %u: token type %d is "
                                 "outside [0, %u)", b, i, q->token_type_ids[i], c->type_vocab_size);
             bool row = s->head_mode == VKBERT_HEAD_ALL ||
@@ -516,7 +287,7 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
         for (uint32_t i = 0; i < q->length; ++i) {
             uint32_t t = (b % s->chunk_seqs) * s->seq + i;  /* in the chunk */
             in[t] = q->input_ids[i];
-            in[T + t] = q->token_type_ids ? q->token_type_ids[i] : 0;
+            in[T + t] = c->type_vocab_size && q->token_type_ids ? q->token_type_ids[i] : 0;
             in[2 * T + t] = 1;
             bool row = s->head_mode == VKBERT_HEAD_ALL ||
                        (s->head_mode == VKBERT_HEAD_MASKED && q->input_ids[i] == mask_id);
@@ -531,14 +302,7 @@ static vkbert_status write_inputs(vkbert_session *s, const vkbert_sequence *seqs
     }
     s->count = count;
     s->rows = rows;
-    VkDispatchIndirectCommand *ind = s->indirect.mapped;
-    for (uint32_t i = 0; i < s->slot_count; ++i) {
-        const vkb_slot *x = &s->slots[i];
-        uint32_t live = slot_rows(x, rows);
-        ind[i] = x->kernel == SLOT_ONE_PER_ROW
-                     ? (VkDispatchIndirectCommand){live, 1, 1}
-                     : matmul_groups(s->ctx, x->kernel, live, x->n, 1); /* head dispatches: 1 row group */
-    }
+    vkb_graph_write_slots(&s->graph, rows, s->indirect.mapped);
     return VKBERT_OK;
 }
 
@@ -627,32 +391,14 @@ vkbert_status vkbert_session_read_topk(const vkbert_session *s, uint32_t row, vk
                                        size_t *count) {
     vkbert_status st = check_row(s, row);
     if (st) return st;
-    size_t k = s->top_k, n = capacity < k ? capacity : k;
-    if (count) *count = k;
-    if (!dst && capacity) return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "dst is NULL");
-    const int32_t *ids = (const int32_t *)s->rb_top.mapped + (size_t)row * k;
-    const float *probs = (const float *)s->rb_top.mapped + (size_t)s->head_rows * k + (size_t)row * k;
-    for (size_t i = 0; i < n; ++i) dst[i] = (vkbert_prediction){ids[i], probs[i]};
-    if (capacity < k)
-        return vkb_fail(s->ctx, VKBERT_ERROR_BUFFER_TOO_SMALL, "top-k needs %zu entries; the buffer holds %zu", k,
-                        capacity);
-    return VKBERT_OK;
+    return vkb_mlm_read_topk(s->head_state, row, dst, capacity, count);
 }
 
 vkbert_status vkbert_session_read_logits(const vkbert_session *s, uint32_t row, float *dst, size_t capacity,
                                          size_t *needed) {
     vkbert_status st = check_row(s, row);
     if (st) return st;
-    if (!s->keep_logits)
-        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "logits were not kept (set keep_logits in the session desc)");
-    size_t V = s->model->config.vocab_size;
-    if (needed) *needed = V;
-    if (capacity < V || !dst)
-        return vkb_fail(s->ctx, VKBERT_ERROR_BUFFER_TOO_SMALL, "logits need %zu floats; the buffer holds %zu", V,
-                        capacity);
-    const float *part = s->rb_logits.part[row / s->rb_logits.part_rows].mapped;
-    memcpy(dst, part + (size_t)(row % s->rb_logits.part_rows) * V, V * sizeof(float));
-    return VKBERT_OK;
+    return vkb_mlm_read_logits(s->head_state, row, dst, capacity, needed);
 }
 
 const vkb_program *vkb_session_program(const vkbert_session *s) { return s ? &s->prog : NULL; }
@@ -671,7 +417,7 @@ vkbert_status vkbert_session_profile(const vkbert_session *s, vkbert_kernel_time
     st = vkb_program_timings(s->ctx, p, ms);
     for (uint32_t i = 0; i < p->op_count && !st; ++i) {
         const vkb_op *op = &p->ops[i];
-        double runs = op->indirect >= 0 ? slot_rows(&s->slots[op->indirect], s->rows) : 1;
+        double runs = op->indirect >= 0 ? vkb_slot_rows(&s->graph.slots[op->indirect], s->rows) : 1;
         out[i] = (vkbert_kernel_time){vkb_op_kind_name(op->kind), vkb_kernel(op->kernel)->name, op->layer, ms[i],
                                       op->flops * runs};
     }
@@ -683,7 +429,7 @@ uint64_t vkbert_session_device_bytes(const vkbert_session *s) {
     if (!s) return 0;
     const vkb_buffer *bs[16];
     uint32_t count = session_buffers(s, bs);
-    uint64_t n = vkb_split_bytes(&s->logits) + vkb_split_bytes(&s->rb_logits);
+    uint64_t n = s->head_state ? s->head_class->device_bytes(s->head_state) : 0;
     for (uint32_t i = 0; i < count; ++i) n += bs[i]->size;
     for (uint32_t ch = 0; ch < s->chunks; ++ch) n += s->input[ch].size + s->h[ch].size + s->rb_hidden[ch].size;
     return n;

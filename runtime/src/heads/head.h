@@ -1,0 +1,46 @@
+/* The head seam. The session records the encoder, gathers the rows a head reads (which rows:
+ * every [MASK], every token, ...; session/) and then the head's ops on those rows (which head:
+ * heads/head_<name>.c). A head owns its tensors, buffers, readback copies and readers; the
+ * session never names them. */
+#ifndef VKB_HEAD_H
+#define VKB_HEAD_H
+
+#include "model/weights.h"
+#include "ops/ops.h"
+
+/* What a head gets in a session: the gathered rows it reads. */
+typedef struct vkb_head_input {
+    vkbert_context *ctx;
+    const struct vkbert_model *model;
+    const void *weights;        /* from load */
+    const vkb_buffer *x;        /* [rows, hidden]: the gathered rows (a texel view where the texel matmul reads) */
+    uint32_t rows;              /* capacity; each encode fills the first live ones */
+    uint32_t top_k;
+    bool keep_logits;
+} vkb_head_input;
+
+typedef struct vkb_head_class {
+    const char *name;
+    /* Loads the head's tensors through the family's names; *weights stays NULL when the
+     * checkpoint has no such head. */
+    vkbert_status (*load)(vkb_loader *L, bool tied, void **weights);
+    void (*free_weights)(vkbert_context *ctx, void *weights);
+    /* Session part: buffers for in->rows rows; then its ops into the graph (indirect, sized
+     * per encode to the live rows) and its readback copies (NULL `out`: the count). */
+    vkbert_status (*create)(const vkb_head_input *in, void **state);
+    vkbert_status (*build)(void *state, vkb_graph *g);
+    uint32_t (*copies)(const void *state, vkb_copy *out);
+    uint64_t (*device_bytes)(const void *state);
+    void (*destroy)(vkbert_context *ctx, void *state);
+} vkb_head_class;
+
+extern const vkb_head_class vkb_head_mlm;
+
+/* head_mlm.c: the MLM head's readers (vkbert_session_read_topk / _read_logits). */
+vkbert_status vkb_mlm_read_topk(const void *state, uint32_t row, vkbert_prediction *dst, size_t capacity,
+                                size_t *count);
+/* Parts of the MLM head's own decoder weight; 0 when tied to the word embeddings (tests). */
+uint32_t vkb_mlm_decoder_parts(const void *weights);
+vkbert_status vkb_mlm_read_logits(const void *state, uint32_t row, float *dst, size_t capacity, size_t *needed);
+
+#endif

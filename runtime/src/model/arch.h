@@ -1,0 +1,48 @@
+/* The family seam. A family (arch_<name>.c) is data plus a builder: the config keys it reads,
+ * the names of its tensors under canonical slots, and the function that records one of its
+ * encoder layers from ops. The families are listed once, in families.c. */
+#ifndef VKB_ARCH_H
+#define VKB_ARCH_H
+
+#include "vkb_internal.h"
+
+struct cJSON;
+struct vkb_encoder;
+
+/* Canonical tensor slots. Per-layer slots take the layer index through "%u" in their names. */
+typedef enum vkb_tensor {
+    /* embeddings */
+    VKB_T_WORD_EMB, VKB_T_POS_EMB, VKB_T_TYPE_EMB, VKB_T_EMB_LN_W, VKB_T_EMB_LN_B,
+    /* each layer: self-attention, its output and norm, the FFN and its norm */
+    VKB_T_Q_W, VKB_T_K_W, VKB_T_V_W, VKB_T_Q_B, VKB_T_K_B, VKB_T_V_B, VKB_T_O_W, VKB_T_O_B,
+    VKB_T_LN1_W, VKB_T_LN1_B, VKB_T_FF1_W, VKB_T_FF1_B, VKB_T_FF2_W, VKB_T_FF2_B, VKB_T_LN2_W, VKB_T_LN2_B,
+    /* the MLM head: transform dense, its norm, the decoder (absent: tied to the word embeddings) and bias */
+    VKB_T_MLM_DENSE_W, VKB_T_MLM_DENSE_B, VKB_T_MLM_LN_W, VKB_T_MLM_LN_B, VKB_T_MLM_DECODER_W, VKB_T_MLM_BIAS,
+    VKB_T_COUNT
+} vkb_tensor;
+
+typedef struct vkb_arch {
+    const char *name;           /* vkbert_model_config.family */
+    const char *model_types;    /* config.json model_type values it reads, '|'-separated; "" also
+                                   matches a config without model_type */
+    /* Tried before every name, in order (a checkpoint of the bare encoder has none). */
+    const char *prefixes[3];
+    /* Each slot's name, with accepted aliases '|'-separated (the first is the canonical one,
+     * used in messages and for random weights); NULL: the family has no such tensor (token
+     * types: one zero row stands in). */
+    const char *names[VKB_T_COUNT];
+    /* config.json -> cfg (family-specific keys; shared checks follow in hf_config.c). */
+    vkbert_status (*parse_config)(vkbert_context *ctx, const struct cJSON *root, const char *path,
+                                  vkbert_model_config *cfg);
+    /* Records layer `layer` of the encoder. */
+    vkbert_status (*build_layer)(const struct vkb_encoder *e, uint32_t layer);
+} vkb_arch;
+
+/* families.c: the family reading `model_type` (NULL: the config has none), or NULL. */
+const vkb_arch *vkb_arch_find(const char *model_type);
+/* The family named `name` (vkbert_model_config.family; NULL or "" is BERT), or NULL. */
+const vkb_arch *vkb_arch_named(const char *name);
+/* "bert, distilbert": the families' names, for messages; returns buf. */
+const char *vkb_arch_list(char *buf, size_t size);
+
+#endif

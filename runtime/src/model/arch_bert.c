@@ -1,0 +1,68 @@
+/* BERT (BertModel, BertForMaskedLM): post-norm layers, absolute positions, token types.
+ * Names with or without the "bert." prefix; LayerNorm weight/bias or the TF-era gamma/beta;
+ * the MLM decoder tied, absent or its own. */
+#include "model/arch.h"
+#include "model/encoder.h"
+
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#define L "encoder.layer.%u."
+
+
+static vkbert_status parse(vkbert_context *ctx, const cJSON *root, const char *path, vkbert_model_config *c) {
+    vkbert_status s;
+    if ((s = vkb_config_u32(ctx, root, path, "vocab_size", 0, 1, VKB_MAX_VOCAB, &c->vocab_size)) ||
+        (s = vkb_config_u32(ctx, root, path, "hidden_size", 0, 1, VKB_MAX_HIDDEN, &c->hidden_size)) ||
+        (s = vkb_config_u32(ctx, root, path, "num_hidden_layers", 0, 1, VKB_MAX_LAYERS, &c->num_hidden_layers)) ||
+        (s = vkb_config_u32(ctx, root, path, "num_attention_heads", 0, 1, VKB_MAX_HEADS, &c->num_attention_heads)) ||
+        (s = vkb_config_u32(ctx, root, path, "intermediate_size", 0, 1, VKB_MAX_INTERMEDIATE,
+                            &c->intermediate_size)) ||
+        (s = vkb_config_u32(ctx, root, path, "max_position_embeddings", 512, 1, VKB_MAX_POSITIONS,
+                            &c->max_position_embeddings)) ||
+        (s = vkb_config_u32(ctx, root, path, "type_vocab_size", 2, 1, VKB_MAX_TYPES, &c->type_vocab_size)) ||
+        (s = vkb_config_eps(ctx, root, path, "layer_norm_eps", &c->layer_norm_eps)) ||
+        (s = vkb_config_gelu(ctx, root, path, "hidden_act")))
+        return s;
+    const cJSON *pe = cJSON_GetObjectItemCaseSensitive(root, "position_embedding_type");
+    if (pe && !(cJSON_IsString(pe) && !strcmp(pe->valuestring, "absolute")))
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: only absolute position embeddings are supported", path);
+    return VKBERT_OK;
+}
+
+const vkb_arch vkb_arch_bert = {
+    .name = "bert",
+    .model_types = "bert|",
+    .prefixes = {"bert.", ""},
+    .names = {
+        [VKB_T_WORD_EMB] = "embeddings.word_embeddings.weight",
+        [VKB_T_POS_EMB] = "embeddings.position_embeddings.weight",
+        [VKB_T_TYPE_EMB] = "embeddings.token_type_embeddings.weight",
+        [VKB_T_EMB_LN_W] = "embeddings.LayerNorm.weight|embeddings.LayerNorm.gamma",
+        [VKB_T_EMB_LN_B] = "embeddings.LayerNorm.bias|embeddings.LayerNorm.beta",
+        [VKB_T_Q_W] = L "attention.self.query.weight",
+        [VKB_T_K_W] = L "attention.self.key.weight",
+        [VKB_T_V_W] = L "attention.self.value.weight",
+        [VKB_T_Q_B] = L "attention.self.query.bias",
+        [VKB_T_K_B] = L "attention.self.key.bias",
+        [VKB_T_V_B] = L "attention.self.value.bias",
+        [VKB_T_O_W] = L "attention.output.dense.weight",
+        [VKB_T_O_B] = L "attention.output.dense.bias",
+        [VKB_T_LN1_W] = L "attention.output.LayerNorm.weight|" L "attention.output.LayerNorm.gamma",
+        [VKB_T_LN1_B] = L "attention.output.LayerNorm.bias|" L "attention.output.LayerNorm.beta",
+        [VKB_T_FF1_W] = L "intermediate.dense.weight",
+        [VKB_T_FF1_B] = L "intermediate.dense.bias",
+        [VKB_T_FF2_W] = L "output.dense.weight",
+        [VKB_T_FF2_B] = L "output.dense.bias",
+        [VKB_T_LN2_W] = L "output.LayerNorm.weight|" L "output.LayerNorm.gamma",
+        [VKB_T_LN2_B] = L "output.LayerNorm.bias|" L "output.LayerNorm.beta",
+        [VKB_T_MLM_DENSE_W] = "cls.predictions.transform.dense.weight",
+        [VKB_T_MLM_DENSE_B] = "cls.predictions.transform.dense.bias",
+        [VKB_T_MLM_LN_W] = "cls.predictions.transform.LayerNorm.weight|cls.predictions.transform.LayerNorm.gamma",
+        [VKB_T_MLM_LN_B] = "cls.predictions.transform.LayerNorm.bias|cls.predictions.transform.LayerNorm.beta",
+        [VKB_T_MLM_DECODER_W] = "cls.predictions.decoder.weight",
+        [VKB_T_MLM_BIAS] = "cls.predictions.bias|cls.predictions.decoder.bias",
+    },
+    .parse_config = parse,
+    .build_layer = vkb_encoder_post_norm_layer,
+};

@@ -1,0 +1,41 @@
+/* The one list of model families. To add one: write model/arch_<name>.c and add it here. */
+#include "model/arch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const vkb_arch vkb_arch_bert;
+static const vkb_arch *const FAMILIES[] = {&vkb_arch_bert};
+#define FAMILY_COUNT (sizeof FAMILIES / sizeof FAMILIES[0])
+
+/* Whether `list` ('|'-separated) holds `word`. */
+static bool listed(const char *list, const char *word) {
+    size_t n = strlen(word);
+    for (const char *p = list;; ++p) {
+        const char *end = strchr(p, '|');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, word, n)) return true;
+        if (!end) return false;
+        p = end;
+    }
+}
+
+const vkb_arch *vkb_arch_find(const char *model_type) {
+    for (size_t i = 0; i < FAMILY_COUNT; ++i)
+        if (listed(FAMILIES[i]->model_types, model_type ? model_type : "")) return FAMILIES[i];
+    return NULL;
+}
+
+const vkb_arch *vkb_arch_named(const char *name) {
+    if (!name || !*name) return FAMILIES[0]; /* BERT */
+    for (size_t i = 0; i < FAMILY_COUNT; ++i)
+        if (!strcmp(FAMILIES[i]->name, name)) return FAMILIES[i];
+    return NULL;
+}
+
+const char *vkb_arch_list(char *buf, size_t size) {
+    buf[0] = 0;
+    for (size_t i = 0, n = 0; i < FAMILY_COUNT && n < size; ++i)
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "", FAMILIES[i]->name);
+    return buf;
+}
