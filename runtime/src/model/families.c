@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const vkb_arch vkb_arch_bert;
-static const vkb_arch *const FAMILIES[] = {&vkb_arch_bert};
+extern const vkb_arch vkb_arch_bert, vkb_arch_distilbert;
+static const vkb_arch *const FAMILIES[] = {&vkb_arch_bert, &vkb_arch_distilbert};
 #define FAMILY_COUNT (sizeof FAMILIES / sizeof FAMILIES[0])
 
 /* Whether `list` ('|'-separated) holds `word`. */
