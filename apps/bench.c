@@ -315,7 +315,9 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
         cJSON_AddStringToObject(r, "precision", vkbert_context_precision(su->ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
         cJSON_AddStringToObject(r, "kernel_variant", su->variant);
         cJSON_AddStringToObject(r, "model", su->model_name);
+        cJSON_AddItemToObject(r, "options", options_json(su->ctx));
         cJSON *c = cJSON_AddObjectToObject(r, "config");
+        cJSON_AddStringToObject(c, "family", cfg->family ? cfg->family : "bert");
         cJSON_AddNumberToObject(c, "hidden_size", cfg->hidden_size);
         cJSON_AddNumberToObject(c, "num_hidden_layers", cfg->num_hidden_layers);
         cJSON_AddNumberToObject(c, "num_attention_heads", cfg->num_attention_heads);
@@ -471,9 +473,12 @@ int cmd_bench(int argc, char **argv) {
         if (su.have_peak)
             printf("peak: fp32 %.1f GFLOP/s, fp16 %s%.1f GFLOP/s, bandwidth %.1f GB/s\n", su.peak.gflops_fp32,
                    su.peak.gflops_fp16 > 0 ? "" : "unsupported ", su.peak.gflops_fp16, su.peak.bandwidth_gbs);
-        printf("model: %s%s (%u layers, hidden %u, %u heads, intermediate %u), loaded in %.0f ms; "
+        char line[1024];
+        options_text(su.ctx, line, sizeof line);
+        printf("%s\n", line);
+        printf("model: %s%s (%s, %u layers, hidden %u, %u heads, intermediate %u), loaded in %.0f ms; "
                "matmul kernel %s; weights %s\n", su.model_name, o.model ? "" : " with random weights",
-               c->num_hidden_layers, c->hidden_size, c->num_attention_heads, c->intermediate_size, su.load_ms,
+               c->family ? c->family : "bert", c->num_hidden_layers, c->hidden_size, c->num_attention_heads, c->intermediate_size, su.load_ms,
                su.variant, vkbert_context_precision(su.ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
     }
     rc = 0;

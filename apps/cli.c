@@ -44,3 +44,40 @@ void on_log(vkbert_log_level level, const char *msg, void *user) {
 void version_string(uint32_t v, char *buf, size_t n) {
     snprintf(buf, n, "%u.%u.%u", (v >> 22) & 0x7F, (v >> 12) & 0x3FF, v & 0xFFF);
 }
+
+static const char *MATMUL_NAMES[] = {"auto", "storage", "texel", "tiled"};
+static const char *PRECISION_NAMES[] = {"auto", "fp32", "fp16"};
+
+void options_text(const vkbert_context *ctx, char *buf, size_t n) {
+    const vkbert_context_desc *o = vkbert_context_options(ctx);
+    char tile[48] = "auto", rows[16] = "auto", bytes[32] = "device";
+    if (o->tile[0]) snprintf(tile, sizeof tile, "%u,%u,%u,%u", o->tile[0], o->tile[1], o->tile[2], o->tile[3]);
+    if (o->texel_rows) snprintf(rows, sizeof rows, "%u", o->texel_rows);
+    if (o->max_buffer_bytes) snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)o->max_buffer_bytes);
+    snprintf(buf, n,
+             "options: matmul %s (runs %s), tile %s, texel_rows %s, precision %s (runs %s), f16 arithmetic %s, "
+             "min_limits %s, max_buffer_bytes %s, validation %s, pipeline cache %s",
+             MATMUL_NAMES[o->matmul & 3], vkbert_context_matmul_variant(ctx), tile, rows,
+             PRECISION_NAMES[o->precision % 3], vkbert_context_precision(ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32",
+             o->no_f16_arith ? "off" : "auto", o->min_limits ? "yes" : "no", bytes, o->validation ? "on" : "off",
+             o->pipeline_cache_path ? o->pipeline_cache_path : "none");
+}
+
+cJSON *options_json(const vkbert_context *ctx) {
+    const vkbert_context_desc *o = vkbert_context_options(ctx);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "matmul", MATMUL_NAMES[o->matmul & 3]);
+    cJSON_AddStringToObject(j, "matmul_variant", vkbert_context_matmul_variant(ctx));
+    if (o->tile[0])
+        cJSON_AddItemToObject(j, "tile", cJSON_CreateIntArray((const int[]){(int)o->tile[0], (int)o->tile[1],
+                                                                            (int)o->tile[2], (int)o->tile[3]}, 4));
+    cJSON_AddNumberToObject(j, "texel_rows", o->texel_rows ? o->texel_rows : 32);
+    cJSON_AddStringToObject(j, "precision", PRECISION_NAMES[o->precision % 3]);
+    cJSON_AddBoolToObject(j, "no_f16_arith", o->no_f16_arith);
+    cJSON_AddBoolToObject(j, "min_limits", o->min_limits);
+    cJSON_AddNumberToObject(j, "max_buffer_bytes", (double)o->max_buffer_bytes);
+    cJSON_AddBoolToObject(j, "validation", o->validation);
+    if (o->device) cJSON_AddStringToObject(j, "device", o->device);
+    if (o->pipeline_cache_path) cJSON_AddStringToObject(j, "pipeline_cache", o->pipeline_cache_path);
+    return j;
+}

@@ -17,4 +17,10 @@ int cmd_bench(int argc, char **argv);
 /* "1.3.230" from a Vulkan version number. */
 void version_string(uint32_t version, char *buf, size_t n);
 
+struct cJSON;
+/* What a context was created with after the environment (vkbert_context_options) and what
+ * it then runs, as one line of text and as a JSON object. */
+void options_text(const vkbert_context *ctx, char *buf, size_t n);
+struct cJSON *options_json(const vkbert_context *ctx);
+
 #endif

@@ -204,9 +204,21 @@ static int cmd_devices(int argc, char **argv) {
                 printf("   not usable: vkbert needs Vulkan 1.1\n");
         }
     }
+    /* -v: the options a context resolves from the environment, on the device it would choose */
+    vkbert_context *ctx = NULL;
+    if (o.verbose &&
+        vkbert_context_create(&(vkbert_context_desc){.log = on_log, .log_user = &o.verbose},
+                              &ctx) != VKBERT_OK)
+        fprintf(stderr, "vkbert: no usable device for the options: %s\n", vkbert_last_error());
+    if (ctx && !o.json) {
+        char line[1024];
+        options_text(ctx, line, sizeof line);
+        printf("device %u would run with %s\n", vkbert_context_device(ctx)->index, line);
+    }
     if (o.json) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddItemToObject(root, "devices", arr);
+        if (ctx) cJSON_AddItemToObject(root, "options", options_json(ctx));
         char *s = cJSON_PrintUnformatted(root);
         printf("%s\n", s);
         free(s);
@@ -214,6 +226,7 @@ static int cmd_devices(int argc, char **argv) {
     } else {
         cJSON_Delete(arr);
     }
+    vkbert_context_destroy(ctx);
     return 0;
 }
 
