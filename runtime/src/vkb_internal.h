@@ -370,6 +370,11 @@ float vkb_half_to_float(uint16_t h);
 uint16_t vkb_float_to_half(float f);
 float vkb_bf16_to_float(uint16_t h);
 
+/* ---- formats/checkpoint.c ------------------------------------------------------- */
+/* Opens `dir`'s model.safetensors, or the shards its model.safetensors.index.json lists; the
+ * caller closes and frees *shards (also after a failure: *count is what was opened). */
+vkbert_status vkb_checkpoint_open(vkbert_context *ctx, const char *dir, vkb_safetensors **shards, uint32_t *count);
+
 /* ---- formats/hf_config.c -------------------------------------------------------- */
 /* config.json -> the family its model_type names (cfg->family) -> that family's fields. */
 vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len,

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_SHARDS 256
-
 typedef vkb_loader loader;
 
 /* After the config: which family's names to read, and where the model keeps its count. */
@@ -44,103 +42,6 @@ static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
                               &ly->ln2)))
         return s;
     return VKBERT_OK;
-}
-
-/* A shard file name from an index: a plain name inside the model directory, and if it is
- * a symlink, one that resolves inside the directory too. */
-static vkbert_status check_shard_name(loader *L, const char *index, const char *name, char **path) {
-    *path = NULL;
-    if (!name[0] || strchr(name, '/') || strchr(name, '\\') || !strcmp(name, ".") || !strcmp(name, "..") ||
-        strlen(name) > 255)
-        return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT,
-                        "%s names shard \"%.100s\": shards must be plain file names inside the model directory", index,
-                        name);
-    *path = vkb_path_join(L->dir, name);
-    if (!*path) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-#if !defined(_WIN32)
-    struct stat sb;
-    if (lstat(*path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
-        char *real_dir = realpath(L->dir, NULL), *real = realpath(*path, NULL);
-        size_t n = real_dir ? strlen(real_dir) : 0;
-        bool inside = real_dir && real && strncmp(real, real_dir, n) == 0 && real[n] == '/';
-        free(real_dir);
-        free(real);
-        if (!inside)
-            return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT,
-                            "%s names shard \"%s\", a symlink that leads out of the model directory", index, name);
-    }
-#endif
-    return VKBERT_OK;
-}
-
-/* model.safetensors, or the shards listed by model.safetensors.index.json. */
-static vkbert_status open_weights(loader *L) {
-    char *single = vkb_path_join(L->dir, "model.safetensors");
-    char *index = vkb_path_join(L->dir, "model.safetensors.index.json");
-    vkbert_status s = (!single || !index) ? vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory") : 0;
-    struct stat sb;
-    if (!s && (stat(single, &sb) == 0 || stat(index, &sb) != 0)) {
-        L->shards = vkb_calloc(1, sizeof *L->shards);
-        if (!L->shards) s = vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        else if (!(s = vkb_safetensors_open(L->ctx, single, &L->shards[0]))) L->shard_count = 1;
-        vkb_free(single);
-        vkb_free(index);
-        return s;
-    }
-    char *json = NULL;
-    size_t len = 0;
-    cJSON *root = NULL;
-    if (!s && (s = vkb_read_file(index, 64u << 20, &json, &len))) vkb_propagate(L->ctx, s);
-    if (!s) {
-        char err[256];
-        root = vkb_json_parse(json, len, 16, err, sizeof err);
-        if (!root) s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", index, err);
-    }
-    const cJSON *map = root ? cJSON_GetObjectItemCaseSensitive(root, "weight_map") : NULL;
-    if (!s && !cJSON_IsObject(map))
-        s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: no \"weight_map\" object", index);
-    if (!s) L->shards = vkb_calloc(MAX_SHARDS, sizeof *L->shards);
-    if (!s && !L->shards) s = vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    for (const cJSON *e = map ? map->child : NULL; e && !s; e = e->next) {
-        if (!cJSON_IsString(e))
-            s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: weight_map entry \"%.100s\" is not a string", index,
-                         e->string);
-        bool seen = false;
-        for (uint32_t k = 0; k < L->shard_count && !s && !seen; ++k) {
-            const char *slash = strrchr(L->shards[k].path, '/');
-            seen = !strcmp(slash ? slash + 1 : L->shards[k].path, e->valuestring);
-        }
-        if (s || seen) continue;
-        if (L->shard_count == MAX_SHARDS) {
-            s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s names more than %d shards", index, MAX_SHARDS);
-            break;
-        }
-        char *path = NULL;
-        s = check_shard_name(L, index, e->valuestring, &path);
-        if (!s && !(s = vkb_safetensors_open(L->ctx, path, &L->shards[L->shard_count]))) L->shard_count++;
-        vkb_free(path);
-    }
-    /* every tensor the index names must be in the shard it names, and only there */
-    for (const cJSON *e = map ? map->child : NULL; e && !s; e = e->next) {
-        const vkb_tensor_info *t = NULL;
-        uint32_t where = 0, copies = 0;
-        for (uint32_t k = 0; k < L->shard_count; ++k) {
-            const vkb_tensor_info *x = vkb_safetensors_find(&L->shards[k], e->string);
-            if (x) { t = x; where = k; ++copies; }
-        }
-        const char *slash = t ? strrchr(L->shards[where].path, '/') : NULL;
-        if (copies > 1)
-            s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: tensor \"%.100s\" is in more than one shard", index,
-                         e->string);
-        else if (!t || strcmp(slash ? slash + 1 : L->shards[where].path, e->valuestring))
-            s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: tensor \"%.100s\" is not in shard %.100s", index,
-                         e->string, e->valuestring);
-    }
-    cJSON_Delete(root);
-    vkb_free(json);
-    vkb_free(single);
-    vkb_free(index);
-    return s;
 }
 
 static vkbert_status load_weights(loader *L, bool tied);
@@ -187,7 +88,7 @@ static vkbert_status load(loader *L, const char *dir) {
     if (s) return s;
     s = vkbert_tokenizer_load(dir, &m->tokenizer);
     if (s) return vkb_propagate(L->ctx, s);
-    if ((s = check_tokenizer(L)) || (s = open_weights(L))) return s;
+    if ((s = check_tokenizer(L)) || (s = vkb_checkpoint_open(L->ctx, L->dir, &L->shards, &L->shard_count))) return s;
     return load_weights(L, tied);
 }
 
