@@ -38,7 +38,8 @@ endfunction()
 
 # shaders/<source>.comp with -D<each define> -> ${outdir}/<name>_spv.c, appended to ${out_var}.
 function(vkbert_embed_shader out_var outdir name source define_list)
-  file(GLOB includes ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.glsl)
+  # what the shaders #include: common.glsl and the rest, and vkb_push.h (layouts, workgroup shapes)
+  file(GLOB includes ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.glsl ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.h)
   set(defines)
   foreach(d ${define_list})
     list(APPEND defines -D${d})
