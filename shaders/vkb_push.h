@@ -1,18 +1,20 @@
 /* Push-constant layouts, defined once for both GLSL (VKB_GLSL defined) and C.
  * A shader defines VKB_WANT_<KERNEL> before including common.glsl to get its block as `pc`.
- * Every field is 4 bytes; units are elements unless a name says otherwise. */
+ * Every field is 4 bytes; units are elements unless a name says otherwise. VKB_PUSH_END states
+ * each struct's size in bytes once; the C side checks it (and that it fits VKB_PUSH_MAX_BYTES). */
 #ifndef VKB_PUSH_H
 #define VKB_PUSH_H
 
 #ifdef VKB_GLSL
 #  define VKB_PUSH_BEGIN(name) layout(push_constant) uniform name {
-#  define VKB_PUSH_END(name) } pc;
+#  define VKB_PUSH_END(name, bytes) } pc;
 #  define u32 uint
 #  define f32 float
 #else
 #  include <stdint.h>
 #  define VKB_PUSH_BEGIN(name) typedef struct name {
-#  define VKB_PUSH_END(name) } name;
+#  define VKB_PUSH_END(name, bytes) } name; \
+    _Static_assert(sizeof(name) == (bytes) && (bytes) <= VKB_PUSH_MAX_BYTES, #name " push layout");
 #  define u32 uint32_t
 #  define f32 float
 #endif
@@ -50,7 +52,7 @@ VKB_PUSH_BEGIN(vkb_push_embed)
     u32 types;       /* rows of the token-type table inside aux */
     f32 eps;
     u32 id0;         /* MODE 1: the first id of this part of the word table */
-VKB_PUSH_END(vkb_push_embed)
+VKB_PUSH_END(vkb_push_embed, 32)
 #endif
 
 /* matmul: Y[m, n] (+)= act(X[m, :] . W[n, :] + b[n]) */
@@ -64,7 +66,7 @@ VKB_PUSH_BEGIN(vkb_push_matmul)
     u32 b_offset;
     u32 y_offset;
     u32 ldy;         /* elements between rows of Y (n, or more when W is split in parts) */
-VKB_PUSH_END(vkb_push_matmul)
+VKB_PUSH_END(vkb_push_matmul, 32)
 #endif
 
 /* attention: ctx[t, h*D:(h+1)*D] = softmax(q k^T * scale + mask) v per batch and head */
@@ -76,7 +78,7 @@ VKB_PUSH_BEGIN(vkb_push_attention)
     u32 tokens;
     u32 mask_offset; /* first element of the attention mask in the input binding */
     f32 scale;
-VKB_PUSH_END(vkb_push_attention)
+VKB_PUSH_END(vkb_push_attention, 24)
 #endif
 
 /* layernorm (in place): x[r, :] = (x - mean) / sqrt(var + eps) * gamma + beta */
@@ -85,7 +87,7 @@ VKB_PUSH_BEGIN(vkb_push_layernorm)
     u32 rows;
     u32 width;
     f32 eps;
-VKB_PUSH_END(vkb_push_layernorm)
+VKB_PUSH_END(vkb_push_layernorm, 12)
 #endif
 
 /* gather: out[r, :] = src[index[r] - src_row0, :] for the indices inside src's rows */
@@ -96,7 +98,7 @@ VKB_PUSH_BEGIN(vkb_push_gather)
     u32 index_offset; /* first element of the row indices in the index binding */
     u32 src_rows;
     u32 src_row0;     /* the row (token) index of src's first row */
-VKB_PUSH_END(vkb_push_gather)
+VKB_PUSH_END(vkb_push_gather, 20)
 #endif
 
 /* topk: ids/probs[r, 0:k] = the k largest of softmax(logits[r, :]) */
@@ -106,7 +108,7 @@ VKB_PUSH_BEGIN(vkb_push_topk)
     u32 vocab;
     u32 k;
     u32 row0;         /* rows of ids/probs before this part of the logits */
-VKB_PUSH_END(vkb_push_topk)
+VKB_PUSH_END(vkb_push_topk, 16)
 #endif
 
 /* peak / bandwidth microbenchmarks */
@@ -115,7 +117,7 @@ VKB_PUSH_BEGIN(vkb_push_peak)
     u32 iters;       /* FMA rounds (peak) or vec4 count (bandwidth) */
     f32 scale;
     f32 offset;
-VKB_PUSH_END(vkb_push_peak)
+VKB_PUSH_END(vkb_push_peak, 12)
 #endif
 
 #undef u32

@@ -84,10 +84,8 @@ vkbert_status vkb_options_resolve(vkbert_context *ctx, const vkbert_context_desc
 vkbert_status vkb_policy_apply(vkbert_context *ctx);
 #define VKB_MIN_FORCED_BINDING (64u << 10)
 
-enum { VKB_KERNEL_EMBED_LN, VKB_KERNEL_MATMUL, VKB_KERNEL_ATTENTION, VKB_KERNEL_LAYERNORM,
-       VKB_KERNEL_GATHER, VKB_KERNEL_TOPK, VKB_KERNEL_MATMUL_TEXEL, VKB_KERNEL_ATTENTION_TEXEL, VKB_KERNEL_MATMUL_F16W, VKB_KERNEL_MATMUL_TILED,
-       VKB_KERNEL_MATMUL_TILED_F16W, VKB_KERNEL_MATMUL_TILED_F16A, VKB_KERNEL_PEAK, VKB_KERNEL_PEAK_FP16,
-       VKB_KERNEL_BANDWIDTH, VKB_KERNEL_LAYERNORM_ROWS, VKB_KERNEL_COUNT };
+/* VKB_KERNEL_<NAME>, one per line of shaders/kernels.cmake, and VKB_KERNEL_COUNT (generated). */
+#include "vkb_kernels.h"
 
 #define VKB_MAX_SPEC 8
 #define VKB_MAX_BINDINGS 4
