@@ -3,6 +3,8 @@
  * reference's largest magnitude; tolerances per op. */
 #include "test_util.h"
 #include "vkb_internal.h"
+#include "ops/ops.h"
+#include "ops/ref.h"
 
 #include <math.h>
 #include <time.h>
@@ -48,21 +50,6 @@ static double rel_err(const float *a, const float *ref, size_t n) {
     return e / m;
 }
 
-static double gelu(double x) { return 0.5 * x * (1.0 + erf(x / sqrt(2.0))); }
-
-/* ref[m, n] = act(x[m, :] . w[n, :] + b[n]) (+ y0[m, n]), in double precision */
-static void ref_matmul(const float *x, const float *w, const float *b, const float *y0, uint32_t M, uint32_t N,
-                       uint32_t K, uint32_t act, uint32_t accum, float *ref) {
-    for (uint32_t m = 0; m < M; ++m)
-        for (uint32_t n = 0; n < N; ++n) {
-            double s = b[n];
-            for (uint32_t k = 0; k < K; ++k) s += (double)x[(size_t)m * K + k] * w[(size_t)n * K + k];
-            if (act) s = gelu(s);
-            if (accum) s += y0[(size_t)m * N + n];
-            ref[(size_t)m * N + n] = (float)s;
-        }
-}
-
 /* f16w: W stored as float16 (matmul_f16w); the reference uses the same rounded values. */
 /* tile: NULL for matmul/matmul_f16w, else matmul_tiled with {WGX, WGY, TM, TN}; f16a:
  * matmul_tiled_f16a (fp16 products, fp32 accumulation: a looser tolerance). */
@@ -80,12 +67,14 @@ static void test_matmul_kernel(uint32_t M, uint32_t N, uint32_t K, uint32_t act,
     }
     for (size_t i = 0; i < N; ++i) b[i] = frand();
     for (size_t i = 0; i < ny; ++i) y0[i] = frand();
-    ref_matmul(x, w, b, y0, M, N, K, act, accum, ref);
+    vkb_ref_matmul(x, w, b, y0, M, N, K, act, accum, ref);
     vkb_buffer bx = upload(x, nx * 4), bw = f16w ? upload(wh, nw * 2) : upload(w, nw * 4), bb = upload(b, N * 4),
                by = upload(y0, ny * 4);
     vkb_op op = {.kernel = f16w ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL, .spec = {act, accum},
                  .bind = {vkb_bind(&bx), vkb_bind(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8,
-                 .groups = {(N + 63) / 64, (M + 15) / 16, 1}, .indirect = -1};
+                 .indirect = -1};
+    VkDispatchIndirectCommand g = vkb_matmul_groups(ctx, op.kernel, M, N, 1);
+    op.groups[0] = g.x, op.groups[1] = g.y, op.groups[2] = 1;
     if (tile) {
         op.kernel = f16a ? VKB_KERNEL_MATMUL_TILED_F16A : f16w ? VKB_KERNEL_MATMUL_TILED_F16W : VKB_KERNEL_MATMUL_TILED;
         uint32_t spec[7] = {act, accum, 0, tile[0], tile[1], tile[2], tile[3]};
@@ -133,13 +122,15 @@ static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, 
     for (size_t i = 0; i < ny; ++i) y0[i] = frand();
     if (row_major) memcpy(wp, w, nw * 4);
     else vkb_repack_rows8(w, N, K, wp);
-    ref_matmul(x, w, b, y0, M, N, K, act, accum, ref);
+    vkb_ref_matmul(x, w, b, y0, M, N, K, act, accum, ref);
     vkb_buffer bx = upload(x, nx * 4), bw = upload(wp, np * 4), bb = upload(b, N * 4), by = upload(y0, ny * 4);
     CHECK(vkb_buffer_make_view(ctx, &bx, VK_FORMAT_R32G32B32A32_SFLOAT) == 0 &&
               vkb_buffer_make_view(ctx, &bw, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "views: %s", vkbert_last_error());
     vkb_op op = {.kernel = VKB_KERNEL_MATMUL_TEXEL, .spec = {act, accum, row_major, rg},
                  .bind = {vkb_bind_view(&bx), vkb_bind_view(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8,
-                 .groups = {(N + 127) / 128, (M + 8 * rg - 1) / (8 * rg), 1}, .indirect = -1};
+                 .indirect = -1};
+    VkDispatchIndirectCommand g = vkb_matmul_groups(ctx, op.kernel, M, N, rg);
+    op.groups[0] = g.x, op.groups[1] = g.y, op.groups[2] = 1;
     vkb_push_matmul pc = {M, N, K, 0, 0, 0, 0, N};
     memcpy(op.push, &pc, sizeof pc);
     if (reps > 1) { /* timing run: the same dispatch many times in one submission */
@@ -165,28 +156,19 @@ static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, 
     free(x); free(w); free(wp); free(b); free(y0); free(ref); free(out);
 }
 
-static void ref_layernorm(const float *x, const float *g, const float *b, float *y, uint32_t width, float eps) {
-    double mean = 0, var = 0;
-    for (uint32_t i = 0; i < width; ++i) mean += x[i];
-    mean /= width;
-    for (uint32_t i = 0; i < width; ++i) var += (x[i] - mean) * (x[i] - mean);
-    var /= width;
-    for (uint32_t i = 0; i < width; ++i) y[i] = (float)((x[i] - mean) / sqrt(var + eps) * g[i] + b[i]);
-}
-
 static void test_layernorm(uint32_t rows, uint32_t width) {
     size_t n = (size_t)rows * width;
     float *x = malloc(n * 4), *p = malloc(2 * width * 4), *ref = malloc(n * 4), *out = malloc(n * 4);
     for (size_t i = 0; i < n; ++i) x[i] = 3.0f * frand() + 0.5f;
     for (size_t i = 0; i < 2 * width; ++i) p[i] = frand();
     for (uint32_t r = 0; r < rows; ++r)
-        ref_layernorm(x + (size_t)r * width, p, p + width, ref + (size_t)r * width, width, 1e-5f);
+        vkb_ref_layernorm(x + (size_t)r * width, p, p + width, ref + (size_t)r * width, width, 1e-5f);
     /* layernorm: a workgroup per row; layernorm_rows (CPU class): an invocation per row, 8 per workgroup */
     for (int v = 0; v < 2; ++v) {
         vkb_buffer bx = upload(x, n * 4), bp = upload(p, 2 * width * 4);
         vkb_op op = {.kernel = v ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM,
                      .bind = {vkb_bind(&bx), vkb_bind(&bp)}, .writes = 1, .indirect = -1};
-        vkb_grid_rows(ctx, v ? (rows + 7) / 8 : rows, op.groups);
+        vkb_grid_rows(ctx, v ? vkb_div_up(rows, VKB_LAYERNORM_ROWS_PER_GROUP) : rows, op.groups);
         vkb_push_layernorm pc = {rows, width, 1e-5f};
         memcpy(op.push, &pc, sizeof pc);
         run_op(&op);
@@ -214,35 +196,14 @@ static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint3
             in[2 * T + b * S + s] = real;
         }
     float scale = 1.0f / sqrtf((float)D);
-    double *sc = malloc(S * sizeof *sc);
-    for (uint32_t b = 0; b < B; ++b)
-        for (uint32_t h = 0; h < heads; ++h)
-            for (uint32_t i = 0; i < S; ++i) {
-                const float *q = qkv + (size_t)(b * S + i) * 3 * H + h * D;
-                double mx = -INFINITY, sum = 0;
-                for (uint32_t j = 0; j < S; ++j) {
-                    const float *k = qkv + (size_t)(b * S + j) * 3 * H + H + h * D;
-                    double dot = 0;
-                    for (uint32_t d = 0; d < D; ++d) dot += (double)q[d] * k[d];
-                    /* Hugging Face's additive mask in fp32: a masked score becomes finfo.min */
-                    float v = (float)(dot * scale) + (in[2 * T + b * S + j] ? 0.0f : -3.402823466e38f);
-                    sc[j] = v;
-                    if (v > mx) mx = v;
-                }
-                for (uint32_t j = 0; j < S; ++j) sum += (sc[j] = exp(sc[j] - mx));
-                for (uint32_t d = 0; d < D; ++d) {
-                    double acc = 0;
-                    for (uint32_t j = 0; j < S; ++j) acc += sc[j] / sum * qkv[(size_t)(b * S + j) * 3 * H + 2 * H + h * D + d];
-                    ref[(size_t)(b * S + i) * H + h * D + d] = (float)acc;
-                }
-            }
+    vkb_ref_attention(qkv, in + 2 * T, B, S, heads, D, scale, ref);
     vkb_buffer bq = upload(qkv, nq * 4), bi = upload(in, 3 * T * 4), bo = upload(NULL, (size_t)T * H * 4);
     if (kernel == VKB_KERNEL_ATTENTION_TEXEL)
         CHECK(vkb_buffer_make_view(ctx, &bq, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "%s", vkbert_last_error());
     vkb_op op = {.kernel = kernel, .spec = {D},
                  .bind = {kernel == VKB_KERNEL_ATTENTION_TEXEL ? vkb_bind_view(&bq) : vkb_bind(&bq), vkb_bind(&bi),
                           vkb_bind(&bo)},
-                 .writes = 4, .groups = {(S + 63) / 64, heads, B}, .indirect = -1};
+                 .writes = 4, .groups = {vkb_div_up(S, VKB_ATTENTION_QUERIES), heads, B}, .indirect = -1};
     vkb_push_attention pc = {S, H, heads, T, 2 * T, scale};
     memcpy(op.push, &pc, sizeof pc);
     run_op(&op);
@@ -253,7 +214,7 @@ static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint3
     vkb_buffer_destroy(ctx, &bq);
     vkb_buffer_destroy(ctx, &bi);
     vkb_buffer_destroy(ctx, &bo);
-    free(qkv); free(ref); free(out); free(in); free(sc);
+    free(qkv); free(ref); free(out); free(in);
 }
 
 static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
@@ -271,18 +232,15 @@ static void test_embed(uint32_t B, uint32_t S, uint32_t H, uint32_t V, uint32_t 
     uint32_t T = B * S;
     size_t naux = ((size_t)P + TV + 2) * H;
     float *word = malloc((size_t)V * H * 4), *aux = malloc(naux * 4), *ref = malloc((size_t)T * H * 4),
-          *out = malloc((size_t)T * H * 4), *row = malloc(H * 4);
+          *out = malloc((size_t)T * H * 4);
     int32_t *in = malloc(2 * T * 4);
     for (size_t i = 0; i < (size_t)V * H; ++i) word[i] = frand();
     for (size_t i = 0; i < naux; ++i) aux[i] = frand();
     for (uint32_t t = 0; t < T; ++t) {
         in[t] = (int32_t)((t * 7919u) % V);
         in[T + t] = (int32_t)(t % TV);
-        uint32_t pos = t % S;
-        for (uint32_t i = 0; i < H; ++i)
-            row[i] = word[(size_t)in[t] * H + i] + aux[(size_t)pos * H + i] + aux[(size_t)(P + in[T + t]) * H + i];
-        ref_layernorm(row, aux + (size_t)(P + TV) * H, aux + (size_t)(P + TV + 1) * H, ref + (size_t)t * H, H, 1e-12f);
     }
+    vkb_ref_embed_ln(word, aux, in, in + T, T, S, H, P, TV, 1e-12f, ref);
     vkb_buffer bi = upload(in, 2 * T * 4), bw = upload(word, (size_t)V * H * 4), ba = upload(aux, naux * 4),
                bo = upload(NULL, (size_t)T * H * 4);
     vkb_op op = {.kernel = VKB_KERNEL_EMBED_LN, .bind = {vkb_bind(&bi), vkb_bind(&bw), vkb_bind(&ba), vkb_bind(&bo)},
@@ -296,11 +254,12 @@ static void test_embed(uint32_t B, uint32_t S, uint32_t H, uint32_t V, uint32_t 
     CHECK(e < 2e-5, "embed_ln B=%u S=%u H=%u: error %g", B, S, H, e);
     vkb_buffer *bs[] = {&bi, &bw, &ba, &bo};
     for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
-    free(word); free(aux); free(ref); free(out); free(row); free(in);
+    free(word); free(aux); free(ref); free(out); free(in);
 }
 
 static void test_gather(uint32_t src_rows, uint32_t rows, uint32_t width) {
-    float *src = malloc((size_t)src_rows * width * 4), *out = malloc((size_t)rows * width * 4);
+    float *src = malloc((size_t)src_rows * width * 4), *out = malloc((size_t)rows * width * 4),
+          *ref = malloc((size_t)rows * width * 4);
     int32_t *idx = malloc((rows + 3) * 4);
     for (size_t i = 0; i < (size_t)src_rows * width; ++i) src[i] = frand();
     idx[0] = idx[1] = idx[2] = -1; /* index_offset skips these */
@@ -314,14 +273,13 @@ static void test_gather(uint32_t src_rows, uint32_t rows, uint32_t width) {
     memcpy(op.push, &pc, sizeof pc);
     run_op(&op);
     download(&bo, out, (size_t)rows * width * 4);
-    bool same = true;
-    for (uint32_t r = 0; r < rows && same; ++r)
-        same = memcmp(out + (size_t)r * width, src + (size_t)idx[3 + r] * width, width * 4) == 0;
+    vkb_ref_gather(src, idx + 3, rows, width, ref);
+    bool same = memcmp(out, ref, (size_t)rows * width * 4) == 0;
     CHECK(same, "gather src_rows=%u rows=%u width=%u", src_rows, rows, width);
     vkb_buffer_destroy(ctx, &bs);
     vkb_buffer_destroy(ctx, &bi);
     vkb_buffer_destroy(ctx, &bo);
-    free(src); free(out); free(idx);
+    free(src); free(out); free(ref); free(idx);
 }
 
 static void test_topk(uint32_t rows, uint32_t vocab, uint32_t k, bool ties) {
@@ -338,21 +296,13 @@ static void test_topk(uint32_t rows, uint32_t vocab, uint32_t k, bool ties) {
     run_op(&op);
     download(&bi, ids, (size_t)rows * k * 4);
     download(&bp, probs, (size_t)rows * k * 4);
-    bool *taken = malloc(vocab);
+    int32_t *want = malloc(k * 4);
+    double *want_probs = malloc(k * sizeof *want_probs);
     for (uint32_t r = 0; r < rows; ++r) {
-        const float *x = l + (size_t)r * vocab;
-        double mx = -INFINITY, sum = 0;
-        for (uint32_t i = 0; i < vocab; ++i) mx = x[i] > mx ? x[i] : mx;
-        for (uint32_t i = 0; i < vocab; ++i) sum += exp(x[i] - mx);
-        memset(taken, 0, vocab);
+        vkb_ref_topk(l + (size_t)r * vocab, vocab, k, want, want_probs);
         for (uint32_t j = 0; j < k; ++j) {
-            /* reference: the best not yet taken, ties to the lower id */
-            int32_t best = -1;
-            for (uint32_t i = 0; i < vocab; ++i)
-                if (!taken[i] && (best < 0 || x[i] > x[best])) best = (int32_t)i;
-            if (best >= 0) taken[best] = true;
-            int32_t got = ids[(size_t)r * k + j];
-            double want_p = best >= 0 ? exp(x[best] - mx) / sum : 0.0;
+            int32_t got = ids[(size_t)r * k + j], best = want[j];
+            double want_p = want_probs[j];
             CHECK(got == best, "topk rows=%u vocab=%u k=%u row %u rank %u: id %d, want %d", rows, vocab, k, r, j, got,
                   best);
             CHECK(fabs(probs[(size_t)r * k + j] - want_p) <= 1e-5 * want_p + 1e-9, "topk prob %g want %g",
@@ -362,7 +312,7 @@ static void test_topk(uint32_t rows, uint32_t vocab, uint32_t k, bool ties) {
     vkb_buffer_destroy(ctx, &bl);
     vkb_buffer_destroy(ctx, &bi);
     vkb_buffer_destroy(ctx, &bp);
-    free(l); free(probs); free(ids); free(taken);
+    free(l); free(probs); free(ids); free(want); free(want_probs);
 }
 
 int main(int argc, char **argv) {

@@ -109,14 +109,14 @@ static vkbert_status build(void *p, vkb_graph *g) {
     const vkbert_model *m = h->model;
     uint32_t R = h->rows, H = m->config.hidden_size, V = h->vocab;
     vkbert_status st;
-    if ((st = vkb_op_linear(g, VKB_OP_HEAD_DENSE, -1, h->x, 0, &h->w->dense_w, &h->w->dense_b, &h->t, R, H, H, 1, 0,
+    if ((st = vkb_op_matmul(g, VKB_OP_HEAD_DENSE, -1, h->x, 0, &h->w->dense_w, &h->w->dense_b, &h->t, R, H, H, 1, 0,
                             (vkb_rows){true, 0})) ||
         (st = vkb_op_layernorm(g, VKB_OP_HEAD_LAYERNORM, -1, &h->t, &h->w->ln, R, H, m->config.layer_norm_eps, true)))
         return st;
     const vkb_split *dec = h->w->decoder_w.count ? &h->w->decoder_w : &m->word_emb;
     for (uint32_t q = 0; q < h->logits.count; ++q) { /* logits in parts of whole rows */
         uint32_t r0 = q * h->logits.part_rows, rq = vkb_split_part_count(&h->logits, q);
-        if ((st = vkb_op_linear(g, VKB_OP_HEAD_DECODER, -1, &h->t, r0, dec, &h->w->bias, &h->logits.part[q], rq, V, H,
+        if ((st = vkb_op_matmul(g, VKB_OP_HEAD_DECODER, -1, &h->t, r0, dec, &h->w->bias, &h->logits.part[q], rq, V, H,
                                 0, 0, (vkb_rows){true, r0})) ||
             (st = vkb_op_topk(g, &h->logits.part[q], r0, rq, V, h->top_k, &h->top_ids, &h->top_probs)))
             return st;

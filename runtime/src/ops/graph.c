@@ -28,7 +28,7 @@ void vkb_graph_write_slots(const vkb_graph *g, uint32_t rows, VkDispatchIndirect
         uint32_t live = vkb_slot_rows(x, rows);
         out[i] = x->kernel == VKB_SLOT_ONE_PER_ROW
                      ? (VkDispatchIndirectCommand){live, 1, 1}
-                     : vkb_linear_groups(g->ctx, x->kernel, live, x->n, 1); /* head dispatches: 1 row group */
+                     : vkb_matmul_groups(g->ctx, x->kernel, live, x->n, 1); /* head dispatches: 1 row group */
     }
 }
 

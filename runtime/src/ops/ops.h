@@ -37,13 +37,13 @@ void vkb_graph_destroy(vkb_graph *g);
 
 static inline uint32_t vkb_div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
-/* linear.c: Y (+)= act(X W^T + b) for X [m, k] starting at row x_row0, W [n, k] in parts
+/* matmul.c: Y (+)= act(X W^T + b) for X [m, k] starting at row x_row0, W [n, k] in parts
  * (one dispatch per part), act 1 = GELU, accum 1 adds to Y. */
-vkbert_status vkb_op_linear(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
+vkbert_status vkb_op_matmul(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
                             const vkb_split *w, const vkb_buffer *b, const vkb_buffer *y, uint32_t m, uint32_t n,
                             uint32_t k, uint32_t act, uint32_t accum, vkb_rows rows);
 /* The workgroup counts of a matmul kernel for an m x n output (rg: matmul_texel's row groups). */
-VkDispatchIndirectCommand vkb_linear_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
+VkDispatchIndirectCommand vkb_matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
                                             uint32_t rg);
 
 /* layernorm.c: x[r, :] = LN(x[r, :]) * gamma + beta in place; params [2, width]. */
@@ -56,10 +56,10 @@ typedef struct vkb_attention_shape { uint32_t seqs, seq, hidden, heads; } vkb_at
 vkbert_status vkb_op_attention(vkb_graph *g, int layer, const vkb_buffer *qkv, const vkb_buffer *input,
                                const vkb_buffer *out, vkb_attention_shape shape);
 
-/* embed.c: out = LN(word[id] + pos[t % seq] + type[tt]) for `tokens` rows of the input buffer
+/* embed_ln.c: out = LN(word[id] + pos[t % seq] + type[tt]) for `tokens` rows of the input buffer
  * (ids, types, mask), the word table in parts; aux holds positions, types, gamma, beta. */
 typedef struct vkb_embed_shape { uint32_t tokens, seq, hidden, vocab, positions, types; float eps; } vkb_embed_shape;
-vkbert_status vkb_op_embed(vkb_graph *g, const vkb_buffer *input, const vkb_split *word, const vkb_buffer *aux,
+vkbert_status vkb_op_embed_ln(vkb_graph *g, const vkb_buffer *input, const vkb_split *word, const vkb_buffer *aux,
                            const vkb_buffer *out, vkb_embed_shape shape);
 
 /* gather.c: out[r, :] = src[index[r] - src_row0, :] for the live rows whose token is in src. */

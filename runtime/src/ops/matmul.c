@@ -19,7 +19,7 @@ static uint32_t texel_row_groups(const vkbert_context *ctx, uint32_t m) {
     return rg < 1 ? 1 : rg > ctx->texel_rg ? ctx->texel_rg : rg;
 }
 
-VkDispatchIndirectCommand vkb_linear_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
+VkDispatchIndirectCommand vkb_matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
                                             uint32_t rg) {
     if (is_tiled(kernel))
         return (VkDispatchIndirectCommand){vkb_div_up(n, ctx->tile[0] * ctx->tile[3]),
@@ -40,7 +40,7 @@ static uint32_t choose_kernel(const vkbert_context *ctx, const vkb_buffer *w0, b
     return w0->f16 ? VKB_KERNEL_MATMUL_F16W : VKB_KERNEL_MATMUL;
 }
 
-vkbert_status vkb_op_linear(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
+vkbert_status vkb_op_matmul(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
                             const vkb_split *w, const vkb_buffer *b, const vkb_buffer *y, uint32_t m, uint32_t n,
                             uint32_t k, uint32_t act, uint32_t accum, vkb_rows rows) {
     const vkbert_context *ctx = g->ctx;
@@ -63,7 +63,7 @@ vkbert_status vkb_op_linear(vkb_graph *g, uint8_t kind, int layer, const vkb_buf
                               vkb_bind(b), vkb_bind(y)},
                      .writes = 1u << 3, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
                      .flops = 2.0 * np * k * (rows.live ? 1.0 : m)};
-        VkDispatchIndirectCommand gr = vkb_linear_groups(ctx, kernel, m, np, rg);
+        VkDispatchIndirectCommand gr = vkb_matmul_groups(ctx, kernel, m, np, rg);
         op.groups[0] = gr.x;
         op.groups[1] = gr.y;
         op.groups[2] = 1;

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-vkbert_status vkb_op_embed(vkb_graph *g, const vkb_buffer *input, const vkb_split *we, const vkb_buffer *aux,
+vkbert_status vkb_op_embed_ln(vkb_graph *g, const vkb_buffer *input, const vkb_split *we, const vkb_buffer *aux,
                            const vkb_buffer *out, vkb_embed_shape e) {
     bool split = we->count > 1;
     vkbert_status st;

@@ -1,0 +1,32 @@
+/* Plain-C references of the ops, in double precision: the oracles of tests/test_kernels.c.
+ * Linked into the tests (the vkbert_ref library), not into vkbert. One file per op,
+ * <op>_ref.c beside <op>.c. */
+#ifndef VKB_REF_H
+#define VKB_REF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The exact GELU: 0.5 x (1 + erf(x / sqrt 2)). */
+double vkb_ref_gelu(double x);
+/* matmul_ref.c: ref[m, n] = act(x[m, :] . w[n, :] + b[n]) (+ y0[m, n] when accum). */
+void vkb_ref_matmul(const float *x, const float *w, const float *b, const float *y0, uint32_t M, uint32_t N,
+                    uint32_t K, uint32_t act, uint32_t accum, float *ref);
+/* layernorm_ref.c: one row, y = (x - mean) / sqrt(var + eps) * g + b. */
+void vkb_ref_layernorm(const float *x, const float *g, const float *b, float *y, uint32_t width, float eps);
+/* attention_ref.c: out[t, h*D:(h+1)*D] = softmax(q k^T * scale + mask) v for B sequences of S,
+ * fused qkv [B*S, 3H], mask [B*S] (1 real, 0 padding, as Hugging Face's fp32 additive mask). */
+void vkb_ref_attention(const float *qkv, const int32_t *mask, uint32_t B, uint32_t S, uint32_t heads, uint32_t D,
+                       float scale, float *out);
+/* embed_ln_ref.c: out[t] = LN(word[ids[t]] + pos[t % S] + type[types[t]]), aux holding P position
+ * rows, TV type rows, gamma and beta. */
+void vkb_ref_embed_ln(const float *word, const float *aux, const int32_t *ids, const int32_t *types, uint32_t T,
+                      uint32_t S, uint32_t H, uint32_t P, uint32_t TV, float eps, float *out);
+/* gather_ref.c: out[r] = src[index[r]]. */
+void vkb_ref_gather(const float *src, const int32_t *index, uint32_t rows, uint32_t width, float *out);
+/* topk_ref.c: the k largest of softmax(x) (ties to the lower id), ids -1 / probabilities 0
+ * past the vocabulary. */
+void vkb_ref_topk(const float *x, uint32_t vocab, uint32_t k, int32_t *ids, double *probs);
+
+#endif
