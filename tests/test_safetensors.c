@@ -177,6 +177,31 @@ static void config_cases(void) {
     const char *missing = "{\"hidden_size\":8}";
     CHECK_ERROR(vkb_config_parse(NULL, missing, strlen(missing), "cfg", &c), VKBERT_ERROR_MODEL_FORMAT,
                 "missing \"vocab_size\"");
+    /* model_type picks the family and its keys */
+    const char *distil = "{\"model_type\":\"distilbert\",\"vocab_size\":100,\"dim\":12,\"n_layers\":2,\"n_heads\":3,"
+                         "\"hidden_dim\":20,\"max_position_embeddings\":16%s}";
+    snprintf(json, sizeof json, distil, "");
+    CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.family && !strcmp(c.family, "distilbert") &&
+              c.hidden_size == 12 && c.num_hidden_layers == 2 && c.num_attention_heads == 3 &&
+              c.intermediate_size == 20 && c.type_vocab_size == 0 && c.layer_norm_eps == 1e-12f,
+          "distilbert config: %s", vkbert_last_error());
+    snprintf(json, sizeof json, base, "8", "2", ",\"model_type\":\"bert\"");
+    CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.family && !strcmp(c.family, "bert"),
+          "bert config: %s", vkbert_last_error());
+    struct { const char *fmt, *extra; vkbert_status st; const char *frag; } family_cases[] = {
+        {NULL, ",\"model_type\":\"roberta\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"roberta\" is not supported (vkbert runs: bert, distilbert)"},
+        {NULL, ",\"model_type\":7", VKBERT_ERROR_MODEL_FORMAT, "\"model_type\" must be a string"},
+        {"d", ",\"sinusoidal_pos_embds\":true", VKBERT_ERROR_UNSUPPORTED, "sinusoidal_pos_embds"},
+        {"d", ",\"activation\":\"relu\"", VKBERT_ERROR_UNSUPPORTED, "activation relu"},
+        {"d", ",\"n_heads\":5", VKBERT_ERROR_MODEL_FORMAT, "duplicate JSON key"},
+    };
+    for (size_t i = 0; i < sizeof family_cases / sizeof family_cases[0]; ++i) {
+        if (family_cases[i].fmt) snprintf(json, sizeof json, distil, family_cases[i].extra);
+        else snprintf(json, sizeof json, base, "8", "2", family_cases[i].extra);
+        CHECK_ERROR(vkb_config_parse(NULL, json, strlen(json), "cfg", &c), family_cases[i].st, family_cases[i].frag);
+    }
+    const char *no_dim = "{\"model_type\":\"distilbert\",\"vocab_size\":100,\"hidden_size\":8}";
+    CHECK_ERROR(vkb_config_parse(NULL, no_dim, strlen(no_dim), "cfg", &c), VKBERT_ERROR_MODEL_FORMAT, "missing \"dim\"");
 }
 
 int main(int argc, char **argv) {
