@@ -18,7 +18,8 @@ static const char *USAGE_BENCH =
     "usage: vkbert bench [--shape NAME | -m DIR] [--batch LIST] [--seq LIST] [options]\n"
     "\n"
     "Times the encoder + MLM head on this device and reports per-kernel figures.\n"
-    "  --shape NAME        bert-base (default), bert-large, bert-tiny, minilm-l6: random weights\n"
+    "  --shape NAME        bert-base (default), bert-large, bert-tiny, minilm-l6, distilbert-base:\n"
+    "                      random weights\n"
     "  -m, --model DIR     a Hugging Face model directory instead\n"
     "  --layers N --hidden N --heads N --intermediate N --vocab N --positions N\n"
     "                      change the shape (any BERT config)\n"
@@ -32,7 +33,7 @@ static const char *USAGE_BENCH =
     "  --device SEL        device index or part of its name\n"
     "  --json              one JSON record per configuration (JSON Lines)\n"
     "  --matmul V          matmul design for tuning runs: texel, tiled or storage (default: the\n"
-    "                      device-class table; also VKBERT_MATMUL)\n"
+    "                      device-class table; VKBERT_MATMUL when not given)\n"
     "  --tile X,Y,M,N      matmul_tiled workgroup X x Y, M x N outputs per invocation (VKBERT_TILE)\n"
     "  --texel-rows N      matmul_texel rows per subgroup: 8, 16, 24 or 32 (default; VKBERT_TEXEL_ROWS)\n";
 
@@ -42,11 +43,14 @@ static const shape SHAPES[] = {
     {"bert-large", {30522, 1024, 24, 16, 4096, 512, 2, 1e-12f}},
     {"bert-tiny", {30522, 128, 2, 2, 512, 512, 2, 1e-12f}},
     {"minilm-l6", {30522, 384, 6, 12, 1536, 512, 2, 1e-12f}},
+    {"distilbert-base", {30522, 768, 6, 12, 3072, 512, 0, 1e-12f, "distilbert"}},
 };
 
 typedef struct bench_opts {
     const char *model, *shape, *device, *precision;
     vkbert_model_config over;     /* non-zero fields override the shape */
+    vkbert_matmul matmul;         /* --matmul, --tile, --texel-rows: context desc fields */
+    uint32_t tile[4], texel_rows;
     uint32_t batches[16], seqs[16];
     int nbatch, nseq, iters, warmup;
     bool peak_only, no_peak, json, verbose;
@@ -112,12 +116,19 @@ static int parse_bench(int argc, char **argv, bench_opts *o) {
         else if (!strcmp(a, "--matmul")) {
             if (strcmp(v, "texel") && strcmp(v, "tiled") && strcmp(v, "storage"))
                 return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--matmul must be texel, tiled or storage");
-            setenv("VKBERT_MATMUL", v, 1);
-        } else if (!strcmp(a, "--tile")) setenv("VKBERT_TILE", v, 1);
-        else if (!strcmp(a, "--texel-rows")) {
+            o->matmul = !strcmp(v, "texel") ? VKBERT_MATMUL_TEXEL : !strcmp(v, "tiled") ? VKBERT_MATMUL_TILED
+                                                                                       : VKBERT_MATMUL_STORAGE;
+        } else if (!strcmp(a, "--tile")) {
+            unsigned t[4];
+            char end;
+            if (sscanf(v, "%u,%u,%u,%u%c", &t[0], &t[1], &t[2], &t[3], &end) != 4 || !t[0] || !t[1] || !t[2] || !t[3] ||
+                t[2] * t[3] > 64)
+                return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--tile must be X,Y,M,N with M*N <= 64");
+            for (int j = 0; j < 4; ++j) o->tile[j] = t[j];
+        } else if (!strcmp(a, "--texel-rows")) {
             if (strcmp(v, "8") && strcmp(v, "16") && strcmp(v, "24") && strcmp(v, "32"))
                 return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--texel-rows must be 8, 16, 24 or 32");
-            setenv("VKBERT_TEXEL_ROWS", v, 1);
+            o->texel_rows = (uint32_t)atoi(v);
         }
         else if (!strcmp(a, "--batch")) { if ((o->nbatch = parse_list(v, o->batches, 16, "--batch")) < 0) return -o->nbatch; }
         else if (!strcmp(a, "--seq")) { if ((o->nseq = parse_list(v, o->seqs, 16, "--seq")) < 0) return -o->nseq; }
@@ -200,6 +211,8 @@ static vkbert_status warm_pipelines(const bench_opts *o, setup *su, const vkbert
     if (!st)
         st = vkbert_context_create(&(vkbert_context_desc){.device = o->device, .log = on_log, .log_user = &verbose,
                                                           .precision = vkbert_context_precision(su->ctx),
+                                                          .matmul = o->matmul, .texel_rows = o->texel_rows,
+                                                          .tile = {o->tile[0], o->tile[1], o->tile[2], o->tile[3]},
                                                           .pipeline_cache_data = data, .pipeline_cache_size = size}, &c2);
     vkbert_model_config small = *cfg;
     small.num_hidden_layers = 1;
@@ -414,8 +427,11 @@ int cmd_bench(int argc, char **argv) {
     vkbert_precision prec = !o.precision || !strcmp(o.precision, "auto") ? VKBERT_PRECISION_AUTO
                             : !strcmp(o.precision, "fp16")                ? VKBERT_PRECISION_FP16
                                                                           : VKBERT_PRECISION_FP32;
-    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o.device, .precision = prec,
-                                                                    .log = on_log, .log_user = &verbose}, &su.ctx);
+    vkbert_status st = vkbert_context_create(
+        &(vkbert_context_desc){.device = o.device, .precision = prec, .matmul = o.matmul, .texel_rows = o.texel_rows,
+                               .tile = {o.tile[0], o.tile[1], o.tile[2], o.tile[3]}, .log = on_log,
+                               .log_user = &verbose},
+        &su.ctx);
     if (st) return fail_status(st);
     const vkbert_device_info *dev = vkbert_context_device(su.ctx);
     su.variant = vkbert_context_matmul_variant(su.ctx);
