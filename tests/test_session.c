@@ -585,6 +585,47 @@ static void split_buffers(void) {
     unsetenv("VKBERT_MAX_BUFFER_BYTES");
 }
 
+/* Families: DistilBERT from files and with random weights; its token types are ignored (the
+ * model takes none), an unknown family is an error. */
+static void families(void) {
+    vkbert_model *m = NULL;
+    CHECK(vkbert_model_load(ctx, &(vkbert_model_desc){.path = model_path("distil-tiny")}, &m) == 0,
+          "distil-tiny: %s", vkbert_last_error());
+    if (m) {
+        const vkbert_model_config *c = vkbert_model_get_config(m);
+        CHECK(c->family && !strcmp(c->family, "distilbert") && c->type_vocab_size == 0 && vkbert_model_has_mlm_head(m),
+              "distil-tiny: family %s, %u token types", c->family ? c->family : "(null)", c->type_vocab_size);
+        vkbert_session *s = NULL;
+        CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 8}, &s) == 0, "%s", vkbert_last_error());
+        int32_t ids[5] = {101, 7592, 103, 2088, 102}, ones[5] = {1, 1, 1, 1, 1}, odd[5] = {0, 7, 1, 0, 3};
+        float a[5 * 32], b[5 * 32];
+        bool ok = s && vkbert_session_encode(s, &(vkbert_sequence){ids, NULL, 5}, 1) == 0 &&
+                  vkbert_session_read_hidden(s, 0, a, 5 * 32, NULL) == 0 &&
+                  vkbert_session_encode(s, &(vkbert_sequence){ids, ones, 5}, 1) == 0 &&
+                  vkbert_session_read_hidden(s, 0, b, 5 * 32, NULL) == 0;
+        CHECK(ok && !memcmp(a, b, sizeof a), "token types change a DistilBERT encode: %s", vkbert_last_error());
+        CHECK(s && vkbert_session_encode(s, &(vkbert_sequence){ids, odd, 5}, 1) == 0,
+              "out-of-range token types are ignored too: %s", vkbert_last_error());
+        vkbert_session_destroy(s);
+        vkbert_model_destroy(m);
+    }
+    vkbert_model_config cfg = {.vocab_size = 200, .hidden_size = 16, .num_hidden_layers = 1, .num_attention_heads = 2,
+                               .intermediate_size = 24, .max_position_embeddings = 16, .family = "distilbert"};
+    m = NULL;
+    CHECK(vkbert_model_create_random(ctx, &cfg, 3, true, &m) == 0, "random distilbert: %s", vkbert_last_error());
+    if (m) {
+        const vkbert_model_config *c = vkbert_model_get_config(m);
+        CHECK(!strcmp(c->family, "distilbert") && c->type_vocab_size == 0 && vkbert_model_has_mlm_head(m),
+              "random distilbert: family %s, %u token types", c->family, c->type_vocab_size);
+        vkbert_model_destroy(m);
+    }
+    cfg.family = "gpt2";
+    m = NULL;
+    CHECK_ERROR(vkbert_model_create_random(ctx, &cfg, 3, true, &m), VKBERT_ERROR_INVALID_ARGUMENT,
+                "unknown family \"gpt2\" (vkbert runs: bert, distilbert)");
+    CHECK(m == NULL, "model returned on failure");
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_session MODELS_DIR\n");
@@ -599,6 +640,7 @@ int main(int argc, char **argv) {
     min_limits();
     split_buffers();
     bad_models();
+    families();
     devices();
     check_no_validation(ctx);
     vkbert_context_destroy(ctx);

@@ -164,7 +164,10 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
     /* the same checks as a config.json (BERT's keys: the same shape in every family) */
     const vkb_arch *arch = vkb_arch_named(config->family);
-    uint32_t types = arch && !arch->names[VKB_T_TYPE_EMB] ? 1 : config->type_vocab_size;
+    if (!arch)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown family \"%.32s\" (vkbert runs: %s)", config->family,
+                        vkb_arch_list((char[128]){0}, 128));
+    uint32_t types = !arch->names[VKB_T_TYPE_EMB] ? 1 : config->type_vocab_size;
     char json[512];
     int n = snprintf(json, sizeof json,
                      "{\"vocab_size\":%u,\"hidden_size\":%u,\"num_hidden_layers\":%u,\"num_attention_heads\":%u,"
@@ -178,9 +181,6 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;
     vkbert_status s = vkb_config_parse(ctx, json, (size_t)n, "the model config", &L.m->config);
-    if (!s && !arch)
-        s = vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown family \"%.32s\" (vkbert runs: %s)", config->family,
-                     vkb_arch_list((char[128]){0}, 128));
     if (!s) {
         L.m->config.family = arch->name;
         if (!arch->names[VKB_T_TYPE_EMB]) L.m->config.type_vocab_size = 0;
