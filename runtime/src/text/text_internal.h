@@ -7,6 +7,7 @@
  *     -> BertPreTokenizer: whitespace split, punctuation alone (pretok.c)
  *     -> WordPiece, greedy longest match with "##"           (wordpiece.c)
  *     -> [CLS] A [SEP] (B [SEP]), token types                 (template.c)
+ *   and back: ids -> text, WordPiece's decoder and clean-up   (decode_wordpiece.c)
  *
  * Offsets are bytes into the raw text a segment came from; every stage keeps them so that a
  * token's offsets are the original bytes of its first and last normalized code point (as
@@ -112,5 +113,18 @@ typedef bool (*vkb_segment_fn)(void *user, int segment, vkb_tok_sink *out);
 /* BERT's template: [CLS] $A [SEP] (and $B:1 [SEP]:1 when has_pair); special tokens get
  * offsets [0, 0), segment A type 0, segment B type 1. */
 bool vkb_bert_template(int32_t cls, int32_t sep, bool has_pair, vkb_segment_fn fn, void *user, vkb_tok_sink *out);
+
+/* ---- decode_wordpiece.c: the decoder --------------------------------------------- */
+
+/* Tokens appended one by one into dst (capacity bytes; `total` counts what the whole text
+ * needs, without the NUL, also past the capacity). */
+typedef struct vkb_decoder_wordpiece {
+    char *dst;
+    size_t capacity, total, kept;
+    char *tmp;
+} vkb_decoder_wordpiece;
+/* Appends one token; false when out of memory. */
+bool vkb_decode_wordpiece(vkb_decoder_wordpiece *d, const char *token, size_t max_token_bytes);
+void vkb_decode_wordpiece_end(vkb_decoder_wordpiece *d);
 
 #endif

@@ -235,33 +235,6 @@ vkbert_status vkbert_tokenizer_encode_offsets(const vkbert_tokenizer *t, const c
     return s;
 }
 
-/* ---- decoding (the WordPiece decoder, cleanup on) --------------------------------- */
-
-/* Rust's str::replace(from, to) in place; `to` is never longer than `from`. */
-static size_t replace_all(char *s, size_t n, const char *from, const char *to) {
-    size_t fl = strlen(from), tl = strlen(to), w = 0;
-    for (size_t r = 0; r < n;) {
-        if (n - r >= fl && memcmp(s + r, from, fl) == 0) {
-            memcpy(s + w, to, tl);
-            w += tl;
-            r += fl;
-        } else {
-            s[w++] = s[r++];
-        }
-    }
-    return w;
-}
-
-/* The decoder's clean-up of one token, in its order. */
-static size_t cleanup(char *s, size_t n) {
-    static const char *const RULES[][2] = {
-        {" .", "."},     {" ?", "?"},     {" !", "!"},          {" ,", ","},     {" ' ", "'"},    {" n't", "n't"},
-        {" 'm", "'m"},   {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
-    };
-    for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; ++i) n = replace_all(s, n, RULES[i][0], RULES[i][1]);
-    return n;
-}
-
 static bool is_special(const vkbert_tokenizer *t, int32_t id) {
     for (int k = 0; k < SP_COUNT; ++k)
         if (t->special[k] == id) return true;
@@ -277,26 +250,14 @@ vkbert_status vkbert_tokenizer_decode(const vkbert_tokenizer *t, const int32_t *
             return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT,
                             "vkbert_tokenizer_decode: id %d (position %zu) is outside the vocabulary of %u entries",
                             (int)ids[i], i, t->vocab.count);
-    char *tmp = vkb_malloc(t->vocab.max_token_bytes + 2); /* one token, a space before it */
-    if (!tmp) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
-    size_t total = 0, kept = 0;
+    vkb_decoder_wordpiece dec = {dst, capacity};
     for (size_t i = 0; i < count; ++i) {
         if (skip_special_tokens && is_special(t, ids[i])) continue;
-        const char *tok = t->vocab.tokens[ids[i]];
-        size_t n = strlen(tok);
-        if (kept++ == 0) {
-            memcpy(tmp, tok, n); /* the first token keeps a "##" */
-        } else if (n >= 2 && tok[0] == '#' && tok[1] == '#') {
-            memcpy(tmp, tok + 2, n -= 2);
-        } else {
-            tmp[0] = ' ';
-            memcpy(tmp + 1, tok, n++);
-        }
-        n = cleanup(tmp, n);
-        if (total + n < capacity) memcpy(dst + total, tmp, n);
-        total += n;
+        if (!vkb_decode_wordpiece(&dec, t->vocab.tokens[ids[i]], t->vocab.max_token_bytes))
+            return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
     }
-    vkb_free(tmp);
+    vkb_decode_wordpiece_end(&dec);
+    size_t total = dec.total;
     if (needed) *needed = total + 1;
     if (total + 1 > capacity) {
         if (capacity) dst[0] = '\0';
