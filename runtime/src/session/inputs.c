@@ -14,10 +14,9 @@ vkbert_status vkb_session_write_inputs(vkbert_session *s, const vkbert_sequence 
                         s->batch);
     int32_t mask_id = s->model->mask_id;
     uint32_t rows = 0;
-    bool types = c->type_vocab_size > 0; /* a family without token types ignores them */
     for (uint32_t b = 0; b < count; ++b) {
         const vkbert_sequence *q = &seqs[b];
-        types = c->type_vocab_size > 0 && q->token_type_ids;
+        bool types = c->type_vocab_size > 0 && q->token_type_ids; /* a family without them ignores them */
         if (q->length == 0 || !q->input_ids)
             return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "encode: sequence %u is empty", b);
         if (q->length > s->seq)

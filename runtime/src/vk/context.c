@@ -24,10 +24,9 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
     vkbert_status st = vkb_options_resolve(ctx, &d);
     const vkbert_context_desc *o = &ctx->options;
     ctx->min_limits = o->min_limits;
-    if (st) {
-    } else if (d.external) {
+    if (!st && d.external) {
         st = vkb_device_adopt(ctx, d.external);
-    } else {
+    } else if (!st) {
         st = vkb_instance_create(ctx, o->validation, &ctx->instance);
         if (!st) st = vkb_device_choose(ctx, o->device);
     }
