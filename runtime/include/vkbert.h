@@ -480,9 +480,12 @@ typedef struct vkbert_model_files {
  * Exactly one of `path` and `files`: `path` a Hugging Face model directory holding
  * config.json, vocab.txt and model.safetensors (or shards listed by
  * model.safetensors.index.json), `files` the same in memory. Tensors are F32, F16 or
- * BF16 (converted on upload). Names with or without the "bert." prefix, LayerNorm
- * weight/bias or gamma/beta, a tied, untied or absent decoder weight are all accepted;
- * extra tensors are ignored; a checkpoint without the MLM head loads for encoding only.
+ * BF16 (converted on upload). config.json's model_type picks the family ("bert", or none:
+ * BertModel / BertForMaskedLM; "distilbert": DistilBertModel / DistilBertForMaskedLM; any
+ * other is VKBERT_ERROR_UNSUPPORTED naming the supported ones). Tensor names with or without
+ * the family's prefix ("bert.", "distilbert."), LayerNorm weight/bias or gamma/beta, a tied,
+ * untied or absent decoder weight are all accepted; extra tensors are ignored; a checkpoint
+ * without the MLM head loads for encoding only.
  */
 typedef struct vkbert_model_desc {
     const char *path;

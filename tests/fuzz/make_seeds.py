@@ -32,6 +32,7 @@ put("safetensors", "mixed", safetensors({"h": ("F16", [2], b"\x00\x3c\x00\xc0"),
                                          "s": ("F32", [], struct.pack("<f", 7)), "z": ("I64", [0], b"")}))
 put("safetensors", "empty", safetensors({}))
 put("config", "bert-base", open(os.path.join(DATA, "bert-base-uncased-config.json"), "rb").read())
+put("config", "distilbert-base", open(os.path.join(DATA, "distilbert-base-uncased-config.json"), "rb").read())
 put("config", "tiny", json.dumps({"vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1,
                                   "num_attention_heads": 2, "intermediate_size": 8, "layer_norm_eps": 1e-5,
                                   "hidden_act": "gelu", "tie_word_embeddings": True}))
