@@ -65,7 +65,7 @@ vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len
             s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"model_type\" must be a string", path);
         else if (!(arch = vkb_arch_find(mt ? mt->valuestring : NULL)))
             s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: model_type \"%.64s\" is not supported (vkbert runs: %s)",
-                         path, mt->valuestring, vkb_arch_list((char[128]){0}, 128));
+                         path, mt ? mt->valuestring : "", vkb_arch_list((char[128]){0}, 128));
     }
     if (!s) {
         cfg->family = arch->name;
