@@ -82,6 +82,16 @@ def main():
         with open(os.path.join(bad, "config.json"), "w") as f:
             json.dump(cfg, f)
         expect_error(vkbert, ["encode", "-m", bad, "--json", "x"], "not divisible")
+        # a family vkbert does not run: said, never read as BERT
+        cfg["num_attention_heads"] = 2
+        cfg["model_type"] = "roberta"
+        with open(os.path.join(bad, "config.json"), "w") as f:
+            json.dump(cfg, f)
+        expect_error(vkbert, ["fill-mask", "-m", bad, "--json", "x [MASK]"],
+                     "model_type \"roberta\" is not supported (vkbert runs: bert, distilbert)")
+        # a malformed option variable is an error that names it
+        expect_error(vkbert, ["fill-mask", "-m", model, "x [MASK]"], "VKBERT_MAX_BUFFER_BYTES=\"huge\" is not a size",
+                     env={"VKBERT_MAX_BUFFER_BYTES": "huge"}, name="a malformed VKBERT_MAX_BUFFER_BYTES")
         # no Vulkan driver at all (the loader finds no ICD)
         no_icd = {"VK_ICD_FILENAMES": os.path.join(tmp, "none.json"), "VK_DRIVER_FILES": os.path.join(tmp, "none.json")}
         expect_error(vkbert, ["devices"], "no Vulkan driver found", env=no_icd, name="devices without a driver")
