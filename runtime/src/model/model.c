@@ -11,17 +11,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef vkb_loader loader;
 
 /* After the config: which family's names to read, and where the model keeps its count. */
-static void bind_model(loader *L) {
+static void bind_model(vkb_loader *L) {
     L->arch = L->m->arch = vkb_arch_named(L->m->config.family);
     L->config = &L->m->config;
     L->device_bytes = &L->m->device_bytes;
 }
 
 
-static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
+static vkbert_status load_layer(vkb_loader *L, uint32_t i, vkb_layer *ly) {
     const vkbert_model_config *c = L->config;
     uint64_t H = c->hidden_size, I = c->intermediate_size;
     vkbert_status s;
@@ -44,10 +43,10 @@ static vkbert_status load_layer(loader *L, uint32_t i, vkb_layer *ly) {
     return VKBERT_OK;
 }
 
-static vkbert_status load_weights(loader *L, bool tied);
+static vkbert_status load_weights(vkb_loader *L, bool tied);
 
 /* config.json's fields and tie_word_embeddings (true unless the config says false). */
-static vkbert_status parse_config(loader *L, const char *json, size_t len, const char *name, bool *tied) {
+static vkbert_status parse_config(vkb_loader *L, const char *json, size_t len, const char *name, bool *tied) {
     vkbert_status s = vkb_config_parse(L->ctx, json, len, name, &L->m->config);
     if (!s) bind_model(L);
     *tied = true;
@@ -61,7 +60,7 @@ static vkbert_status parse_config(loader *L, const char *json, size_t len, const
 }
 
 /* The tokenizer must fit the embedding table; [MASK] selects the head's rows. */
-static vkbert_status check_tokenizer(loader *L) {
+static vkbert_status check_tokenizer(vkb_loader *L) {
     vkbert_model *m = L->m;
     if (vkbert_tokenizer_vocab_size(m->tokenizer) > m->config.vocab_size)
         return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: vocab.txt has %u entries but the config's vocab_size is %u",
@@ -70,7 +69,7 @@ static vkbert_status check_tokenizer(loader *L) {
     return VKBERT_OK;
 }
 
-static vkbert_status load(loader *L, const char *dir) {
+static vkbert_status load(vkb_loader *L, const char *dir) {
     vkbert_model *m = L->m;
     char *path = vkb_path_join(dir, "config.json");
     char *json = NULL;
@@ -93,7 +92,7 @@ static vkbert_status load(loader *L, const char *dir) {
 }
 
 /* The same from the files' bytes in memory. */
-static vkbert_status load_memory(loader *L, const vkbert_model_files *f) {
+static vkbert_status load_memory(vkb_loader *L, const vkbert_model_files *f) {
     if (!f->config_json || !f->vocab_txt || !f->safetensors)
         return vkb_fail(L->ctx, VKBERT_ERROR_INVALID_ARGUMENT,
                         "vkbert_model_files needs config_json, vocab_txt and safetensors (tokenizer_config_json is optional)");
@@ -116,7 +115,7 @@ static vkbert_status load_memory(loader *L, const vkbert_model_files *f) {
 }
 
 /* Embeddings, layers and heads, from the opened shards or (L->random) generated. */
-static vkbert_status load_weights(loader *L, bool tied) {
+static vkbert_status load_weights(vkb_loader *L, bool tied) {
     vkbert_model *m = L->m;
     const vkbert_model_config *c = &m->config;
     uint64_t H = c->hidden_size, P = c->max_position_embeddings;
@@ -140,7 +139,7 @@ vkbert_status vkbert_model_load(vkbert_context *ctx, const vkbert_model_desc *de
                         "vkbert_model_load: NULL argument (the desc needs one of .path and .files)");
     *out = NULL;
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
-    loader L = {.ctx = ctx, .dir = desc->path ? desc->path : "the model in memory"};
+    vkb_loader L = {.ctx = ctx, .dir = desc->path ? desc->path : "the model in memory"};
     L.m = vkb_calloc(1, sizeof *L.m);
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;
@@ -176,7 +175,7 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
                      config->vocab_size, config->hidden_size, config->num_hidden_layers, config->num_attention_heads,
                      config->intermediate_size, config->max_position_embeddings, types,
                      config->layer_norm_eps > 0 ? (double)config->layer_norm_eps : 1e-12);
-    loader L = {.ctx = ctx, .dir = "random weights", .random = true, .random_head = mlm_head, .seed = seed};
+    vkb_loader L = {.ctx = ctx, .dir = "random weights", .random = true, .random_head = mlm_head, .seed = seed};
     L.m = vkb_calloc(1, sizeof *L.m);
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;

@@ -1,7 +1,6 @@
 /* Planning: activation chunks of whole sequences, and the buffers of a session. */
 #include "session/session.h"
 
-#include <string.h>
 
 
 /* Sequences per chunk: as many as fit the widest activation in one binding (and one

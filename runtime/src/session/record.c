@@ -3,7 +3,6 @@
 #include "session/session.h"
 #include "model/encoder.h"
 
-#include <string.h>
 
 /* The encoder of chunk c: embeddings, then the family's layers. */
 static vkbert_status build_encoder(vkbert_session *s, uint32_t c) {

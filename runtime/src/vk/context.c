@@ -1,9 +1,6 @@
 /* Context: create (own device or the host's), destroy, getters. */
 #include "vkb_internal.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

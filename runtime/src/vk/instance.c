@@ -1,9 +1,6 @@
 /* The Vulkan instance vkbert creates: layers, extensions, the debug messenger. */
 #include "vkb_internal.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -2,10 +2,6 @@
  * limit, decided once when the context is created. */
 #include "vkb_internal.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Driver bugs vkbert works around. The context's device info says what vkbert will use.

@@ -1,11 +1,7 @@
 /* Submission: bounded fence waits, submits under the queue lock, the one barrier helper. */
 #include "vkb_internal.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 vkbert_status vkb_wait_fence(vkbert_context *ctx, VkFence fence, const char *what) {
     return vkb_wait_fence_ns(ctx, fence, what, ctx->timeout_ns);
