@@ -513,6 +513,64 @@ VKBERT_API bool vkbert_model_has_mlm_head(const vkbert_model *model);
 /** Bytes of device memory the weights occupy. */
 VKBERT_API uint64_t vkbert_model_device_bytes(const vkbert_model *model);
 
+/** How a sentence embedding is pooled from the final hidden states (padding is never pooled). */
+typedef enum vkbert_pooling {
+    VKBERT_POOLING_DEFAULT = 0,   /* the model's own (1_Pooling/config.json); CLS without one */
+    VKBERT_POOLING_CLS,           /* the first token ([CLS]) */
+    VKBERT_POOLING_MEAN,          /* the mean over the tokens */
+    VKBERT_POOLING_MAX,           /* the per-dimension maximum over the tokens */
+    VKBERT_POOLING_MEAN_SQRT_LEN, /* the sum over the tokens divided by sqrt(their count) */
+    VKBERT_POOLING_LAST           /* the last token ([SEP]; sentence-transformers' lasttoken) */
+} vkbert_pooling;
+
+/** Whether embeddings are L2-normalised: the model's choice (a Normalize module), or forced. */
+typedef enum vkbert_normalize {
+    VKBERT_NORMALIZE_DEFAULT = 0, VKBERT_NORMALIZE_ON, VKBERT_NORMALIZE_OFF
+} vkbert_normalize;
+
+/**
+ * What a model directory says about its sentence embeddings: sentence-transformers' files
+ * (modules.json: Transformer, Pooling, optional Dense, optional Normalize, in that order;
+ * 1_Pooling/config.json; a Dense module's config.json and model.safetensors;
+ * sentence_bert_config.json; config_sentence_transformers.json). A model without
+ * modules.json gets CLS pooling, no Dense, no normalisation, and a warning in the log.
+ */
+typedef struct vkbert_embedding_info {
+    bool sentence_transformers;   /* modules.json was read */
+    vkbert_pooling pooling;       /* never DEFAULT */
+    bool include_prompt;          /* false: a prompt's tokens are left out of mean/max pooling */
+    bool dense;                   /* a Dense module follows the pooling */
+    uint32_t dense_in, dense_out; /* its shape */
+    const char *dense_activation; /* "tanh" or "identity" */
+    bool normalize;               /* a Normalize module ends the model */
+    uint32_t dimension;           /* floats per embedding: dense_out, else hidden_size */
+    uint32_t max_seq_length;      /* tokens, [CLS] and [SEP] included: sentence_bert_config.json's
+                                     max_seq_length, else max_position_embeddings */
+    bool do_lower_case;           /* sentence_bert_config.json: text lowercased before tokenizing */
+    uint32_t prompt_count;        /* config_sentence_transformers.json's prompts */
+    const char *default_prompt_name;  /* NULL when there is none */
+} vkbert_embedding_info;
+
+/** The model's embedding settings (any model: defaults without sentence-transformers files). */
+VKBERT_API vkbert_status vkbert_model_embedding_info(const vkbert_model *model, vkbert_embedding_info *out);
+/** Prompt `index` (< prompt_count) of config_sentence_transformers.json: its name and text
+ *  (either out-pointer may be NULL). */
+VKBERT_API vkbert_status vkbert_model_prompt(const vkbert_model *model, uint32_t index, const char **name,
+                                             const char **text);
+
+/**
+ * The sequence-classification head (BertForSequenceClassification: the pooler's dense + tanh
+ * on [CLS], then `classifier`; DistilBertForSequenceClassification: pre_classifier + ReLU on
+ * [CLS], then `classifier`). 0 labels: the checkpoint has no such head. Labels are
+ * config.json's id2label, in id order.
+ */
+VKBERT_API uint32_t vkbert_model_label_count(const vkbert_model *model);
+/** Label `id`'s name, or NULL when out of range. */
+VKBERT_API const char *vkbert_model_label(const vkbert_model *model, uint32_t id);
+/** Whether class scores are sigmoids (one label, or problem_type "multi_label_classification")
+ *  rather than a softmax over the labels, as Hugging Face's pipelines and TEI do. */
+VKBERT_API bool vkbert_model_sigmoid_scores(const vkbert_model *model);
+
 /* ------------------------------------------------------------------------------- */
 /* Session                                                                         */
 /* ------------------------------------------------------------------------------- */
@@ -525,6 +583,10 @@ typedef enum vkbert_head_rows {
 
 /**
  * Defaults (all-zero):
+ *   task           VKBERT_TASK_MLM. EMBED runs pooling (and the model's Dense and Normalize)
+ *                  on the device after the encoder: vkbert_session_read_embedding. CLASSIFY
+ *                  runs the classification head: vkbert_session_read_class_logits (a model
+ *                  without one is VKBERT_ERROR_UNSUPPORTED).
  *   max_batch      1 sequence per encode
  *   max_seq        the model's max_position_embeddings (tokens, [CLS]/[SEP] included);
  *                  every encode computes the full max_batch x max_seq shape, so size it
@@ -538,6 +600,12 @@ typedef enum vkbert_head_rows {
  *   profile        false: true writes a GPU timestamp after every kernel
  *                  (vkbert_session_profile); costs a little time per kernel
  */
+typedef enum vkbert_task {
+    VKBERT_TASK_MLM = 0,     /* the MLM head on the rows `head` says (or the encoder only) */
+    VKBERT_TASK_EMBED,       /* one pooled (Dense, normalised) embedding per sequence */
+    VKBERT_TASK_CLASSIFY     /* the sequence-classification head: class logits per sequence */
+} vkbert_task;
+
 typedef struct vkbert_session_desc {
     uint32_t max_batch;
     uint32_t max_seq;
@@ -546,6 +614,9 @@ typedef struct vkbert_session_desc {
     uint32_t top_k;
     bool keep_logits;
     bool profile;
+    vkbert_task task;            /* VKBERT_TASK_MLM: head, max_head_rows, top_k, keep_logits apply */
+    vkbert_pooling pooling;      /* VKBERT_TASK_EMBED: DEFAULT is the model's */
+    vkbert_normalize normalize;  /* VKBERT_TASK_EMBED: DEFAULT is the model's */
 } vkbert_session_desc;
 
 typedef struct vkbert_session vkbert_session;
@@ -555,6 +626,8 @@ typedef struct vkbert_sequence {
     const int32_t *input_ids;
     const int32_t *token_type_ids;  /* NULL: all 0 */
     uint32_t length;                /* tokens; at most the session's max_seq */
+    uint32_t pool_skip;             /* VKBERT_TASK_EMBED: leading tokens mean/max pooling leave
+                                       out (a prompt when the model's include_prompt is false) */
 } vkbert_sequence;
 
 /** One prediction of the MLM head. */
@@ -624,6 +697,15 @@ VKBERT_API vkbert_status vkbert_session_read_logits(const vkbert_session *sessio
                                                     float *dst, size_t capacity,
                                                     size_t *needed);
 
+/** The embedding of sequence `seq` of the last encode (VKBERT_TASK_EMBED): `dimension` floats
+ *  (vkbert_embedding_info). BUFFER_TOO_SMALL reports the count in *needed. */
+VKBERT_API vkbert_status vkbert_session_read_embedding(const vkbert_session *session, uint32_t seq, float *dst,
+                                                       size_t capacity, size_t *needed);
+/** The class logits of sequence `seq` of the last encode (VKBERT_TASK_CLASSIFY): one float per
+ *  label. */
+VKBERT_API vkbert_status vkbert_session_read_class_logits(const vkbert_session *session, uint32_t seq, float *dst,
+                                                          size_t capacity, size_t *needed);
+
 /** GPU time of one kernel dispatch of the last encode (sessions created with profile). */
 typedef struct vkbert_kernel_time {
     const char *kind;     /* what it computes: "embeddings", "matmul_qkv", "attention",
@@ -640,6 +722,97 @@ VKBERT_API vkbert_status vkbert_session_profile(const vkbert_session *session, v
                                                 size_t capacity, size_t *count);
 /** Bytes of device memory the session's activations, inputs and outputs occupy. */
 VKBERT_API uint64_t vkbert_session_device_bytes(const vkbert_session *session);
+
+/* ------------------------------------------------------------------------------- */
+/* Many texts: embeddings, reranking, classification                               */
+/* ------------------------------------------------------------------------------- */
+
+/** Where an over-long input is cut (TEI's truncation_direction). */
+typedef enum vkbert_truncation {
+    VKBERT_TRUNCATE_RIGHT = 0,   /* keep the start: [CLS] first tokens [SEP] */
+    VKBERT_TRUNCATE_LEFT,        /* keep the end: [CLS] last tokens [SEP] */
+    VKBERT_TRUNCATE_NONE         /* an over-long input is VKBERT_ERROR_TOO_LONG */
+} vkbert_truncation;
+
+/**
+ * Defaults (all-zero):
+ *   task              VKBERT_TASK_EMBED (vkbert_runner_embed) or VKBERT_TASK_CLASSIFY
+ *                     (vkbert_runner_classify, vkbert_runner_rerank); MLM is invalid here.
+ *   max_batch_tokens  16384: padded tokens per encode (sequences x the batch's padded length)
+ *   max_batch         128 sequences per encode
+ *   max_seq           the model's max_seq_length (vkbert_embedding_info; a number above it is
+ *                     lowered to it): inputs longer than this are truncated, or refused
+ *   truncation        VKBERT_TRUNCATE_RIGHT. A pair is cut longest first (a token off the
+ *                     longer segment at a time, as Hugging Face's longest_first).
+ *   pooling, normalize  VKBERT_TASK_EMBED: DEFAULT is the model's
+ *   prompt_name       VKBERT_TASK_EMBED: a prompt of config_sentence_transformers.json put
+ *                     before every text; NULL: its default_prompt_name, if any. An unknown
+ *                     name is VKBERT_ERROR_INVALID_ARGUMENT.
+ *   prompt            a prompt's text instead (takes precedence over prompt_name)
+ *   raw_scores        VKBERT_TASK_CLASSIFY: logits instead of softmax/sigmoid scores
+ *   progress          called after every encode with the inputs done so far and the total
+ * Inputs are sorted by length, batched under max_batch_tokens, padded per batch, encoded,
+ * and written in input order; a runner keeps the sessions of the shapes it last used.
+ */
+typedef struct vkbert_runner_desc {
+    vkbert_task task;
+    uint32_t max_batch_tokens;
+    uint32_t max_batch;
+    uint32_t max_seq;
+    vkbert_truncation truncation;
+    vkbert_pooling pooling;
+    vkbert_normalize normalize;
+    const char *prompt_name;
+    const char *prompt;
+    bool raw_scores;
+    void (*progress)(size_t done, size_t total, void *user);
+    void *progress_user;
+} vkbert_runner_desc;
+
+/** What one runner call did. */
+typedef struct vkbert_run_stats {
+    size_t inputs;            /* texts (or pairs) given */
+    size_t truncated;         /* inputs cut to max_seq */
+    size_t encodes;           /* batches run */
+    uint64_t tokens;          /* real tokens encoded */
+    uint64_t padded_tokens;   /* tokens computed: every encode's sequences x positions */
+    size_t failed_index;      /* the input an error was about; SIZE_MAX when none */
+} vkbert_run_stats;
+
+typedef struct vkbert_runner vkbert_runner;
+
+/** A runner for many texts on `model` (which must outlive it). Used by one thread at a time. */
+VKBERT_API vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc *desc,
+                                              vkbert_runner **out);
+VKBERT_API void vkbert_runner_destroy(vkbert_runner *runner);
+/** Floats per output of the runner: the embedding dimension (EMBED) or the label count. */
+VKBERT_API uint32_t vkbert_runner_width(const vkbert_runner *runner);
+
+/**
+ * Embeds `count` UTF-8 texts into out[i * width ...] (capacity: floats of `out`, at least
+ * count * vkbert_runner_width). Errors: VKBERT_ERROR_INVALID_TEXT (not UTF-8, or empty),
+ * VKBERT_ERROR_TOO_LONG (with VKBERT_TRUNCATE_NONE), VKBERT_ERROR_BUFFER_TOO_SMALL; the
+ * message names the input and stats->failed_index says which (stats may be NULL). On an
+ * error `out` may hold some embeddings; use none of them.
+ */
+VKBERT_API vkbert_status vkbert_runner_embed(vkbert_runner *runner, const char *const *texts, size_t count,
+                                             float *out, size_t capacity, vkbert_run_stats *stats);
+/**
+ * Classifies `count` texts, each with its second segment pairs[i] (token type 1) when `pairs`
+ * and pairs[i] are not NULL: out[i * labels + id] is label id's score (softmax over the labels;
+ * sigmoid for vkbert_model_sigmoid_scores models; logits with raw_scores).
+ */
+VKBERT_API vkbert_status vkbert_runner_classify(vkbert_runner *runner, const char *const *texts,
+                                                const char *const *pairs, size_t count, float *out,
+                                                size_t capacity, vkbert_run_stats *stats);
+/**
+ * Scores each of `count` texts against `query` with a cross-encoder (a classification head of
+ * one label): scores[i] for texts[i], in input order, from the pair (query, text) as TEI's
+ * /rerank does: sigmoid(logit), or the logit with raw_scores. A model of more labels is
+ * VKBERT_ERROR_UNSUPPORTED.
+ */
+VKBERT_API vkbert_status vkbert_runner_rerank(vkbert_runner *runner, const char *query, const char *const *texts,
+                                              size_t count, float *scores, vkbert_run_stats *stats);
 
 #ifdef __cplusplus
 }
