@@ -19,3 +19,19 @@ float vkb_erf(float x) {
 
 // Exact GELU as in BERT: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)).
 float vkb_gelu(float x) { return 0.5 * x * (1.0 + vkb_erf(x * 0.70710678118654752)); }
+
+// tanh from one exp of a non-positive argument: no overflow for any x (a driver's tanh may
+// give NaN for large |x|); absolute error ~1e-7.
+float vkb_tanh(float x) {
+    float e = exp(-2.0 * abs(x));
+    return sign(x) * (1.0 - e) / (1.0 + e);
+}
+
+// The matmul epilogue's activation: 0 none, 1 exact GELU, 2 tanh (BERT's pooler, a
+// sentence-transformers Dense), 3 ReLU (DistilBERT's pre_classifier).
+float vkb_act(float v, uint act) {
+    if (act == 1u) return vkb_gelu(v);
+    if (act == 2u) return vkb_tanh(v);
+    if (act == 3u) return max(v, 0.0);
+    return v;
+}

@@ -27,3 +27,5 @@ vkbert_kernel(peak               peak             ""                       1    
 vkbert_kernel(peak_fp16          peak_fp16        ""                       1        peak       0    0)
 vkbert_kernel(bandwidth          bandwidth        ""                       2        peak       0    0)
 vkbert_kernel(layernorm_rows     layernorm        "ROWS=1"                 2        layernorm  0    0)
+vkbert_kernel(pool               pool             ""                       3        pool       1    0)
+vkbert_kernel(l2norm             l2norm           ""                       1        l2norm     0    0)

@@ -93,7 +93,7 @@ void main() {
             uint n = (g0 + j) * 8 + lane;
             if (n >= pc.n) continue;
             float v = acc[r][j] + bias[pc.b_offset + n];
-            if (ACT == 1) v = vkb_gelu(v);
+            v = vkb_act(v, ACT);
             uint yi = pc.y_offset + m * pc.ldy + n;
             if (ACCUM == 1) v += y[yi];
             y[yi] = v;

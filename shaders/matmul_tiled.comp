@@ -125,7 +125,7 @@ void main() {
             uint c = n0 + tx + j * WG_X;
             if (c >= pc.n) continue;
             float v = acc[i * TN + j] + bias[pc.b_offset + c];
-            if (ACT == 1) v = vkb_gelu(v);
+            v = vkb_act(v, ACT);
             uint yi = pc.y_offset + r * pc.ldy + c;
             if (ACCUM == 1) v += y[yi];
             y[yi] = v;

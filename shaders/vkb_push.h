@@ -111,6 +111,28 @@ VKB_PUSH_BEGIN(vkb_push_topk)
 VKB_PUSH_END(vkb_push_topk, 16)
 #endif
 
+/* pool: out[seq0 + b, :] = the pooling (MODE) of sequence b's tokens [skip, length) of hidden,
+ * lengths and skips from the sequence table (int32 pairs, one per sequence of the session).
+ * One column per invocation, VKB_POOL_WG per workgroup; grid x columns, y sequences. */
+#define VKB_POOL_WG 64
+#if !defined(VKB_GLSL) || defined(VKB_WANT_POOL)
+VKB_PUSH_BEGIN(vkb_push_pool)
+    u32 seqs;         /* sequences in hidden (one chunk) */
+    u32 seq;          /* positions per sequence */
+    u32 width;
+    u32 seq0;         /* the session's index of hidden's first sequence */
+VKB_PUSH_END(vkb_push_pool, 16)
+#endif
+
+/* l2norm, in place: x[r, :] /= max(||x[r, :]||, 1e-12); one row per invocation. */
+#define VKB_L2NORM_WG 64
+#if !defined(VKB_GLSL) || defined(VKB_WANT_L2NORM)
+VKB_PUSH_BEGIN(vkb_push_l2norm)
+    u32 rows;
+    u32 width;
+VKB_PUSH_END(vkb_push_l2norm, 8)
+#endif
+
 /* peak / bandwidth microbenchmarks */
 #if !defined(VKB_GLSL) || defined(VKB_WANT_PEAK)
 VKB_PUSH_BEGIN(vkb_push_peak)

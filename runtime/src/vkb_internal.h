@@ -264,7 +264,7 @@ typedef struct vkb_binding {
 /* What an op computes, for profiles (names in graph.c). */
 enum { VKB_OP_OTHER, VKB_OP_EMBED, VKB_OP_QKV, VKB_OP_ATTENTION, VKB_OP_ATTN_OUT, VKB_OP_LAYERNORM, VKB_OP_FFN_UP,
        VKB_OP_FFN_DOWN, VKB_OP_HEAD_GATHER, VKB_OP_HEAD_DENSE, VKB_OP_HEAD_LAYERNORM, VKB_OP_HEAD_DECODER,
-       VKB_OP_TOPK, VKB_OP_KIND_COUNT };
+       VKB_OP_TOPK, VKB_OP_POOL, VKB_OP_L2NORM, VKB_OP_CLASSIFIER, VKB_OP_KIND_COUNT };
 const char *vkb_op_kind_name(uint32_t kind);
 
 typedef struct vkb_op {
@@ -324,6 +324,11 @@ void vkb_program_destroy(vkbert_context *ctx, vkb_program *p);
 vkbert_status vkb_program_timings(vkbert_context *ctx, const vkb_program *p, double *ms);
 /* Splits a count of workgroups over x and y so each stays inside the device's limit. */
 void vkb_grid_rows(const vkbert_context *ctx, uint32_t rows, uint32_t groups[3]);
+
+/* ---- text/lower.c ---------------------------------------------------------------- */
+/* The text lowercased as Python's str.lower() (a NUL-terminated copy to free with vkb_free);
+ * VKBERT_ERROR_INVALID_TEXT for invalid UTF-8. */
+vkbert_status vkb_utf8_lower(const char *s, size_t len, char **out, size_t *out_len);
 
 /* ---- json_util.c ---------------------------------------------------------------- */
 struct cJSON;
@@ -385,6 +390,9 @@ vkbert_status vkb_config_eps(vkbert_context *ctx, const struct cJSON *root, cons
                              float *out);
 /* An activation that must be the exact GELU when present. */
 vkbert_status vkb_config_gelu(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key);
+/* id2label (in id order; NULL/0 without one) and whether problem_type is multi-label. */
+vkbert_status vkb_config_labels(vkbert_context *ctx, const char *json, size_t len, const char *path, char ***labels,
+                                uint32_t *count, bool *multi_label);
 /* Caps well above any published BERT, so that a hostile config cannot ask for absurd
  * allocations before the weights are even looked at. */
 #define VKB_MAX_VOCAB (1u << 22)

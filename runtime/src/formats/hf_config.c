@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,4 +81,46 @@ vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len
                      cfg->hidden_size / cfg->num_attention_heads, MAX_HEAD_DIM);
     cJSON_Delete(root);
     return s;
+}
+
+/* config.json's id2label ({"0": "NEGATIVE", ...}: every id from 0 to n - 1 exactly once) and
+ * problem_type. *labels NULL and *count 0 when there is no id2label. */
+vkbert_status vkb_config_labels(vkbert_context *ctx, const char *json, size_t len, const char *path, char ***labels,
+                                uint32_t *count, bool *multi_label) {
+    *labels = NULL;
+    *count = 0;
+    *multi_label = false;
+    char err[256];
+    cJSON *root = vkb_json_parse(json, len, 64, err, sizeof err);
+    if (!root) return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", path, err);
+    vkbert_status s = VKBERT_OK;
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "id2label");
+    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(root, "problem_type");
+    if (cJSON_IsString(pt)) *multi_label = !strcmp(pt->valuestring, "multi_label_classification");
+    uint32_t n = 0;
+    if (map && !cJSON_IsObject(map)) s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"id2label\" must be an object", path);
+    for (const cJSON *e = map ? map->child : NULL; e && !s; e = e->next)
+        if (++n > 65536) s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: more than 65536 labels", path);
+    char **l = n && !s ? vkb_calloc(n, sizeof *l) : NULL;
+    if (n && !s && !l) s = vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (const cJSON *e = map ? map->child : NULL; e && !s; e = e->next) {
+        char *end = NULL;
+        unsigned long id = strtoul(e->string, &end, 10);
+        if (!e->string[0] || *end || id >= n || !cJSON_IsString(e))
+            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: id2label entry \"%.32s\" is not an id from 0 to %u with a "
+                         "label string", path, e->string, n - 1);
+        else if (l[id])
+            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: id2label names id %lu twice", path, id);
+        else if (!(l[id] = vkb_strdup(e->valuestring)))
+            s = vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    }
+    cJSON_Delete(root);
+    if (s) {
+        for (uint32_t i = 0; l && i < n; ++i) vkb_free(l[i]);
+        vkb_free(l);
+        return s;
+    }
+    *labels = l;
+    *count = n;
+    return VKBERT_OK;
 }

@@ -1,7 +1,8 @@
-/* The head seam. The session records the encoder, gathers the rows a head reads (which rows:
- * every [MASK], every token, ...; session/) and then the head's ops on those rows (which head:
- * heads/head_<name>.c). A head owns its tensors, buffers, readback copies and readers; the
- * session never names them. */
+/* The head seam. The session records the encoder, then either gathers the rows a gathering head
+ * reads (which rows: every [MASK], every token, ...; session/) or hands a pooling head every
+ * chunk's final hidden states with the sequence table (lengths, pooling skips), and then the
+ * head's ops (which head: heads/head_<name>.c). A head owns its tensors, buffers, readback
+ * copies and readers; the session never names them. */
 #ifndef VKB_HEAD_H
 #define VKB_HEAD_H
 
@@ -17,10 +18,18 @@ typedef struct vkb_head_input {
     uint32_t rows;              /* capacity; each encode fills the first live ones */
     uint32_t top_k;
     bool keep_logits;
+    /* pooling heads (gathers false): the chunks' hidden states [chunk_seqs * seq, hidden] each,
+     * the sequence table (int32 length, skip per sequence), the pooling mode and normalisation */
+    const vkb_buffer *hidden;
+    uint32_t chunks, chunk_seqs, seq;
+    const vkb_buffer *seqtab;
+    uint32_t pooling;           /* VKBERT_POOLING_*, resolved */
+    bool normalize;
 } vkb_head_input;
 
 typedef struct vkb_head_class {
     const char *name;
+    bool gathers;               /* reads the gathered rows (x), not the chunks */
     /* Loads the head's tensors through the family's names; *weights stays NULL when the
      * checkpoint has no such head. */
     vkbert_status (*load)(vkb_loader *L, bool tied, void **weights);
@@ -32,9 +41,17 @@ typedef struct vkb_head_class {
     uint32_t (*copies)(const void *state, vkb_copy *out);
     uint64_t (*device_bytes)(const void *state);
     void (*destroy)(vkbert_context *ctx, void *state);
+    /* Pooling heads: sequence `seq`'s output row of the last encode (width floats). */
+    vkbert_status (*read)(const void *state, uint32_t seq, float *dst, size_t capacity, size_t *needed);
 } vkb_head_class;
 
 extern const vkb_head_class vkb_head_mlm;
+extern const vkb_head_class vkb_head_embed;   /* heads/head_embed.c: pool, Dense, normalise */
+extern const vkb_head_class vkb_head_seqcls;  /* heads/head_seqcls.c: pooler + classifier */
+
+/* The floats per sequence a pooling head's weights give: the Dense's out_features or hidden_size
+ * (embed), the labels (seqcls). */
+uint32_t vkb_embed_width(const struct vkbert_model *m);
 
 /* head_mlm.c: the MLM head's readers (vkbert_session_read_topk / _read_logits). */
 vkbert_status vkb_mlm_read_topk(const void *state, uint32_t row, vkbert_prediction *dst, size_t capacity,

@@ -179,6 +179,7 @@ uint32_t vkb_mlm_decoder_parts(const void *weights) {
 
 const vkb_head_class vkb_head_mlm = {
     .name = "mlm",
+    .gathers = true,
     .load = load,
     .free_weights = free_weights,
     .create = create,

@@ -18,6 +18,10 @@ typedef enum vkb_tensor {
     VKB_T_LN1_W, VKB_T_LN1_B, VKB_T_FF1_W, VKB_T_FF1_B, VKB_T_FF2_W, VKB_T_FF2_B, VKB_T_LN2_W, VKB_T_LN2_B,
     /* the MLM head: transform dense, its norm, the decoder (absent: tied to the word embeddings) and bias */
     VKB_T_MLM_DENSE_W, VKB_T_MLM_DENSE_B, VKB_T_MLM_LN_W, VKB_T_MLM_LN_B, VKB_T_MLM_DECODER_W, VKB_T_MLM_BIAS,
+    /* sequence classification: the pooler (BERT) or pre_classifier (DistilBERT) on [CLS], the classifier */
+    VKB_T_POOLER_W, VKB_T_POOLER_B, VKB_T_CLASSIFIER_W, VKB_T_CLASSIFIER_B,
+    /* a sentence-transformers Dense module (its own directory's model.safetensors) */
+    VKB_T_ST_DENSE_W, VKB_T_ST_DENSE_B,
     VKB_T_COUNT
 } vkb_tensor;
 
@@ -34,6 +38,8 @@ typedef struct vkb_arch {
     /* config.json -> cfg (family-specific keys; shared checks follow in hf_config.c). */
     vkbert_status (*parse_config)(vkbert_context *ctx, const struct cJSON *root, const char *path,
                                   vkbert_model_config *cfg);
+    /* The activation after the pooler (matmul ACT: 2 tanh, BERT; 3 ReLU, DistilBERT's pre_classifier). */
+    uint32_t pooler_act;
     /* Records layer `layer` of the encoder. */
     vkbert_status (*build_layer)(const struct vkb_encoder *e, uint32_t layer);
 } vkb_arch;

@@ -62,7 +62,12 @@ const vkb_arch vkb_arch_bert = {
         [VKB_T_MLM_LN_B] = "cls.predictions.transform.LayerNorm.bias|cls.predictions.transform.LayerNorm.beta",
         [VKB_T_MLM_DECODER_W] = "cls.predictions.decoder.weight",
         [VKB_T_MLM_BIAS] = "cls.predictions.bias|cls.predictions.decoder.bias",
+        [VKB_T_POOLER_W] = "pooler.dense.weight",
+        [VKB_T_POOLER_B] = "pooler.dense.bias",
+        [VKB_T_CLASSIFIER_W] = "classifier.weight",
+        [VKB_T_CLASSIFIER_B] = "classifier.bias",
     },
+    .pooler_act = 2,
     .parse_config = parse,
     .build_layer = vkb_encoder_post_norm_layer,
 };

@@ -1,7 +1,8 @@
 /* DistilBERT (DistilBertModel, DistilBertForMaskedLM): BERT's post-norm layers under other
  * names and config keys, no token types (type ids are ignored, as the model takes none),
  * LayerNorm eps fixed at 1e-12. A base-model checkpoint has no "distilbert." prefix; the MLM
- * head (vocab_transform, vocab_layer_norm, vocab_projector) never has one. */
+ * head (vocab_transform, vocab_layer_norm, vocab_projector) and DistilBertForSequenceClassification's
+ * pre_classifier (+ ReLU) and classifier never have one. */
 #include "model/arch.h"
 #include "model/encoder.h"
 
@@ -59,7 +60,12 @@ const vkb_arch vkb_arch_distilbert = {
         [VKB_T_MLM_LN_B] = "vocab_layer_norm.bias",
         [VKB_T_MLM_DECODER_W] = "vocab_projector.weight",
         [VKB_T_MLM_BIAS] = "vocab_projector.bias",
+        [VKB_T_POOLER_W] = "pre_classifier.weight",
+        [VKB_T_POOLER_B] = "pre_classifier.bias",
+        [VKB_T_CLASSIFIER_W] = "classifier.weight",
+        [VKB_T_CLASSIFIER_B] = "classifier.bias",
     },
+    .pooler_act = 3,
     .parse_config = parse,
     .build_layer = vkb_encoder_post_norm_layer,
 };

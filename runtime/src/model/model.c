@@ -56,6 +56,7 @@ static vkbert_status parse_config(vkb_loader *L, const char *json, size_t len, c
         if (cJSON_IsBool(tie)) *tied = cJSON_IsTrue(tie);
         cJSON_Delete(root);
     }
+    if (!s) s = vkb_config_labels(L->ctx, json, len, name, &L->m->labels, &L->m->label_count, &L->m->multi_label);
     return s;
 }
 
@@ -85,6 +86,7 @@ static vkbert_status load(vkb_loader *L, const char *dir) {
     vkb_free(json);
     vkb_free(path);
     if (s) return s;
+    if ((s = vkb_st_config_read(L->ctx, dir, m->config.hidden_size, &m->st))) return s;
     s = vkbert_tokenizer_load(dir, &m->tokenizer);
     if (s) return vkb_propagate(L->ctx, s);
     if ((s = check_tokenizer(L)) || (s = vkb_checkpoint_open(L->ctx, L->dir, &L->shards, &L->shard_count))) return s;
@@ -130,6 +132,8 @@ static vkbert_status load_weights(vkb_loader *L, bool tied) {
     if (!m->layers) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t i = 0; i < c->num_hidden_layers && !s; ++i) s = load_layer(L, i, &m->layers[i]);
     if (!s) s = vkb_head_mlm.load(L, tied, &m->mlm);
+    if (!s) s = vkb_head_embed.load(L, tied, &m->embed);
+    if (!s) s = vkb_head_seqcls.load(L, tied, &m->seqcls);
     return s;
 }
 
@@ -143,6 +147,7 @@ vkbert_status vkbert_model_load(vkbert_context *ctx, const vkbert_model_desc *de
     L.m = vkb_calloc(1, sizeof *L.m);
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;
+    vkb_st_config_read(ctx, NULL, 0, &L.m->st); /* the defaults, until the files say otherwise */
     vkbert_status s = desc->path ? load(&L, desc->path) : load_memory(&L, desc->files);
     vkb_weights_done(&L);
     for (uint32_t i = 0; i < L.shard_count; ++i) vkb_safetensors_close(&L.shards[i]);
@@ -179,6 +184,7 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
     L.m = vkb_calloc(1, sizeof *L.m);
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;
+    vkb_st_config_read(ctx, NULL, 0, &L.m->st);
     vkbert_status s = vkb_config_parse(ctx, json, (size_t)n, "the model config", &L.m->config);
     if (!s) {
         L.m->config.family = arch->name;
@@ -209,6 +215,11 @@ void vkbert_model_destroy(vkbert_model *m) {
         }
     vkb_free(m->layers);
     vkb_head_mlm.free_weights(ctx, m->mlm);
+    vkb_head_embed.free_weights(ctx, m->embed);
+    vkb_head_seqcls.free_weights(ctx, m->seqcls);
+    vkb_st_config_free(&m->st);
+    for (uint32_t i = 0; i < m->label_count; ++i) vkb_free(m->labels[i]);
+    vkb_free(m->labels);
     vkb_buffer_destroy(ctx, &m->emb_aux);
     vkb_split_destroy(ctx, &m->word_emb);
     vkbert_tokenizer_destroy(m->tokenizer);
@@ -219,3 +230,42 @@ const vkbert_model_config *vkbert_model_get_config(const vkbert_model *m) { retu
 const vkbert_tokenizer *vkbert_model_tokenizer(const vkbert_model *m) { return m ? m->tokenizer : NULL; }
 bool vkbert_model_has_mlm_head(const vkbert_model *m) { return m && m->mlm; }
 uint64_t vkbert_model_device_bytes(const vkbert_model *m) { return m ? m->device_bytes : 0; }
+
+vkbert_status vkbert_model_embedding_info(const vkbert_model *m, vkbert_embedding_info *out) {
+    if (!m || !out) return vkb_fail(m ? m->ctx : NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_model_embedding_info: NULL argument");
+    const vkb_st_config *c = &m->st;
+    uint32_t P = m->config.max_position_embeddings;
+    *out = (vkbert_embedding_info){
+        .sentence_transformers = c->present,
+        .pooling = (vkbert_pooling)c->pooling,
+        .include_prompt = c->include_prompt,
+        .dense = m->embed != NULL,
+        .dense_in = m->embed ? c->dense_in : 0,
+        .dense_out = m->embed ? c->dense_out : 0,
+        .dense_activation = !m->embed ? NULL : c->dense_act == 2 ? "tanh" : "identity",
+        .normalize = c->normalize,
+        .dimension = vkb_embed_width(m),
+        .max_seq_length = c->max_seq_length && c->max_seq_length < P ? c->max_seq_length : P,
+        .do_lower_case = c->do_lower_case,
+        .prompt_count = c->prompt_count,
+        .default_prompt_name = c->default_prompt >= 0 ? c->prompts[c->default_prompt].name : NULL,
+    };
+    return VKBERT_OK;
+}
+
+vkbert_status vkbert_model_prompt(const vkbert_model *m, uint32_t index, const char **name, const char **text) {
+    if (!m) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_model_prompt: model is NULL");
+    if (index >= m->st.prompt_count)
+        return vkb_fail(m->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "prompt %u: the model has %u", index, m->st.prompt_count);
+    if (name) *name = m->st.prompts[index].name;
+    if (text) *text = m->st.prompts[index].text;
+    return VKBERT_OK;
+}
+
+uint32_t vkbert_model_label_count(const vkbert_model *m) { return m && m->seqcls ? m->label_count : 0; }
+const char *vkbert_model_label(const vkbert_model *m, uint32_t id) {
+    return m && m->seqcls && id < m->label_count ? m->labels[id] : NULL;
+}
+bool vkbert_model_sigmoid_scores(const vkbert_model *m) {
+    return m && m->seqcls && (m->label_count == 1 || m->multi_label);
+}

@@ -5,6 +5,7 @@
 
 #include "vkb_internal.h"
 #include "model/arch.h"
+#include "formats/st_config.h"
 
 /* Linear weights [n, k] and the word-embedding table are split tensors: in parts of whole
  * rows when they are larger than one binding (vkb_split). Biases and LayerNorm parameters
@@ -33,6 +34,12 @@ struct vkbert_model {
     vkb_buffer emb_aux;    /* [P, H] positions, [type_rows, H] token types, [H] gamma, [H] beta */
     vkb_layer *layers;
     void *mlm;             /* the MLM head's weights (heads/head_mlm.c), NULL without one */
+    void *embed;           /* the embedding head's (a Dense module; heads/head_embed.c), NULL without one */
+    void *seqcls;          /* the classification head's (heads/head_seqcls.c), NULL without one */
+    vkb_st_config st;      /* sentence-transformers' files (defaults without them) */
+    char **labels;         /* id2label, in id order */
+    uint32_t label_count;
+    bool multi_label;      /* problem_type multi_label_classification */
     uint64_t device_bytes;
 };
 

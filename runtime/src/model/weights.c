@@ -47,7 +47,9 @@ static const vkb_tensor_info *find(const vkb_loader *L, vkb_tensor slot, uint32_
 
 bool vkb_weights_has(const vkb_loader *L, vkb_tensor slot, uint32_t layer) {
     if (!L->arch->names[slot]) return false;
-    if (L->random) return slot < VKB_T_MLM_DENSE_W || (L->random_head && slot != VKB_T_MLM_DECODER_W);
+    if (L->random) /* the encoder, and the MLM head when asked for (tied) */
+        return slot < VKB_T_MLM_DENSE_W ||
+               (L->random_head && slot <= VKB_T_MLM_BIAS && slot != VKB_T_MLM_DECODER_W);
     return find(L, slot, layer, NULL) != NULL;
 }
 

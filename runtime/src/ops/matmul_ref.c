@@ -11,7 +11,9 @@ void vkb_ref_matmul(const float *x, const float *w, const float *b, const float 
         for (uint32_t n = 0; n < N; ++n) {
             double s = b[n];
             for (uint32_t k = 0; k < K; ++k) s += (double)x[(size_t)m * K + k] * w[(size_t)n * K + k];
-            if (act) s = vkb_ref_gelu(s);
+            if (act == 1) s = vkb_ref_gelu(s);
+            else if (act == 2) s = tanh(s);
+            else if (act == 3) s = s > 0 ? s : 0;
             if (accum) s += y0[(size_t)m * N + n];
             ref[(size_t)m * N + n] = (float)s;
         }

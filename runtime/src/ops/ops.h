@@ -70,4 +70,13 @@ vkbert_status vkb_op_gather(vkb_graph *g, const vkb_buffer *src, uint32_t src_ro
 vkbert_status vkb_op_topk(vkb_graph *g, const vkb_buffer *logits, uint32_t row0, uint32_t rows, uint32_t vocab,
                           uint32_t k, const vkb_buffer *ids, const vkb_buffer *probs);
 
+/* pool.c: out[seq0 + b, :] = the pooling (VKBERT_POOLING_* mode, never DEFAULT) of the tokens
+ * [skip, length) of sequence b of hidden [seqs * seq, width]; seqtab holds (length, skip) per
+ * sequence of the session. */
+vkbert_status vkb_op_pool(vkb_graph *g, const vkb_buffer *hidden, const vkb_buffer *seqtab, const vkb_buffer *out,
+                          uint32_t mode, uint32_t seqs, uint32_t seq, uint32_t width, uint32_t seq0);
+
+/* l2norm.c: x[r, :] /= max(||x[r, :]||, 1e-12) in place for `rows` rows. */
+vkbert_status vkb_op_l2norm(vkb_graph *g, const vkb_buffer *x, uint32_t rows, uint32_t width);
+
 #endif

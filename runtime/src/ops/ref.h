@@ -10,7 +10,8 @@
 
 /* The exact GELU: 0.5 x (1 + erf(x / sqrt 2)). */
 double vkb_ref_gelu(double x);
-/* matmul_ref.c: ref[m, n] = act(x[m, :] . w[n, :] + b[n]) (+ y0[m, n] when accum). */
+/* matmul_ref.c: ref[m, n] = act(x[m, :] . w[n, :] + b[n]) (+ y0[m, n] when accum); act 0 none,
+ * 1 GELU, 2 tanh, 3 ReLU. */
 void vkb_ref_matmul(const float *x, const float *w, const float *b, const float *y0, uint32_t M, uint32_t N,
                     uint32_t K, uint32_t act, uint32_t accum, float *ref);
 /* layernorm_ref.c: one row, y = (x - mean) / sqrt(var + eps) * g + b. */
@@ -28,5 +29,11 @@ void vkb_ref_gather(const float *src, const int32_t *index, uint32_t rows, uint3
 /* topk_ref.c: the k largest of softmax(x) (ties to the lower id), ids -1 / probabilities 0
  * past the vocabulary. */
 void vkb_ref_topk(const float *x, uint32_t vocab, uint32_t k, int32_t *ids, double *probs);
+
+/* pool_ref.c: the pooling (1 CLS, 2 mean, 3 max, 4 mean_sqrt_len, 5 last) of the tokens
+ * [skip, len) of one sequence h [.., width]; len 0 gives zeros. */
+void vkb_ref_pool(const float *h, uint32_t len, uint32_t skip, uint32_t width, uint32_t mode, double *out);
+/* l2norm_ref.c: y = x / max(||x||, 1e-12) for one row. */
+void vkb_ref_l2norm(const float *x, uint32_t width, double *y);
 
 #endif

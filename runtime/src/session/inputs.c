@@ -59,6 +59,12 @@ vkbert_status vkb_session_write_inputs(vkbert_session *s, const vkbert_sequence 
         }
         s->lengths[b] = q->length;
     }
+    int32_t *tab = s->seqtab.mapped; /* pooling heads: (length, skip) per sequence, 0 for unused slots */
+    memset(tab, 0, (size_t)2 * s->chunks * s->chunk_seqs * 4);
+    for (uint32_t b = 0; b < count; ++b) {
+        tab[2 * b] = (int32_t)seqs[b].length;
+        tab[2 * b + 1] = (int32_t)(seqs[b].pool_skip < seqs[b].length ? seqs[b].pool_skip : seqs[b].length);
+    }
     s->count = count;
     s->rows = rows;
     vkb_graph_write_slots(&s->graph, rows, s->indirect.mapped);

@@ -39,7 +39,10 @@ static vkbert_status create_buffers(vkbert_session *s) {
     if (!s->input || !s->h || !s->rb_hidden) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t ch = 0; ch < s->chunks; ++ch) {
         if ((st = vkb_buffer_create(ctx, 3 * T * 4, VKB_MEM_UPLOAD, "the input buffer", &s->input[ch])) ||
-            (st = vkb_buffer_create(ctx, T * H * 4, VKB_MEM_DEVICE, "hidden states", &s->h[ch])) ||
+            (st = vkb_buffer_create(ctx, T * H * 4, VKB_MEM_DEVICE, "hidden states", &s->h[ch])))
+            return st;
+        /* hidden states come back to the host for the MLM task only (vkbert_session_read_hidden) */
+        if (s->task == VKBERT_TASK_MLM &&
             (st = vkb_buffer_create(ctx, T * H * 4, VKB_MEM_READBACK, "the hidden-state readback", &s->rb_hidden[ch])))
             return st;
         /* matmul inputs are read as texels where the widths allow */
@@ -55,12 +58,21 @@ static vkbert_status create_buffers(vkbert_session *s) {
         if ((H / c->num_attention_heads) % 4 == 0 && H % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->qkv, f)))
             return st;
     }
+    if ((st = vkb_buffer_create(ctx, (size_t)2 * s->chunks * s->chunk_seqs * 4, VKB_MEM_UPLOAD, "the sequence table",
+                                &s->seqtab)))
+        return st;
     if (!s->head) return VKBERT_OK;
+    if (!s->head_class->gathers) {
+        vkb_head_input in = {ctx, s->model, s->task == VKBERT_TASK_EMBED ? s->model->embed : s->model->seqcls,
+                             NULL, 0, 0, false, s->h, s->chunks, s->chunk_seqs, s->seq, &s->seqtab, s->pooling,
+                             s->normalize};
+        return s->head_class->create(&in, &s->head_state);
+    }
     if ((st = vkb_buffer_create(ctx, R * 4, VKB_MEM_UPLOAD, "the head row indices", &s->rows_in)) ||
         (st = vkb_buffer_create(ctx, R * H * 4, VKB_MEM_DEVICE, "MLM head input", &s->head_x)))
         return st;
     if (ctx->matmul_texel && H % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->head_x, f))) return st;
-    vkb_head_input in = {ctx, s->model, s->model->mlm, &s->head_x, R, s->top_k, s->keep_logits};
+    vkb_head_input in = {ctx, s->model, s->model->mlm, &s->head_x, R, s->top_k, s->keep_logits, .seqtab = &s->seqtab};
     return s->head_class->create(&in, &s->head_state);
 }
 
@@ -71,7 +83,7 @@ vkbert_status vkb_session_plan(vkbert_session *s) {
 
 /* Every single buffer of a session (the per-chunk ones separately). */
 uint32_t vkb_session_buffers(const vkbert_session *s, const vkb_buffer **out) {
-    const vkb_buffer *bs[] = {&s->rows_in, &s->indirect, &s->qkv, &s->attn, &s->inter, &s->head_x};
+    const vkb_buffer *bs[] = {&s->rows_in, &s->seqtab, &s->indirect, &s->qkv, &s->attn, &s->inter, &s->head_x};
     uint32_t n = 0;
     for (size_t i = 0; i < sizeof bs / sizeof bs[0]; ++i) out[n++] = bs[i];
     return n;

@@ -18,7 +18,7 @@ static vkbert_status build_encoder(vkbert_session *s, uint32_t c) {
 static vkbert_status build_head(vkbert_session *s) {
     uint32_t H = s->model->config.hidden_size;
     vkbert_status st = VKBERT_OK;
-    for (uint32_t ch = 0; ch < s->chunks && !st; ++ch)
+    for (uint32_t ch = 0; ch < s->chunks && !st && s->head_class->gathers; ++ch)
         st = vkb_op_gather(&s->graph, &s->h[ch], s->chunk_tokens, ch * s->chunk_tokens, &s->rows_in, &s->head_x,
                            s->head_rows, H);
     return st ? st : s->head_class->build(s->head_state, &s->graph);
@@ -27,12 +27,13 @@ static vkbert_status build_head(vkbert_session *s) {
 /* Readback copies: hidden states of every chunk, then the head's. */
 static vkbert_status record(vkbert_session *s) {
     size_t T = s->chunk_tokens, H = s->model->config.hidden_size;
-    uint32_t n = s->chunks + (s->head ? s->head_class->copies(s->head_state, NULL) : 0);
-    vkb_copy *copies = vkb_calloc(n, sizeof *copies);
+    uint32_t hc = s->task == VKBERT_TASK_MLM ? s->chunks : 0; /* hidden states come back for MLM only */
+    uint32_t n = hc + (s->head ? s->head_class->copies(s->head_state, NULL) : 0);
+    vkb_copy *copies = vkb_calloc(n ? n : 1, sizeof *copies);
     if (!copies) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    for (uint32_t ch = 0; ch < s->chunks; ++ch)
+    for (uint32_t ch = 0; ch < hc; ++ch)
         copies[ch] = (vkb_copy){s->h[ch].buffer, s->rb_hidden[ch].buffer, 0, 0, T * H * 4};
-    if (s->head) s->head_class->copies(s->head_state, copies + s->chunks);
+    if (s->head) s->head_class->copies(s->head_state, copies + hc);
     vkbert_status st = vkb_program_record(s->ctx, &s->prog, copies, n);
     vkb_free(copies);
     return st;

@@ -16,6 +16,9 @@ vkbert_status vkbert_session_read_hidden(const vkbert_session *s, uint32_t seq, 
     if (st) return st;
     if (seq >= s->count)
         return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "sequence %u: the last encode had %u", seq, s->count);
+    if (s->task != VKBERT_TASK_MLM)
+        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "hidden states are read back by VKBERT_TASK_MLM "
+                        "sessions only");
     size_t H = s->model->config.hidden_size, n = (size_t)s->lengths[seq] * H;
     if (needed) *needed = n;
     if (capacity < n || !dst)
@@ -42,6 +45,27 @@ vkbert_status vkbert_session_head_row(const vkbert_session *s, uint32_t row, uin
     if (seq) *seq = s->row_seq[row];
     if (position) *position = s->row_pos[row];
     return VKBERT_OK;
+}
+
+static vkbert_status read_pooled(const vkbert_session *s, vkbert_task task, const char *what, uint32_t seq,
+                                 float *dst, size_t capacity, size_t *needed) {
+    vkbert_status st = need_results(s);
+    if (st) return st;
+    if (s->task != task)
+        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "%s: the session was not created for that task", what);
+    if (seq >= s->count)
+        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "sequence %u: the last encode had %u", seq, s->count);
+    return s->head_class->read(s->head_state, seq, dst, capacity, needed);
+}
+
+vkbert_status vkbert_session_read_embedding(const vkbert_session *s, uint32_t seq, float *dst, size_t capacity,
+                                            size_t *needed) {
+    return read_pooled(s, VKBERT_TASK_EMBED, "vkbert_session_read_embedding", seq, dst, capacity, needed);
+}
+
+vkbert_status vkbert_session_read_class_logits(const vkbert_session *s, uint32_t seq, float *dst, size_t capacity,
+                                               size_t *needed) {
+    return read_pooled(s, VKBERT_TASK_CLASSIFY, "vkbert_session_read_class_logits", seq, dst, capacity, needed);
 }
 
 vkbert_status vkbert_session_read_topk(const vkbert_session *s, uint32_t row, vkbert_prediction *dst, size_t capacity,

@@ -18,6 +18,13 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "top_k %u is over the maximum %d", d.top_k, VKBERT_MAX_TOP_K);
     if ((unsigned)d.head > VKBERT_HEAD_NONE)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown head mode %d", (int)d.head);
+    if ((unsigned)d.task > VKBERT_TASK_CLASSIFY || (unsigned)d.pooling > VKBERT_POOLING_LAST ||
+        (unsigned)d.normalize > VKBERT_NORMALIZE_OFF)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown task %d, pooling %d or normalize %d", (int)d.task,
+                        (int)d.pooling, (int)d.normalize);
+    if (d.task == VKBERT_TASK_CLASSIFY && !model->seqcls)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no sequence-classification head (classifier.weight "
+                        "and id2label): it cannot classify or rerank");
     uint64_t batch = d.max_batch ? d.max_batch : 1, seq = d.max_seq ? d.max_seq : c->max_position_embeddings;
     uint64_t tokens = batch * seq;
     uint32_t maxx = ctx->info.max_workgroup_count[0], maxz = ctx->info.max_workgroup_count[2];
@@ -31,14 +38,21 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     s->batch = (uint32_t)batch;
     s->seq = (uint32_t)seq;
     s->tokens = (uint32_t)tokens;
-    s->head_mode = model->mlm ? d.head : VKBERT_HEAD_NONE;
-    s->head_class = &vkb_head_mlm;
+    s->task = d.task;
+    s->head_mode = model->mlm && d.task == VKBERT_TASK_MLM ? d.head : VKBERT_HEAD_NONE;
+    s->head_class = d.task == VKBERT_TASK_EMBED ? &vkb_head_embed
+                    : d.task == VKBERT_TASK_CLASSIFY ? &vkb_head_seqcls : &vkb_head_mlm;
     s->graph = (vkb_graph){.ctx = ctx, .prog = &s->prog};
-    s->head = s->head_mode != VKBERT_HEAD_NONE;
-    s->head_rows = s->head ? (d.max_head_rows ? d.max_head_rows : s->tokens) : 0;
+    s->head = s->head_mode != VKBERT_HEAD_NONE || d.task != VKBERT_TASK_MLM;
+    s->pooling = d.pooling ? (uint32_t)d.pooling : model->st.pooling;
+    s->normalize = d.normalize ? d.normalize == VKBERT_NORMALIZE_ON : model->st.normalize;
+    if (d.task == VKBERT_TASK_EMBED && !model->st.present && !d.pooling)
+        vkb_log(ctx, VKBERT_LOG_WARNING, "the model has no sentence-transformers modules.json: embeddings are its "
+                "[CLS] token's final hidden state, not normalised");
+    s->head_rows = s->head_mode != VKBERT_HEAD_NONE ? (d.max_head_rows ? d.max_head_rows : s->tokens) : 0;
     if (s->head_rows > s->tokens) s->head_rows = s->tokens;
     if (s->head_rows > maxx) s->head_rows = maxx;
-    if (s->head) { /* the head's [rows, hidden] buffers stay within one binding and texel view */
+    if (s->head_mode != VKBERT_HEAD_NONE) { /* the head's [rows, hidden] buffers stay within one binding and texel view */
         uint32_t fit = vkb_split_rows(ctx, s->head_rows, (uint64_t)c->hidden_size * 4, 1,
                                       ctx->matmul_texel ? vkb_texel_view_max_bytes(ctx, 16) : 0);
         if (fit < s->head_rows) {
@@ -48,14 +62,14 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     }
     s->top_k = d.top_k ? d.top_k : 5;
     if (s->top_k > c->vocab_size) s->top_k = c->vocab_size;
-    s->keep_logits = d.keep_logits && s->head;
+    s->keep_logits = d.keep_logits && s->head_mode != VKBERT_HEAD_NONE;
     s->lengths = vkb_calloc(s->batch, sizeof *s->lengths);
     s->row_seq = vkb_calloc(s->head_rows + 1, sizeof *s->row_seq);
     s->row_pos = vkb_calloc(s->head_rows + 1, sizeof *s->row_pos);
     vkbert_status st = (!s->lengths || !s->row_seq || !s->row_pos)
                            ? vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory")
                            : VKBERT_OK;
-    if (!st && s->head && s->head_rows == 0)
+    if (!st && s->head_mode != VKBERT_HEAD_NONE && s->head_rows == 0)
         st = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "not even one MLM head row fits in one buffer binding");
     if (!st) st = vkb_session_plan(s);
     s->prog.profile = d.profile;
@@ -80,7 +94,7 @@ void vkbert_session_destroy(vkbert_session *s) {
         if (s->h) vkb_buffer_destroy(ctx, &s->h[ch]);
         if (s->rb_hidden) vkb_buffer_destroy(ctx, &s->rb_hidden[ch]);
     }
-    s->head_class->destroy(ctx, s->head_state);
+    if (s->head_state) s->head_class->destroy(ctx, s->head_state);
     vkb_free(s->input);
     vkb_free(s->h);
     vkb_free(s->rb_hidden);

@@ -17,15 +17,19 @@ struct vkbert_session {
     uint32_t head_rows, top_k;     /* capacity of the head rows, predictions per row */
     bool head, keep_logits;
     vkbert_head_rows head_mode;
+    vkbert_task task;
+    uint32_t pooling;              /* EMBED: VKBERT_POOLING_*, resolved */
+    bool normalize;                /* EMBED: resolved */
 
     vkb_buffer *input;     /* per chunk, int32: ids [Tc], types [Tc], mask [Tc] (mapped) */
     vkb_buffer *h;         /* per chunk: hidden states [Tc, H] */
     vkb_buffer *rb_hidden; /* per chunk: their readback */
     vkb_buffer rows_in;    /* int32 [R]: the token index of each head row (mapped) */
+    vkb_buffer seqtab;     /* int32 [2 * chunks * chunk_seqs]: length, pooling skip per sequence (mapped) */
     vkb_buffer indirect;   /* VkDispatchIndirectCommand per slot */
     vkb_buffer qkv, attn, inter;          /* one chunk's scratch: [Tc,3H], [Tc,H], [Tc,I] */
     vkb_buffer head_x;                    /* [R,H]: the gathered rows the head reads */
-    const vkb_head_class *head_class;     /* the head on those rows (the MLM head) */
+    const vkb_head_class *head_class;     /* the task's head: MLM (on gathered rows), embed or seqcls */
     void *head_state;
     vkb_program prog;
     vkb_graph graph;
