@@ -87,6 +87,14 @@ static void test_matmul_kernel(uint32_t M, uint32_t N, uint32_t K, uint32_t act,
     run_op(&op);
     download(&by, out, ny * 4);
     double e = rel_err(out, ref, ny);
+    if (act == 2) { /* tanh squeezes the outputs below 1 but not the error: scale by the pre-activation */
+        float *pre = malloc(ny * 4);
+        vkb_ref_matmul(x, w, b, y0, M, N, K, 0, accum, pre);
+        double m = 1e-6, big = 0;
+        for (size_t i = 0; i < ny; ++i) m = fmax(m, fabs(pre[i])), big = fmax(big, fabs(ref[i]));
+        e *= fmax(big, 1e-6) / m;
+        free(pre);
+    }
     /* fp16 products of values in [-1, 1): each rounded to 2^-11, partial sums of 16 too */
     CHECK(e < (f16a ? 3e-3 : 1e-5), "%s M=%u N=%u K=%u act=%u accum=%u tile=%u: error %g", vkb_kernel(op.kernel)->name,
           M, N, K, act,
@@ -315,6 +323,64 @@ static void test_topk(uint32_t rows, uint32_t vocab, uint32_t k, bool ties) {
     free(l); free(probs); free(ids); free(want); free(want_probs);
 }
 
+/* pool: B sequences of S positions, each of its own length and skip, every mode. */
+static void test_pool(uint32_t B, uint32_t S, uint32_t W, uint32_t mode, uint32_t seq0) {
+    size_t T = (size_t)B * S, R = seq0 + B;
+    float *h = malloc(T * W * 4), *out = malloc(R * W * 4);
+    int32_t *tab = calloc(2 * R, 4);
+    double *want = malloc(W * sizeof *want);
+    for (size_t i = 0; i < T * W; ++i) h[i] = 4.0f * frand() - 2.0f;
+    for (uint32_t b = 0; b < B; ++b) {
+        uint32_t len = b == B - 1 && B > 1 ? 0 : 1 + (b * 7 + 3) % S; /* the last slot unused */
+        tab[2 * (seq0 + b)] = (int32_t)len;
+        tab[2 * (seq0 + b) + 1] = (int32_t)(len > 2 && b % 2 ? 1 + b % (len - 1) : 0); /* a prompt left out */
+    }
+    for (size_t i = 0; i < R * W; ++i) out[i] = 1e30f; /* rows before seq0 stay as they are */
+    vkb_buffer bh = upload(h, T * W * 4), bt = upload(tab, 2 * R * 4), bo = upload(out, R * W * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_POOL, .spec = {mode}, .bind = {vkb_bind(&bh), vkb_bind(&bt), vkb_bind(&bo)},
+                 .writes = 4, .indirect = -1, .groups = {(W + VKB_POOL_WG - 1) / VKB_POOL_WG, B, 1}};
+    vkb_push_pool pc = {B, S, W, seq0};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&bo, out, R * W * 4);
+    for (uint32_t r = 0; r < seq0; ++r) CHECK(out[(size_t)r * W] == 1e30f, "pool wrote row %u before seq0 %u", r, seq0);
+    for (uint32_t b = 0; b < B; ++b) {
+        vkb_ref_pool(h + (size_t)b * S * W, (uint32_t)tab[2 * (seq0 + b)], (uint32_t)tab[2 * (seq0 + b) + 1], W, mode,
+                     want);
+        double e = 0;
+        for (uint32_t c = 0; c < W; ++c) e = fmax(e, fabs(out[(size_t)(seq0 + b) * W + c] - want[c]));
+        CHECK(e < 1e-5, "pool mode %u B=%u S=%u W=%u seq %u (length %d, skip %d): error %g", mode, B, S, W, b,
+              tab[2 * (seq0 + b)], tab[2 * (seq0 + b) + 1], e);
+    }
+    vkb_buffer_destroy(ctx, &bh);
+    vkb_buffer_destroy(ctx, &bt);
+    vkb_buffer_destroy(ctx, &bo);
+    free(h); free(out); free(tab); free(want);
+}
+
+static void test_l2norm(uint32_t rows, uint32_t W, bool zero_row) {
+    float *x = malloc((size_t)rows * W * 4);
+    double *want = malloc(W * sizeof *want);
+    for (size_t i = 0; i < (size_t)rows * W; ++i) x[i] = 6.0f * frand() - 3.0f;
+    if (zero_row) memset(x, 0, (size_t)W * 4); /* max(norm, 1e-12): zeros stay zeros, no NaN */
+    vkb_buffer bx = upload(x, (size_t)rows * W * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_L2NORM, .bind = {vkb_bind(&bx)}, .writes = 1, .indirect = -1,
+                 .groups = {(rows + VKB_L2NORM_WG - 1) / VKB_L2NORM_WG, 1, 1}};
+    vkb_push_l2norm pc = {rows, W};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    float *got = malloc((size_t)rows * W * 4);
+    download(&bx, got, (size_t)rows * W * 4);
+    for (uint32_t r = 0; r < rows; ++r) {
+        vkb_ref_l2norm(x + (size_t)r * W, W, want);
+        double e = 0;
+        for (uint32_t c = 0; c < W; ++c) e = fmax(e, fabs(got[(size_t)r * W + c] - want[c]));
+        CHECK(e < 1e-6, "l2norm rows=%u W=%u row %u: error %g", rows, W, r, e);
+    }
+    vkb_buffer_destroy(ctx, &bx);
+    free(x); free(got); free(want);
+}
+
 int main(int argc, char **argv) {
     ctx = test_context(NULL);
 
@@ -327,7 +393,7 @@ int main(int argc, char **argv) {
     const uint32_t mm[][3] = {{1, 1, 1}, {1, 7, 3}, {3, 5, 7}, {16, 64, 32}, {17, 65, 33}, {33, 130, 70}, {9, 200, 64},
                               {70, 65, 20}};
     for (size_t i = 0; i < sizeof mm / sizeof mm[0]; ++i)
-        for (uint32_t act = 0; act < 2; ++act)
+        for (uint32_t act = 0; act < 4; ++act) /* none, GELU, tanh, ReLU */
             for (uint32_t accum = 0; accum < 2; ++accum) test_matmul(mm[i][0], mm[i][1], mm[i][2], act, accum);
     if (vkbert_context_device(ctx)->subgroup_size == 8 && !ctx->min_limits) { /* subgroups: not in min mode */
         const uint32_t mt[][3] = {{1, 1, 4}, {3, 5, 8}, {8, 32, 16}, {9, 33, 20}, {17, 130, 68}, {33, 257, 128}};
@@ -336,6 +402,8 @@ int main(int argc, char **argv) {
                 for (uint32_t accum = 0; accum < 2; ++accum)
                     test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, accum, 1, (act + accum + (uint32_t)i) % 2,
                                       1 + act * 2 + accum); /* every row-group count on every shape */
+        for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i) /* tanh (pooler, Dense) and ReLU (pre_classifier) */
+            for (uint32_t act = 2; act < 4; ++act) test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, 0, 1, 0, act - 1);
     }
     const uint32_t ln[][2] = {{1, 1}, {1, 7}, {3, 128}, {5, 129}, {130, 300}, {2, 768}};
     for (size_t i = 0; i < sizeof ln / sizeof ln[0]; ++i) test_layernorm(ln[i][0], ln[i][1]);
@@ -358,6 +426,14 @@ int main(int argc, char **argv) {
     test_topk(3, 7, 5, false);
     test_topk(2, 300, 64, true);
     test_topk(2, 30522, 5, false);
+    for (uint32_t mode = 1; mode <= 5; ++mode) { /* CLS, mean, max, mean_sqrt_len, last */
+        test_pool(1, 1, 1, mode, 0);
+        test_pool(4, 9, 33, mode, 0);
+        test_pool(5, 17, 130, mode, 3);
+    }
+    test_l2norm(1, 1, false);
+    test_l2norm(3, 384, true);
+    test_l2norm(130, 33, false);
     check_no_validation(ctx);
     vkbert_context_destroy(ctx);
     return test_finish("test_kernels");
