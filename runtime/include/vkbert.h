@@ -1,13 +1,17 @@
 /*
- * vkbert.h — run BERT-family encoders and their masked-language-model head on any
- * Vulkan 1.1 device. This header is the whole public API.
+ * vkbert.h — run BERT-family encoders and the heads their checkpoints ship (masked-language
+ * model, sentence embeddings, sequence classification) on any Vulkan 1.1 device. This header
+ * is the whole public API.
  *
  * Objects
  *   vkbert_context    a Vulkan instance + device + compute queue (+ compiled kernels)
  *   vkbert_tokenizer  a WordPiece tokenizer (Hugging Face BertTokenizer rules); needs no GPU
  *   vkbert_model      config, vocabulary and weights resident on one context's device
  *   vkbert_session    activation memory and a recorded command buffer for one maximum
- *                     batch x sequence shape; several sessions may share one model
+ *                     batch x sequence shape and one task (MLM, embeddings, classification);
+ *                     several sessions may share one model
+ *   vkbert_runner     many texts at once: embeddings, classification, reranking (sorted by
+ *                     length, batched, written back in input order)
  *
  * Example (error handling shortened; every call returns a vkbert_status):
  *
@@ -485,7 +489,11 @@ typedef struct vkbert_model_files {
  * other is VKBERT_ERROR_UNSUPPORTED naming the supported ones). Tensor names with or without
  * the family's prefix ("bert.", "distilbert."), LayerNorm weight/bias or gamma/beta, a tied,
  * untied or absent decoder weight are all accepted; extra tensors are ignored; a checkpoint
- * without the MLM head loads for encoding only.
+ * without the MLM head loads for encoding only. A directory may also hold
+ * sentence-transformers' files (see vkbert_embedding_info; a malformed one is an error) and a
+ * sequence-classification head (classifier.weight with config.json's id2label; a classifier
+ * without id2label is VKBERT_ERROR_MODEL_FORMAT). From memory (`files`) a model has no
+ * sentence-transformers files.
  */
 typedef struct vkbert_model_desc {
     const char *path;

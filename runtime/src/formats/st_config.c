@@ -263,6 +263,7 @@ vkbert_status vkb_st_config_read(vkbert_context *ctx, const char *dir, uint32_t 
         s = read_modules(ctx, dir, hidden, root, path, c);
     }
     cJSON_Delete(root);
+    root = NULL;
     vkb_free(path);
     path = NULL;
     if (!s) s = read_json(ctx, dir, "sentence_bert_config.json", false, &root, &path);
@@ -276,6 +277,7 @@ vkbert_status vkb_st_config_read(vkbert_context *ctx, const char *dir, uint32_t 
             s = vkb_config_u32(ctx, root, path, "max_seq_length", 0, 1, VKB_MAX_POSITIONS, &c->max_seq_length);
     }
     cJSON_Delete(root);
+    root = NULL;
     vkb_free(path);
     path = NULL;
     if (!s) s = read_json(ctx, dir, "config_sentence_transformers.json", false, &root, &path);

@@ -112,6 +112,7 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
         vkbert_runner_destroy(r);
         return s;
     }
+    if (!r->d.pooling) r->d.pooling = (vkbert_pooling)model->st.pooling; /* its sessions need not warn again */
     *out = r;
     return VKBERT_OK;
 }
