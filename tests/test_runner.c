@@ -7,6 +7,7 @@
 #include "test_util.h"
 #include "tasks/tasks.h"
 #include "ops/ref.h"
+#include "model/model.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -75,28 +76,34 @@ static void test_truncation(const char *data, const vkbert_tokenizer *tok) {
 }
 
 /* EMBED sessions against hidden states read back from a plain encode, every pooling mode. */
-static void test_pooling(vkbert_model *m) {
+#define NSEQ 40 /* enough for several chunks of sequences under VKBERT_MAX_BUFFER_BYTES=64K */
+static void test_pooling(vkbert_model *m, bool expect_chunks) {
     uint32_t H = vkbert_model_get_config(m)->hidden_size;
     int32_t ids[3][12] = {{101, 2023, 2003, 1037, 3231, 102}, {101, 7592, 102}, {101, 1996, 2307, 2003, 2182, 1998,
                                                                                   2045, 2003, 2053, 2062, 1012, 102}};
-    uint32_t lens[3] = {6, 3, 12}, skips[3] = {0, 2, 4};
-    vkbert_sequence seqs[3];
-    for (int i = 0; i < 3; ++i) seqs[i] = (vkbert_sequence){ids[i], NULL, lens[i], skips[i]};
+    uint32_t lens[NSEQ], skips[NSEQ];
+    vkbert_sequence seqs[NSEQ];
+    for (int i = 0; i < NSEQ; ++i) {
+        lens[i] = (uint32_t[]){6, 3, 12}[i % 3];
+        skips[i] = (uint32_t[]){0, 2, 4, 1}[i % 4] % lens[i];
+        seqs[i] = (vkbert_sequence){ids[i % 3], NULL, lens[i], skips[i]};
+    }
     vkbert_session *plain = NULL;
-    CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_batch = 3, .max_seq = 12, .head = VKBERT_HEAD_NONE},
+    CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_batch = NSEQ, .max_seq = 12, .head = VKBERT_HEAD_NONE},
                                 &plain) == VKBERT_OK, "%s", vkbert_last_error());
-    CHECK(vkbert_session_encode(plain, seqs, 3) == VKBERT_OK, "%s", vkbert_last_error());
+    CHECK(vkbert_session_encode(plain, seqs, NSEQ) == VKBERT_OK, "%s", vkbert_last_error());
     float *hid = malloc(12 * H * 4), *got = malloc(H * 4);
     double *want = malloc(H * sizeof *want), *norm = malloc(H * sizeof *norm);
     for (uint32_t mode = VKBERT_POOLING_CLS; mode <= VKBERT_POOLING_LAST; ++mode)
         for (int nz = 0; nz < 2; ++nz) {
             vkbert_session *s = NULL;
-            vkbert_session_desc d = {.max_batch = 4, .max_seq = 16, .task = VKBERT_TASK_EMBED,
+            vkbert_session_desc d = {.max_batch = NSEQ + 1, .max_seq = 16, .task = VKBERT_TASK_EMBED,
                                      .pooling = (vkbert_pooling)mode,
                                      .normalize = nz ? VKBERT_NORMALIZE_ON : VKBERT_NORMALIZE_OFF};
             CHECK(vkbert_session_create(m, &d, &s) == VKBERT_OK, "%s", vkbert_last_error());
-            CHECK(s && vkbert_session_encode(s, seqs, 3) == VKBERT_OK, "%s", vkbert_last_error());
-            for (uint32_t q = 0; s && q < 3; ++q) {
+            CHECK(s && vkbert_session_encode(s, seqs, NSEQ) == VKBERT_OK, "%s", vkbert_last_error());
+            CHECK(!s || !expect_chunks || vkb_session_chunks(s) > 1, "one chunk: the split variant tests nothing");
+            for (uint32_t q = 0; s && q < NSEQ; ++q) {
                 vkbert_session_read_hidden(plain, q, hid, 12 * H, NULL);
                 vkb_ref_pool(hid, lens[q], skips[q], H, mode, want);
                 if (nz) {
@@ -118,8 +125,8 @@ static void test_pooling(vkbert_model *m) {
                             "VKBERT_TASK_MLM");
                 CHECK_ERROR(vkbert_session_read_class_logits(s, 0, got, H, NULL), VKBERT_ERROR_INVALID_ARGUMENT,
                             "not created for that task");
-                CHECK_ERROR(vkbert_session_read_embedding(s, 3, got, H, NULL), VKBERT_ERROR_INVALID_ARGUMENT,
-                            "sequence 3");
+                CHECK_ERROR(vkbert_session_read_embedding(s, NSEQ, got, H, NULL), VKBERT_ERROR_INVALID_ARGUMENT,
+                            "the last encode had");
                 CHECK_ERROR(vkbert_session_read_embedding(s, 0, got, H - 1, NULL), VKBERT_ERROR_BUFFER_TOO_SMALL,
                             "needs");
             }
@@ -210,7 +217,7 @@ static void test_runner(vkbert_model *m, const vkbert_tokenizer *tok) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: test_runner DATA_DIR [truncation]\n");
+        fprintf(stderr, "usage: test_runner DATA_DIR [truncation | chunks]\n");
         return 2;
     }
     vkbert_tokenizer *tok = load_tokenizer(argv[1]);
@@ -226,7 +233,7 @@ int main(int argc, char **argv) {
                                .type_vocab_size = 2};
     CHECK(vkbert_model_create_random(ctx, &cfg, 7, false, &m) == VKBERT_OK, "%s", vkbert_last_error());
     if (m) {
-        test_pooling(m);
+        test_pooling(m, argc > 2 && !strcmp(argv[2], "chunks"));
         test_runner(m, tok);
     }
     check_no_validation(ctx);
