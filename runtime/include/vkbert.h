@@ -710,7 +710,9 @@ VKBERT_API vkbert_status vkbert_session_read_class_logits(const vkbert_session *
 typedef struct vkbert_kernel_time {
     const char *kind;     /* what it computes: "embeddings", "matmul_qkv", "attention",
                              "matmul_attn_out", "layernorm", "matmul_ffn_up", "matmul_ffn_down",
-                             "head_gather", "head_dense", "head_layernorm", "head_decoder", "topk" */
+                             "head_gather", "head_dense", "head_layernorm", "head_decoder", "topk";
+                             embeddings and classifiers: "pool", "head_dense" (a Dense module, the
+                             pooler, pre_classifier), "l2norm", "classifier" */
     const char *kernel;   /* which shader ran it: "matmul", "matmul_texel", ... */
     int32_t layer;        /* encoder layer, -1 for the embeddings and the MLM head */
     double ms;            /* from timestamps: end of the previous dispatch to end of this one */
@@ -751,6 +753,8 @@ typedef enum vkbert_truncation {
  *   prompt            a prompt's text instead (takes precedence over prompt_name)
  *   raw_scores        VKBERT_TASK_CLASSIFY: logits instead of softmax/sigmoid scores
  *   progress          called after every encode with the inputs done so far and the total
+ *   tokenizer         NULL: the model's. Another tokenizer whose vocabulary fits the model (a
+ *                     random-weight model has none: benchmarks)
  * Inputs are sorted by length, batched under max_batch_tokens, padded per batch, encoded,
  * and written in input order; a runner keeps the sessions of the shapes it last used.
  */
@@ -767,6 +771,7 @@ typedef struct vkbert_runner_desc {
     bool raw_scores;
     void (*progress)(size_t done, size_t total, void *user);
     void *progress_user;
+    const vkbert_tokenizer *tokenizer;
 } vkbert_runner_desc;
 
 /** What one runner call did. */
