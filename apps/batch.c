@@ -14,7 +14,7 @@
 static int parse_count(const char *flag, const char *v, uint32_t *out) {
     char *end = NULL;
     errno = 0;
-    unsigned long x = strtoul(v, &end, 10);
+    unsigned long long x = strtoull(v, &end, 10);
     if (errno || !end || *end || v[0] == '-' || x == 0 || x > UINT32_MAX)
         return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a positive integer, not \"%s\"", flag, v);
     *out = (uint32_t)x;
