@@ -22,13 +22,15 @@ static const char *USAGE_EMBED =
     "                         (default: its default_prompt_name, if any)\n"
     "  -o, --output FILE      write float32 .npy of shape [inputs, dimension] (written whole or not at all)\n"
     "  --json                 print TEI /embed's body: [[f32,...],...], one row per input in order\n"
+    "                         (TEI normalises unless asked not to: for a model without a Normalize\n"
+    "                         module, its default request is --normalize)\n"
     "Without --json and -o, one line per input: its first values and the dimension.\n" BATCH_USAGE_COMMON;
 
 static const char *USAGE_SIMILARITY =
     "usage: vkbert similarity -m DIR [options] [--json] [--matrix] SOURCE TEXT... | SOURCE -f FILE\n"
     "\n"
     "The cosine similarity of the embedding of SOURCE with that of each TEXT (embeddings as\n"
-    "'vkbert embed' computes them).\n"
+    "'vkbert embed' computes them). With -f FILE the file holds the TEXTs; SOURCE stays an argument.\n"
     "  --pooling P            cls, mean, max, mean_sqrt_len or last (default: the model's)\n"
     "  --prompt-name NAME     a prompt of config_sentence_transformers.json before every text\n"
     "  --matrix               the cosines of all inputs with each other instead: SOURCE first, then the\n"

@@ -13,11 +13,11 @@ static const char *USAGE_RERANK =
     "\n"
     "Scores every TEXT against QUERY with a cross-encoder (a classification head of one label) on\n"
     "the pair (QUERY, TEXT), and lists them best first (inputs of equal score in their order).\n"
+    "With -f FILE the file holds the TEXTs; QUERY stays an argument.\n"
     "  --return-text          also give each TEXT\n"
     "  --raw-scores           logits instead of sigmoid scores\n"
     "  --json                 print TEI /rerank's body: [{\"index\":I,\"score\":S},...] (\"text\" with\n"
-    "                         --return-text), I counting the TEXTs from 0\n"
-    "  -f, --file FILE        the TEXTs, one per line (QUERY stays an argument)\n" BATCH_USAGE_COMMON;
+    "                         --return-text), I counting the TEXTs from 0\n" BATCH_USAGE_COMMON;
 
 static const char *USAGE_CLASSIFY =
     "usage: vkbert classify -m DIR [options] [--json] [--raw-scores] TEXT [--pair TEXT] | TEXT... | -f FILE\n"
