@@ -780,7 +780,7 @@ int cmd_bench(int argc, char **argv) {
         if (!o.sentences) o.sentences = 1024;
         if (!o.min_len) o.min_len = 8, o.max_len = 64;
         if (!o.model && !o.shape) o.shape = "minilm-l6";
-        o.no_peak = true; /* the runner has no per-kernel profile to set against a peak */
+        if (!o.peak_only) o.no_peak = true; /* the runner has no per-kernel profile to set against a peak */
     } else {
         if (o.sentences || o.min_len || o.max_batch_tokens)
             return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
