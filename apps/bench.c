@@ -44,10 +44,9 @@ static const char *USAGE_BENCH =
     "by length, batching, padding per batch, pooling, reading back) over sentences of random words\n"
     "whose lengths are drawn uniformly (seed 1), against the same sentences one at a time (max_batch\n"
     "1): both figures, the speedup and the share of computed tokens that were padding. A\n"
-    "--shape model is a random-weight BERT checkpoint built in memory with a vocabulary of\n"
-    "generated words, so that the runner has a tokenizer (mean pooling for minilm-l6, CLS for the\n"
-    "others, normalised); -m DIR runs a model directory as it is.\n"
-    "  --shape NAME        as above (default minilm-l6; BERT-family shapes)\n"
+    "--shape model has random weights and a generated tokenizer of one-token words (mean pooling\n"
+    "for minilm-l6, CLS for the others, normalised); -m DIR runs a model directory as it is.\n"
+    "  --shape NAME        as above (default minilm-l6)\n"
     "  --batch LIST        the runner's max_batch, sequences per encode (default 32,128)\n"
     "  --sentences N       sentences per pass (default 1024)\n"
     "  --lengths MIN-MAX   tokens per sentence, [CLS] and [SEP] included (default 8-64)\n"
@@ -443,124 +442,36 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
 
 /* ---- --task embed ------------------------------------------------------------------- */
 
-/* The runner takes texts, and a model from vkbert_model_create_random has no tokenizer. So a
- * --shape model for --task embed is a random-weight BERT checkpoint built here, in memory, and
- * loaded through vkbert_model_files like any other: config.json, a vocabulary of generated
- * four-letter words (each one WordPiece token, so a sentence of n words is n + 2 tokens), and
- * a model.safetensors of F32 tensors (weights uniform with std 0.02, LayerNorm 1 and 0, biases
- * 0; no MLM head). Measuring the runner itself, rather than sessions driven here, keeps the
- * figures those of 'vkbert embed': tokenizing, sorting by length, batching, padding, pooling
- * and reading back, without a copy of its batching in the benchmark. */
-typedef struct checkpoint {
-    char config[512];
-    char *vocab;
-    size_t vocab_size;
-    unsigned char *st;
-    size_t st_size;
-} checkpoint;
-
-static void checkpoint_free(checkpoint *c) {
-    free(c->vocab);
-    free(c->st);
-}
-
-/* One tensor of the checkpoint: [rows, cols] (cols 0: a vector of rows), filled with `fill`:
- * 'r' random, '1' ones, '0' zeros. */
-typedef struct tensor_spec { char name[80]; uint32_t rows, cols; char fill; } tensor_spec;
-
-static vkbert_status make_checkpoint(const vkbert_model_config *c, uint64_t seed, checkpoint *out) {
-    *out = (checkpoint){0};
-    if (c->family && strcmp(c->family, "bert")) return VKBERT_ERROR_UNSUPPORTED;
-    if (c->vocab_size < 200 || c->vocab_size > 104 + 26 * 26 * 26 * 26) return VKBERT_ERROR_INVALID_ARGUMENT;
-    uint32_t h = c->hidden_size, n = 5 + 16 * c->num_hidden_layers, k = 0;
-    tensor_spec *t = calloc(n, sizeof *t);
-    if (!t) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
-    t[k++] = (tensor_spec){"embeddings.word_embeddings.weight", c->vocab_size, h, 'r'};
-    t[k++] = (tensor_spec){"embeddings.position_embeddings.weight", c->max_position_embeddings, h, 'r'};
-    t[k++] = (tensor_spec){"embeddings.token_type_embeddings.weight", c->type_vocab_size, h, 'r'};
-    t[k++] = (tensor_spec){"embeddings.LayerNorm.weight", h, 0, '1'};
-    t[k++] = (tensor_spec){"embeddings.LayerNorm.bias", h, 0, '0'};
-    static const struct { const char *name; char rows, cols, fill; } LAYER[16] = {
-        {"attention.self.query.weight", 'h', 'h', 'r'}, {"attention.self.query.bias", 'h', 0, '0'},
-        {"attention.self.key.weight", 'h', 'h', 'r'}, {"attention.self.key.bias", 'h', 0, '0'},
-        {"attention.self.value.weight", 'h', 'h', 'r'}, {"attention.self.value.bias", 'h', 0, '0'},
-        {"attention.output.dense.weight", 'h', 'h', 'r'}, {"attention.output.dense.bias", 'h', 0, '0'},
-        {"attention.output.LayerNorm.weight", 'h', 0, '1'}, {"attention.output.LayerNorm.bias", 'h', 0, '0'},
-        {"intermediate.dense.weight", 'i', 'h', 'r'}, {"intermediate.dense.bias", 'i', 0, '0'},
-        {"output.dense.weight", 'h', 'i', 'r'}, {"output.dense.bias", 'h', 0, '0'},
-        {"output.LayerNorm.weight", 'h', 0, '1'}, {"output.LayerNorm.bias", 'h', 0, '0'},
-    };
-    for (uint32_t l = 0; l < c->num_hidden_layers; ++l)
-        for (int j = 0; j < 16; ++j, ++k) {
-            snprintf(t[k].name, sizeof t[k].name, "encoder.layer.%u.%s", l, LAYER[j].name);
-            t[k].rows = LAYER[j].rows == 'h' ? h : c->intermediate_size;
-            t[k].cols = LAYER[j].cols == 'h' ? h : LAYER[j].cols == 'i' ? c->intermediate_size : 0;
-            t[k].fill = LAYER[j].fill;
+/* The runner takes texts, and a model from vkbert_model_create_random has no tokenizer: for a
+ * --shape model the benchmark makes one (vkbert_tokenizer_load_memory) of a vocabulary that
+ * fits the model, the special tokens where BERT has them and generated four-letter words, each
+ * one WordPiece token (a sentence of n words is n + 2 tokens), and gives it to the runner
+ * (vkbert_runner_desc.tokenizer). Driving the runner rather than sessions keeps the figures
+ * those of 'vkbert embed' (tokenizing, sorting by length, batching, padding, pooling, reading
+ * back) without a copy of its batching here. */
+static vkbert_status make_tokenizer(uint32_t vocab_size, vkbert_tokenizer **out) {
+    *out = NULL;
+    if (vocab_size < 200 || vocab_size > 104 + 26 * 26 * 26 * 26) return VKBERT_ERROR_INVALID_ARGUMENT;
+    char *vocab = malloc((size_t)vocab_size * 12 + 1);
+    if (!vocab) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
+    /* [PAD], [unused0..98], [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103, then words */
+    static const char *SPECIAL[] = {"[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    size_t size = 0;
+    for (uint32_t id = 0; id < vocab_size; ++id) {
+        char w[16] = "[PAD]";
+        if (id > 0 && id < 100) {
+            snprintf(w, sizeof w, "[unused%u]", id - 1);
+        } else if (id >= 100 && id <= 103) {
+            strcpy(w, SPECIAL[id - 100]);
+        } else if (id > 103) { /* "aaaa", "aaab", ...: 26^4 words */
+            uint32_t x = id - 104;
+            for (int p = 3; p >= 0; --p, x /= 26) w[p] = (char)('a' + x % 26);
+            w[4] = '\0';
         }
-    /* the header: {"name":{"dtype":"F32","shape":[r,c],"data_offsets":[a,b]},...}, padded to 8 bytes */
-    size_t hcap = (size_t)n * 160 + 16, hlen = 0, floats = 0;
-    char *hdr = malloc(hcap);
-    vkbert_status st = hdr ? VKBERT_OK : VKBERT_ERROR_OUT_OF_HOST_MEMORY;
-    for (uint32_t i = 0; i < n && !st; ++i) {
-        size_t count = (size_t)t[i].rows * (t[i].cols ? t[i].cols : 1);
-        char dims[32];
-        if (t[i].cols) snprintf(dims, sizeof dims, "%u,%u", t[i].rows, t[i].cols);
-        else snprintf(dims, sizeof dims, "%u", t[i].rows);
-        hlen += (size_t)snprintf(hdr + hlen, hcap - hlen, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%s],\"data_offsets\":[%zu,%zu]}",
-                                 i ? "," : "{", t[i].name, dims, floats * 4, (floats + count) * 4);
-        floats += count;
+        size += (size_t)snprintf(vocab + size, 13, "%s\n", w);
     }
-    if (!st) {
-        hdr[hlen++] = '}';
-        while (hlen % 8) hdr[hlen++] = ' ';
-        out->st_size = 8 + hlen + floats * 4;
-        out->st = malloc(out->st_size);
-        if (!out->st) st = VKBERT_ERROR_OUT_OF_HOST_MEMORY;
-    }
-    if (!st) {
-        for (int b = 0; b < 8; ++b) out->st[b] = (unsigned char)((uint64_t)hlen >> (8 * b));
-        memcpy(out->st + 8, hdr, hlen);
-        float *data = (float *)(void *)(out->st + 8 + hlen); /* hlen is a multiple of 8 */
-        uint64_t rng = seed * 2654435761u + 1;
-        const float amp = 0.02f * 1.7320508f; /* uniform on [-amp, amp]: std 0.02 */
-        for (uint32_t i = 0; i < n; ++i) {
-            size_t count = (size_t)t[i].rows * (t[i].cols ? t[i].cols : 1);
-            for (size_t j = 0; j < count; ++j) {
-                if (t[i].fill == 'r') {
-                    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-                    *data++ = amp * (float)((double)(rng >> 11) / 4503599627370496.0 - 1.0);
-                } else {
-                    *data++ = t[i].fill == '1' ? 1.0f : 0.0f;
-                }
-            }
-        }
-        /* [PAD], [unused0..98], [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103, then words */
-        out->vocab = malloc((size_t)c->vocab_size * 12 + 16);
-        if (!out->vocab) st = VKBERT_ERROR_OUT_OF_HOST_MEMORY;
-        static const char *SPECIAL[] = {"[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-        for (uint32_t id = 0; id < c->vocab_size && !st; ++id) {
-            char w[16] = "[PAD]";
-            if (id > 0 && id < 100) {
-                snprintf(w, sizeof w, "[unused%u]", id - 1);
-            } else if (id >= 100 && id <= 103) {
-                strcpy(w, SPECIAL[id - 100]);
-            } else if (id > 103) { /* "aaaa", "aaab", ...: 26^4 words */
-                uint32_t x = id - 104;
-                for (int p = 3; p >= 0; --p, x /= 26) w[p] = (char)('a' + x % 26);
-                w[4] = '\0';
-            }
-            out->vocab_size += (size_t)snprintf(out->vocab + out->vocab_size, 16, "%s\n", w);
-        }
-        snprintf(out->config, sizeof out->config,
-                 "{\"model_type\":\"bert\",\"vocab_size\":%u,\"hidden_size\":%u,\"num_hidden_layers\":%u,"
-                 "\"num_attention_heads\":%u,\"intermediate_size\":%u,\"max_position_embeddings\":%u,"
-                 "\"type_vocab_size\":%u,\"layer_norm_eps\":1e-12,\"hidden_act\":\"gelu\"}",
-                 c->vocab_size, h, c->num_hidden_layers, c->num_attention_heads, c->intermediate_size,
-                 c->max_position_embeddings, c->type_vocab_size);
-    }
-    free(hdr);
-    free(t);
-    if (st) checkpoint_free(out);
+    vkbert_status st = vkbert_tokenizer_load_memory(vocab, size, NULL, 0, out);
+    free(vocab);
     return st;
 }
 
@@ -668,9 +579,8 @@ static void add_timing(cJSON *r, const embed_timing *t, uint32_t sentences) {
     cJSON_AddNumberToObject(r, "truncated", (double)t->stats.truncated);
 }
 
-static int bench_embed(const bench_opts *o, setup *su, vkbert_pooling pooling) {
+static int bench_embed(const bench_opts *o, setup *su, vkbert_pooling pooling, const vkbert_tokenizer *tok) {
     const vkbert_model_config *cfg = vkbert_model_get_config(su->model);
-    const vkbert_tokenizer *tok = vkbert_model_tokenizer(su->model);
     vkbert_embedding_info info = {0};
     vkbert_status st = vkbert_model_embedding_info(su->model, &info);
     if (st) return fail_status(st);
@@ -697,7 +607,8 @@ static int bench_embed(const bench_opts *o, setup *su, vkbert_pooling pooling) {
     /* one at a time: max_batch 1, so every encode is one sentence at its own length */
     embed_timing seq = {0};
     vkbert_runner_desc d = {.task = VKBERT_TASK_EMBED, .max_batch = 1, .max_batch_tokens = o->max_batch_tokens,
-                            .pooling = pooling, .normalize = norm};
+                            .pooling = pooling, .normalize = norm,
+                            .tokenizer = tok == vkbert_model_tokenizer(su->model) ? NULL : tok};
     st = time_embed(o, su->model, &d, tx, out, cap, "one at a time", &seq);
     int rc = st ? fail_status(st) : 0;
     double seq_rate = st ? 0 : o->sentences / (seq.med * 1e-3);
@@ -844,6 +755,7 @@ int cmd_bench(int argc, char **argv) {
         vkbert_context_destroy(su.ctx);
         return 0;
     }
+    vkbert_tokenizer *embed_tok = NULL; /* --task embed on a random model: the generated tokenizer */
     double t0 = now_ms();
     if (o.model) {
         st = vkbert_model_load(su.ctx, &(vkbert_model_desc){.path = o.model}, &su.model);
@@ -856,29 +768,20 @@ int cmd_bench(int argc, char **argv) {
         if (v->num_attention_heads) cfg.num_attention_heads = v->num_attention_heads;
         if (v->intermediate_size) cfg.intermediate_size = v->intermediate_size;
         if (v->max_position_embeddings) cfg.max_position_embeddings = v->max_position_embeddings;
-        if (o.embed) { /* the runner needs a tokenizer: a generated checkpoint (make_checkpoint) */
-            checkpoint ck;
-            st = make_checkpoint(&cfg, 7, &ck);
-            if (st == VKBERT_ERROR_UNSUPPORTED || st == VKBERT_ERROR_INVALID_ARGUMENT) {
+        if (o.embed) { /* the runner needs a tokenizer: a generated one (make_tokenizer) */
+            st = make_tokenizer(cfg.vocab_size, &embed_tok);
+            if (st == VKBERT_ERROR_INVALID_ARGUMENT) {
                 vkbert_context_destroy(su.ctx);
-                return fail(EXIT_USAGE, st, "--task embed on a random model needs a BERT-family shape with a vocabulary "
-                                            "of 200 to 457080 entries (%s: family %s, vocabulary %u)",
-                            sh->name, cfg.family ? cfg.family : "bert", cfg.vocab_size);
+                return fail(EXIT_USAGE, st, "--task embed on a random model needs a vocabulary of 200 to 457080 "
+                                            "entries, not %u", cfg.vocab_size);
             }
-            if (!st) {
-                vkbert_model_files files = {.config_json = ck.config, .config_json_size = strlen(ck.config),
-                                            .vocab_txt = ck.vocab, .vocab_txt_size = ck.vocab_size,
-                                            .safetensors = ck.st, .safetensors_size = ck.st_size};
-                st = vkbert_model_load(su.ctx, &(vkbert_model_desc){.files = &files}, &su.model);
-                checkpoint_free(&ck);
-            }
-        } else {
-            st = vkbert_model_create_random(su.ctx, &cfg, 7, true, &su.model);
         }
+        if (!st) st = vkbert_model_create_random(su.ctx, &cfg, 7, !o.embed, &su.model);
     }
     su.load_ms = now_ms() - t0;
     if (st) {
         rc = fail_status(st);
+        vkbert_tokenizer_destroy(embed_tok);
         vkbert_context_destroy(su.ctx);
         return rc;
     }
@@ -897,8 +800,10 @@ int cmd_bench(int argc, char **argv) {
                su.variant, vkbert_context_precision(su.ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
     }
     if (o.embed) {
-        rc = bench_embed(&o, &su, o.model ? VKBERT_POOLING_DEFAULT : sh->pooling);
+        rc = bench_embed(&o, &su, o.model ? VKBERT_POOLING_DEFAULT : sh->pooling,
+                         embed_tok ? embed_tok : vkbert_model_tokenizer(su.model));
         vkbert_model_destroy(su.model);
+        vkbert_tokenizer_destroy(embed_tok);
         vkbert_context_destroy(su.ctx);
         return rc;
     }

@@ -120,7 +120,7 @@ def main():
     for bad, frag in ((["--shape", "bert-huge"], "unknown shape"), (["--batch", "0"], "--batch"),
                       (["--task", "embed", "--seq", "8"], "--seq is for --task mlm"), (["--task", "poetry"], "--task"),
                       (["--task", "embed", "--lengths", "9-3"], "--lengths"), (["--sentences", "8"], "--task embed"),
-                      (["--task", "embed", "--shape", "distilbert-base"], "BERT-family shape"),
+                      (["--task", "embed", "--vocab", "100"], "vocabulary of 200"),
                       (["--precision", "int4"], "--precision"), (["--matmul", "magic"], "--matmul"),
                       (["--texel-rows", "12"], "--texel-rows")):
         p = subprocess.run([vkbert, "bench"] + bad, capture_output=True, text=True, timeout=60)
