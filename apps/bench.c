@@ -2,7 +2,9 @@
  * download) or a model directory; batch and sequence sweeps; warm-up then timed encodes
  * (median and spread); per-kernel GPU time from timestamps, by kind and by layer;
  * analytic GFLOP/s as a share of the device's own measured peak; memory, model load and
- * pipeline creation (cold and warm). --json writes one self-describing record per line. */
+ * pipeline creation (cold and warm). --json writes one self-describing record per line.
+ * --task embed: sentence embeddings of many sentences of mixed lengths through the runner
+ * (bench_embed below). */
 #include "cli.h"
 
 #include <cjson/cJSON.h>
@@ -16,10 +18,11 @@
 
 static const char *USAGE_BENCH =
     "usage: vkbert bench [--shape NAME | -m DIR] [--batch LIST] [--seq LIST] [options]\n"
+    "       vkbert bench --task embed [--shape NAME | -m DIR] [--batch LIST] [--sentences N] [options]\n"
     "\n"
     "Times the encoder + MLM head on this device and reports per-kernel figures.\n"
-    "  --shape NAME        bert-base (default), bert-large, bert-tiny, minilm-l6, distilbert-base:\n"
-    "                      random weights\n"
+    "  --shape NAME        bert-base (default), bert-large, bert-tiny, minilm-l6, bge-small,\n"
+    "                      distilbert-base: random weights\n"
     "  -m, --model DIR     a Hugging Face model directory instead\n"
     "  --layers N --hidden N --heads N --intermediate N --vocab N --positions N\n"
     "                      change the shape (any BERT config)\n"
@@ -35,15 +38,31 @@ static const char *USAGE_BENCH =
     "  --matmul V          matmul design for tuning runs: texel, tiled or storage (default: the\n"
     "                      device-class table; VKBERT_MATMUL when not given)\n"
     "  --tile X,Y,M,N      matmul_tiled workgroup X x Y, M x N outputs per invocation (VKBERT_TILE)\n"
-    "  --texel-rows N      matmul_texel rows per subgroup: 8, 16, 24 or 32 (default; VKBERT_TEXEL_ROWS)\n";
+    "  --texel-rows N      matmul_texel rows per subgroup: 8, 16, 24 or 32 (default; VKBERT_TEXEL_ROWS)\n"
+    "\n"
+    "--task embed: sentences per second of 'vkbert embed' (vkbert_runner_embed: tokenizing, sorting\n"
+    "by length, batching, padding per batch, pooling, reading back) over sentences of random words\n"
+    "whose lengths are drawn uniformly (seed 1), against the same sentences one at a time (max_batch\n"
+    "1): both figures, the speedup and the share of computed tokens that were padding. A\n"
+    "--shape model has random weights and a generated tokenizer of one-token words (mean pooling\n"
+    "for minilm-l6, CLS for the others, normalised); -m DIR runs a model directory as it is.\n"
+    "  --shape NAME        as above (default minilm-l6)\n"
+    "  --batch LIST        the runner's max_batch, sequences per encode (default 32,128)\n"
+    "  --sentences N       sentences per pass (default 1024)\n"
+    "  --lengths MIN-MAX   tokens per sentence, [CLS] and [SEP] included (default 8-64)\n"
+    "  --max-batch-tokens N  the runner's padded-token budget per encode (default: the runner's, 16384)\n"
+    "  --iters N, --warmup N  timed and untimed passes over all sentences (default 3 and 1)\n";
 
-typedef struct shape { const char *name; vkbert_model_config cfg; } shape;
+/* pooling: what --task embed pools a random model of this shape with (the model it stands
+ * for: all-MiniLM-L6-v2 means, bge-small-en-v1.5 takes [CLS]) */
+typedef struct shape { const char *name; vkbert_model_config cfg; vkbert_pooling pooling; } shape;
 static const shape SHAPES[] = {
-    {"bert-base", {30522, 768, 12, 12, 3072, 512, 2, 1e-12f}},
-    {"bert-large", {30522, 1024, 24, 16, 4096, 512, 2, 1e-12f}},
-    {"bert-tiny", {30522, 128, 2, 2, 512, 512, 2, 1e-12f}},
-    {"minilm-l6", {30522, 384, 6, 12, 1536, 512, 2, 1e-12f}},
-    {"distilbert-base", {30522, 768, 6, 12, 3072, 512, 0, 1e-12f, "distilbert"}},
+    {"bert-base", {30522, 768, 12, 12, 3072, 512, 2, 1e-12f}, VKBERT_POOLING_CLS},
+    {"bert-large", {30522, 1024, 24, 16, 4096, 512, 2, 1e-12f}, VKBERT_POOLING_CLS},
+    {"bert-tiny", {30522, 128, 2, 2, 512, 512, 2, 1e-12f}, VKBERT_POOLING_CLS},
+    {"minilm-l6", {30522, 384, 6, 12, 1536, 512, 2, 1e-12f}, VKBERT_POOLING_MEAN},
+    {"bge-small", {30522, 384, 12, 12, 1536, 512, 2, 1e-12f}, VKBERT_POOLING_CLS},
+    {"distilbert-base", {30522, 768, 6, 12, 3072, 512, 0, 1e-12f, "distilbert"}, VKBERT_POOLING_CLS},
 };
 
 typedef struct bench_opts {
@@ -52,8 +71,10 @@ typedef struct bench_opts {
     vkbert_matmul matmul;         /* --matmul, --tile, --texel-rows: context desc fields */
     uint32_t tile[4], texel_rows;
     uint32_t batches[16], seqs[16];
-    int nbatch, nseq, iters, warmup;
+    int nbatch, nseq, iters, warmup;   /* iters, warmup -1: the task's default */
     bool peak_only, no_peak, json, verbose;
+    bool embed;                        /* --task embed */
+    uint32_t sentences, min_len, max_len, max_batch_tokens;
 } bench_opts;
 
 /* A monotonic clock: timespec_get (C11) is in Bionic only from API level 29, above the
@@ -130,6 +151,21 @@ static int parse_bench(int argc, char **argv, bench_opts *o) {
                 return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--texel-rows must be 8, 16, 24 or 32");
             o->texel_rows = (uint32_t)atoi(v);
         }
+        else if (!strcmp(a, "--task")) {
+            if (strcmp(v, "mlm") && strcmp(v, "embed"))
+                return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--task must be mlm or embed, not \"%s\"", v);
+            o->embed = !strcmp(v, "embed");
+        } else if (!strcmp(a, "--lengths")) {
+            unsigned lo, hi;
+            char end;
+            if (sscanf(v, "%u-%u%c", &lo, &hi, &end) != 2 || lo < 3 || hi < lo || hi > 65536)
+                return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
+                            "--lengths must be MIN-MAX tokens with 3 <= MIN <= MAX, not \"%s\"", v);
+            o->min_len = lo;
+            o->max_len = hi;
+        }
+        else if (!strcmp(a, "--sentences")) u = &o->sentences;
+        else if (!strcmp(a, "--max-batch-tokens")) u = &o->max_batch_tokens;
         else if (!strcmp(a, "--batch")) { if ((o->nbatch = parse_list(v, o->batches, 16, "--batch")) < 0) return -o->nbatch; }
         else if (!strcmp(a, "--seq")) { if ((o->nseq = parse_list(v, o->seqs, 16, "--seq")) < 0) return -o->nseq; }
         else if (!strcmp(a, "--iters")) { if ((rc = parse_u32(a, v, &tmp)) >= 0) return rc; o->iters = (int)tmp; }
@@ -404,10 +440,265 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
     return 0;
 }
 
+/* ---- --task embed ------------------------------------------------------------------- */
+
+/* The runner takes texts, and a model from vkbert_model_create_random has no tokenizer: for a
+ * --shape model the benchmark makes one (vkbert_tokenizer_load_memory) of a vocabulary that
+ * fits the model, the special tokens where BERT has them and generated four-letter words, each
+ * one WordPiece token (a sentence of n words is n + 2 tokens), and gives it to the runner
+ * (vkbert_runner_desc.tokenizer). Driving the runner rather than sessions keeps the figures
+ * those of 'vkbert embed' (tokenizing, sorting by length, batching, padding, pooling, reading
+ * back) without a copy of its batching here. */
+static vkbert_status make_tokenizer(uint32_t vocab_size, vkbert_tokenizer **out) {
+    *out = NULL;
+    if (vocab_size < 200 || vocab_size > 104 + 26 * 26 * 26 * 26) return VKBERT_ERROR_INVALID_ARGUMENT;
+    char *vocab = malloc((size_t)vocab_size * 12 + 1);
+    if (!vocab) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
+    /* [PAD], [unused0..98], [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103, then words */
+    static const char *SPECIAL[] = {"[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    size_t size = 0;
+    for (uint32_t id = 0; id < vocab_size; ++id) {
+        char w[16] = "[PAD]";
+        if (id > 0 && id < 100) {
+            snprintf(w, sizeof w, "[unused%u]", id - 1);
+        } else if (id >= 100 && id <= 103) {
+            strcpy(w, SPECIAL[id - 100]);
+        } else if (id > 103) { /* "aaaa", "aaab", ...: 26^4 words */
+            uint32_t x = id - 104;
+            for (int p = 3; p >= 0; --p, x /= 26) w[p] = (char)('a' + x % 26);
+            w[4] = '\0';
+        }
+        size += (size_t)snprintf(vocab + size, 13, "%s\n", w);
+    }
+    vkbert_status st = vkbert_tokenizer_load_memory(vocab, size, NULL, 0, out);
+    free(vocab);
+    return st;
+}
+
+/* `count` sentences of words from the model's vocabulary (its entries of two or more lowercase
+ * letters: one token each), lengths uniform in [min_len, max_len] tokens with [CLS] and [SEP]
+ * (their sum added to *drawn); one block of text, the sentences NUL-separated. NULL when the
+ * vocabulary has no such words. */
+static char **make_sentences(const vkbert_tokenizer *tok, uint32_t count, uint32_t min_len, uint32_t max_len,
+                             uint64_t seed, char **block, uint64_t *drawn) {
+    uint32_t vocab = vkbert_tokenizer_vocab_size(tok), nwords = 0;
+    int32_t *words = malloc((vocab ? vocab : 1) * sizeof *words);
+    for (uint32_t id = 0; words && id < vocab; ++id) {
+        const char *w = vkbert_tokenizer_token(tok, (int32_t)id);
+        size_t len = w ? strlen(w) : 0;
+        bool ok = len >= 2 && len <= 16;
+        for (size_t i = 0; ok && i < len; ++i) ok = w[i] >= 'a' && w[i] <= 'z';
+        if (ok) words[nwords++] = (int32_t)id;
+    }
+    char **texts = NULL;
+    *block = NULL;
+    if (nwords > 0) {
+        *block = malloc((size_t)count * max_len * 17 + 1);
+        texts = malloc((size_t)count * sizeof *texts);
+    }
+    if (!*block || !texts) {
+        free(*block);
+        free(texts);
+        free(words);
+        *block = NULL;
+        return NULL;
+    }
+    uint64_t rng = seed * 0x9E3779B97F4A7C15ull + 1;
+    char *p = *block;
+    for (uint32_t s = 0; s < count; ++s) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t len = min_len + (uint32_t)((rng >> 33) % (max_len - min_len + 1));
+        *drawn += len;
+        texts[s] = p;
+        for (uint32_t w = 0; w + 2 < len; ++w) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            const char *word = vkbert_tokenizer_token(tok, words[(rng >> 33) % nwords]);
+            if (w) *p++ = ' ';
+            size_t n = strlen(word);
+            memcpy(p, word, n);
+            p += n;
+        }
+        *p++ = '\0';
+    }
+    free(words);
+    return texts;
+}
+
+/* One configuration's passes: warm-up, then timed; the last pass's stats. */
+typedef struct embed_timing {
+    double med, p10, p90, min;
+    vkbert_run_stats stats;
+} embed_timing;
+
+static vkbert_status time_embed(const bench_opts *o, vkbert_model *model, const vkbert_runner_desc *desc,
+                                const char *const *texts, float *out, size_t cap, const char *label,
+                                embed_timing *t) {
+    vkbert_runner *r = NULL;
+    vkbert_status st = vkbert_runner_create(model, desc, &r);
+    double *ms = calloc((size_t)o->iters, sizeof *ms);
+    if (!st && !ms) st = VKBERT_ERROR_OUT_OF_HOST_MEMORY;
+    bool tty = isatty(2) && !o->verbose;
+    for (int i = 0; i < o->warmup + o->iters && !st; ++i) {
+        if (tty)
+            fprintf(stderr, "\rbench: embed %s: %s %d/%d   ", label, i < o->warmup ? "warm-up" : "pass",
+                    i < o->warmup ? i + 1 : i - o->warmup + 1, i < o->warmup ? o->warmup : o->iters);
+        double t0 = now_ms();
+        st = vkbert_runner_embed(r, texts, o->sentences, out, cap, &t->stats);
+        if (i >= o->warmup) ms[i - o->warmup] = now_ms() - t0;
+    }
+    if (tty) fprintf(stderr, "\r%60s\r", "");
+    if (!st) {
+        qsort(ms, (size_t)o->iters, sizeof *ms, cmp_double);
+        t->med = percentile(ms, o->iters, 0.5);
+        t->p10 = percentile(ms, o->iters, 0.1);
+        t->p90 = percentile(ms, o->iters, 0.9);
+        t->min = ms[0];
+    }
+    free(ms);
+    vkbert_runner_destroy(r);
+    return st;
+}
+
+static const char *pooling_name(vkbert_pooling p) {
+    static const char *n[] = {"default", "cls", "mean", "max", "mean_sqrt_len", "last"};
+    return (unsigned)p < 6 ? n[p] : "?";
+}
+
+static void add_timing(cJSON *r, const embed_timing *t, uint32_t sentences) {
+    double padded = (double)t->stats.padded_tokens;
+    cJSON_AddNumberToObject(r, "ms_median", t->med);
+    cJSON_AddNumberToObject(r, "ms_p10", t->p10);
+    cJSON_AddNumberToObject(r, "ms_p90", t->p90);
+    cJSON_AddNumberToObject(r, "ms_min", t->min);
+    cJSON_AddNumberToObject(r, "sentences_per_s", sentences / (t->med * 1e-3));
+    cJSON_AddNumberToObject(r, "tokens_per_s", (double)t->stats.tokens / (t->med * 1e-3));
+    cJSON_AddNumberToObject(r, "tokens", (double)t->stats.tokens);
+    cJSON_AddNumberToObject(r, "padded_tokens", padded);
+    cJSON_AddNumberToObject(r, "padding_share", padded > 0 ? (padded - (double)t->stats.tokens) / padded : 0);
+    cJSON_AddNumberToObject(r, "encodes", (double)t->stats.encodes);
+    cJSON_AddNumberToObject(r, "truncated", (double)t->stats.truncated);
+}
+
+static int bench_embed(const bench_opts *o, setup *su, vkbert_pooling pooling, const vkbert_tokenizer *tok) {
+    const vkbert_model_config *cfg = vkbert_model_get_config(su->model);
+    vkbert_embedding_info info = {0};
+    vkbert_status st = vkbert_model_embedding_info(su->model, &info);
+    if (st) return fail_status(st);
+    if (o->max_len > info.max_seq_length)
+        return fail(EXIT_USAGE, VKBERT_ERROR_TOO_LONG, "--lengths goes up to %u tokens; the model takes %u", o->max_len,
+                    info.max_seq_length);
+    const uint64_t seed = 1;
+    uint64_t drawn = 0; /* the runner should count exactly these tokens (no prompt, nothing cut) */
+    char *block = NULL,
+         **texts = tok ? make_sentences(tok, o->sentences, o->min_len, o->max_len, seed, &block, &drawn) : NULL;
+    if (!texts)
+        return fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no tokenizer with lowercase words to make sentences of",
+                    su->model_name);
+    vkbert_normalize norm = o->model ? VKBERT_NORMALIZE_DEFAULT : VKBERT_NORMALIZE_ON;
+    uint32_t dim = info.dimension;
+    size_t cap = (size_t)o->sentences * dim;
+    float *out = malloc(cap * sizeof *out);
+    if (!out) {
+        free(texts);
+        free(block);
+        return fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
+    }
+    const char *const *tx = (const char *const *)texts;
+    /* one at a time: max_batch 1, so every encode is one sentence at its own length */
+    embed_timing seq = {0};
+    vkbert_runner_desc d = {.task = VKBERT_TASK_EMBED, .max_batch = 1, .max_batch_tokens = o->max_batch_tokens,
+                            .pooling = pooling, .normalize = norm,
+                            .tokenizer = tok == vkbert_model_tokenizer(su->model) ? NULL : tok};
+    st = time_embed(o, su->model, &d, tx, out, cap, "one at a time", &seq);
+    int rc = st ? fail_status(st) : 0;
+    double seq_rate = st ? 0 : o->sentences / (seq.med * 1e-3);
+    if (!rc && !o->json)
+        printf("embed: %u sentences of %u-%u tokens (seed %llu), pooling %s%s, dimension %u\n"
+               "one at a time: %.1f sentences/s (%.1f ms per pass, p10 %.1f, p90 %.1f), %llu tokens, %zu encodes\n",
+               o->sentences, o->min_len, o->max_len, (unsigned long long)seed,
+               pooling_name(pooling ? pooling : info.pooling), norm == VKBERT_NORMALIZE_ON ? ", normalised" : "", dim,
+               seq_rate, seq.med, seq.p10, seq.p90, (unsigned long long)seq.stats.tokens, seq.stats.encodes);
+    for (int b = 0; b < o->nbatch && !rc; ++b) {
+        char label[32];
+        snprintf(label, sizeof label, "batch %u", o->batches[b]);
+        embed_timing t = {0};
+        d.max_batch = o->batches[b];
+        if ((st = time_embed(o, su->model, &d, tx, out, cap, label, &t))) {
+            rc = fail_status(st);
+            break;
+        }
+        double rate = o->sentences / (t.med * 1e-3), padded = (double)t.stats.padded_tokens;
+        double share = padded > 0 ? (padded - (double)t.stats.tokens) / padded : 0;
+        if (o->json) {
+            cJSON *r = cJSON_CreateObject();
+            add_device(r, vkbert_context_device(su->ctx));
+            cJSON_AddStringToObject(r, "precision",
+                                    vkbert_context_precision(su->ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
+            cJSON_AddStringToObject(r, "kernel_variant", su->variant);
+            cJSON_AddStringToObject(r, "model", su->model_name);
+            cJSON_AddItemToObject(r, "options", options_json(su->ctx));
+            cJSON *c = cJSON_AddObjectToObject(r, "config");
+            cJSON_AddStringToObject(c, "family", cfg->family ? cfg->family : "bert");
+            cJSON_AddNumberToObject(c, "hidden_size", cfg->hidden_size);
+            cJSON_AddNumberToObject(c, "num_hidden_layers", cfg->num_hidden_layers);
+            cJSON_AddNumberToObject(c, "num_attention_heads", cfg->num_attention_heads);
+            cJSON_AddNumberToObject(c, "intermediate_size", cfg->intermediate_size);
+            cJSON_AddNumberToObject(c, "vocab_size", cfg->vocab_size);
+            cJSON_AddNumberToObject(c, "max_position_embeddings", cfg->max_position_embeddings);
+            cJSON_AddStringToObject(r, "task", "embed");
+            cJSON_AddStringToObject(r, "pooling", pooling_name(pooling ? pooling : info.pooling));
+            cJSON_AddBoolToObject(r, "normalize", norm == VKBERT_NORMALIZE_ON || (norm == VKBERT_NORMALIZE_DEFAULT && info.normalize));
+            cJSON_AddNumberToObject(r, "dimension", dim);
+            cJSON_AddNumberToObject(r, "sentences", o->sentences);
+            cJSON_AddNumberToObject(r, "min_tokens", o->min_len);
+            cJSON_AddNumberToObject(r, "max_tokens", o->max_len);
+            cJSON_AddNumberToObject(r, "seed", (double)seed);
+            cJSON_AddNumberToObject(r, "tokens_drawn", (double)drawn);
+            cJSON_AddNumberToObject(r, "batch", o->batches[b]);
+            cJSON_AddNumberToObject(r, "max_batch_tokens", o->max_batch_tokens ? o->max_batch_tokens : 16384);
+            cJSON_AddNumberToObject(r, "iters", o->iters);
+            cJSON_AddNumberToObject(r, "warmup", o->warmup);
+            add_timing(r, &t, o->sentences);
+            cJSON *s1 = cJSON_AddObjectToObject(r, "one_at_a_time");
+            add_timing(s1, &seq, o->sentences);
+            cJSON_AddNumberToObject(r, "speedup", rate / seq_rate);
+            cJSON_AddNumberToObject(r, "device_memory_bytes", (double)vkbert_model_device_bytes(su->model));
+            cJSON_AddNumberToObject(r, "model_load_ms", su->load_ms);
+            emit(r);
+        } else {
+            printf("batch %u: %.1f sentences/s (%.1f ms per pass, p10 %.1f, p90 %.1f), %.0f tokens/s; padding %.1f%% of "
+                   "%.0f computed tokens, %zu encodes; %.2fx one at a time\n",
+                   o->batches[b], rate, t.med, t.p10, t.p90, (double)t.stats.tokens / (t.med * 1e-3), 100 * share,
+                   padded, t.stats.encodes, rate / seq_rate);
+        }
+    }
+    free(out);
+    free(texts);
+    free(block);
+    return rc;
+}
+
 int cmd_bench(int argc, char **argv) {
-    bench_opts o = {.iters = 10, .warmup = 2};
+    bench_opts o = {.iters = -1, .warmup = -1};
     int rc = parse_bench(argc, argv, &o);
     if (rc >= 0) return rc;
+    if (o.embed) {
+        if (o.nseq)
+            return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--seq is for --task mlm (--task embed: --lengths)");
+        if (o.iters < 0) o.iters = 3;
+        if (o.warmup < 0) o.warmup = 1;
+        if (!o.nbatch) o.batches[o.nbatch++] = 32, o.batches[o.nbatch++] = 128;
+        if (!o.sentences) o.sentences = 1024;
+        if (!o.min_len) o.min_len = 8, o.max_len = 64;
+        if (!o.model && !o.shape) o.shape = "minilm-l6";
+        if (!o.peak_only) o.no_peak = true; /* the runner has no per-kernel profile to set against a peak */
+    } else {
+        if (o.sentences || o.min_len || o.max_batch_tokens)
+            return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
+                        "--sentences, --lengths and --max-batch-tokens are for --task embed");
+        if (o.iters < 0) o.iters = 10;
+        if (o.warmup < 0) o.warmup = 2;
+    }
     if (o.model && o.shape) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "give --shape or -m, not both");
     if (o.precision && strcmp(o.precision, "fp32") && strcmp(o.precision, "fp16") && strcmp(o.precision, "auto"))
         return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--precision must be fp32, fp16 or auto");
@@ -420,7 +711,8 @@ int cmd_bench(int argc, char **argv) {
             if (!strcmp(SHAPES[i].name, name)) sh = &SHAPES[i];
         if (!sh)
             return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
-                        "unknown shape %s (bert-base, bert-large, bert-tiny, minilm-l6)", name);
+                        "unknown shape %s (bert-base, bert-large, bert-tiny, minilm-l6, bge-small, distilbert-base)",
+                        name);
     }
     setup su = {.model_name = o.model ? o.model : sh->name};
     bool verbose = o.verbose;
@@ -463,6 +755,7 @@ int cmd_bench(int argc, char **argv) {
         vkbert_context_destroy(su.ctx);
         return 0;
     }
+    vkbert_tokenizer *embed_tok = NULL; /* --task embed on a random model: the generated tokenizer */
     double t0 = now_ms();
     if (o.model) {
         st = vkbert_model_load(su.ctx, &(vkbert_model_desc){.path = o.model}, &su.model);
@@ -475,11 +768,20 @@ int cmd_bench(int argc, char **argv) {
         if (v->num_attention_heads) cfg.num_attention_heads = v->num_attention_heads;
         if (v->intermediate_size) cfg.intermediate_size = v->intermediate_size;
         if (v->max_position_embeddings) cfg.max_position_embeddings = v->max_position_embeddings;
-        st = vkbert_model_create_random(su.ctx, &cfg, 7, true, &su.model);
+        if (o.embed) { /* the runner needs a tokenizer: a generated one (make_tokenizer) */
+            st = make_tokenizer(cfg.vocab_size, &embed_tok);
+            if (st == VKBERT_ERROR_INVALID_ARGUMENT) {
+                vkbert_context_destroy(su.ctx);
+                return fail(EXIT_USAGE, st, "--task embed on a random model needs a vocabulary of 200 to 457080 "
+                                            "entries, not %u", cfg.vocab_size);
+            }
+        }
+        if (!st) st = vkbert_model_create_random(su.ctx, &cfg, 7, !o.embed, &su.model);
     }
     su.load_ms = now_ms() - t0;
     if (st) {
         rc = fail_status(st);
+        vkbert_tokenizer_destroy(embed_tok);
         vkbert_context_destroy(su.ctx);
         return rc;
     }
@@ -496,6 +798,14 @@ int cmd_bench(int argc, char **argv) {
                "matmul kernel %s; weights %s\n", su.model_name, o.model ? "" : " with random weights",
                c->family ? c->family : "bert", c->num_hidden_layers, c->hidden_size, c->num_attention_heads, c->intermediate_size, su.load_ms,
                su.variant, vkbert_context_precision(su.ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
+    }
+    if (o.embed) {
+        rc = bench_embed(&o, &su, o.model ? VKBERT_POOLING_DEFAULT : sh->pooling,
+                         embed_tok ? embed_tok : vkbert_model_tokenizer(su.model));
+        vkbert_model_destroy(su.model);
+        vkbert_tokenizer_destroy(embed_tok);
+        vkbert_context_destroy(su.ctx);
+        return rc;
     }
     rc = 0;
     bool first = true;

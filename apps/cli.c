@@ -1,12 +1,14 @@
-/* Shared by the CLI's commands: error reporting (one line on stderr, JSON with --json)
- * and the log callback. */
+/* Shared by the CLI's commands: error reporting (one line on stderr, JSON with --json),
+ * the log callback, opening a model, writing .npy files. */
 #include "cli.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool g_json;
 
@@ -80,4 +82,68 @@ cJSON *options_json(const vkbert_context *ctx) {
     if (o->device) cJSON_AddStringToObject(j, "device", o->device);
     if (o->pipeline_cache_path) cJSON_AddStringToObject(j, "pipeline_cache", o->pipeline_cache_path);
     return j;
+}
+
+int open_model_dir(const char *dir, const char *device, const char *precision, bool *verbose,
+                   vkbert_context **ctx, vkbert_model **model) {
+    vkbert_precision prec = VKBERT_PRECISION_AUTO;
+    if (precision && !strcmp(precision, "fp32")) prec = VKBERT_PRECISION_FP32;
+    else if (precision && !strcmp(precision, "fp16")) prec = VKBERT_PRECISION_FP16;
+    else if (precision && strcmp(precision, "auto"))
+        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--precision must be fp32, fp16 or auto");
+    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = device, .precision = prec,
+                                                                    .log = on_log, .log_user = verbose},
+                                             ctx);
+    if (st) return fail_status(st);
+    st = vkbert_model_load(*ctx, &(vkbert_model_desc){.path = dir}, model);
+    if (st) {
+        int rc = fail_status(st);
+        vkbert_context_destroy(*ctx);
+        *ctx = NULL;
+        return rc;
+    }
+    return -1;
+}
+
+/* The whole file goes to PATH.tmpPID first ("x": never over another file) and is renamed
+ * over PATH only once complete, so an error (a full disk, a bad directory) never leaves a
+ * half-written PATH behind. */
+bool write_npy(const char *path, const float *data, size_t rows, size_t cols) {
+    size_t plen = strlen(path) + 32;
+    char *tmp = malloc(plen);
+    if (!tmp) {
+        errno = ENOMEM;
+        return false;
+    }
+    snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wbx");
+    if (!f) {
+        int e = errno;
+        free(tmp);
+        errno = e;
+        return false;
+    }
+    char dict[128];
+    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }", rows, cols);
+    size_t total = 10 + (size_t)n + 1, pad = (64 - total % 64) % 64;
+    uint16_t hlen = (uint16_t)(n + pad + 1);
+    bool ok = fwrite("\x93NUMPY\x01\x00", 1, 8, f) == 8;
+    unsigned char hl[2] = {(unsigned char)(hlen & 0xFF), (unsigned char)(hlen >> 8)};
+    ok = ok && fwrite(hl, 1, 2, f) == 2 && fwrite(dict, 1, (size_t)n, f) == (size_t)n;
+    for (size_t i = 0; i < pad && ok; ++i) ok = fputc(' ', f) != EOF;
+    ok = ok && fputc('\n', f) != EOF;
+    ok = ok && fwrite(data, sizeof(float), rows * cols, f) == rows * cols;
+    int e = ok ? 0 : errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) remove(tmp);
+    free(tmp);
+    errno = e;
+    return ok;
 }

@@ -2,6 +2,7 @@
 #ifndef VKBERT_CLI_H
 #define VKBERT_CLI_H
 #include <stdbool.h>
+#include <stdio.h>
 #include <vkbert.h>
 
 #define EXIT_USAGE 2
@@ -22,5 +23,127 @@ struct cJSON;
  * it then runs, as one line of text and as a JSON object. */
 void options_text(const vkbert_context *ctx, char *buf, size_t n);
 struct cJSON *options_json(const vkbert_context *ctx);
+
+/* A context on `device` (NULL: automatic) with weights in `precision` ("fp32", "fp16",
+ * "auto" or NULL) and the model of directory `dir` on it. -1 on success, else the exit code
+ * (the error said); *verbose must outlive the context (its log callback reads it). */
+int open_model_dir(const char *dir, const char *device, const char *precision, bool *verbose,
+                   vkbert_context **ctx, vkbert_model **model);
+/* Writes a float32 C-order .npy file of shape [rows, cols] through a temporary file in the
+ * same directory, renamed into place: on any error nothing is left at `path` (an older file
+ * stays as it was). false with errno set on failure. */
+bool write_npy(const char *path, const float *data, size_t rows, size_t cols);
+
+/* ---- many texts: embed, similarity (cmd_embed.c), rerank, classify (cmd_score.c) ---- */
+int cmd_embed(int argc, char **argv);
+int cmd_similarity(int argc, char **argv);
+int cmd_rerank(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+
+/* inputs.c: the texts of one command, read from arguments, a file or standard input, each
+ * checked (not empty, valid UTF-8, no NUL byte) before any model runs. */
+typedef struct cli_inputs {
+    char **texts;        /* `count` NUL-terminated UTF-8 texts */
+    size_t count;
+    size_t *lines;       /* from a file: each text's line number (1-based); NULL for arguments */
+    const char *source;  /* the file's name, "standard input", or NULL: TEXT arguments */
+    char *data;          /* a file's bytes, which the texts point into */
+} cli_inputs;
+
+/* Checks one text given on the command line; `what` names it in the error ("the QUERY").
+ * -1 when it is fine, else the exit code (the error said). */
+int check_text(const char *what, const char *text);
+/* TEXT arguments args[0..n) as inputs (checked). -1 or the exit code. */
+int inputs_from_args(char **args, size_t n, cli_inputs *in);
+/* One input per line of `path` ("-": standard input); a trailing "\r" is dropped, as is a
+ * UTF-8 byte-order mark before the first line. An empty line, invalid UTF-8 or a NUL byte is
+ * an error naming the line. -1 or the exit code. */
+int inputs_from_file(const char *path, cli_inputs *in);
+/* "line 3 of FILE", "line 3 of standard input" or "TEXT 3" for input i (0-based). */
+void inputs_name(const cli_inputs *in, size_t i, char *buf, size_t n);
+void inputs_free(cli_inputs *in);
+
+/* batch.c: what the four commands share: options, the runner, progress, JSON numbers. */
+enum {
+    BATCH_POOLING = 1u << 0,    /* --pooling, --prompt-name */
+    BATCH_NORMALIZE = 1u << 1,  /* --normalize, --no-normalize */
+    BATCH_OUT = 1u << 2,        /* -o FILE */
+    BATCH_MATRIX = 1u << 3,     /* --matrix */
+    BATCH_TEXT = 1u << 4,       /* --return-text */
+    BATCH_RAW = 1u << 5,        /* --raw-scores */
+    BATCH_PAIR = 1u << 6        /* --pair TEXT */
+};
+
+typedef struct batch_opts {
+    const char *cmd;  /* "embed", ... for messages */
+    const char *model, *device, *precision, *file, *prompt_name, *out, *pair;
+    vkbert_pooling pooling;
+    vkbert_normalize normalize;
+    vkbert_truncation truncation;
+    uint32_t max_batch_tokens, max_batch;
+    char **args;      /* positional arguments, in order */
+    size_t nargs;
+    bool json, verbose, return_text, raw_scores, matrix;
+} batch_opts;
+
+/* Parses argv for command `cmd`, which accepts the common options and those in `allowed`
+ * (BATCH_*). -1 on success (free o->args with batch_opts_free), else the exit code (0 after
+ * --help). */
+int batch_parse(const char *cmd, int argc, char **argv, unsigned allowed, const char *usage, batch_opts *o);
+void batch_opts_free(batch_opts *o);
+/* The inputs after the first `lead` positional arguments (SOURCE, QUERY): those arguments, or
+ * -f FILE, or standard input when it is not a terminal and no TEXT was given. Also checks
+ * -m. -1 or the exit code. */
+int batch_inputs(const batch_opts *o, size_t lead, const char *lead_names, cli_inputs *in);
+
+/* Context, model and runner of `task` for the options. -1 or the exit code (nothing left
+ * open then). */
+typedef struct batch_run {
+    vkbert_context *ctx;
+    vkbert_model *model;
+    vkbert_runner *runner;
+    bool verbose;                /* the log callback's flag */
+    struct batch_progress {
+        bool enabled;            /* stderr is a terminal, or the run is long */
+        bool open;               /* a progress line was printed and not yet ended */
+        unsigned percent;        /* the last percentage printed */
+    } progress;
+} batch_run;
+int batch_open(const batch_opts *o, vkbert_task task, size_t count, batch_run *r);
+void batch_close(batch_run *r);
+/* After a runner call: ends the progress line; on success says how many inputs were cut. */
+void batch_done(batch_run *r, vkbert_status st, const vkbert_run_stats *stats);
+/* The error of a failed runner call, naming the input stats->failed_index when it names one;
+ * `name` writes that input's name (NULL: the inputs are `in`'s). */
+int batch_fail(vkbert_status st, const vkbert_run_stats *stats, const cli_inputs *in,
+               void (*name)(size_t index, char *buf, size_t n, const void *user), const void *user);
+
+/* Flushes standard output: -1, or the exit code when it could not be written (a full disk). */
+int batch_flush_stdout(void);
+/* The options every one of these commands takes, for its --help. */
+#define BATCH_USAGE_COMMON \
+    "  -m, --model DIR        model directory\n" \
+    "  -f, --file FILE        one input per line (\"-\": standard input, which is also read when no TEXT\n" \
+    "                         is given and it is not a terminal); an empty line or one that is not\n" \
+    "                         UTF-8 is an error naming the line, before anything runs\n" \
+    "  --truncation-direction D  where an input longer than the model's max_seq_length is cut:\n" \
+    "                         right (default: the start is kept) or left (the end is kept)\n" \
+    "  --no-truncate          an over-long input is an error naming it, instead of being cut\n" \
+    "  --max-batch-tokens N   padded tokens per encode (default 16384)\n" \
+    "  --max-batch N          inputs per encode (default 128)\n" \
+    "  --device SEL           device index or part of its name (see 'vkbert devices')\n" \
+    "  --precision P          weights on the device: fp32, fp16 or auto (default: fastest accurate)\n" \
+    "  --verbose              log device and driver messages to stderr\n" \
+    "Inputs are sorted by length and batched; how many were cut is said on stderr; progress goes\n" \
+    "to stderr when it is a terminal or there are more than 1000 inputs. Errors are one line on\n" \
+    "stderr (with --json also {\"error\":{...}} on stdout) and nothing is written.\n"
+
+/* JSON as serde_json (TEI) writes it: an f32 in its shortest round-trip form ("0.5", "1.0",
+ * "1e-7"; null when not finite), a string with serde's escapes. */
+void json_f32(FILE *f, float x);
+void json_string(FILE *f, const char *s);
+/* The first bytes of `text` for a readable line: at most `max` bytes, cut at a character
+ * boundary, with "..." when cut; line breaks and tabs become spaces. */
+void text_preview(const char *text, size_t max, char *buf, size_t n);
 
 #endif

@@ -1,4 +1,5 @@
-/* vkbert — command-line front end: devices, tokenize, fill-mask, encode. */
+/* vkbert — command-line front end: devices, tokenize, fill-mask, encode; embed, similarity,
+ * rerank and classify (cmd_embed.c, cmd_score.c); bench (bench.c). */
 #include "cli.h"
 
 #include <cjson/cJSON.h>
@@ -25,14 +26,23 @@ typedef struct opts {
 static const char *USAGE_MAIN =
     "usage: vkbert <command> [options]\n"
     "\n"
-    "Runs BERT encoders and their masked-language-model head on a Vulkan device.\n"
+    "Runs BERT encoders and their heads on a Vulkan device.\n"
     "\n"
     "commands:\n"
     "  devices     list Vulkan devices with the limits and features vkbert uses\n"
     "  tokenize    show the WordPiece tokens of a text (no GPU needed)\n"
     "  fill-mask   predict the words behind every [MASK] in a text\n"
     "  encode      write hidden states and/or MLM logits as .npy files\n"
-    "  bench       time the model on this device (per kernel, GFLOP/s, share of peak)\n"
+    "  embed       sentence embeddings of many texts (JSON as TEI's /embed, or .npy)\n"
+    "  similarity  cosine similarity of a text with others (TEI's /similarity)\n"
+    "  rerank      rank texts against a query with a cross-encoder (TEI's /rerank)\n"
+    "  classify    every label's score from a classification head (TEI's /predict)\n"
+    "  bench       time the model on this device (per kernel, GFLOP/s, share of peak; embed throughput)\n"
+    "\n"
+    "embed, similarity, rerank and classify take many inputs (TEXT arguments, or one per line\n"
+    "with -f FILE or on standard input), cut over-long ones (--no-truncate refuses them) and\n"
+    "batch them by length; with --json they print exactly the body text-embeddings-inference\n"
+    "returns for the same request.\n"
     "\n"
     "Run 'vkbert <command> --help' for a command's options. Environment: VKBERT_DEVICE\n"
     "chooses a device like --device; VKBERT_VALIDATION=1 enables the Khronos validation layer.\n";
@@ -59,7 +69,8 @@ static const char *USAGE_FILL =
     "  -m, --model DIR   Hugging Face model directory (config.json, vocab.txt, model.safetensors)\n"
     "  -k, --top-k N     predictions per mask (default 5, at most 64)\n"
     "  --device SEL      device index or part of its name (see 'vkbert devices')\n"
-    "  --truncate        cut texts longer than the model's positions instead of failing\n"
+    "  --truncate        cut texts longer than the model's positions instead of failing (an\n"
+    "                    answer over every token is not cut silently, unlike embed's inputs)\n"
     "  --precision P     weights on the device: fp32, fp16 or auto (default: fastest accurate)\n"
     "  --json            print {\"masks\":[{\"position\":P,\"predictions\":[{\"id\":I,\"token\":T,\n"
     "                    \"probability\":X}]}]}\n"
@@ -74,7 +85,8 @@ static const char *USAGE_ENCODE =
     "  --logits FILE     MLM logits of every token, shape [tokens, vocab_size]\n"
     "  --pair TEXT       second segment (token type 1)\n"
     "  --device SEL      device index or part of its name\n"
-    "  --truncate        cut texts longer than the model's positions instead of failing\n"
+    "  --truncate        cut texts longer than the model's positions instead of failing (an\n"
+    "                    answer over every token is not cut silently, unlike embed's inputs)\n"
     "  --precision P     weights on the device: fp32, fp16 or auto (default: fastest accurate)\n"
     "  --json            print a summary (tokens, shapes, device) as JSON\n";
 
@@ -333,23 +345,7 @@ done:
 
 /* Context + model for the GPU commands. */
 static int open_model(opts *o, vkbert_context **ctx, vkbert_model **model) {
-    vkbert_precision prec = VKBERT_PRECISION_AUTO;
-    if (o->precision && !strcmp(o->precision, "fp32")) prec = VKBERT_PRECISION_FP32;
-    else if (o->precision && !strcmp(o->precision, "fp16")) prec = VKBERT_PRECISION_FP16;
-    else if (o->precision && strcmp(o->precision, "auto"))
-        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--precision must be fp32, fp16 or auto");
-    vkbert_status st = vkbert_context_create(&(vkbert_context_desc){.device = o->device, .precision = prec,
-                                                                    .log = on_log, .log_user = &o->verbose},
-                                             ctx);
-    if (st) return fail_status(st);
-    st = vkbert_model_load(*ctx, &(vkbert_model_desc){.path = o->model}, model);
-    if (st) {
-        int rc = fail_status(st);
-        vkbert_context_destroy(*ctx);
-        *ctx = NULL;
-        return rc;
-    }
-    return -1;
+    return open_model_dir(o->model, o->device, o->precision, &o->verbose, ctx, model);
 }
 
 /* Applies the model's position limit: an error, or with --truncate the end is cut. */
@@ -432,23 +428,6 @@ done:
     vkbert_model_destroy(model);
     vkbert_context_destroy(ctx);
     return rc;
-}
-
-/* Writes a float32 C-order .npy file of shape [rows, cols]. */
-static bool write_npy(const char *path, const float *data, size_t rows, size_t cols) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return false;
-    char dict[128];
-    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }", rows, cols);
-    size_t total = 10 + (size_t)n + 1, pad = (64 - total % 64) % 64;
-    uint16_t hlen = (uint16_t)(n + pad + 1);
-    bool ok = fwrite("\x93NUMPY\x01\x00", 1, 8, f) == 8;
-    unsigned char hl[2] = {(unsigned char)(hlen & 0xFF), (unsigned char)(hlen >> 8)};
-    ok = ok && fwrite(hl, 1, 2, f) == 2 && fwrite(dict, 1, (size_t)n, f) == (size_t)n;
-    for (size_t i = 0; i < pad && ok; ++i) ok = fputc(' ', f) != EOF;
-    ok = ok && fputc('\n', f) != EOF;
-    ok = ok && fwrite(data, sizeof(float), rows * cols, f) == rows * cols;
-    return fclose(f) == 0 && ok;
 }
 
 static int cmd_encode(int argc, char **argv) {
@@ -548,6 +527,10 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(cmd, "fill-mask")) return cmd_fill_mask(argc - 2, argv + 2);
     if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
+    if (!strcmp(cmd, "embed")) return cmd_embed(argc - 2, argv + 2);
+    if (!strcmp(cmd, "similarity")) return cmd_similarity(argc - 2, argv + 2);
+    if (!strcmp(cmd, "rerank")) return cmd_rerank(argc - 2, argv + 2);
+    if (!strcmp(cmd, "classify")) return cmd_classify(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown command \"%s\" (see vkbert --help)", cmd);
 }

@@ -13,7 +13,8 @@ from vkbert_testlib import FAILURES, check, have_device
 
 
 def expect_error(vkbert, args, fragment, code=None, name=None, env=None):
-    p = subprocess.run([vkbert] + args, capture_output=True, timeout=120,
+    # standard input is empty, never a terminal: embed & co. read it when given no TEXT
+    p = subprocess.run([vkbert] + args, capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
                        env=dict(os.environ, **env) if env else None)
     err = p.stderr.decode("utf-8", "replace")
     label = name or " ".join(str(a) if len(a) < 40 else str(a[:37]) + "..." for a in args)
@@ -32,9 +33,75 @@ def expect_error(vkbert, args, fragment, code=None, name=None, env=None):
             check(False, f"{label}: --json error output is not JSON: {p.stdout!r}")
 
 
+def many_text_errors(vkbert, model, st_model, tmp):
+    """embed, similarity, rerank, classify: argument and input errors, found before a model
+    runs (on the plain `tiny` model), and the runner's (on a sentence-transformers model)."""
+    def write(name, data):
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+    empty = write("empty_line.txt", b"first\n\nthird\n")
+    bad = write("bad_line.txt", b"first\nsecond\nth\xffird\n")
+    nul = write("nul_line.txt", b"first\nse\x00cond\n")
+    good = write("good.txt", b"first\r\nsecond\r\n")
+    for cmd in ("embed", "similarity", "rerank", "classify"):
+        lead = [] if cmd in ("embed", "classify") else ["the source"]
+        expect_error(vkbert, [cmd, "x", "y"], "needs a model directory: -m DIR", 2)
+        expect_error(vkbert, [cmd, "-m", model] + lead, "no inputs", name=f"{cmd} without inputs")
+        expect_error(vkbert, [cmd, "-m", model, "--json"] + lead, "no inputs", name=f"{cmd} --json without inputs")
+        expect_error(vkbert, [cmd, "-m", model, "-f", empty] + lead, f"line 2 of {empty} is empty")
+        expect_error(vkbert, [cmd, "-m", model, "--json", "-f", bad] + lead, f"line 3 of {bad} is not valid UTF-8")
+        expect_error(vkbert, [cmd, "-m", model, "-f", nul] + lead, f"line 2 of {nul} contains a NUL byte")
+        expect_error(vkbert, [cmd, "-m", model, "-f", os.path.join(tmp, "missing.txt")] + lead, "cannot read")
+        expect_error(vkbert, [cmd, "-m", model, "-f", tmp] + lead, "cannot read", name=f"{cmd} -f a directory")
+        expect_error(vkbert, [cmd, "-m", model, "-f", good] + lead + ["extra"], "not both", 2)
+        expect_error(vkbert, [cmd, "-m", model] + lead + ["fine", b"not \xc3("], "TEXT 2 is not valid UTF-8",
+                     name=f"{cmd} bad TEXT")
+        expect_error(vkbert, [cmd, "-m", model] + lead + [""], "TEXT 1 is empty", name=f"{cmd} empty TEXT")
+        expect_error(vkbert, [cmd, "-m", model, "--truncation-direction", "up"] + lead + ["x"],
+                     "--truncation-direction must be right or left", 2)
+        expect_error(vkbert, [cmd, "-m", model, "--no-truncate", "--truncation-direction", "left"] + lead + ["x"],
+                     "contradict", 2)
+        expect_error(vkbert, [cmd, "-m", model, "--max-batch-tokens", "0"] + lead + ["x"], "positive integer", 2)
+        expect_error(vkbert, [cmd, "-m", model, "--bogus"] + lead + ["x"], "unknown option --bogus", 2)
+    expect_error(vkbert, ["embed", "-m", model, "--pooling", "bogus", "x"], "unknown pooling \"bogus\"", 2)
+    expect_error(vkbert, ["embed", "-m", model, "--json", "--pooling", "bogus", "x"], "unknown pooling", 2)
+    expect_error(vkbert, ["embed", "-m", model, "--normalize", "--no-normalize", "x"],
+                 "--normalize and --no-normalize contradict each other", 2)
+    expect_error(vkbert, ["embed", "-m", model, "--matrix", "x"], "embed does not take --matrix", 2)
+    expect_error(vkbert, ["classify", "-m", model, "--normalize", "x"], "classify does not take --normalize", 2)
+    expect_error(vkbert, ["similarity", "-m", model], "needs a SOURCE text", 2)
+    expect_error(vkbert, ["similarity", "-m", model, b"\xff", "x"], "the SOURCE text is not valid UTF-8")
+    expect_error(vkbert, ["rerank", "-m", model], "needs a QUERY", 2)
+    expect_error(vkbert, ["rerank", "-m", model, "", "x"], "the QUERY is empty")
+    expect_error(vkbert, ["classify", "-m", model, "-f", good, "--pair", "p"], "--pair", 2)
+    expect_error(vkbert, ["classify", "-m", model, "x", "--pair", b"\xc3"], "the --pair text is not valid UTF-8")
+    # a model without a classification head
+    expect_error(vkbert, ["classify", "-m", model, "a text"], "has no sequence-classification head")
+    expect_error(vkbert, ["classify", "-m", model, "--json", "a text"], "has no sequence-classification head")
+    expect_error(vkbert, ["rerank", "-m", model, "query", "a text"], "has no sequence-classification head")
+    # what only a run finds: on a sentence-transformers model (a plain one warns of its missing
+    # modules.json, a second stderr line); nothing is written when it fails
+    if not st_model or not os.path.isdir(st_model):
+        print(f"cli_errors: no sentence-transformers model at {st_model}: the runner's errors are not checked")
+        return
+    out = os.path.join(tmp, "out.npy")
+    long_file = write("long_line.txt", b"short\n" + b"word " * 600 + b"\nshort again\n")
+    expect_error(vkbert, ["embed", "-m", st_model, "--no-truncate", "-o", out, "-f", long_file],
+                 f"line 2 of {long_file}")
+    expect_error(vkbert, ["embed", "-m", st_model, "--no-truncate", "--json", "-f", long_file], f"line 2 of {long_file}")
+    check(not os.path.exists(out), "embed --no-truncate -o: a failed run left a file")
+    expect_error(vkbert, ["embed", "-m", st_model, "-o", os.path.join(tmp, "no", "dir.npy"), "x"], "cannot write")
+    check(not [f for f in os.listdir(tmp) if ".npy" in f], f"a failed -o left files: {os.listdir(tmp)}")
+    expect_error(vkbert, ["embed", "-m", st_model, "--prompt-name", "no-such-prompt", "x"], "no-such-prompt")
+    expect_error(vkbert, ["similarity", "-m", st_model, "--no-truncate", "word " * 600, "x"], "the SOURCE text")
+
+
 def main():
     vkbert, model = sys.argv[1], sys.argv[2]
     shim = sys.argv[3] if len(sys.argv) > 3 else None  # tests/vulkan_shim.c
+    st_model = sys.argv[4] if len(sys.argv) > 4 else None  # a sentence-transformers layout (st-minilm)
     if not have_device(vkbert):
         return 77
     tmp = tempfile.mkdtemp()
@@ -137,13 +204,15 @@ def main():
         if shutil.which("ldd"):
             deps = subprocess.run(["ldd", vkbert], capture_output=True, text=True).stdout
             check("libvulkan" not in deps, f"vkbert links the Vulkan loader: {deps}")
+        many_text_errors(vkbert, model, st_model, tmp)
         # --truncate turns the length error into a result
         p = subprocess.run([vkbert, "fill-mask", "-m", model, "--truncate", "--json", "[MASK] " + long_text],
                            capture_output=True, timeout=120)
         check(p.returncode == 0, f"--truncate failed: {p.stderr!r}")
         # --help everywhere
         for cmd in (["--help"], ["devices", "--help"], ["tokenize", "--help"], ["fill-mask", "--help"],
-                    ["encode", "--help"]):
+                    ["encode", "--help"], ["embed", "--help"], ["similarity", "--help"], ["rerank", "--help"],
+                    ["classify", "--help"], ["bench", "--help"]):
             p = subprocess.run([vkbert] + cmd, capture_output=True, text=True, timeout=60)
             check(p.returncode == 0 and "usage: vkbert" in p.stdout, f"{cmd}: help missing")
     finally:

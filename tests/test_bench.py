@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """vkbert bench: the JSON records scripts rely on (keys, one record per configuration),
 FLOPs counted independently here against the benchmark's own count, derived figures
-consistent with the timings, --peak, a model directory, and bad options. No timing is
+consistent with the timings, --peak, a model directory, --task embed (sentences and tokens
+counted, padding share, the one-at-a-time baseline), and bad options. No timing is
 asserted."""
 import json
 import os
@@ -24,6 +25,52 @@ def expected_flops(h, layers, heads, inter, vocab, batch, seq, top_k=5):
     rows = batch  # one [MASK] per sequence
     head = 2 * rows * h * h + 8 * rows * h + 2 * rows * vocab * h + (top_k + 2) * vocab * rows
     return layers * per_layer + 11 * t * h + head
+
+
+def check_embed(vkbert, model):
+    """--task embed: one record per --batch, the sentences counted, the tokens the runner counted
+    equal to those drawn (each generated word is one token), padding as a share, the
+    one-at-a-time baseline unpadded, figures consistent with each other."""
+    n, lo, hi = 48, 8, 24
+    recs = bench(vkbert, "--task", "embed", "--shape", "bert-tiny", "--sentences", str(n), "--lengths", f"{lo}-{hi}",
+                 "--batch", "4,16", "--iters", "1", "--warmup", "1", "--json")
+    check([r.get("batch") for r in recs] == [4, 16], f"embed configurations {[r.get('batch') for r in recs]}")
+    for r in recs:
+        for k in ("device", "vendor", "driver", "precision", "kernel_variant", "model", "config", "task", "pooling",
+                  "normalize", "dimension", "sentences", "min_tokens", "max_tokens", "seed", "batch", "max_batch_tokens",
+                  "ms_median", "ms_p10", "ms_p90", "sentences_per_s", "tokens_per_s", "tokens", "tokens_drawn",
+                  "padded_tokens", "padding_share", "encodes", "one_at_a_time", "speedup", "model_load_ms"):
+            check(k in r, f"embed record lacks {k}")
+        if not {"tokens", "padded_tokens", "one_at_a_time", "sentences", "ms_median", "speedup"} <= set(r):
+            continue
+        b, one = r["batch"], r["one_at_a_time"]
+        check(r["task"] == "embed" and r["sentences"] == n and r["dimension"] == 128, f"embed record {r}")
+        check(r["tokens"] == r["tokens_drawn"] and n * lo <= r["tokens"] <= n * hi,
+              f"batch {b}: {r['tokens']} tokens counted, {r['tokens_drawn']} drawn, want {n * lo}..{n * hi}")
+        check(r["padded_tokens"] >= r["tokens"], f"batch {b}: fewer padded tokens than tokens")
+        check(0 <= r["padding_share"] < 1, f"batch {b}: padding share {r['padding_share']}")
+        want = (r["padded_tokens"] - r["tokens"]) / r["padded_tokens"]
+        check(abs(r["padding_share"] - want) <= 1e-9, f"batch {b}: padding share {r['padding_share']}, want {want}")
+        check(-(-n // b) <= r["encodes"] <= n, f"batch {b}: {r['encodes']} encodes for {n} sentences")
+        # one at a time: every encode is one sentence (the runner may still pad it to a session's length)
+        check(one.get("tokens") == r["tokens"] and one.get("encodes") == n and one.get("padded_tokens", 0) >= r["tokens"]
+              and 0 <= one.get("padding_share", -1) < 1, f"one at a time: {one}")
+        check(abs(r["sentences_per_s"] - n / (r["ms_median"] * 1e-3)) <= 1e-6 * r["sentences_per_s"],
+              "sentences_per_s inconsistent with ms_median")
+        check(abs(r["speedup"] - r["sentences_per_s"] / one["sentences_per_s"]) <= 1e-6 * r["speedup"],
+              "speedup is not the ratio of the two rates")
+    # bge-small-en-v1.5's shape, and a model directory as it is (its own vocabulary)
+    recs = bench(vkbert, "--task", "embed", "--shape", "bge-small", "--sentences", "4", "--lengths", "8-12", "--batch",
+                 "4", "--iters", "1", "--warmup", "0", "--json")
+    c = recs[0]["config"] if recs else {}
+    check((c.get("hidden_size"), c.get("num_hidden_layers"), c.get("num_attention_heads"), c.get("intermediate_size"),
+           c.get("max_position_embeddings"), c.get("vocab_size")) == (384, 12, 12, 1536, 512, 30522),
+          f"bge-small shape {c}")
+    check(bool(recs) and recs[0].get("pooling") == "cls" and recs[0].get("dimension") == 384, f"bge-small {recs}")
+    recs = bench(vkbert, "-m", model, "--task", "embed", "--sentences", "6", "--batch", "3", "--iters", "1",
+                 "--warmup", "0", "--json", "--no-peak")
+    check(len(recs) == 1 and recs[0].get("model") == model and recs[0].get("sentences") == 6
+          and recs[0].get("tokens") == recs[0].get("tokens_drawn"), f"embed on a model directory: {recs}")
 
 
 def main():
@@ -68,7 +115,12 @@ def main():
                  "--precision", precision)
     check(len(recs) == 1 and recs[0]["precision"] == precision and recs[0]["model"] == model, f"model dir run: {recs}")
 
+    check_embed(vkbert, model)
+
     for bad, frag in ((["--shape", "bert-huge"], "unknown shape"), (["--batch", "0"], "--batch"),
+                      (["--task", "embed", "--seq", "8"], "--seq is for --task mlm"), (["--task", "poetry"], "--task"),
+                      (["--task", "embed", "--lengths", "9-3"], "--lengths"), (["--sentences", "8"], "--task embed"),
+                      (["--task", "embed", "--vocab", "100"], "vocabulary of 200"),
                       (["--precision", "int4"], "--precision"), (["--matmul", "magic"], "--matmul"),
                       (["--texel-rows", "12"], "--texel-rows")):
         p = subprocess.run([vkbert, "bench"] + bad, capture_output=True, text=True, timeout=60)
