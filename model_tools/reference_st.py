@@ -62,7 +62,10 @@ CLI_POOLING = {"cls": "cls", "mean": "mean", "max": "max", "mean_sqrt_len": "mea
 
 def _json(path):
     with open(path) as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except ValueError as e:
+            raise ValueError(f"{path}: not JSON: {e}") from None
 
 
 def _inside(model_dir, path):
@@ -89,7 +92,8 @@ def load_layout(model_dir):
     modules = sorted(_json(modules_path), key=lambda m: m["idx"])
     kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
     if kinds[:2] != ["Transformer", "Pooling"] or any(k not in ("Dense", "Normalize") for k in kinds[2:]):
-        raise ValueError(f"modules.json: modules {kinds}: want Transformer, Pooling, optional Dense, optional Normalize")
+        raise ValueError(f"modules.json: modules {kinds}: "
+                         "want Transformer, Pooling, optional Dense, optional Normalize")
     for m in modules:
         if not _inside(model_dir, m["path"]) or os.path.isabs(m["path"]):
             raise ValueError(f"modules.json: module {m['name']} path {m['path']!r} is outside the model directory")
@@ -370,7 +374,8 @@ def main():
     ap.add_argument("--model")
     ap.add_argument("--ids", help="comma-separated ids; ';' separates sequences")
     ap.add_argument("--types", help="token type ids, same layout as --ids")
-    ap.add_argument("--prompt-length", help="Pooling's prompt_length: one number, or one per sequence (comma-separated)")
+    ap.add_argument("--prompt-length",
+                    help="Pooling's prompt_length: one number, or one per sequence (comma-separated)")
     ap.add_argument("--pooling", choices=sorted(CLI_POOLING))
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--normalize", dest="normalize", action="store_const", const=True)
