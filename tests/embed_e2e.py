@@ -174,7 +174,8 @@ def part_embeddings(cli, models, tmp):
             check(arr.dtype == np.float32, f"{name}: -o wrote {arr.dtype}, want float32")
             check(arr.shape == (len(TEXTS), layout["dimension"]), f"{name}: -o wrote shape {arr.shape}")
             if got is not None and arr.shape == got.shape:
-                check(float(np.abs(arr - got).max()) <= 1e-6, f"{name}: -o and --json differ by {np.abs(arr - got).max():.3g}")
+                diff = float(np.abs(arr - got).max())
+                check(diff <= 1e-6, f"{name}: -o and --json differ by {diff:.3g}")
     # every pooling with and without Normalize, on models without Dense, with Dense (Tanh, Identity), with a
     # prompt left out of the pooling and on DistilBERT
     for name in ("st-mean", "st-dense-tanh", "st-dense-id", "st-prompt", "st-distil"):
@@ -231,7 +232,8 @@ def part_batch(cli, models, tmp):
             err = float(np.abs(batch - alone).max()) if batch.shape == alone.shape else float("inf")
             print(f"  {name} {' '.join(flags)}: batch of {len(texts)} vs one by one: max abs {err:.2e}")
             check(err <= TOL_SAME, f"{name} {' '.join(flags)}: a padded batch differs from texts alone by {err:.3g}")
-            check(float(np.abs(batch[-1] - batch[-2]).max()) <= TOL_SAME, f"{name}: a repeated text differs from itself")
+            check(float(np.abs(batch[-1] - batch[-2]).max()) <= TOL_SAME,
+                  f"{name}: a repeated text differs from itself")
 
 
 def part_many(cli, models, tmp):
@@ -258,7 +260,8 @@ def part_many(cli, models, tmp):
     norms = np.linalg.norm(arr.astype(np.float64), axis=1)
     check(bool(np.all(np.abs(norms - 1) <= 1e-5)), f"10,000 lines: norms from {norms.min()} to {norms.max()}")
     for i in repeated[1:]:
-        check(float(np.abs(arr[i] - arr[repeated[0]]).max()) <= TOL_SAME, f"10,000 lines: line {i + 1} differs from line 11")
+        check(float(np.abs(arr[i] - arr[repeated[0]]).max()) <= TOL_SAME,
+              f"10,000 lines: line {i + 1} differs from line 11")
     lengths = [len(line.split()) for line in lines]
     picks = sorted({0, 1, 2, 9998, 9999, 5000, int(np.argmax(lengths)), int(np.argmin(lengths))}
                    | set(random.Random(1).sample(range(10000), 24)))
@@ -290,7 +293,8 @@ def part_similarity(cli, models, tmp):
                 err = float(np.abs(got_m - want_m).max())
                 print(f"  {name} similarity --matrix: {got_m.shape}, max abs err {err:.2e}")
                 check(err <= TOL_SCORE, f"{name} similarity --matrix differs from PyTorch by {err:.3g}")
-                check(float(np.abs(np.diag(got_m) - 1).max()) <= TOL_SCORE, f"{name} --matrix: diagonal {np.diag(got_m)}")
+                check(float(np.abs(np.diag(got_m) - 1).max()) <= TOL_SCORE,
+                      f"{name} --matrix: diagonal {np.diag(got_m)}")
 
 
 def check_order(what, got_keys, got_scores, want_scores, tol):
@@ -401,7 +405,8 @@ def part_truncation(cli, models, tmp):
         p = cli.run(["embed", "-m", model, "--json"] + flags + texts)
         if p.returncode == 0:
             compare_embeddings(f"st-short truncated {direction}", json.loads(p.out), want)
-            check(says_truncated(p.err, 2), f"st-short {direction}: stderr does not say that 2 were truncated: {p.err!r}")
+            check(says_truncated(p.err, 2),
+                  f"st-short {direction}: stderr does not say that 2 were truncated: {p.err!r}")
     right, _ = ref_embed(cli, model, [long1], layout=layout)
     left, _ = ref_embed(cli, model, [long1], direction="left", layout=layout)
     check(float(np.abs(right - left).max()) > 1e-2, "st-short: left and right truncation agree in PyTorch")
@@ -412,8 +417,8 @@ def part_truncation(cli, models, tmp):
     path = os.path.join(tmp, "short.txt")
     with open(path, "w", encoding="utf-8") as f:
         f.write("short text\nanother short one\n")
-    check(cli.run(["embed", "-m", model, "--no-truncate", "-f", path, "-o", os.path.join(tmp, "s.npy")]).returncode == 0,
-          "--no-truncate with nothing too long failed")
+    p = cli.run(["embed", "-m", model, "--no-truncate", "-f", path, "-o", os.path.join(tmp, "s.npy")])
+    check(p.returncode == 0, "--no-truncate with nothing too long failed")
     with open(path, "w", encoding="utf-8") as f:
         f.write(f"short text\nanother short one\n{long1}\nshort again\n")
     p = cli.run(["embed", "-m", model, "--no-truncate", "-f", path, "-o", os.path.join(tmp, "t.npy")], want_ok=False)
