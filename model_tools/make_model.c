@@ -1,5 +1,6 @@
 /* vkbert-make-model: writes a random-weight BERT or DistilBERT model directory (config.json,
- * vocab.txt, tokenizer_config.json, model.safetensors with Hugging Face tensor names).
+ * vocab.txt, tokenizer_config.json, model.safetensors with Hugging Face tensor names): a masked-LM
+ * checkpoint, an encoder only (--no-head), or a sequence classifier (--classifier N).
  * Deterministic: each tensor's values depend only on --seed and the tensor's name.
  * Used by the tests (nothing large is committed) and by the demo when the real
  * checkpoint cannot be downloaded. */
@@ -23,6 +24,11 @@ typedef struct cfg {
     double std;
     bool no_head, no_prefix, gamma_beta, with_decoder, untied, extra;
     bool types_set; /* --types given: an error for DistilBERT, which has no token types */
+    bool pooler, no_pooler;     /* BERT's pooler: written unless --no-pooler; --pooler says so explicitly */
+    uint32_t classifier;        /* --classifier N: labels of a *ForSequenceClassification head, 0: none */
+    const char *labels;         /* --labels a,b,c: id2label names (default LABEL_0..) */
+    const char *problem_type;   /* --problem-type T: config.json's "problem_type" */
+    bool no_id2label;           /* --no-id2label: leave id2label/label2id out (an error test) */
 } cfg;
 
 typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kind; } tensor; /* kind: 0 matrix, 1 bias, 2 gamma */
@@ -49,7 +55,21 @@ static const char *USAGE =
     "  --with-decoder      also write cls.predictions.decoder.weight (DistilBERT:\n"
     "                      vocab_projector.weight), a tied copy of the word embeddings\n"
     "  --untied            a decoder weight of its own and \"tie_word_embeddings\": false\n"
-    "  --extra             add tensors vkbert must ignore (NSP head; BERT only)\n";
+    "  --extra             add tensors vkbert must ignore (NSP head; BERT only)\n"
+    "  --pooler            write BERT's pooler (pooler.dense.weight [H,H], pooler.dense.bias [H],\n"
+    "                      prefixed like the encoder): the default for BERT, as bert-base-uncased,\n"
+    "                      all-MiniLM-L6-v2 and bge ship it; DistilBERT has none\n"
+    "  --no-pooler         leave BERT's pooler out (not with --classifier, which needs it)\n"
+    "  --classifier N      a sequence classifier of N labels instead of the MLM head (implies\n"
+    "                      --no-head). BERT: BertForSequenceClassification, the pooler plus\n"
+    "                      classifier.weight [N,H] and classifier.bias [N]; DistilBERT:\n"
+    "                      DistilBertForSequenceClassification, pre_classifier.weight [dim,dim],\n"
+    "                      pre_classifier.bias, classifier.weight [N,dim], classifier.bias.\n"
+    "                      The head's names are never prefixed (as Hugging Face names them);\n"
+    "                      config.json gets \"architectures\", \"id2label\" and \"label2id\"\n"
+    "  --labels A,B,...    the labels' names, N of them (default LABEL_0, LABEL_1, ...)\n"
+    "  --problem-type T    config.json's \"problem_type\" (e.g. multi_label_classification)\n"
+    "  --no-id2label       leave id2label and label2id out of config.json (for error tests)\n";
 
 static uint64_t splitmix(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -97,12 +117,17 @@ static uint16_t to_bf16(float f) {
     return (uint16_t)(x >> 16);
 }
 
+/* A *ForSequenceClassification head's tensors sit beside the encoder, never under its prefix. */
+static bool is_class_head(const char *name) {
+    return strncmp(name, "classifier.", 11) == 0 || strncmp(name, "pre_classifier.", 15) == 0;
+}
+
 static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, uint64_t d1, int kind) {
     const char *pre;
     if (c->family == FAMILY_DISTILBERT) /* the MLM head (vocab_*) sits beside "distilbert.", not in it */
-        pre = (c->no_prefix || strncmp(name, "vocab_", 6) == 0) ? "" : "distilbert.";
+        pre = (c->no_prefix || strncmp(name, "vocab_", 6) == 0 || is_class_head(name)) ? "" : "distilbert.";
     else
-        pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0) ? "" : "bert.";
+        pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0 || is_class_head(name)) ? "" : "bert.";
     char nm[160];
     snprintf(nm, sizeof nm, "%s%s", pre, name);
     if (c->gamma_beta && strstr(nm, "LayerNorm.")) {
@@ -154,6 +179,12 @@ static int list_distil_tensors(const cfg *c, tensor *t) {
             n = add(t, n, c, "vocab_projector.weight", V, H, c->untied ? 0 : 3);
         n = add(t, n, c, "vocab_projector.bias", V, 0, 1);
     }
+    if (c->classifier) { /* DistilBertForSequenceClassification */
+        n = add(t, n, c, "pre_classifier.weight", H, H, 0);
+        n = add(t, n, c, "pre_classifier.bias", H, 0, 1);
+        n = add(t, n, c, "classifier.weight", c->classifier, H, 0);
+        n = add(t, n, c, "classifier.bias", c->classifier, 0, 1);
+    }
     return n;
 }
 
@@ -186,8 +217,10 @@ static int list_tensors(const cfg *c, tensor *t) {
         snprintf(b, sizeof b, "encoder.layer.%u.output.LayerNorm.weight", l); n = add(t, n, c, b, H, 0, 2);
         snprintf(b, sizeof b, "encoder.layer.%u.output.LayerNorm.bias", l); n = add(t, n, c, b, H, 0, 1);
     }
-    n = add(t, n, c, "pooler.dense.weight", H, H, 0);
-    n = add(t, n, c, "pooler.dense.bias", H, 0, 1);
+    if (!c->no_pooler) {
+        n = add(t, n, c, "pooler.dense.weight", H, H, 0);
+        n = add(t, n, c, "pooler.dense.bias", H, 0, 1);
+    }
     if (!c->no_head) {
         n = add(t, n, c, "cls.predictions.bias", V, 0, 1);
         n = add(t, n, c, "cls.predictions.transform.dense.weight", H, H, 0);
@@ -200,6 +233,10 @@ static int list_tensors(const cfg *c, tensor *t) {
     if (c->extra) {
         n = add(t, n, c, "cls.seq_relationship.weight", 2, H, 0);
         n = add(t, n, c, "cls.seq_relationship.bias", 2, 0, 1);
+    }
+    if (c->classifier) { /* BertForSequenceClassification: the pooler above, then this */
+        n = add(t, n, c, "classifier.weight", c->classifier, H, 0);
+        n = add(t, n, c, "classifier.bias", c->classifier, 0, 1);
     }
     return n;
 }
@@ -318,36 +355,115 @@ static bool parse_u32(const char *s, uint32_t *out) {
     return true;
 }
 
+/* The label names of --labels (or LABEL_0..), JSON-escaped, into names[0..N). */
+static char **label_names(const cfg *c) {
+    char **names = calloc(c->classifier, sizeof *names);
+    if (!names) return NULL;
+    const char *p = c->labels;
+    for (uint32_t i = 0; i < c->classifier; ++i) {
+        size_t len = 0;
+        const char *src = NULL;
+        char dflt[32];
+        if (p) {
+            len = strcspn(p, ",");
+            src = p;
+            p += len + (p[len] == ',');
+        } else {
+            len = (size_t)snprintf(dflt, sizeof dflt, "LABEL_%u", i);
+            src = dflt;
+        }
+        names[i] = malloc(len * 6 + 1);
+        if (!names[i]) return NULL; /* leaks on out-of-memory: the process exits */
+        size_t o = 0;
+        for (size_t k = 0; k < len; ++k) {
+            unsigned char ch = (unsigned char)src[k];
+            if (ch == '"' || ch == '\\') { names[i][o++] = '\\'; names[i][o++] = (char)ch; }
+            else if (ch < 0x20) o += (size_t)sprintf(names[i] + o, "\\u%04x", ch);
+            else names[i][o++] = (char)ch;
+        }
+        names[i][o] = 0;
+    }
+    return names;
+}
+
+/* A classifier's config.json lines: id2label, label2id and problem_type ("" without a classifier). */
+static char *class_head_json(const cfg *c) {
+    size_t cap = 256 + (c->labels ? strlen(c->labels) * 12 : 0) + (size_t)c->classifier * 80;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    size_t len = 0;
+    out[0] = 0;
+    if (c->classifier && !c->no_id2label) {
+        char **names = label_names(c);
+        if (!names) return NULL;
+        len += (size_t)snprintf(out + len, cap - len, "  \"id2label\": {");
+        for (uint32_t i = 0; i < c->classifier; ++i)
+            len += (size_t)snprintf(out + len, cap - len, "%s\"%u\": \"%s\"", i ? ", " : "", i, names[i]);
+        len += (size_t)snprintf(out + len, cap - len, "},\n  \"label2id\": {");
+        for (uint32_t i = 0; i < c->classifier; ++i)
+            len += (size_t)snprintf(out + len, cap - len, "%s\"%s\": %u", i ? ", " : "", names[i], i);
+        len += (size_t)snprintf(out + len, cap - len, "},\n");
+        for (uint32_t i = 0; i < c->classifier; ++i) free(names[i]);
+        free(names);
+    }
+    if (c->problem_type) {
+        size_t need = len + strlen(c->problem_type) + 32;
+        if (need > cap) {
+            char *grown = realloc(out, need);
+            if (!grown) return NULL;
+            out = grown;
+            cap = need;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "  \"problem_type\": \"%s\",\n", c->problem_type);
+    }
+    return out;
+}
+
 static int write_bert_config(const cfg *c) {
-    char json[1024];
-    snprintf(json, sizeof json,
-             "{\n  \"architectures\": [\"BertForMaskedLM\"],\n  \"model_type\": \"bert\",\n  \"vocab_size\": %u,\n"
+    char *head = class_head_json(c);
+    if (!head) return 1;
+    size_t cap = 1024 + strlen(head);
+    char *json = malloc(cap);
+    if (!json) { free(head); return 1; }
+    snprintf(json, cap,
+             "{\n  \"architectures\": [\"%s\"],\n  \"model_type\": \"bert\",\n  \"vocab_size\": %u,\n"
              "  \"hidden_size\": %u,\n  \"num_hidden_layers\": %u,\n  \"num_attention_heads\": %u,\n"
              "  \"intermediate_size\": %u,\n  \"max_position_embeddings\": %u,\n  \"type_vocab_size\": %u,\n"
              "  \"hidden_act\": \"gelu\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
-             "  \"position_embedding_type\": \"absolute\",\n  \"tie_word_embeddings\": %s,\n"
+             "  \"position_embedding_type\": \"absolute\",\n  \"tie_word_embeddings\": %s,\n%s"
              "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
-             c->vocab_size, c->hidden, c->layers, c->heads, c->intermediate, c->positions, c->types,
-             c->untied ? "false" : "true", (unsigned long long)c->seed);
-    return write_text(c->out, "config.json", json);
+             c->classifier ? "BertForSequenceClassification" : "BertForMaskedLM", c->vocab_size, c->hidden, c->layers,
+             c->heads, c->intermediate, c->positions, c->types, c->untied ? "false" : "true", head,
+             (unsigned long long)c->seed);
+    int rc = write_text(c->out, "config.json", json);
+    free(json);
+    free(head);
+    return rc;
 }
 
 /* distilbert-base-uncased's config.json with this model's shape. Tied, it leaves out
  * "tie_word_embeddings" as the real one does (transformers' default: true); "tie_weights_" is the
  * key older transformers read instead. */
 static int write_distil_config(const cfg *c) {
-    char json[1536];
-    snprintf(json, sizeof json,
+    char *head = class_head_json(c);
+    if (!head) return 1;
+    size_t cap = 1536 + strlen(head);
+    char *json = malloc(cap);
+    if (!json) { free(head); return 1; }
+    snprintf(json, cap,
              "{\n  \"activation\": \"gelu\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
-             "  \"attention_dropout\": 0.1,\n  \"dim\": %u,\n  \"dropout\": 0.1,\n  \"hidden_dim\": %u,\n"
+             "  \"attention_dropout\": 0.1,\n  \"dim\": %u,\n  \"dropout\": 0.1,\n  \"hidden_dim\": %u,\n%s"
              "  \"initializer_range\": 0.02,\n  \"max_position_embeddings\": %u,\n  \"model_type\": \"distilbert\",\n"
              "  \"n_heads\": %u,\n  \"n_layers\": %u,\n  \"pad_token_id\": 0,\n  \"qa_dropout\": 0.1,\n"
              "  \"seq_classif_dropout\": 0.2,\n  \"sinusoidal_pos_embds\": false,\n  \"tie_weights_\": %s,\n%s"
              "  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
-             c->no_head ? "DistilBertModel" : "DistilBertForMaskedLM", c->hidden, c->intermediate, c->positions,
-             c->heads, c->layers, c->untied ? "false" : "true", c->untied ? "  \"tie_word_embeddings\": false,\n" : "",
-             c->vocab_size, (unsigned long long)c->seed);
-    return write_text(c->out, "config.json", json);
+             c->classifier ? "DistilBertForSequenceClassification" : c->no_head ? "DistilBertModel" : "DistilBertForMaskedLM",
+             c->hidden, c->intermediate, head, c->positions, c->heads, c->layers, c->untied ? "false" : "true",
+             c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->vocab_size, (unsigned long long)c->seed);
+    int rc = write_text(c->out, "config.json", json);
+    free(json);
+    free(head);
+    return rc;
 }
 
 /* Options that mean nothing for DistilBERT are errors, not silently dropped. */
@@ -355,8 +471,42 @@ static bool distil_options_ok(const cfg *c) {
     const char *bad = c->types_set ? "--types (DistilBERT has no token type embeddings)"
                       : c->gamma_beta ? "--gamma-beta (no TF-era DistilBERT checkpoints)"
                       : c->extra      ? "--extra (the NSP head is BERT's)"
+                      : c->pooler     ? "--pooler (DistilBERT has no pooler)"
+                      : c->no_pooler  ? "--no-pooler (DistilBERT has no pooler)"
                                       : NULL;
     if (bad) fprintf(stderr, "vkbert-make-model: --family distilbert does not take %s\n", bad);
+    return bad == NULL;
+}
+
+/* --labels, --problem-type and --no-id2label belong to --classifier; the names must be N. */
+static bool classifier_options_ok(const cfg *c) {
+    const char *bad = NULL;
+    if (!c->classifier && (c->labels || c->problem_type || c->no_id2label))
+        bad = "--labels, --problem-type and --no-id2label need --classifier N";
+    else if (c->classifier && c->no_pooler)
+        bad = "--classifier needs the pooler (BertForSequenceClassification applies it): drop --no-pooler";
+    else if (c->labels && c->no_id2label)
+        bad = "--labels and --no-id2label contradict each other";
+    if (!bad && c->labels) {
+        uint32_t count = 1;
+        bool empty = false;
+        const char *p = c->labels;
+        for (const char *q = p;; ++q) {
+            if (*q == ',' || !*q) {
+                empty |= q == p;
+                p = q + 1;
+                if (!*q) break;
+                ++count;
+            }
+        }
+        if (empty) bad = "--labels has an empty name";
+        else if (count != c->classifier) {
+            fprintf(stderr, "vkbert-make-model: --labels names %u labels, --classifier says %u\n", count,
+                    c->classifier);
+            return false;
+        }
+    }
+    if (bad) fprintf(stderr, "vkbert-make-model: %s\n", bad);
     return bad == NULL;
 }
 
@@ -373,6 +523,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--with-decoder")) { c.with_decoder = true; continue; }
         else if (!strcmp(a, "--untied")) { c.untied = true; continue; }
         else if (!strcmp(a, "--extra")) { c.extra = true; continue; }
+        else if (!strcmp(a, "--pooler")) { c.pooler = true; continue; }
+        else if (!strcmp(a, "--no-pooler")) { c.no_pooler = true; continue; }
+        else if (!strcmp(a, "--no-id2label")) { c.no_id2label = true; continue; }
         if (!v) { fprintf(stderr, "vkbert-make-model: %s needs a value\n%s", a, USAGE); return 2; }
         ++i;
         if (!strcmp(a, "--out")) c.out = v;
@@ -410,12 +563,17 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--positions")) u = &c.positions;
         else if (!strcmp(a, "--types")) { u = &c.types; c.types_set = true; }
         else if (!strcmp(a, "--vocab-size")) u = &c.vocab_size;
+        else if (!strcmp(a, "--classifier")) u = &c.classifier;
+        else if (!strcmp(a, "--labels")) c.labels = v;
+        else if (!strcmp(a, "--problem-type")) c.problem_type = v;
         else { fprintf(stderr, "vkbert-make-model: unknown option %s\n%s", a, USAGE); return 2; }
         if (u && !parse_u32(v, u)) { fprintf(stderr, "vkbert-make-model: %s needs a positive integer\n", a); return 2; }
     }
     if (!c.out || !c.vocab) { fprintf(stderr, "%s", USAGE); return 2; }
     if (c.hidden % c.heads) { fprintf(stderr, "vkbert-make-model: --hidden must be divisible by --heads\n"); return 2; }
     if (c.family == FAMILY_DISTILBERT && !distil_options_ok(&c)) return 2;
+    if (!classifier_options_ok(&c)) return 2;
+    if (c.classifier) c.no_head = true; /* a *ForSequenceClassification checkpoint has no MLM head */
     mkdir(c.out, 0755);
     uint32_t lines;
     if (copy_vocab(&c, &lines)) return 1;

@@ -1,0 +1,81 @@
+# cmake -DTOOL=vkbert-make-model -DPYTHON=python3 -DLAYOUT=make_st_layout.py -DVOCAB=vocab.txt
+#       -DDATA=tests/data -DOUT=dir -P MakeStModels.cmake
+# The embedding, classification and reranking test models (issue 12): tiny random weights
+# (hidden 32, 2 layers) in sentence-transformers and *ForSequenceClassification layouts.
+# EMULATOR: the cross-compiling emulator command, its words separated by '|'.
+string(REPLACE "|" ";" emulator "${EMULATOR}")
+
+# Weights at std 0.2 (vkbert-make-model's default, 0.02, gives a random tiny encoder whose [CLS]
+# states differ little between texts: CLS embeddings of different texts had cosine 0.99999 and a
+# cross-encoder's scores differed by 1e-6, below what the tests can tell apart). At 0.2 different
+# texts are far apart (cosine < 0.9, scores 1e-2 apart) and fp32 still agrees with fp64 to ~1e-6.
+function(make name)
+  file(REMOVE_RECURSE ${OUT}/${name})
+  execute_process(COMMAND ${emulator} ${TOOL} --out ${OUT}/${name} --vocab ${VOCAB} --std 0.2 ${ARGN}
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "vkbert-make-model failed for ${name}")
+  endif()
+endfunction()
+
+function(layout name)
+  execute_process(COMMAND ${PYTHON} ${LAYOUT} ${OUT}/${name} ${ARGN} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "make_st_layout.py failed for ${name}")
+  endif()
+endfunction()
+
+file(MAKE_DIRECTORY ${OUT})
+# The two hub layouts, from their real files (tests/data/st/): bare BertModel checkpoints (no
+# prefix, with the pooler, no MLM head) of 512 positions, so that the files' own max_seq_length
+# (256, 512) stands unchanged. MiniLM: mean + Normalize; bge: CLS + Normalize, do_lower_case, and a
+# config.json with an id2label of one label but no classifier.
+make(st-minilm --seed 21 --no-prefix --no-head --positions 512)
+layout(st-minilm --from ${DATA}/st/all-MiniLM-L6-v2)
+make(st-bge --seed 22 --no-prefix --no-head --positions 512)
+layout(st-bge --from ${DATA}/st/bge-small-en-v1.5)
+# Every pooling mode as a model's own, with and without Normalize (the CLI's --pooling and
+# --normalize/--no-normalize cover the other combinations on the same weights).
+make(st-cls --seed 23 --no-head)  # "bert." prefix kept: a layout does not depend on the names
+layout(st-cls --pooling cls --max-seq 48)
+make(st-mean --seed 24 --no-head --no-prefix)
+layout(st-mean --pooling mean)
+make(st-max --seed 25 --no-head --no-prefix)
+layout(st-max --pooling max)
+make(st-sqrt-norm --seed 26 --no-head --no-prefix)
+layout(st-sqrt-norm --pooling mean_sqrt_len --normalize)
+make(st-last-norm --seed 27 --no-head --no-prefix)
+layout(st-last-norm --pooling lasttoken --normalize)
+# Dense modules: Tanh (then Normalize, in 3_Normalize) and Identity (not normalised)
+make(st-dense-tanh --seed 28 --no-head --no-prefix)
+layout(st-dense-tanh --pooling mean --dense 24:tanh --normalize --seed 5)
+make(st-dense-id --seed 29 --no-head --no-prefix)
+layout(st-dense-id --pooling max --dense 40:identity --seed 6)
+# Prompts: include_prompt false (the prompt's tokens are encoded but not pooled) with a default
+# prompt; and prompts that are pooled, with no default (bge's query instruction).
+make(st-prompt --seed 30 --no-head --no-prefix)
+layout(st-prompt --pooling mean --normalize --no-include-prompt "--prompt=query=query: "
+       "--prompt=passage=passage: " --default-prompt query)
+make(st-prompt-incl --seed 35 --no-head --no-prefix)
+layout(st-prompt-incl --pooling cls --normalize
+       "--prompt=query=Represent this sentence for searching relevant passages: ")
+# sentence-transformers' do_lower_case over a cased tokenizer: only ST's lowercasing lowercases
+make(st-lower --seed 36 --no-head --no-prefix)
+layout(st-lower --pooling mean --do-lower-case --tokenizer-cased)
+# max_seq_length 16: truncation
+make(st-short --seed 37 --no-head --no-prefix)
+layout(st-short --pooling mean --normalize --max-seq 16)
+# DistilBERT (a DistilBertModel checkpoint) in an ST layout
+make(st-distil --family distilbert --seed 38 --no-head --no-prefix)
+layout(st-distil --pooling mean --normalize)
+# No sentence-transformers files at all: CLS pooling, no Dense, no normalisation
+make(st-plain --seed 39 --no-head)
+# Sequence classification
+make(cls-tiny --seed 31 --classifier 3 --labels negative,neutral,positive)
+make(cls-multilabel --seed 32 --no-prefix --classifier 4 --labels toxic,obscene,threat,insult
+     --problem-type multi_label_classification)
+# A cross-encoder (reranker): one label, BERT with token types
+make(xenc-tiny --seed 33 --classifier 1)
+make(cls-distil --family distilbert --seed 34 --classifier 2 --labels NEGATIVE,POSITIVE)
+# A classifier whose config.json has no id2label: an error test
+make(cls-noid2label --seed 40 --classifier 2 --no-id2label)
