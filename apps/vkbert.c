@@ -44,8 +44,9 @@ static const char *USAGE_MAIN =
     "batch them by length; with --json they print exactly the body text-embeddings-inference\n"
     "returns for the same request.\n"
     "\n"
-    "Run 'vkbert <command> --help' for a command's options. Environment: VKBERT_DEVICE\n"
-    "chooses a device like --device; VKBERT_VALIDATION=1 enables the Khronos validation layer.\n";
+    "Run 'vkbert <command> --help' for a command's options; a TEXT that starts with '-' goes\n"
+    "after '--'. Environment: VKBERT_DEVICE chooses a device like --device; VKBERT_VALIDATION=1\n"
+    "enables the Khronos validation layer.\n";
 
 static const char *USAGE_DEVICES =
     "usage: vkbert devices [--json]\n"
@@ -92,10 +93,18 @@ static const char *USAGE_ENCODE =
 
 /* Parses options shared by all commands; returns -1 on success or an exit code. */
 static int parse(int argc, char **argv, opts *o, const char *usage) {
+    bool texts_only = false; /* after "--": a TEXT that starts with '-' */
     for (int i = 0; i < argc; ++i) {
         const char *a = argv[i];
         const char **val = NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        if (!texts_only && !strcmp(a, "--")) {
+            texts_only = true;
+            continue;
+        }
+        if (texts_only) {
+            if (o->text) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "more than one TEXT given (quote it)");
+            o->text = a;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             o->help = true;
             printf("%s", usage);
             return 0;

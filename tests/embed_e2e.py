@@ -97,7 +97,8 @@ class Cli:
         """(ids, types) from `vkbert tokenize --json` (cached)."""
         key = (model, text, pair)
         if key not in self.tokens:
-            out = self.json(["tokenize", "-m", model, "--json", text] + (["--pair", pair] if pair is not None else []))
+            out = self.json(["tokenize", "-m", model, "--json"] + (["--pair", pair] if pair is not None else [])
+                            + ["--", text])
             if out is None:
                 raise SystemExit(f"vkbert tokenize failed on {text!r}: cannot go on")
             self.tokens[key] = (out["input_ids"], out["token_type_ids"])
@@ -276,7 +277,7 @@ def part_similarity(cli, models, tmp):
         model = os.path.join(models, name)
         emb, _ = ref_embed(cli, model, [source] + texts)
         want = [R.cosine(emb[0], e) for e in emb[1:]]
-        got = cli.json(["similarity", "-m", model, source] + texts)
+        got = cli.json(["similarity", "-m", model, "--json", source] + texts)
         if got is not None:
             check(isinstance(got, list) and len(got) == len(texts), f"{name} similarity: {got}")
             if isinstance(got, list) and len(got) == len(texts):
@@ -285,7 +286,7 @@ def part_similarity(cli, models, tmp):
                 check(err <= TOL_SCORE, f"{name} similarity: {got} vs PyTorch {want}")
         allt = [source] + texts
         want_m = np.array([[R.cosine(a, b) for b in emb] for a in emb])
-        got_m = cli.json(["similarity", "-m", model, "--matrix"] + allt)
+        got_m = cli.json(["similarity", "-m", model, "--json", "--matrix"] + allt)
         if got_m is not None:
             got_m = np.asarray(got_m, dtype=np.float64)
             check(got_m.shape == want_m.shape, f"{name} similarity --matrix: shape {got_m.shape}, want {want_m.shape}")
