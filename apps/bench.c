@@ -233,6 +233,25 @@ typedef struct setup {
     const char *variant;
 } setup;
 
+/* What every record starts with: the device, precision, kernels, model, options and config. */
+static cJSON *record_start(const setup *su, const vkbert_model_config *cfg) {
+    cJSON *r = cJSON_CreateObject();
+    add_device(r, vkbert_context_device(su->ctx));
+    cJSON_AddStringToObject(r, "precision", vkbert_context_precision(su->ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
+    cJSON_AddStringToObject(r, "kernel_variant", su->variant);
+    cJSON_AddStringToObject(r, "model", su->model_name);
+    cJSON_AddItemToObject(r, "options", options_json(su->ctx));
+    cJSON *c = cJSON_AddObjectToObject(r, "config");
+    cJSON_AddStringToObject(c, "family", cfg->family ? cfg->family : "bert");
+    cJSON_AddNumberToObject(c, "hidden_size", cfg->hidden_size);
+    cJSON_AddNumberToObject(c, "num_hidden_layers", cfg->num_hidden_layers);
+    cJSON_AddNumberToObject(c, "num_attention_heads", cfg->num_attention_heads);
+    cJSON_AddNumberToObject(c, "intermediate_size", cfg->intermediate_size);
+    cJSON_AddNumberToObject(c, "vocab_size", cfg->vocab_size);
+    cJSON_AddNumberToObject(c, "max_position_embeddings", cfg->max_position_embeddings);
+    return r;
+}
+
 /* Warm pipeline creation: a second context seeded with the first one's pipeline cache
  * builds the same kernels for a one-layer model of the same widths. */
 static vkbert_status warm_pipelines(const bench_opts *o, setup *su, const vkbert_model_config *cfg, uint32_t seq) {
@@ -359,20 +378,7 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
         lms[kt[i].layer >= 0 && kt[i].layer < layers ? kt[i].layer : layers] += kt[i].ms;
     }
     if (o->json) {
-        cJSON *r = cJSON_CreateObject();
-        add_device(r, vkbert_context_device(su->ctx));
-        cJSON_AddStringToObject(r, "precision", vkbert_context_precision(su->ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
-        cJSON_AddStringToObject(r, "kernel_variant", su->variant);
-        cJSON_AddStringToObject(r, "model", su->model_name);
-        cJSON_AddItemToObject(r, "options", options_json(su->ctx));
-        cJSON *c = cJSON_AddObjectToObject(r, "config");
-        cJSON_AddStringToObject(c, "family", cfg->family ? cfg->family : "bert");
-        cJSON_AddNumberToObject(c, "hidden_size", cfg->hidden_size);
-        cJSON_AddNumberToObject(c, "num_hidden_layers", cfg->num_hidden_layers);
-        cJSON_AddNumberToObject(c, "num_attention_heads", cfg->num_attention_heads);
-        cJSON_AddNumberToObject(c, "intermediate_size", cfg->intermediate_size);
-        cJSON_AddNumberToObject(c, "vocab_size", cfg->vocab_size);
-        cJSON_AddNumberToObject(c, "max_position_embeddings", cfg->max_position_embeddings);
+        cJSON *r = record_start(su, cfg);
         cJSON_AddBoolToObject(r, "mlm_head", head);
         cJSON_AddNumberToObject(r, "batch", batch);
         cJSON_AddNumberToObject(r, "seq", seq);
@@ -630,21 +636,7 @@ static int bench_embed(const bench_opts *o, setup *su, vkbert_pooling pooling, c
         double rate = o->sentences / (t.med * 1e-3), padded = (double)t.stats.padded_tokens;
         double share = padded > 0 ? (padded - (double)t.stats.tokens) / padded : 0;
         if (o->json) {
-            cJSON *r = cJSON_CreateObject();
-            add_device(r, vkbert_context_device(su->ctx));
-            cJSON_AddStringToObject(r, "precision",
-                                    vkbert_context_precision(su->ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32");
-            cJSON_AddStringToObject(r, "kernel_variant", su->variant);
-            cJSON_AddStringToObject(r, "model", su->model_name);
-            cJSON_AddItemToObject(r, "options", options_json(su->ctx));
-            cJSON *c = cJSON_AddObjectToObject(r, "config");
-            cJSON_AddStringToObject(c, "family", cfg->family ? cfg->family : "bert");
-            cJSON_AddNumberToObject(c, "hidden_size", cfg->hidden_size);
-            cJSON_AddNumberToObject(c, "num_hidden_layers", cfg->num_hidden_layers);
-            cJSON_AddNumberToObject(c, "num_attention_heads", cfg->num_attention_heads);
-            cJSON_AddNumberToObject(c, "intermediate_size", cfg->intermediate_size);
-            cJSON_AddNumberToObject(c, "vocab_size", cfg->vocab_size);
-            cJSON_AddNumberToObject(c, "max_position_embeddings", cfg->max_position_embeddings);
+            cJSON *r = record_start(su, cfg);
             cJSON_AddStringToObject(r, "task", "embed");
             cJSON_AddStringToObject(r, "pooling", pooling_name(pooling ? pooling : info.pooling));
             cJSON_AddBoolToObject(r, "normalize", norm == VKBERT_NORMALIZE_ON || (norm == VKBERT_NORMALIZE_DEFAULT && info.normalize));
