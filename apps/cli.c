@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool g_json;
@@ -109,6 +110,10 @@ int open_model_dir(const char *dir, const char *device, const char *precision, b
  * over PATH only once complete, so an error (a full disk, a bad directory) never leaves a
  * half-written PATH behind. */
 bool write_npy(const char *path, const float *data, size_t rows, size_t cols) {
+    /* a device or pipe (/dev/null, /dev/stdout) is written as it is: renaming a file over it
+     * would replace it */
+    struct stat sb;
+    bool direct = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
     size_t plen = strlen(path) + 32;
     char *tmp = malloc(plen);
     if (!tmp) {
@@ -116,7 +121,7 @@ bool write_npy(const char *path, const float *data, size_t rows, size_t cols) {
         return false;
     }
     snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wbx");
+    FILE *f = direct ? fopen(path, "wb") : fopen(tmp, "wbx");
     if (!f) {
         int e = errno;
         free(tmp);
@@ -138,11 +143,11 @@ bool write_npy(const char *path, const float *data, size_t rows, size_t cols) {
         ok = false;
         e = errno;
     }
-    if (ok && rename(tmp, path) != 0) {
+    if (ok && !direct && rename(tmp, path) != 0) {
         ok = false;
         e = errno;
     }
-    if (!ok) remove(tmp);
+    if (!ok && !direct) remove(tmp);
     free(tmp);
     errno = e;
     return ok;

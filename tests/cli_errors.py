@@ -5,6 +5,7 @@ Nothing may crash (a signal), hang (a timeout) or print a traceback-like mess.""
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -130,6 +131,13 @@ def main():
         expect_error(vkbert, ["tokenize", "-m", os.path.join(tmp, "missing"), "--json", "x"], "cannot open")
         expect_error(vkbert, ["encode", "-m", os.path.join(tmp, "missing"), "--hidden", "h.npy", "x"], "cannot open")
         expect_error(vkbert, ["encode", "-m", model, "--json", "--hidden", os.devnull, b"\xff"], "not valid UTF-8")
+        # an output that is a device is written, never replaced by a renamed file (as root, a
+        # rename over /dev/null would turn it into a regular file for the whole machine)
+        if os.name == "posix" and os.path.exists("/dev/null"):
+            p = subprocess.run([vkbert, "encode", "-m", model, "--hidden", "/dev/null", "x"], capture_output=True,
+                               timeout=120, stdin=subprocess.DEVNULL)
+            check(p.returncode == 0, f"encode --hidden /dev/null: exit {p.returncode}: {p.stderr[-300:]!r}")
+            check(stat.S_ISCHR(os.stat("/dev/null").st_mode), "encode --hidden /dev/null replaced /dev/null")
         expect_error(vkbert, ["tokenize", "-m", model, "x", "--pair", b"\xc3"], "second text is not valid UTF-8")
         expect_error(vkbert, ["tokenize", "-m", model, "x", "y"], "more than one TEXT", 2)
         expect_error(vkbert, ["tokenize", "-m"], "needs a value", 2)
