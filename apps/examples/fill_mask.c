@@ -14,7 +14,8 @@ int main(int argc, char **argv) {
     const vkbert_tokenizer *tok = model ? vkbert_model_tokenizer(model) : NULL;
     if (!st) st = vkbert_tokenizer_encode(tok, "The capital of France is [MASK].", NULL, ids, types, 512, &n);
     if (!st) st = vkbert_session_create(model, &(vkbert_session_desc){.max_seq = (uint32_t)n, .top_k = 5}, &s);
-    if (!st) st = vkbert_session_encode(s, &(vkbert_sequence){ids, types, (uint32_t)n}, 1);
+    vkbert_sequence seq = {.input_ids = ids, .token_type_ids = types, .length = (uint32_t)n};
+    if (!st) st = vkbert_session_encode(s, &seq, 1);
     vkbert_prediction top[5];
     if (!st) st = vkbert_session_read_topk(s, 0, top, 5, NULL);  /* row 0: the first [MASK] */
     if (st) fprintf(stderr, "error: %s\n", vkbert_last_error());

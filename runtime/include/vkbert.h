@@ -22,7 +22,8 @@
  *   vkbert_tokenizer_encode(vkbert_model_tokenizer(model), "The capital of France is [MASK].",
  *                           NULL, ids, types, 512, &n);
  *   vkbert_session_create(model, &(vkbert_session_desc){ .max_seq = (uint32_t)n, .top_k = 5 }, &s);
- *   vkbert_session_encode(s, &(vkbert_sequence){ ids, types, (uint32_t)n }, 1);
+ *   vkbert_sequence seq = { .input_ids = ids, .token_type_ids = types, .length = (uint32_t)n };
+ *   vkbert_session_encode(s, &seq, 1);
  *   vkbert_prediction top[5]; size_t k;
  *   vkbert_session_read_topk(s, 0, top, 5, &k);                  // first [MASK] row
  *   printf("%s %.3f\n", vkbert_tokenizer_token(vkbert_model_tokenizer(model), top[0].id),
@@ -629,7 +630,8 @@ typedef struct vkbert_session_desc {
 
 typedef struct vkbert_session vkbert_session;
 
-/** One input sequence: ids as the tokenizer produced them ([CLS] ... [SEP]). */
+/** One input sequence: ids as the tokenizer produced them ([CLS] ... [SEP]). Initialise it by
+ *  field name ({.input_ids = ids, .length = n}): fields are added at its end. */
 typedef struct vkbert_sequence {
     const int32_t *input_ids;
     const int32_t *token_type_ids;  /* NULL: all 0 */
