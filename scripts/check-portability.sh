@@ -30,13 +30,14 @@ fi
 # --- 1. 32-bit ARM compile ----------------------------------------------------------
 cmake -S . -B "$OUT/host" -DVKBERT_BUILD_TESTS=OFF >/dev/null
 cmake --build "$OUT/host" -j"${JOBS:-2}" --target vkbert_objects >/dev/null  # generates the embedded SPIR-V
-mkdir -p "$OUT/armhf"
-# (runtime/src/ops/*_ref.c are the tests' references, not part of the library an app links)
+rm -rf "$OUT/armhf" && mkdir -p "$OUT/armhf"
+# (runtime/src/ops/*_ref.c are the tests' references, not part of the library an app links;
+# objects are named by their whole path: session/inputs.c and tasks/inputs.c are two files)
 for f in $(ls runtime/src/*/*.c | grep -v '_ref\.c$') apps/*.c apps/examples/*.c model_tools/make_model.c; do
   # host headers for the architecture-independent libraries (cJSON, utf8proc, Vulkan)
   arm-linux-gnueabihf-gcc -std=c11 -O1 -Wall -Wextra -Wshadow -Wno-missing-field-initializers -Werror \
     -D_XOPEN_SOURCE=700 -D_FILE_OFFSET_BITS=64 -D_POSIX_C_SOURCE=200809L -Iruntime/include -Iruntime/src -Ishaders \
-    -I"$OUT/host/shaders" -idirafter /usr/include -c "$f" -o "$OUT/armhf/$(basename "$f").o"
+    -I"$OUT/host/shaders" -idirafter /usr/include -c "$f" -o "$OUT/armhf/$(echo "$f" | tr / _).o"
 done
 # _GNU_SOURCE: glibc's off64_t, which Bionic always has
 arm-linux-gnueabihf-gcc -std=c11 -Wall -Wextra -Wshadow -Werror -c -D_GNU_SOURCE -Iruntime/include \

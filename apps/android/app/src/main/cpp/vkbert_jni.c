@@ -121,8 +121,8 @@ static void fill_mask(const char *text, size_t text_bytes, char *out, size_t cap
     }
     vkbert_session *s = NULL;
     st = vkbert_session_create(g_model, &(vkbert_session_desc){.max_seq = (uint32_t)count, .top_k = 5}, &s);
-    vkbert_sequence seq = {.input_ids = ids, .token_type_ids = types, .length = (uint32_t)count};
-    if (!st) st = vkbert_session_encode(s, &seq, 1);
+    vkbert_sequence input = {.input_ids = ids, .token_type_ids = types, .length = (uint32_t)count};
+    if (!st) st = vkbert_session_encode(s, &input, 1);
     if (st) {
         snprintf(out, cap, "error: %s", vkbert_context_last_error(g_ctx));
         vkbert_session_destroy(s);
