@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The device tests on a second, newer driver: Mesa 26.1's lavapipe (LLVM 19, Vulkan 1.4, with
+# VK_KHR_cooperative_matrix) from Debian 13's backports, under its own validation layer 1.4.309,
+# run on this Debian 12 machine from a private sysroot (scripts/newer-lavapipe-sysroot.sh; the
+# recipe and its caveats: docs/newer-lavapipe.md). vkbert is built here as usual (Debian 12's
+# compiler and shader tools) into build-newer-lavapipe/build; every test process that uses
+# Vulkan, and the CLI the Python tests start, goes through the sysroot's dynamic loader
+# (-DVKBERT_TEST_LAUNCHER). Every device test suite runs once, in the default mode; the
+# portability modes stay on Debian 12's driver (scripts/test.sh). Downloads are kept under
+# build-newer-lavapipe/ for repeated local runs. Extra arguments go to ctest (e.g. -R e2e).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=build-newer-lavapipe
+bash scripts/install-deps.sh
+bash scripts/newer-lavapipe-sysroot.sh "$OUT/sysroot-work"
+RUN="$PWD/$OUT/sysroot-work/run"
+cmake -S . -B "$OUT/build" -DCMAKE_BUILD_TYPE=Release -DVKBERT_TEST_LAUNCHER="$RUN" >/dev/null
+cmake --build "$OUT/build" -j"${JOBS:-2}" >/dev/null
+device=$("$RUN" "$OUT/build/vkbert" devices --json | /usr/bin/python3 -c \
+  'import json,sys; d=json.load(sys.stdin)["devices"]; print(d[0]["name"], "/", d[0]["driver_info"]) if d else print("")')
+case "$device" in
+  *"LLVM 19"*) echo "check-newer-lavapipe: device $device" ;;
+  *) echo "check-newer-lavapipe: the launcher does not give Mesa 26.1's lavapipe (got: '$device')" >&2; exit 1 ;;
+esac
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$PWD/$OUT/build/tests}"
+cd "$OUT/build"
+# the Android JNI test starts a JVM, which does not go through the launcher (it runs on the
+# system's driver in scripts/test.sh); everything else with a device is here
+ctest --output-on-failure -j"${JOBS:-2}" -L gpu -E '^test_android_jni$' "$@"
+echo "check-newer-lavapipe: every device test suite passes on $device"
