@@ -35,8 +35,8 @@ static const char *USAGE_BENCH =
     "  --no-peak           skip the peak measurement (no share-of-peak figures)\n"
     "  --device SEL        device index or part of its name\n"
     "  --json              one JSON record per configuration (JSON Lines)\n"
-    "  --matmul V          matmul design for tuning runs: texel, tiled or storage (default: the\n"
-    "                      device-class table; VKBERT_MATMUL when not given)\n"
+    "  --matmul V          matmul design for tuning runs: texel, tiled, storage or coopmat\n"
+    "                      (default: the device-class table; VKBERT_MATMUL when not given)\n"
     "  --tile X,Y,M,N      matmul_tiled workgroup X x Y, M x N outputs per invocation (VKBERT_TILE)\n"
     "  --texel-rows N      matmul_texel rows per subgroup: 8, 16, 24 or 32 (default; VKBERT_TEXEL_ROWS)\n"
     "\n"
@@ -135,10 +135,12 @@ static int parse_bench(int argc, char **argv, bench_opts *o) {
         else if (!strcmp(a, "--device")) o->device = v;
         else if (!strcmp(a, "--precision")) o->precision = v;
         else if (!strcmp(a, "--matmul")) {
-            if (strcmp(v, "texel") && strcmp(v, "tiled") && strcmp(v, "storage"))
-                return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--matmul must be texel, tiled or storage");
-            o->matmul = !strcmp(v, "texel") ? VKBERT_MATMUL_TEXEL : !strcmp(v, "tiled") ? VKBERT_MATMUL_TILED
-                                                                                       : VKBERT_MATMUL_STORAGE;
+            if (strcmp(v, "texel") && strcmp(v, "tiled") && strcmp(v, "storage") && strcmp(v, "coopmat"))
+                return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--matmul must be texel, tiled, storage or coopmat");
+            o->matmul = !strcmp(v, "texel")   ? VKBERT_MATMUL_TEXEL
+                        : !strcmp(v, "tiled") ? VKBERT_MATMUL_TILED
+                        : !strcmp(v, "coopmat") ? VKBERT_MATMUL_COOPMAT
+                                                : VKBERT_MATMUL_STORAGE;
         } else if (!strcmp(a, "--tile")) {
             unsigned t[4];
             char end;
@@ -357,7 +359,9 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
         gpu_ms += kt[i].ms;
     }
     double gflops = flops / (med * 1e-3) * 1e-9;
-    double peak = su->have_peak ? su->peak.gflops_fp32 : 0;
+    /* a coopmat run is set against the matrix units' peak, every other one against fp32 FMA */
+    bool coop = !strcmp(su->variant, "coopmat") && su->peak.gflops_coopmat > 0;
+    double peak = !su->have_peak ? 0 : coop ? su->peak.gflops_coopmat : su->peak.gflops_fp32;
     uint64_t mem = vkbert_model_device_bytes(su->model) + vkbert_session_device_bytes(s);
 
     /* group kernels by kind (in first-seen order) and by layer */
@@ -396,9 +400,12 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
         cJSON_AddNumberToObject(r, "gflops", gflops);
         if (peak > 0) {
             cJSON_AddNumberToObject(r, "fraction_of_peak", gflops / peak);
-            cJSON_AddNumberToObject(r, "peak_gflops_fp32", peak);
+            cJSON_AddStringToObject(r, "peak_kind", coop ? "coopmat" : "fp32");
+            cJSON_AddNumberToObject(r, "peak_gflops_fp32", su->peak.gflops_fp32);
             if (su->peak.gflops_fp16 > 0) cJSON_AddNumberToObject(r, "peak_gflops_fp16", su->peak.gflops_fp16);
             else cJSON_AddNullToObject(r, "peak_gflops_fp16");
+            if (su->peak.gflops_coopmat > 0) cJSON_AddNumberToObject(r, "peak_gflops_coopmat", su->peak.gflops_coopmat);
+            else cJSON_AddNullToObject(r, "peak_gflops_coopmat");
             cJSON_AddNumberToObject(r, "bandwidth_gbs", su->peak.bandwidth_gbs);
         }
         cJSON_AddNumberToObject(r, "device_memory_bytes", (double)mem);
@@ -736,12 +743,15 @@ int cmd_bench(int argc, char **argv) {
             cJSON_AddNumberToObject(r, "peak_gflops_fp32", su.peak.gflops_fp32);
             if (su.peak.gflops_fp16 > 0) cJSON_AddNumberToObject(r, "peak_gflops_fp16", su.peak.gflops_fp16);
             else cJSON_AddNullToObject(r, "peak_gflops_fp16");
+            if (su.peak.gflops_coopmat > 0) cJSON_AddNumberToObject(r, "peak_gflops_coopmat", su.peak.gflops_coopmat);
+            else cJSON_AddNullToObject(r, "peak_gflops_coopmat");
             cJSON_AddNumberToObject(r, "bandwidth_gbs", su.peak.bandwidth_gbs);
             emit(r);
         } else {
             printf("%s (%s, %s): fp32 %.1f GFLOP/s, fp16 ", dev->name, dev->vendor, dev->driver_name, su.peak.gflops_fp32);
             if (su.peak.gflops_fp16 > 0) printf("%.1f GFLOP/s", su.peak.gflops_fp16);
             else printf("unsupported");
+            if (su.peak.gflops_coopmat > 0) printf(", coopmat %.1f GFLOP/s", su.peak.gflops_coopmat);
             printf(", bandwidth %.1f GB/s\n", su.peak.bandwidth_gbs);
         }
         vkbert_context_destroy(su.ctx);
@@ -781,8 +791,9 @@ int cmd_bench(int argc, char **argv) {
         const vkbert_model_config *c = vkbert_model_get_config(su.model);
         printf("device: %s (%s, %s, %s)\n", dev->name, dev->vendor, type_name(dev->type), dev->driver_name);
         if (su.have_peak)
-            printf("peak: fp32 %.1f GFLOP/s, fp16 %s%.1f GFLOP/s, bandwidth %.1f GB/s\n", su.peak.gflops_fp32,
-                   su.peak.gflops_fp16 > 0 ? "" : "unsupported ", su.peak.gflops_fp16, su.peak.bandwidth_gbs);
+            printf("peak: fp32 %.1f GFLOP/s, fp16 %s%.1f GFLOP/s, coopmat %s%.1f GFLOP/s, bandwidth %.1f GB/s\n",
+                   su.peak.gflops_fp32, su.peak.gflops_fp16 > 0 ? "" : "unsupported ", su.peak.gflops_fp16,
+                   su.peak.gflops_coopmat > 0 ? "" : "unused ", su.peak.gflops_coopmat, su.peak.bandwidth_gbs);
         char line[1024];
         options_text(su.ctx, line, sizeof line);
         printf("%s\n", line);

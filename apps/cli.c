@@ -48,7 +48,7 @@ void version_string(uint32_t v, char *buf, size_t n) {
     snprintf(buf, n, "%u.%u.%u", (v >> 22) & 0x7F, (v >> 12) & 0x3FF, v & 0xFFF);
 }
 
-static const char *MATMUL_NAMES[] = {"auto", "storage", "texel", "tiled"};
+static const char *MATMUL_NAMES[] = {"auto", "storage", "texel", "tiled", "coopmat"};
 static const char *PRECISION_NAMES[] = {"auto", "fp32", "fp16"};
 
 void options_text(const vkbert_context *ctx, char *buf, size_t n) {
@@ -60,7 +60,7 @@ void options_text(const vkbert_context *ctx, char *buf, size_t n) {
     snprintf(buf, n,
              "options: matmul %s (runs %s), tile %s, texel_rows %s, precision %s (runs %s), f16 arithmetic %s, "
              "min_limits %s, max_buffer_bytes %s, validation %s, pipeline cache %s",
-             MATMUL_NAMES[o->matmul & 3], vkbert_context_matmul_variant(ctx), tile, rows,
+             MATMUL_NAMES[o->matmul <= VKBERT_MATMUL_COOPMAT ? o->matmul : 0], vkbert_context_matmul_variant(ctx), tile, rows,
              PRECISION_NAMES[o->precision % 3], vkbert_context_precision(ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32",
              o->no_f16_arith ? "off" : "auto", o->min_limits ? "yes" : "no", bytes, o->validation ? "on" : "off",
              o->pipeline_cache_path ? o->pipeline_cache_path : "none");
@@ -69,7 +69,7 @@ void options_text(const vkbert_context *ctx, char *buf, size_t n) {
 cJSON *options_json(const vkbert_context *ctx) {
     const vkbert_context_desc *o = vkbert_context_options(ctx);
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "matmul", MATMUL_NAMES[o->matmul & 3]);
+    cJSON_AddStringToObject(j, "matmul", MATMUL_NAMES[o->matmul <= VKBERT_MATMUL_COOPMAT ? o->matmul : 0]);
     cJSON_AddStringToObject(j, "matmul_variant", vkbert_context_matmul_variant(ctx));
     if (o->tile[0])
         cJSON_AddItemToObject(j, "tile", cJSON_CreateIntArray((const int[]){(int)o->tile[0], (int)o->tile[1],

@@ -201,6 +201,15 @@ static int cmd_devices(int argc, char **argv) {
             cJSON_AddBoolToObject(f, "shader_float16", d->shader_float16);
             cJSON_AddBoolToObject(f, "storage_buffer_16bit", d->storage_buffer_16bit);
             cJSON_AddBoolToObject(f, "timeline_semaphore", d->timeline_semaphore);
+            if (d->subgroup_size_max) {
+                cJSON_AddNumberToObject(l, "subgroup_size_min", d->subgroup_size_min);
+                cJSON_AddNumberToObject(l, "subgroup_size_max", d->subgroup_size_max);
+            }
+            if (d->coopmat_m)
+                cJSON_AddItemToObject(f, "cooperative_matrix", cJSON_CreateIntArray((const int[]){(int)d->coopmat_m,
+                                                                    (int)d->coopmat_n, (int)d->coopmat_k}, 3));
+            else
+                cJSON_AddNullToObject(f, "cooperative_matrix");
             cJSON_AddItemToArray(arr, j);
         } else {
             printf("%u: %s\n", d->index, d->name);
@@ -221,6 +230,13 @@ static int cmd_devices(int argc, char **argv) {
             printf("   float16 arithmetic %s, 16-bit storage %s, timeline semaphores %s\n",
                    d->shader_float16 ? "yes" : "no", d->storage_buffer_16bit ? "yes" : "no",
                    d->timeline_semaphore ? "yes" : "no");
+            if (d->subgroup_size_max)
+                printf("   subgroup sizes %u to %u (subgroup size control)\n", d->subgroup_size_min, d->subgroup_size_max);
+            if (d->coopmat_m)
+                printf("   cooperative matrix: %ux%ux%u float16 tiles, float32 accumulators\n", d->coopmat_m, d->coopmat_n,
+                       d->coopmat_k);
+            else
+                printf("   cooperative matrix: none (VK_KHR_cooperative_matrix with float16 x float16 + float32)\n");
             if (d->api_version < ((1u << 22) | (1u << 12))) /* VK_API_VERSION_1_1 */
                 printf("   not usable: vkbert needs Vulkan 1.1\n");
         }

@@ -82,6 +82,71 @@ else()
   vkbert_require(VKBERT_SPIRV_OPT "spirv-opt (SPIR-V optimiser)" spirv-tools)
 endif()
 
+# ---- Vulkan 1.3 shader tools: the cooperative-matrix kernels ----
+# Those kernels (shaders/kernels.cmake, vulkan 1.3) need glslang >= 13.0 and a spirv-val that
+# knows SPV_KHR_cooperative_matrix. This machine's tools are probed with a small shader; when
+# they cannot, VKBERT_COOPMAT_TOOLS may name a sysroot made by scripts/newer-lavapipe-sysroot.sh
+# whose tools (run through its launcher) can. Without either, the kernels are not built and the
+# runtime says so (VKB_VULKAN13_MISSING), on every device.
+set(VKBERT_COOPMAT_TOOLS "" CACHE PATH
+    "sysroot (scripts/newer-lavapipe-sysroot.sh DIR) whose glslang and spirv-tools compile the cooperative-matrix kernels")
+if(VKBERT_COOPMAT_TOOLS)
+  set(t ${VKBERT_COOPMAT_TOOLS})
+  foreach(f run sysroot/usr/bin/glslangValidator sysroot/usr/bin/spirv-val sysroot/usr/bin/spirv-opt)
+    if(NOT EXISTS ${t}/${f})
+      message(FATAL_ERROR "vkbert: VKBERT_COOPMAT_TOOLS=${t} has no ${f} (make it with scripts/newer-lavapipe-sysroot.sh ${t})")
+    endif()
+  endforeach()
+  set(VKBERT_CC13_KIND glslangValidator)
+  set(VKBERT_CC13 ${t}/run ${t}/sysroot/usr/bin/glslangValidator)
+  set(VKBERT_VAL13 ${t}/run ${t}/sysroot/usr/bin/spirv-val)
+  set(VKBERT_OPT13 ${t}/run ${t}/sysroot/usr/bin/spirv-opt)
+else()
+  set(VKBERT_CC13_KIND ${VKBERT_SHADER_CC})
+  if(VKBERT_SHADER_CC STREQUAL "glslc")
+    set(VKBERT_CC13 ${VKBERT_GLSLC})
+  else()
+    set(VKBERT_CC13 ${VKBERT_GLSLANG})
+  endif()
+  set(VKBERT_VAL13 ${VKBERT_SPIRV_VAL})
+  set(VKBERT_OPT13 ${VKBERT_SPIRV_OPT})
+endif()
+set(probe_src ${CMAKE_CURRENT_LIST_DIR}/coopmat_probe.comp)
+set(probe_spv ${CMAKE_BINARY_DIR}/coopmat_probe.spv)
+if(VKBERT_CC13_KIND STREQUAL "glslc")
+  set(probe_cc ${VKBERT_CC13} -fshader-stage=compute --target-env=vulkan1.3 -o ${probe_spv} ${probe_src})
+else()
+  set(probe_cc ${VKBERT_CC13} -V --target-env vulkan1.3 -o ${probe_spv} ${probe_src})
+endif()
+execute_process(COMMAND ${probe_cc} RESULT_VARIABLE cc_rc OUTPUT_VARIABLE cc_out ERROR_VARIABLE cc_out)
+set(val_rc 0)
+if(cc_rc EQUAL 0 AND VKBERT_VAL13)
+  execute_process(COMMAND ${VKBERT_VAL13} --target-env vulkan1.3 ${probe_spv}
+                  RESULT_VARIABLE val_rc OUTPUT_VARIABLE val_out ERROR_VARIABLE val_out)
+endif()
+list(GET VKBERT_CC13 -1 cc13_name)
+get_filename_component(cc13_name ${cc13_name} NAME)
+execute_process(COMMAND ${VKBERT_CC13} --version OUTPUT_VARIABLE cc13_version ERROR_QUIET)
+string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" cc13_version "${cc13_version}")
+if(cc_rc EQUAL 0 AND val_rc EQUAL 0)
+  set(VKBERT_VULKAN13_SHADERS ON)
+  set(VKBERT_VULKAN13_MISSING "")
+  message(STATUS "vkbert: cooperative-matrix kernels built (Vulkan 1.3 SPIR-V, ${cc13_name} ${cc13_version})")
+else()
+  set(VKBERT_VULKAN13_SHADERS OFF)
+  if(NOT cc_rc EQUAL 0)
+    set(VKBERT_VULKAN13_MISSING "${cc13_name} ${cc13_version} cannot compile GL_KHR_cooperative_matrix (glslang 13.0 or newer can)")
+  else()
+    set(VKBERT_VULKAN13_MISSING "this spirv-val rejects SPV_KHR_cooperative_matrix (spirv-tools 2023.2 or newer accepts it)")
+  endif()
+  string(APPEND VKBERT_VULKAN13_MISSING "; build with -DVKBERT_COOPMAT_TOOLS=DIR, DIR from scripts/newer-lavapipe-sysroot.sh")
+  if(VKBERT_COOPMAT_TOOLS)
+    message(FATAL_ERROR "vkbert: the tools in VKBERT_COOPMAT_TOOLS=${VKBERT_COOPMAT_TOOLS} cannot build the "
+                        "cooperative-matrix kernels: ${cc_out}${val_out}")
+  endif()
+  message(STATUS "vkbert: cooperative-matrix kernels not built: ${VKBERT_VULKAN13_MISSING}")
+endif()
+
 # A C library: installed (header + library) unless VKBERT_FETCH_DEPS says ON, else, where
 # fetching is allowed, its pinned release compiled from `sources` into a static library.
 #   target     the vkbert::NAME target to define

@@ -51,7 +51,10 @@ JSON
 cat > "$W/run" <<RUN
 #!/bin/sh
 # Runs a program (built on Debian 12 or not) with the sysroot's loader, libraries, lavapipe and layers.
-export VK_ICD_FILENAMES="$W/lvp.json" VK_DRIVER_FILES="$W/lvp.json" VK_LOADER_LAYERS_DISABLE='~implicit~'
+# A driver file the caller chose (VK_ICD_FILENAMES / VK_DRIVER_FILES already set: a test that
+# points them at none) is kept; otherwise that lavapipe's.
+export VK_ICD_FILENAMES="\${VK_ICD_FILENAMES:-$W/lvp.json}" VK_DRIVER_FILES="\${VK_DRIVER_FILES:-$W/lvp.json}"
+export VK_LOADER_LAYERS_DISABLE='~implicit~'
 export VK_LAYER_PATH="$W/sysroot/usr/share/vulkan/explicit_layer.d"
 exec "$W/sysroot/usr/lib64/ld-linux-x86-64.so.2" --library-path "$LIB" "\$@"
 RUN

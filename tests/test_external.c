@@ -181,6 +181,21 @@ int main(int argc, char **argv) {
     } else {
         printf("this device has no VK_KHR_timeline_semaphore: the host-side wait is not tested\n");
     }
+    {   /* a host's Vulkan 1.1 instance never gets the Vulkan 1.3 (cooperative-matrix) kernels, even
+         * asked for them and with the flag set: the answers stay the same */
+        vkbert_external_device cm_dev = ext_dev;
+        cm_dev.instance_api_version = VK_API_VERSION_1_1;
+        cm_dev.cooperative_matrix = true;
+        ctx = NULL;
+        CHECK(vkbert_context_create(&(vkbert_context_desc){.external = &cm_dev, .pipeline_cache_path = "",
+                                                           .matmul = VKBERT_MATMUL_COOPMAT}, &ctx) == 0,
+              "adopting with cooperative_matrix: %s", vkbert_last_error());
+        if (ctx) {
+            CHECK(strcmp(vkbert_context_matmul_variant(ctx), "coopmat") != 0, "a 1.1 host instance ran coopmat");
+            CHECK(top1(ctx, argv[1]) == want, "different answers on the host's device without coopmat");
+            vkbert_context_destroy(ctx);
+        }
+    }
     CHECK(g_locks > 0 && g_locks == g_unlocks, "queue lock calls: %d locks, %d unlocks", g_locks, g_unlocks);
     /* bad adoptions are refused */
     vkbert_external_device bad = ext_dev;

@@ -117,6 +117,60 @@ static void test_matmul(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32
     }
 }
 
+/* matmul_coopmat (the matrix units, VK_KHR_cooperative_matrix): float16 operands, float32
+ * accumulation. `rounded`: X and W hold float16 values (exact products: only the summation
+ * order differs from the reference); otherwise random floats, against the fp32 reference (the
+ * fp16 bar). `off`: X, W, b and Y start past other data and Y's rows are wider than N (a
+ * weight split into parts, a chunk of rows). */
+static void test_matmul_coopmat(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, bool f16w,
+                                bool rounded, bool off) {
+    uint32_t xo = off ? 3 * K + 4 : 0, wo = off ? 2 * K + 4 : 0, bo = off ? 5 : 0, ldy = off ? N + 3 : N,
+             yo = off ? 7 : 0;
+    size_t nx = (size_t)M * K + xo, nw = (size_t)N * K + wo, ny = (size_t)M * ldy + yo;
+    float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc((N + bo) * 4), *y0 = malloc(ny * 4),
+          *ref = malloc((size_t)M * N * 4), *yin = malloc((size_t)M * N * 4), *out = malloc(ny * 4),
+          *got = malloc((size_t)M * N * 4);
+    uint16_t *wh = malloc(nw * 2);
+    for (size_t i = 0; i < nx; ++i) x[i] = rounded ? vkb_half_to_float(vkb_float_to_half(frand())) : frand();
+    for (size_t i = 0; i < nw; ++i) {
+        w[i] = frand();
+        wh[i] = vkb_float_to_half(w[i]);
+        if (f16w || rounded) w[i] = vkb_half_to_float(wh[i]);
+    }
+    for (size_t i = 0; i < N + bo; ++i) b[i] = frand();
+    for (size_t i = 0; i < ny; ++i) y0[i] = frand();
+    for (uint32_t r = 0; r < M; ++r)
+        for (uint32_t c = 0; c < N; ++c) yin[(size_t)r * N + c] = y0[yo + (size_t)r * ldy + c];
+    vkb_ref_matmul(x + xo, w + wo, b + bo, yin, M, N, K, act, accum, ref);
+    vkb_buffer bx = upload(x, nx * 4), bw = f16w ? upload(wh, nw * 2) : upload(w, nw * 4), bb = upload(b, (N + bo) * 4),
+               by = upload(y0, ny * 4);
+    const uint32_t *c = ctx->coop;
+    vkb_op op = {.kernel = f16w ? VKB_KERNEL_MATMUL_COOPMAT_F16W : VKB_KERNEL_MATMUL_COOPMAT,
+                 .spec = {act, accum, c[3], c[0], c[1], c[2], 4 * c[3]},
+                 .bind = {vkb_bind(&bx), vkb_bind(&bw), vkb_bind(&bb), vkb_bind(&by)}, .writes = 8, .indirect = -1};
+    VkDispatchIndirectCommand g = vkb_matmul_groups(ctx, op.kernel, M, N, 1);
+    op.groups[0] = g.x, op.groups[1] = g.y, op.groups[2] = 1;
+    vkb_push_matmul pc = {M, N, K, xo, wo, bo, yo, ldy};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&by, out, ny * 4);
+    for (uint32_t r = 0; r < M; ++r)
+        for (uint32_t cc = 0; cc < N; ++cc) got[(size_t)r * N + cc] = out[yo + (size_t)r * ldy + cc];
+    /* nothing outside the output's rows and columns is written */
+    size_t outside = 0;
+    for (size_t i = 0; i < ny; ++i) {
+        size_t r = i < yo ? M : (i - yo) / ldy, cc = i < yo ? N : (i - yo) % ldy;
+        if ((r >= M || cc >= N) && out[i] != y0[i]) ++outside;
+    }
+    double e = rel_err(got, ref, (size_t)M * N);
+    double bar = rounded ? 1e-5 : 3e-3; /* fp16 rounding of each input: 2^-11 relative */
+    CHECK(e < bar && outside == 0, "%s M=%u N=%u K=%u act=%u accum=%u rounded=%d offsets=%d: error %g, %zu "
+          "elements written outside Y", vkb_kernel(op.kernel)->name, M, N, K, act, accum, rounded, off, e, outside);
+    vkb_buffer *bs[] = {&bx, &bw, &bb, &by};
+    for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
+    free(x); free(w); free(wh); free(b); free(y0); free(ref); free(yin); free(out); free(got);
+}
+
 /* matmul_texel (CPU-class variant): same math, texel-buffer operands, repacked W; rg row
  * groups of 8 per subgroup (spec constant 3). */
 static void test_matmul_texel(uint32_t M, uint32_t N, uint32_t K, uint32_t act, uint32_t accum, int reps,
@@ -395,6 +449,22 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof mm / sizeof mm[0]; ++i)
         for (uint32_t act = 0; act < 4; ++act) /* none, GELU, tanh, ReLU */
             for (uint32_t accum = 0; accum < 2; ++accum) test_matmul(mm[i][0], mm[i][1], mm[i][2], act, accum);
+    if (ctx->coop[3]) { /* the cooperative-matrix matmul, where this device and build have it */
+        const uint32_t cm[][3] = {{1, 1, 1}, {1, 7, 3}, {3, 5, 7}, {8, 8, 8}, {16, 64, 32}, {17, 65, 33},
+                                  {33, 130, 70}, {70, 65, 20}, {64, 96, 128}, {5, 300, 257}};
+        for (size_t i = 0; i < sizeof cm / sizeof cm[0]; ++i)
+            for (uint32_t act = 0; act < 4; ++act)
+                for (uint32_t accum = 0; accum < 2; ++accum) {
+                    bool f16w = ctx->storage16 && (act + accum + i) % 2;
+                    test_matmul_coopmat(cm[i][0], cm[i][1], cm[i][2], act, accum, f16w, true, (act + i) % 3 == 1);
+                }
+        for (size_t i = 0; i < sizeof cm / sizeof cm[0]; ++i) /* unrounded inputs: the fp16 bar */
+            test_matmul_coopmat(cm[i][0], cm[i][1], cm[i][2], 1, 1, ctx->storage16 && i % 2, false, i % 2 == 0);
+        printf("matmul_coopmat: %ux%ux%u tiles, subgroups of %u: checked\n", ctx->coop[0], ctx->coop[1], ctx->coop[2],
+               ctx->coop[3]);
+    } else {
+        printf("skip: matmul_coopmat: %s\n", ctx->coopmat_why);
+    }
     if (vkbert_context_device(ctx)->subgroup_size == 8 && !ctx->min_limits) { /* subgroups: not in min mode */
         const uint32_t mt[][3] = {{1, 1, 4}, {3, 5, 8}, {8, 32, 16}, {9, 33, 20}, {17, 130, 68}, {33, 257, 128}};
         for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i)

@@ -114,6 +114,29 @@ int main(void) {
               "warnings: %s", g_warnings);
         vkbert_context_destroy(bad);
     }
+    /* VKBERT_MATMUL=coopmat: the matrix units where the device and the build have them, else
+     * the class's own design and a warning saying why */
+    clear_environment();
+    setenv("VKBERT_MATMUL", "coopmat", 1);
+    vkbert_context *coop = make((vkbert_context_desc){0}, &st);
+    CHECK(coop != NULL, "context with VKBERT_MATMUL=coopmat: %s", vkbert_last_error());
+    if (coop) {
+        const char *v = vkbert_context_matmul_variant(coop);
+        CHECK(vkbert_context_options(coop)->matmul == VKBERT_MATMUL_COOPMAT, "VKBERT_MATMUL=coopmat read");
+        const vkbert_device_info *d = vkbert_context_device(coop);
+        if (!strcmp(v, "coopmat")) {
+            CHECK(d->coopmat_m && d->coopmat_n && d->coopmat_k && !strstr(g_warnings, "coopmat not used"),
+                  "coopmat runs on a %ux%ux%u shape", d->coopmat_m, d->coopmat_n, d->coopmat_k);
+        } else {
+            char want[64];
+            snprintf(want, sizeof want, "; %s instead", auto_variant);
+            CHECK(!strcmp(v, auto_variant) && strstr(g_warnings, "matmul variant coopmat not used: ") &&
+                      strstr(g_warnings, want),
+                  "coopmat unavailable: runs %s (the default ran %s), warnings: %s", v, auto_variant, g_warnings);
+            printf("coopmat not available here: %s\n", g_warnings);
+        }
+        vkbert_context_destroy(coop);
+    }
     clear_environment();
     setenv("VKBERT_MAX_BUFFER_BYTES", "lots", 1);
     CHECK(make((vkbert_context_desc){0}, &st) == NULL, "a malformed size is an error");

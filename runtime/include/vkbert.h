@@ -149,6 +149,11 @@ typedef struct vkbert_device_info {
     bool shader_float16;
     bool storage_buffer_16bit;
     bool timeline_semaphore;
+    /* Vulkan 1.3 devices: the subgroup sizes a pipeline may require (VK_EXT_subgroup_size_control,
+     * core in 1.3; 0 when it cannot choose) and VK_KHR_cooperative_matrix's float16 x float16 +
+     * float32 subgroup shape vkbert would use (the largest the driver lists; 0 when none) */
+    uint32_t subgroup_size_min, subgroup_size_max;
+    uint32_t coopmat_m, coopmat_n, coopmat_k;
 } vkbert_device_info;
 
 /**
@@ -166,7 +171,9 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
 /**
  * A host application's own Vulkan objects for vkbert to use (a game or app that already
  * owns the GPU). vkbert never destroys them. Requirements: Vulkan 1.1 (instance API
- * version and device), a queue family with VK_QUEUE_COMPUTE_BIT; no extension is required.
+ * version and device), a queue family with VK_QUEUE_COMPUTE_BIT; no extension is required
+ * (the cooperative-matrix matmul is used only where instance_api_version and
+ * cooperative_matrix say the host made it possible).
  * vkbert uses 16-bit storage and float16 arithmetic only where the flags say the host
  * enabled them (VkPhysicalDevice16BitStorageFeatures.storageBuffer16BitAccess,
  * VkPhysicalDeviceShaderFloat16Int8Features.shaderFloat16), and signals a timeline
@@ -190,6 +197,13 @@ typedef struct vkbert_external_device {
     void (*unlock_queue)(void *queue_user);
     void *queue_user;
     bool timeline_semaphore;  /* the host enabled timelineSemaphore (Vulkan 1.2 or VK_KHR_timeline_semaphore) */
+    /* The cooperative-matrix matmul, only on a Vulkan 1.3 instance and device: the apiVersion
+     * the host created its instance with (0: taken as 1.1), and whether it enabled
+     * VK_KHR_cooperative_matrix with cooperativeMatrix, shaderFloat16, vulkanMemoryModel,
+     * maintenance4, subgroupSizeControl and computeFullSubgroups. Otherwise vkbert uses the
+     * other kernels. */
+    uint32_t instance_api_version;
+    bool cooperative_matrix;
 } vkbert_external_device;
 
 /** How model weights are stored on the device; arithmetic and accumulation stay fp32. */
@@ -204,7 +218,8 @@ typedef enum vkbert_matmul {
     VKBERT_MATMUL_AUTO = 0,  /* per device class */
     VKBERT_MATMUL_STORAGE,   /* register-blocked storage buffers: runs everywhere */
     VKBERT_MATMUL_TEXEL,     /* texel-buffer operands shared with subgroupShuffle (CPU drivers) */
-    VKBERT_MATMUL_TILED      /* shared-memory tiles (GPUs) */
+    VKBERT_MATMUL_TILED,     /* shared-memory tiles (GPUs) */
+    VKBERT_MATMUL_COOPMAT    /* the matrix units (VK_KHR_cooperative_matrix, Vulkan 1.3; GPUs that have them) */
 } vkbert_matmul;
 
 /**
@@ -258,9 +273,13 @@ typedef enum vkbert_matmul {
  *                 initial VkPipelineCache data from vkbert_context_pipeline_cache (the
  *                 driver ignores data made by another device or driver); takes precedence.
  *   matmul        VKBERT_MATMUL_AUTO: the matmul variant of the device's class (see
- *                 docs/benchmarks.md). TEXEL, TILED or STORAGE asks for that variant; one the
- *                 device cannot run (texel needs 8-wide subgroups with shuffle; tiled must fit
- *                 the workgroup and shared-memory limits) falls back to STORAGE. For tuning.
+ *                 docs/benchmarks.md). TEXEL, TILED, STORAGE or COOPMAT asks for that variant;
+ *                 one the device cannot run (texel needs 8-wide subgroups with shuffle; tiled
+ *                 must fit the workgroup and shared-memory limits; coopmat needs a Vulkan 1.3
+ *                 instance and device with VK_KHR_cooperative_matrix and a vkbert built with
+ *                 shader tools that compile it) falls back to TILED on GPUs and STORAGE
+ *                 elsewhere, and the log says why. For tuning and tests (on a CPU driver
+ *                 coopmat is an emulation: correct, slow).
  *   tile          {0}: the tiled matmul's workgroup x, y and rows, columns per invocation of
  *                 the device's class; otherwise all four, with rows * columns <= 64.
  *   texel_rows    0: 32. The texel matmul's rows per subgroup: 8, 16, 24 or 32.
@@ -269,7 +288,7 @@ typedef enum vkbert_matmul {
  *   ignore_environment  false: every field above left at its default takes the value of
  *                 its environment variable, read once here: VKBERT_DEVICE, VKBERT_VALIDATION=1,
  *                 VKBERT_LIMITS=min, VKBERT_MAX_BUFFER_BYTES, VKBERT_PRECISION=fp32|fp16,
- *                 VKBERT_PIPELINE_CACHE, VKBERT_MATMUL=texel|tiled|storage, VKBERT_TILE=X,Y,M,N,
+ *                 VKBERT_PIPELINE_CACHE, VKBERT_MATMUL=texel|tiled|storage|coopmat, VKBERT_TILE=X,Y,M,N,
  *                 VKBERT_TEXEL_ROWS and VKBERT_F16_ARITH=0 (a malformed VKBERT_MAX_BUFFER_BYTES
  *                 is an error, any other malformed value is ignored with a warning). true: the
  *                 environment is not read. vkbert_context_options tells what was resolved.
@@ -307,8 +326,9 @@ VKBERT_API vkbert_status vkbert_context_create(const vkbert_context_desc *desc,
 VKBERT_API void vkbert_context_destroy(vkbert_context *ctx);
 /** The device the context runs on. */
 VKBERT_API const vkbert_device_info *vkbert_context_device(const vkbert_context *ctx);
-/** The matmul kernel design chosen for this device: "texel" (CPU-backed drivers), "tiled"
- *  (GPUs) or "storage" (the portable fallback). VKBERT_MATMUL overrides it. */
+/** The matmul kernel design chosen for this device: "coopmat" (GPUs with matrix units
+ *  reached through VK_KHR_cooperative_matrix), "texel" (CPU-backed drivers), "tiled" (other
+ *  GPUs) or "storage" (the portable fallback). VKBERT_MATMUL overrides it. */
 VKBERT_API const char *vkbert_context_matmul_variant(const vkbert_context *ctx);
 /** The weight precision this context resolved (never AUTO). */
 VKBERT_API vkbert_precision vkbert_context_precision(const vkbert_context *ctx);
@@ -347,6 +367,8 @@ typedef struct vkbert_peak {
     double gflops_fp32;      /* vec4 FMA chains */
     double gflops_fp16;      /* the same in float16; 0 where the device has no float16 arithmetic */
     double bandwidth_gbs;    /* a streaming read + write of 2 x 32 MiB, bytes moved per second */
+    double gflops_coopmat;   /* cooperative-matrix multiply-adds (float16, float32 accumulation);
+                                0 where the context does not use them */
 } vkbert_peak;
 VKBERT_API vkbert_status vkbert_context_measure_peak(vkbert_context *ctx, vkbert_peak *out);
 

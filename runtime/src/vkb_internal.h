@@ -70,8 +70,22 @@ vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, siz
 char *vkb_path_join(const char *dir, const char *name);
 
 /* ---- vk/: instance.c, device.c, options.c, policy.c, context.c, submit.c ---------------- */
-/* The instance vkbert creates (validation: enable the Khronos layer when installed). */
-vkbert_status vkb_instance_create(vkbert_context *ctx, bool validation, VkInstance *out);
+/* What a Vulkan 1.3 device offers the cooperative-matrix matmul and subgroup size control. */
+typedef struct vkb_caps13 {
+    bool api13;                 /* the device's apiVersion >= 1.3 */
+    bool coopmat_ext;           /* VK_KHR_cooperative_matrix listed */
+    bool coopmat;               /* ... and its cooperativeMatrix feature */
+    bool float16, storage16, memory_model, maintenance4;
+    bool size_control;          /* subgroupSizeControl + computeFullSubgroups, compute stage */
+    uint32_t sub_min, sub_max;  /* requirable subgroup sizes (size_control) */
+    uint32_t cm, cn, ck;        /* the largest float16 x float16 + float32 subgroup shape; 0: none */
+} vkb_caps13;
+/* Reads them (zeros unless the device and instance_api are 1.3); *oom when an allocation failed. */
+void vkb_device_caps13(VkInstance inst, uint32_t instance_api, VkPhysicalDevice pd, vkb_caps13 *caps, bool *oom);
+/* The instance vkbert creates (validation: enable the Khronos layer when installed), for
+ * Vulkan 1.3 where the loader has it and `want13` (the cooperative-matrix kernels are built,
+ * or only devices are listed), else 1.1; *api says which. */
+vkbert_status vkb_instance_create(vkbert_context *ctx, bool validation, bool want13, VkInstance *out, uint32_t *api);
 /* Picks a physical device by `sel` (index, part of a name, or NULL) and creates nothing. */
 vkbert_status vkb_device_choose(vkbert_context *ctx, const char *sel);
 /* Reads what vkbert needs of the host's instance, device and queue. */
@@ -149,6 +163,15 @@ struct vkbert_context {
     uint32_t pipelines_saved;    /* pipelines_created when the file was last written */
     double pipeline_ms;
     bool float16;         /* shaderFloat16 enabled on the device */
+    uint32_t instance_api;   /* the apiVersion vkbert's (or the host's) instance was created with */
+    vkb_caps13 caps13;       /* the device's, read at creation */
+    bool features13;         /* created with Vulkan 1.3 features: maintenance4, vulkanMemoryModel,
+                                subgroupSizeControl, computeFullSubgroups */
+    bool size_control;       /* pipelines may require a subgroup size (features13 and caps13.size_control) */
+    bool coopmat_enabled;    /* VK_KHR_cooperative_matrix enabled on the device */
+    bool matmul_coopmat;     /* the matmul runs matmul_coopmat (policy) */
+    uint32_t coop[4];        /* CM, CN, CK and subgroup size of the coopmat kernels; all 0 when not usable */
+    char coopmat_why[256];   /* why the cooperative-matrix matmul is not usable here; "" when it is */
     VkShaderModule modules[VKB_KERNEL_COUNT];
     VkDescriptorSetLayout set_layouts[VKB_KERNEL_COUNT];
     VkPipelineLayout layouts[VKB_KERNEL_COUNT];
@@ -238,6 +261,7 @@ typedef struct vkb_kernel_desc {
     uint32_t push_bytes;
     uint32_t spec_count;
     uint32_t texel_mask;   /* bit i: binding i is a uniform texel buffer, not a storage buffer */
+    bool vulkan13;         /* SPIR-V for Vulkan 1.3 (cooperative matrix): *code_bytes 0 when not built */
 } vkb_kernel_desc;
 const vkb_kernel_desc *vkb_kernel(uint32_t kernel);
 vkbert_status vkb_pipeline_get(vkbert_context *ctx, uint32_t kernel, const uint32_t *spec,

@@ -1,7 +1,7 @@
 /* Linear layers: Y (+)= act(X W^T + b). The variant follows the weight's layout (chosen at
  * load time by the context's policy): matmul_texel for repacked weights read as texels,
- * matmul_tiled on GPUs, matmul (storage buffers) everywhere else; fp16 weights have their
- * own variants. */
+ * matmul_coopmat on GPUs with cooperative matrices, matmul_tiled on other GPUs, matmul
+ * (storage buffers) everywhere else; fp16 weights have their own variants. */
 #include "ops/ops.h"
 
 #include <string.h>
@@ -19,8 +19,14 @@ static uint32_t texel_row_groups(const vkbert_context *ctx, uint32_t m) {
     return rg < 1 ? 1 : rg > ctx->texel_rg ? ctx->texel_rg : rg;
 }
 
+static bool is_coopmat(uint32_t kernel) {
+    return kernel == VKB_KERNEL_MATMUL_COOPMAT || kernel == VKB_KERNEL_MATMUL_COOPMAT_F16W;
+}
+
 VkDispatchIndirectCommand vkb_matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
                                             uint32_t rg) {
+    if (is_coopmat(kernel)) /* 2 x 2 subgroups of 2 x 2 tiles of CM x CN */
+        return (VkDispatchIndirectCommand){vkb_div_up(n, 4 * ctx->coop[1]), vkb_div_up(m, 4 * ctx->coop[0]), 1};
     if (is_tiled(kernel))
         return (VkDispatchIndirectCommand){vkb_div_up(n, ctx->tile[0] * ctx->tile[3]),
                                            vkb_div_up(m, ctx->tile[1] * ctx->tile[2]), 1};
@@ -34,6 +40,7 @@ VkDispatchIndirectCommand vkb_matmul_groups(const vkbert_context *ctx, uint32_t 
 
 static uint32_t choose_kernel(const vkbert_context *ctx, const vkb_buffer *w0, bool texel) {
     if (texel) return VKB_KERNEL_MATMUL_TEXEL;
+    if (ctx->matmul_coopmat) return w0->f16 ? VKB_KERNEL_MATMUL_COOPMAT_F16W : VKB_KERNEL_MATMUL_COOPMAT;
     if (ctx->matmul_tiled)
         return !w0->f16 ? VKB_KERNEL_MATMUL_TILED : ctx->fp16_arith ? VKB_KERNEL_MATMUL_TILED_F16A
                                                                    : VKB_KERNEL_MATMUL_TILED_F16W;
@@ -63,6 +70,10 @@ vkbert_status vkb_op_matmul(vkb_graph *g, uint8_t kind, int layer, const vkb_buf
                               vkb_bind(b), vkb_bind(y)},
                      .writes = 1u << 3, .indirect = indirect, .kind = kind, .layer = (int16_t)layer,
                      .flops = 2.0 * np * k * (rows.live ? 1.0 : m)};
+        if (is_coopmat(kernel)) { /* ACT, ACCUM, subgroup size, CM, CN, CK, workgroup size */
+            uint32_t cs[7] = {act, accum, ctx->coop[3], ctx->coop[0], ctx->coop[1], ctx->coop[2], 4 * ctx->coop[3]};
+            memcpy(op.spec, cs, sizeof cs);
+        }
         VkDispatchIndirectCommand gr = vkb_matmul_groups(ctx, kernel, m, np, rg);
         op.groups[0] = gr.x;
         op.groups[1] = gr.y;

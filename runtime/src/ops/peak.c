@@ -41,6 +41,33 @@ static vkbert_status fma_peak(vkbert_context *ctx, uint32_t kernel, vkb_buffer *
     return VKBERT_OK;
 }
 
+/* GFLOP/s of peak_coopmat: as fma_peak, one CM x CN tile per subgroup of output, four
+ * multiply-add chains per subgroup (2 * CM * CN * CK FLOP each per round). */
+static vkbert_status coopmat_peak(vkbert_context *ctx, uint32_t groups, double *gflops) {
+    const uint32_t *c = ctx->coop;
+    vkb_buffer out = {0};
+    vkbert_status st = vkb_buffer_create(ctx, (VkDeviceSize)groups * 4 * c[0] * c[1] * 4, VKB_MEM_DEVICE,
+                                         "coopmat peak output", &out);
+    vkb_op op = {.kernel = VKB_KERNEL_PEAK_COOPMAT, .spec = {c[3], c[0], c[1], c[2], 4 * c[3]}, .bind = {vkb_bind(&out)},
+                 .writes = 1, .groups = {groups, 1, 1}, .indirect = -1};
+    vkb_push_peak pc = {16, 0.999f, 0.001f};
+    double ms = 0, best = 0;
+    while (!st) {
+        memcpy(op.push, &pc, sizeof pc);
+        st = time_op(ctx, &op, &ms);
+        if (st || ms >= 100.0 || pc.iters >= (1u << 24)) break;
+        pc.iters *= ms < 10.0 ? 8 : 2;
+    }
+    for (int k = 0; k < 3 && !st; ++k) {
+        if (k > 0) st = time_op(ctx, &op, &ms);
+        double g = 4.0 * 2.0 * c[0] * c[1] * c[2] * pc.iters * 4.0 * groups / (ms * 1e-3) * 1e-9;
+        if (!st && g > best) best = g;
+    }
+    vkb_buffer_destroy(ctx, &out);
+    *gflops = best;
+    return st;
+}
+
 vkbert_status vkbert_context_measure_peak(vkbert_context *ctx, vkbert_peak *out) {
     if (!ctx || !out) return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_context_measure_peak: NULL argument");
     memset(out, 0, sizeof *out);
@@ -56,6 +83,9 @@ vkbert_status vkbert_context_measure_peak(vkbert_context *ctx, vkbert_peak *out)
     vkbert_status st = vkb_buffer_create(ctx, (VkDeviceSize)groups * 64 * 4, VKB_MEM_DEVICE, "peak output", &res);
     if (!st) st = fma_peak(ctx, VKB_KERNEL_PEAK, &res, groups, &out->gflops_fp32);
     if (!st && ctx->float16) st = fma_peak(ctx, VKB_KERNEL_PEAK_FP16, &res, groups, &out->gflops_fp16);
+    /* the matrix units where this context uses them (on lavapipe an emulation, when asked for) */
+    if (!st && ctx->matmul_coopmat) st = coopmat_peak(ctx, ctx->info.type == VKBERT_DEVICE_CPU ? 64 : groups,
+                                                      &out->gflops_coopmat);
     if (!st) st = vkb_buffer_create(ctx, count * 16, VKB_MEM_DEVICE, "bandwidth source", &src);
     if (!st) st = vkb_buffer_create(ctx, count * 16, VKB_MEM_DEVICE, "bandwidth destination", &dst);
     if (!st) {

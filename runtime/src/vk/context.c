@@ -1,6 +1,7 @@
 /* Context: create (own device or the host's), destroy, getters. */
 #include "vkb_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,9 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
     if (!st && d.external) {
         st = vkb_device_adopt(ctx, d.external);
     } else if (!st) {
-        st = vkb_instance_create(ctx, o->validation, &ctx->instance);
+        /* Vulkan 1.3 only for the cooperative-matrix kernels, when they are built */
+        bool want13 = VKB_VULKAN13_MISSING[0] == '\0' && !ctx->min_limits;
+        st = vkb_instance_create(ctx, o->validation, want13, &ctx->instance, &ctx->instance_api);
         if (!st) st = vkb_device_choose(ctx, o->device);
     }
     if (!st && !d.external) {
@@ -33,25 +36,59 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         float prio = 1.0f;
         VkDeviceQueueCreateInfo qi = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0,
                                       ctx->queue_family, 1, &prio};
-        /* float16 arithmetic where the device has it (the fp16 peak microbenchmark) */
-        VkPhysicalDeviceShaderFloat16Int8Features f16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
-        const char *exts[1];
+        const char *exts[2];
         uint32_t ext_count = 0;
         VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi};
-        if (ctx->info.shader_float16 && !ctx->min_limits) {
-            f16.shaderFloat16 = VK_TRUE;
-            di.pNext = &f16;
-            if (ctx->info.api_version < VK_API_VERSION_1_2) exts[ext_count++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
-            ctx->float16 = true;
-        }
+        /* A Vulkan 1.3 instance and device: features through the 1.1/1.2/1.3 structures (which
+         * exclude the per-extension ones), with what the Vulkan 1.3 kernels need:
+         * maintenance4 (their LocalSizeId), vulkanMemoryModel, subgroup size control, and
+         * VK_KHR_cooperative_matrix where the device has it */
+        VkPhysicalDeviceCooperativeMatrixFeaturesKHR cmf = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
+        VkPhysicalDeviceVulkan13Features f13 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
+        VkPhysicalDeviceVulkan12Features f12 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, &f13};
+        VkPhysicalDeviceVulkan11Features f11 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &f12};
+        /* float16 arithmetic where the device has it (the fp16 peak microbenchmark) */
+        VkPhysicalDeviceShaderFloat16Int8Features f16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
         /* 16-bit storage (core in 1.1) for float16 weights on the storage-buffer path */
         VkPhysicalDevice16BitStorageFeatures s16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
-        if (ctx->info.storage_buffer_16bit && !ctx->min_limits) {
-            s16.storageBuffer16BitAccess = VK_TRUE;
-            s16.pNext = (void *)di.pNext;
-            di.pNext = &s16;
-            ctx->storage16 = true;
+        const vkb_caps13 *c = &ctx->caps13;
+        if (ctx->instance_api >= VK_API_VERSION_1_3 && c->api13 && !ctx->min_limits) {
+            ctx->features13 = c->maintenance4 && c->memory_model;
+            f13.maintenance4 = ctx->features13;
+            f12.vulkanMemoryModel = ctx->features13;
+            f13.subgroupSizeControl = f13.computeFullSubgroups = ctx->size_control = ctx->features13 && c->size_control;
+            f12.shaderFloat16 = ctx->float16 = ctx->info.shader_float16;
+            f11.storageBuffer16BitAccess = ctx->storage16 = ctx->info.storage_buffer_16bit;
+            di.pNext = &f11;
+            if (ctx->features13 && c->coopmat && ctx->float16) {
+                cmf.cooperativeMatrix = VK_TRUE;
+                f13.pNext = &cmf;
+                exts[ext_count++] = VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME;
+                ctx->coopmat_enabled = true;
+            }
+        } else {
+            if (ctx->info.shader_float16 && !ctx->min_limits) {
+                f16.shaderFloat16 = VK_TRUE;
+                di.pNext = &f16;
+                if (ctx->info.api_version < VK_API_VERSION_1_2) exts[ext_count++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
+                ctx->float16 = true;
+            }
+            if (ctx->info.storage_buffer_16bit && !ctx->min_limits) {
+                s16.storageBuffer16BitAccess = VK_TRUE;
+                s16.pNext = (void *)di.pNext;
+                di.pNext = &s16;
+                ctx->storage16 = true;
+            }
         }
+        if (!ctx->coopmat_enabled)
+            snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why, "%s",
+                     VKB_VULKAN13_MISSING[0] ? VKB_VULKAN13_MISSING
+                     : ctx->min_limits ? "the minimum-limits kernels are asked for"
+                     : ctx->instance_api < VK_API_VERSION_1_3 ? "the Vulkan loader is below 1.3"
+                     : !c->api13 ? "the device is below Vulkan 1.3"
+                     : !c->coopmat ? "the device has no VK_KHR_cooperative_matrix"
+                     : !ctx->features13 ? "the device lacks maintenance4 or vulkanMemoryModel"
+                     : "the device has no shaderFloat16");
         di.enabledExtensionCount = ext_count;
         di.ppEnabledExtensionNames = exts;
         VkResult r = VKB_VK(vkCreateDevice(ctx->physical, &di, NULL, &ctx->device));

@@ -52,10 +52,70 @@ static bool has_device_extension(VkPhysicalDevice pd, const char *name, bool *oo
     return found;
 }
 
+void vkb_device_caps13(VkInstance inst, uint32_t instance_api, VkPhysicalDevice pd, vkb_caps13 *c, bool *oom) {
+    memset(c, 0, sizeof *c);
+    VkPhysicalDeviceProperties p;
+    vkGetPhysicalDeviceProperties(pd, &p);
+    /* 1.3 structures are valid only where instance and device are both 1.3 */
+    if (p.apiVersion < VK_API_VERSION_1_3 || instance_api < VK_API_VERSION_1_3) return;
+    c->api13 = true;
+    c->coopmat_ext = has_device_extension(pd, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME, oom);
+    VkPhysicalDeviceCooperativeMatrixFeaturesKHR cmf = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
+    VkPhysicalDeviceVulkan13Features f13 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
+                                            c->coopmat_ext ? (void *)&cmf : NULL};
+    VkPhysicalDeviceVulkan12Features f12 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, &f13};
+    VkPhysicalDeviceVulkan11Features f11 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &f12};
+    VkPhysicalDeviceFeatures2 f2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f11};
+    vkGetPhysicalDeviceFeatures2(pd, &f2);
+    VkPhysicalDeviceSubgroupSizeControlProperties ssc = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES};
+    VkPhysicalDeviceProperties2 p2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &ssc};
+    vkGetPhysicalDeviceProperties2(pd, &p2);
+    c->float16 = f12.shaderFloat16;
+    c->storage16 = f11.storageBuffer16BitAccess;
+    c->memory_model = f12.vulkanMemoryModel;
+    c->maintenance4 = f13.maintenance4;
+    c->size_control = f13.subgroupSizeControl && f13.computeFullSubgroups &&
+                      (ssc.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT);
+    if (c->size_control) {
+        c->sub_min = ssc.minSubgroupSize;
+        c->sub_max = ssc.maxSubgroupSize;
+    }
+    c->coopmat = c->coopmat_ext && cmf.cooperativeMatrix;
+    PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR get =
+        c->coopmat && inst ? (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)vkGetInstanceProcAddr(
+                                 inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR")
+                           : NULL;
+    uint32_t n = 0;
+    if (!get || get(pd, &n, NULL) != VK_SUCCESS || n == 0) return;
+    VkCooperativeMatrixPropertiesKHR *cp = vkb_calloc(n, sizeof *cp);
+    if (!cp) {
+        *oom = true;
+        return;
+    }
+    for (uint32_t i = 0; i < n; ++i) cp[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR;
+    VkResult r = get(pd, &n, cp);
+    /* the float16 x float16 + float32 shape with the most work per instruction, at most 32 on
+     * a side (the kernel's shared-memory staging is sized for that) */
+    for (uint32_t i = 0; (r == VK_SUCCESS || r == VK_INCOMPLETE) && i < n; ++i) {
+        const VkCooperativeMatrixPropertiesKHR *q = &cp[i];
+        if (q->AType != VK_COMPONENT_TYPE_FLOAT16_KHR || q->BType != VK_COMPONENT_TYPE_FLOAT16_KHR ||
+            q->CType != VK_COMPONENT_TYPE_FLOAT32_KHR || q->ResultType != VK_COMPONENT_TYPE_FLOAT32_KHR ||
+            q->scope != VK_SCOPE_SUBGROUP_KHR || q->saturatingAccumulation || q->MSize > 32 || q->NSize > 32 ||
+            q->KSize > 32 || q->MSize % 4 || q->NSize % 4 || q->KSize % 4)
+            continue;
+        if ((uint64_t)q->MSize * q->NSize * q->KSize > (uint64_t)c->cm * c->cn * c->ck) {
+            c->cm = q->MSize;
+            c->cn = q->NSize;
+            c->ck = q->KSize;
+        }
+    }
+    vkb_free(cp);
+}
+
 /* Reads identity, limits and features of one physical device. Of a Vulkan 1.0 device (which
  * vkbert lists but does not use) only what Vulkan 1.0 commands tell: its 1.1 commands are
  * invalid, and missing from a 1.0 driver. */
-static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *info, bool *oom) {
+static void read_info(VkInstance inst, uint32_t inst_api, VkPhysicalDevice pd, uint32_t index, vkbert_device_info *info, bool *oom) {
     memset(info, 0, sizeof *info);
     VkPhysicalDeviceProperties p;
     vkGetPhysicalDeviceProperties(pd, &p);
@@ -118,6 +178,13 @@ static void read_info(VkPhysicalDevice pd, uint32_t index, vkbert_device_info *i
     info->storage_buffer_16bit = s16.storageBuffer16BitAccess;
     info->shader_float16 = f16_ext && f16.shaderFloat16;
     info->timeline_semaphore = tl_ext && tl.timelineSemaphore;
+    vkb_caps13 c13;
+    vkb_device_caps13(inst, inst_api, pd, &c13, oom);
+    info->subgroup_size_min = c13.sub_min;
+    info->subgroup_size_max = c13.sub_max;
+    info->coopmat_m = c13.cm;
+    info->coopmat_n = c13.cn;
+    info->coopmat_k = c13.ck;
 }
 
 
@@ -137,14 +204,15 @@ vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t capacity, ui
         return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_devices_list: NULL argument");
     *count = 0;
     VkInstance inst;
-    vkbert_status st = vkb_instance_create(NULL, false, &inst);
+    uint32_t api = 0;
+    vkbert_status st = vkb_instance_create(NULL, false, true, &inst, &api);
     if (st) return st;
     VkPhysicalDevice pds[VKB_MAX_DEVICES];
     uint32_t n = 0;
     st = enumerate(NULL, inst, pds, &n);
     bool oom = false;
     if (st == VKBERT_OK) {
-        for (uint32_t i = 0; i < n && i < capacity; ++i) read_info(pds[i], i, &out[i], &oom);
+        for (uint32_t i = 0; i < n && i < capacity; ++i) read_info(inst, api, pds[i], i, &out[i], &oom);
         *count = n;
         if (oom) st = vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
     }
@@ -196,7 +264,7 @@ vkbert_status vkb_device_choose(vkbert_context *ctx, const char *sel) {
     if (st) return st;
     vkbert_device_info infos[VKB_MAX_DEVICES];
     bool oom = false;
-    for (uint32_t i = 0; i < n; ++i) read_info(pds[i], i, &infos[i], &oom);
+    for (uint32_t i = 0; i < n; ++i) read_info(ctx->instance, ctx->instance_api, pds[i], i, &infos[i], &oom);
     if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
 
     int chosen = -1;
@@ -237,6 +305,8 @@ vkbert_status vkb_device_choose(vkbert_context *ctx, const char *sel) {
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "device %s has no compute queue", infos[chosen].name);
     ctx->physical = pds[chosen];
     ctx->info = infos[chosen];
+    vkb_device_caps13(ctx->instance, ctx->instance_api, ctx->physical, &ctx->caps13, &oom);
+    if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
     return VKBERT_OK;
 }
 
@@ -257,7 +327,9 @@ vkbert_status vkb_device_adopt(vkbert_context *ctx, const vkbert_external_device
     ctx->physical = (VkPhysicalDevice)e->physical_device;
     ctx->device = (VkDevice)e->device;
     bool oom = false;
-    read_info(ctx->physical, 0, &ctx->info, &oom);
+    ctx->instance_api = e->instance_api_version ? e->instance_api_version : VK_API_VERSION_1_1;
+    read_info(ctx->instance, ctx->instance_api, ctx->physical, 0, &ctx->info, &oom);
+    if (!oom) vkb_device_caps13(ctx->instance, ctx->instance_api, ctx->physical, &ctx->caps13, &oom);
     if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
     vkGetPhysicalDeviceProperties(ctx->physical, &ctx->props);
     vkGetPhysicalDeviceMemoryProperties(ctx->physical, &ctx->memory);
@@ -283,6 +355,16 @@ vkbert_status vkb_device_adopt(vkbert_context *ctx, const vkbert_external_device
      * its submissions. vkbert's own device keeps to fences (and Khronos validation 1.3.239
      * crashes under load tracking timeline semaphores that are created and destroyed often). */
     ctx->timeline = e->timeline_semaphore && ctx->info.timeline_semaphore;
+    /* the cooperative-matrix matmul and subgroup size control: a 1.3 instance and device
+     * whose host enabled what they need (vkbert_external_device) */
+    bool v13 = ctx->instance_api >= VK_API_VERSION_1_3 && ctx->caps13.api13 && !ctx->min_limits;
+    ctx->features13 = v13 && e->cooperative_matrix;
+    ctx->size_control = ctx->features13 && ctx->caps13.size_control;
+    ctx->coopmat_enabled = ctx->features13 && ctx->caps13.coopmat && ctx->float16;
+    if (!v13 || !e->cooperative_matrix)
+        snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why, "the host's %s",
+                 !v13 ? "instance or device is below Vulkan 1.3" : "device was not created for it "
+                 "(vkbert_external_device.cooperative_matrix)");
     return VKBERT_OK;
 }
 

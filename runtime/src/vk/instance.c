@@ -50,7 +50,7 @@ static bool has_instance_extension(const char *name, bool *oom) {
     return found;
 }
 
-vkbert_status vkb_instance_create(vkbert_context *ctx, bool validation, VkInstance *out) {
+vkbert_status vkb_instance_create(vkbert_context *ctx, bool validation, bool want13, VkInstance *out, uint32_t *api) {
     vkbert_status lst = vkb_loader_init();
     if (lst) return vkb_propagate(ctx, lst);
     uint32_t version = VK_API_VERSION_1_0;
@@ -73,8 +73,8 @@ vkbert_status vkb_instance_create(vkbert_context *ctx, bool validation, VkInstan
     if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory creating the Vulkan instance");
     if (debug) exts[ext_count++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
 
-    VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO, NULL, "vkbert", 1, "vkbert", 1,
-                             VK_API_VERSION_1_1};
+    *api = want13 && version >= VK_API_VERSION_1_3 ? VK_API_VERSION_1_3 : VK_API_VERSION_1_1;
+    VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO, NULL, "vkbert", 1, "vkbert", 1, *api};
     VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, NULL, 0, &app,
                                layer_count, layers, ext_count, exts};
     VkResult r = VKB_VK(vkCreateInstance(&ci, NULL, out));

@@ -54,7 +54,8 @@ static vkbert_status apply_environment(vkbert_context *ctx, vkbert_context_desc 
         if (!strcmp(v, "storage")) d->matmul = VKBERT_MATMUL_STORAGE;
         else if (!strcmp(v, "texel")) d->matmul = VKBERT_MATMUL_TEXEL;
         else if (!strcmp(v, "tiled")) d->matmul = VKBERT_MATMUL_TILED;
-        else vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_MATMUL=%s ignored: want texel, tiled or storage", v);
+        else if (!strcmp(v, "coopmat")) d->matmul = VKBERT_MATMUL_COOPMAT;
+        else vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_MATMUL=%s ignored: want texel, tiled, storage or coopmat", v);
     }
     if (!d->tile[0] && (v = getenv("VKBERT_TILE"))) {
         unsigned t[4];
@@ -79,7 +80,7 @@ vkbert_status vkb_options_resolve(vkbert_context *ctx, const vkbert_context_desc
     if (st) return st;
     if ((unsigned)d.precision > VKBERT_PRECISION_FP16)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown precision %d", (int)d.precision);
-    if ((unsigned)d.matmul > VKBERT_MATMUL_TILED)
+    if ((unsigned)d.matmul > VKBERT_MATMUL_COOPMAT)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown matmul variant %d", (int)d.matmul);
     if ((d.tile[0] || d.tile[1] || d.tile[2] || d.tile[3]) && !valid_tile(d.tile))
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "tile %u,%u,%u,%u: want four non-zero values with "

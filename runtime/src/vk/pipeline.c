@@ -25,10 +25,27 @@ static double now_ms(void) {
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 
+/* The subgroup size a kernel is written for, required of its pipeline where the device lets
+ * vkbert choose (subgroup size control); 0: any. The texel kernels share rows across 8 lanes;
+ * the cooperative-matrix ones lay their workgroups out as subgroups of the size they were
+ * specialised for. */
+static uint32_t required_subgroup(const vkbert_context *ctx, uint32_t kernel) {
+    if (kernel == VKB_KERNEL_MATMUL_TEXEL || kernel == VKB_KERNEL_ATTENTION_TEXEL) return 8;
+    if (vkb_kernel(kernel)->vulkan13) return ctx->coop[3];
+    return 0;
+}
+
 /* Shader module, descriptor-set layout and pipeline layout of one kernel, made once. */
 static vkbert_status kernel_objects(vkbert_context *ctx, uint32_t kernel) {
     if (ctx->layouts[kernel]) return VKBERT_OK;
     const vkb_kernel_desc *k = vkb_kernel(kernel);
+    /* the Vulkan 1.3 kernels: built, and on a device created for them */
+    if (k->vulkan13 && !*k->code_bytes)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "kernel %s is not in this build: %s", k->name,
+                        VKB_VULKAN13_MISSING);
+    if (k->vulkan13 && !ctx->coop[3])
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "kernel %s needs cooperative matrices, not usable here: %s",
+                        k->name, ctx->coopmat_why);
     VkShaderModuleCreateInfo mi = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, *k->code_bytes, k->code};
     VkResult r = VKB_VK(vkCreateShaderModule(ctx->device, &mi, NULL, &ctx->modules[kernel]));
     if (r != VK_SUCCESS) return vkb_vk_fail(ctx, r, "vkCreateShaderModule");
@@ -91,6 +108,13 @@ static vkbert_status pipeline_get(vkbert_context *ctx, uint32_t kernel, const ui
                                                  VK_SHADER_STAGE_COMPUTE_BIT, ctx->modules[kernel], "main",
                                                  k->spec_count ? &si : NULL};
     ci.layout = ctx->layouts[kernel];
+    uint32_t sub = ctx->size_control ? required_subgroup(ctx, kernel) : 0;
+    VkPipelineShaderStageRequiredSubgroupSizeCreateInfo rs = {
+        VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO, NULL, sub};
+    if (sub) {
+        ci.stage.pNext = &rs;
+        ci.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
+    }
     VkPipeline pipe;
     double t0 = now_ms();
     VkResult r = VKB_VK(vkCreateComputePipelines(ctx->device, ctx->cache, 1, &ci, NULL, &pipe));

@@ -2,6 +2,7 @@
  * limit, decided once when the context is created. */
 #include "vkb_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Driver bugs vkbert works around. The context's device info says what vkbert will use.
@@ -19,7 +20,40 @@ static void apply_quirks(vkbert_context *ctx) {
     }
 }
 
+/* The cooperative-matrix matmul: a device created with it (context.c), a float16 x float16 +
+ * float32 subgroup shape, and a subgroup size the pipeline can require (the kernel lays its
+ * workgroup out as 4 subgroups); ctx->coop and ctx->coopmat_why say which and why not. */
+static bool coopmat_usable(vkbert_context *ctx) {
+    const vkb_caps13 *c = &ctx->caps13;
+    uint32_t sub = ctx->info.subgroup_size;
+    const char *why = ctx->coopmat_why[0] ? NULL
+                      : !ctx->coopmat_enabled ? "the device was created without it"
+                      : !c->cm ? "the driver lists no float16 x float16 + float32 subgroup shape"
+                      : !ctx->size_control || sub < c->sub_min || sub > c->sub_max
+                          ? "the device cannot require its subgroup size (VK_EXT_subgroup_size_control)"
+                      : 4 * sub > ctx->info.max_workgroup_invocations ? "4 subgroups exceed the workgroup limit"
+                      : NULL;
+    if (why) snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why, "%s", why);
+    if (ctx->coopmat_why[0]) return false;
+    /* shared memory: X and W slices in float16 plus a float tile per subgroup (matmul_coopmat.comp) */
+    uint32_t bm = 4 * c->cm, bn = 4 * c->cn, bkp = 2 * c->ck + 8;
+    uint32_t bytes = (bm + bn) * bkp * 2 + 4 * c->cm * c->cn * 4;
+    if (bytes > ctx->info.max_shared_memory_bytes) {
+        snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why, "its %u bytes of shared memory exceed the device's %u",
+                 bytes, ctx->info.max_shared_memory_bytes);
+        return false;
+    }
+    ctx->coop[0] = c->cm;
+    ctx->coop[1] = c->cn;
+    ctx->coop[2] = c->ck;
+    ctx->coop[3] = sub;
+    return true;
+}
+
 /* The device-class table for the matmul design (see docs/benchmarks.md):
+ *   GPUs with matrix units (VK_KHR_cooperative_matrix on a Vulkan 1.3 device, with the kernels
+ *                        built): coopmat, float16 operands and float32 accumulators on the
+ *                        driver's tile shape, 4 subgroups of a required size per workgroup
  *   CPU-backed drivers   texel: texel-buffer operands, rows shared with subgroupShuffle,
  *                        repacked weights (PERF-NOTES.md; ~15x the storage kernel on lavapipe)
  *   discrete GPUs        tiled: shared-memory tiles, 16 x 8 invocations, 8 x 4 per invocation
@@ -30,21 +64,24 @@ static void apply_quirks(vkbert_context *ctx) {
  * The options matmul, tile and texel_rows (VKBERT_MATMUL, VKBERT_TILE, VKBERT_TEXEL_ROWS)
  * override it for tuning runs; a variant the device cannot run
  * (texel needs 8-wide subgroups with shuffle, tiled must fit the workgroup and shared-memory
- * limits) falls back to storage. Row kernels (layernorm) run a row per invocation on CPU-class
- * devices, a workgroup per row elsewhere. */
+ * limits) falls back to storage; coopmat, to the device class's design (lavapipe's coopmat is
+ * an emulation, used only when asked: the test path). Row kernels (layernorm) run a row per
+ * invocation on CPU-class devices, a workgroup per row elsewhere. */
 static void choose_matmul(vkbert_context *ctx) {
     const vkbert_device_info *d = &ctx->info;
     /* matmul_texel: rows per subgroup, 32 unless the options say 8, 16 or 24 */
     const vkbert_context_desc *o = &ctx->options;
     ctx->texel_rg = o->texel_rows ? o->texel_rows / 8 : 4;
     if (ctx->min_limits) { /* the portable kernels only */
-        ctx->matmul_texel = ctx->matmul_tiled = ctx->rows_per_lane = false;
+        ctx->matmul_texel = ctx->matmul_tiled = ctx->matmul_coopmat = ctx->rows_per_lane = false;
         return;
     }
     ctx->rows_per_lane = d->type == VKBERT_DEVICE_CPU;
     /* texel views of 64 MiB at least: less would cut activations into chunks of a few sequences
      * (or not fit one: a 512-token bert-large FFN activation is 8 MiB) */
-    bool texel_ok = d->subgroup_size == 8 && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 22);
+    /* 8-wide subgroups: the device's own, or required per pipeline (subgroup size control) */
+    bool eight = d->subgroup_size == 8 || (ctx->size_control && ctx->caps13.sub_min <= 8 && ctx->caps13.sub_max >= 8);
+    bool texel_ok = eight && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 22);
     uint32_t v = d->vendor_id;
     bool mobile = v == 0x13B5 || v == 0x5143 || v == 0x1010 || v == 0x14E4 || v == 0x144D;
     uint32_t tile[4] = {16, 8, d->type == VKBERT_DEVICE_INTEGRATED ? 4 : 8, 4};
@@ -58,10 +95,21 @@ static void choose_matmul(vkbert_context *ctx) {
     bool tiled_ok = tile[0] * tile[1] <= d->max_workgroup_invocations &&
                     (tile[1] * tile[2] + tile[0] * tile[3]) * 16 * 4 <= d->max_shared_memory_bytes;
     bool gpu = d->type == VKBERT_DEVICE_DISCRETE || d->type == VKBERT_DEVICE_INTEGRATED;
-    bool asked = o->matmul != VKBERT_MATMUL_AUTO;
+    bool coop_ok = coopmat_usable(ctx);
+    /* a coopmat request that cannot be met gets the device class's own design */
+    bool asked = o->matmul != VKBERT_MATMUL_AUTO && (o->matmul != VKBERT_MATMUL_COOPMAT || coop_ok);
+    ctx->matmul_coopmat = asked ? o->matmul == VKBERT_MATMUL_COOPMAT : gpu && coop_ok;
     ctx->matmul_texel = asked ? o->matmul == VKBERT_MATMUL_TEXEL && texel_ok : d->type == VKBERT_DEVICE_CPU && texel_ok;
-    ctx->matmul_tiled = asked ? o->matmul == VKBERT_MATMUL_TILED && tiled_ok : gpu && tiled_ok;
+    ctx->matmul_tiled = asked ? o->matmul == VKBERT_MATMUL_TILED && tiled_ok : gpu && !coop_ok && tiled_ok;
     memcpy(ctx->tile, tile, sizeof tile);
+    if (o->matmul == VKBERT_MATMUL_COOPMAT && !coop_ok)
+        vkb_log(ctx, VKBERT_LOG_WARNING, "matmul variant coopmat not used: %s; %s instead", ctx->coopmat_why,
+                vkbert_context_matmul_variant(ctx));
+    else if (gpu && !coop_ok && !asked)
+        vkb_log(ctx, VKBERT_LOG_INFO, "cooperative-matrix matmul not used: %s", ctx->coopmat_why);
+    if (ctx->matmul_coopmat)
+        vkb_log(ctx, VKBERT_LOG_INFO, "matmul variant coopmat: %ux%ux%u float16 tiles, float32 accumulators, "
+                "subgroups of %u", ctx->coop[0], ctx->coop[1], ctx->coop[2], ctx->coop[3]);
 }
 
 /* Weight precision. fp16 weights are read through RGBA16F texel views on the texel path,
@@ -95,7 +143,11 @@ static vkbert_status choose_precision(vkbert_context *ctx) {
 }
 
 const char *vkbert_context_matmul_variant(const vkbert_context *ctx) {
-    return !ctx ? "" : ctx->matmul_texel ? "texel" : ctx->matmul_tiled ? "tiled" : "storage";
+    return !ctx                  ? ""
+           : ctx->matmul_coopmat ? "coopmat"
+           : ctx->matmul_texel   ? "texel"
+           : ctx->matmul_tiled   ? "tiled"
+                                 : "storage";
 }
 
 vkbert_precision vkbert_context_precision(const vkbert_context *ctx) {
