@@ -27,6 +27,8 @@ static bool coopmat_usable(vkbert_context *ctx) {
     const vkb_caps13 *c = &ctx->caps13;
     uint32_t sub = ctx->info.subgroup_size;
     const char *why = ctx->coopmat_why[0] ? NULL
+                      : VKB_VULKAN13_MISSING[0] ? VKB_VULKAN13_MISSING
+                      : !c->coopmat ? "the device has no VK_KHR_cooperative_matrix"
                       : !ctx->coopmat_enabled ? "the device was created without it"
                       : !c->cm ? "the driver lists no float16 x float16 + float32 subgroup shape"
                       : !ctx->size_control || sub < c->sub_min || sub > c->sub_max
