@@ -76,6 +76,9 @@ static void choose_matmul(vkbert_context *ctx) {
     ctx->texel_rg = o->texel_rows ? o->texel_rows / 8 : 4;
     if (ctx->min_limits) { /* the portable kernels only */
         ctx->matmul_texel = ctx->matmul_tiled = ctx->matmul_coopmat = ctx->rows_per_lane = false;
+        if (o->matmul == VKBERT_MATMUL_COOPMAT)
+            vkb_log(ctx, VKBERT_LOG_WARNING, "matmul variant coopmat not used: the minimum-limits kernels are "
+                    "asked for; storage instead");
         return;
     }
     ctx->rows_per_lane = d->type == VKBERT_DEVICE_CPU;
