@@ -729,7 +729,7 @@ static void add_check(group *g, int *ng, int cap, const cJSON *r) {
 #define MAX_VARIANTS 4
 
 typedef struct bench_cell {
-    double tps, gflops, ms, cold_ms, warm_ms, pipe_first, pipe_second;
+    double tps, gflops, ms, pipe_first, pipe_second; /* pipe_*: NaN where that run did not happen */
     char ran[32], precision[8];
     bool have;
 } bench_cell;
@@ -799,6 +799,7 @@ static int cmd_summary(int argc, char **argv) {
                     c->gflops = num(r, "gflops");
                     c->ms = num(r, "ms_median");
                 }
+                if (!c->have) c->pipe_first = c->pipe_second = NAN; /* a run that did not happen */
                 if (warm) c->pipe_second = num(r, "pipeline_cold_ms");
                 else c->pipe_first = num(r, "pipeline_cold_ms");
                 c->have = true;
@@ -896,8 +897,12 @@ static int cmd_summary(int argc, char **argv) {
         printf("\n%-12s", "pipelines ms");
         for (int vi = 0; VARIANTS[vi]; ++vi) {
             char cell[64] = "-";
-            if (cells[0][vi].have && !(unavailable[vi][0] && strcmp(cells[0][vi].ran, VARIANTS[vi])))
-                snprintf(cell, sizeof cell, "cold %.0f, warm %.0f", cells[0][vi].pipe_first, cells[0][vi].pipe_second);
+            if (cells[0][vi].have && !(unavailable[vi][0] && strcmp(cells[0][vi].ran, VARIANTS[vi]))) {
+                char a[16] = "-", b[16] = "-";
+                if (cells[0][vi].pipe_first == cells[0][vi].pipe_first) snprintf(a, sizeof a, "%.0f", cells[0][vi].pipe_first);
+                if (cells[0][vi].pipe_second == cells[0][vi].pipe_second) snprintf(b, sizeof b, "%.0f", cells[0][vi].pipe_second);
+                snprintf(cell, sizeof cell, "cold %s, warm %s", a, b);
+            }
             printf(" %-26s", cell);
         }
         printf("\n");
