@@ -863,9 +863,9 @@ static int cmd_summary(int argc, char **argv) {
         timeouts += g->timeout;
     }
     if (nshapes) {
-        double p32 = peak ? num(peak, "peak_gflops_fp32") : NAN;
-        printf("\nbench %s (random weights): tokens/s, %% of the fp32 FMA peak, ms per encode (median)\n",
-               model[0] ? model : "?");
+        double p32 = peak ? num(peak, "peak_gflops_fp32") : NAN, pcm = peak ? num(peak, "peak_gflops_coopmat") : NAN;
+        printf("\nbench %s (random weights): tokens/s, %% of the fp32 FMA peak (coopmat runs: of the "
+               "matrix units' peak), ms per encode (median)\n", model[0] ? model : "?");
         printf("%-12s", "shape");
         for (int vi = 0; VARIANTS[vi]; ++vi) printf(" %-26s", VARIANTS[vi]);
         printf("\n");
@@ -880,7 +880,8 @@ static int cmd_summary(int argc, char **argv) {
                     snprintf(cell, sizeof cell, "-");
                 else {
                     fmt_rate(rate, sizeof rate, c->tps);
-                    if (p32 > 0) snprintf(cell, sizeof cell, "%s %.1f%% %.2fms", rate, 100 * c->gflops / p32, c->ms);
+                    double p = !strcmp(c->ran, "coopmat") && pcm > 0 ? pcm : p32;
+                    if (p > 0) snprintf(cell, sizeof cell, "%s %.1f%% %.2fms", rate, 100 * c->gflops / p, c->ms);
                     else snprintf(cell, sizeof cell, "%s %.2fms", rate, c->ms);
                 }
                 printf(" %-26s", cell);

@@ -139,7 +139,7 @@ budget_note() { echo "not run: the time budget (${BUDGET}s) had $(left)s left"; 
 VALIDATION_FAIL='Validation Error|Validation Warning|VUID-|Vulkan validation'
 
 # ---- devices ---------------------------------------------------------------------------------
-NO_DEVICE=""
+NO_DEVICE="" HAVE_GPU=""
 { # always: the other items need to know whether there is a device
   log="$LOGS/devices.log"
   bounded "$log" 60 "$BIN/vkbert" devices -v
@@ -153,6 +153,7 @@ NO_DEVICE=""
       one="$(for k in name type driver_info vulkan; do printf '%s\n' "$json" | "$CHECK" get "devices.$i.$k"; done | paste -sd '|' -)"
       IFS='|' read -r nm ty di vk <<< "$one"
       names="$names${names:+; }$i: $nm ($ty, $di, Vulkan $vk)"
+      case "$ty" in *GPU*) HAVE_GPU=1 ;; esac
       i=$((i + 1))
     done
     printf '%s\n' "$json" | "$CHECK" tag --kit_item devices --status PASS --detail "$n device(s): $names" --device "$names" >> "$REC"
@@ -324,8 +325,12 @@ bench_variant() {
   done
 }
 if want bench && [ -z "$NO_DEVICE" ]; then
-  bench_variant fp32 "--precision fp32"
-  bench_variant fp16 "--precision fp16"
+  # on a GPU the device-class table would pick coopmat for every precision: fp32 and fp16 are
+  # the shader-core design (tiled), coopmat the matrix units; a CPU driver keeps its own
+  cores=""
+  [ -n "$HAVE_GPU" ] && cores="--matmul tiled"
+  bench_variant fp32 "--precision fp32 $cores"
+  bench_variant fp16 "--precision fp16 $cores"
   bench_variant coopmat "--matmul coopmat"
 fi
 
