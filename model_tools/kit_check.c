@@ -391,19 +391,27 @@ static void check_fill_mask(const char *run, const mlm_case *c, const npy *ref, 
     cJSON_Delete(j);
 }
 
-static int cmd_mlm(int argc, char **argv) {
+/* The record of a check command (`CMD CASE_DIR RUN_DIR --FIELD VALUE...`) whose kit_item is
+ * `item`, with its fields; NULL (after the usage) when the arguments are wrong. */
+static cJSON *check_record(int argc, char **argv, const char *item, double *min_cos) {
     if (argc < 4) {
         fputs(USAGE, stderr);
-        return 2;
+        return NULL;
     }
-    const char *cdir = argv[2], *run = argv[3];
     cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "kit_item", "e2e");
-    double min_cos = 0;
-    if (!add_fields(rec, argc, argv, 4, &min_cos)) {
+    cJSON_AddStringToObject(rec, "kit_item", item);
+    if (!add_fields(rec, argc, argv, 4, min_cos)) {
         cJSON_Delete(rec);
-        return 2;
+        return NULL;
     }
+    return rec;
+}
+
+static int cmd_mlm(int argc, char **argv) {
+    double min_cos = 0;
+    cJSON *rec = check_record(argc, argv, "e2e", &min_cos);
+    if (!rec) return 2;
+    const char *cdir = argv[2], *run = argv[3];
     bool reduced = min_cos > 0;
     findings f = {0};
     char path[4096], err[4400];
@@ -492,18 +500,10 @@ done:
 /* ---- embed ------------------------------------------------------------------------------- */
 
 static int cmd_embed(int argc, char **argv) {
-    if (argc < 4) {
-        fputs(USAGE, stderr);
-        return 2;
-    }
-    const char *cdir = argv[2], *run = argv[3];
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "kit_item", "embed");
     double min_cos = 0;
-    if (!add_fields(rec, argc, argv, 4, &min_cos)) {
-        cJSON_Delete(rec);
-        return 2;
-    }
+    cJSON *rec = check_record(argc, argv, "embed", &min_cos);
+    if (!rec) return 2;
+    const char *cdir = argv[2], *run = argv[3];
     bool reduced = min_cos > 0;
     findings f = {0};
     char path[4096], err[4400];
