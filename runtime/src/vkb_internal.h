@@ -70,7 +70,8 @@ vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, siz
 char *vkb_path_join(const char *dir, const char *name);
 
 /* ---- vk/: instance.c, device.c, options.c, policy.c, context.c, submit.c ---------------- */
-/* What a Vulkan 1.3 device offers the cooperative-matrix matmul and subgroup size control. */
+/* What a Vulkan 1.3 device offers the cooperative-matrix matmul and subgroup size control
+ * (device.c reads it with the device's info). */
 typedef struct vkb_caps13 {
     bool api13;                 /* the device's apiVersion >= 1.3 */
     bool coopmat_ext;           /* VK_KHR_cooperative_matrix listed */
@@ -80,8 +81,6 @@ typedef struct vkb_caps13 {
     uint32_t sub_min, sub_max;  /* requirable subgroup sizes (size_control) */
     uint32_t cm, cn, ck;        /* the largest float16 x float16 + float32 subgroup shape; 0: none */
 } vkb_caps13;
-/* Reads them (zeros unless the device and instance_api are 1.3); *oom when an allocation failed. */
-void vkb_device_caps13(VkInstance inst, uint32_t instance_api, VkPhysicalDevice pd, vkb_caps13 *caps, bool *oom);
 /* The instance vkbert creates (validation: enable the Khronos layer when installed), for
  * Vulkan 1.3 where the loader has it and `want13` (the cooperative-matrix kernels are built,
  * or only devices are listed), else 1.1; *api says which. */

@@ -52,7 +52,9 @@ static bool has_device_extension(VkPhysicalDevice pd, const char *name, bool *oo
     return found;
 }
 
-void vkb_device_caps13(VkInstance inst, uint32_t instance_api, VkPhysicalDevice pd, vkb_caps13 *c, bool *oom) {
+/* What a Vulkan 1.3 device offers the cooperative-matrix matmul and subgroup size control
+ * (zeros unless the device and instance_api are 1.3); *oom when an allocation failed. */
+static void device_caps13(VkInstance inst, uint32_t instance_api, VkPhysicalDevice pd, vkb_caps13 *c, bool *oom) {
     memset(c, 0, sizeof *c);
     VkPhysicalDeviceProperties p;
     vkGetPhysicalDeviceProperties(pd, &p);
@@ -115,8 +117,11 @@ void vkb_device_caps13(VkInstance inst, uint32_t instance_api, VkPhysicalDevice 
 /* Reads identity, limits and features of one physical device. Of a Vulkan 1.0 device (which
  * vkbert lists but does not use) only what Vulkan 1.0 commands tell: its 1.1 commands are
  * invalid, and missing from a 1.0 driver. */
-static void read_info(VkInstance inst, uint32_t inst_api, VkPhysicalDevice pd, uint32_t index, vkbert_device_info *info, bool *oom) {
+/* `c13`, when not NULL, receives the Vulkan 1.3 capabilities read along the way. */
+static void read_info(VkInstance inst, uint32_t inst_api, VkPhysicalDevice pd, uint32_t index, vkbert_device_info *info,
+                      vkb_caps13 *c13, bool *oom) {
     memset(info, 0, sizeof *info);
+    if (c13) memset(c13, 0, sizeof *c13);
     VkPhysicalDeviceProperties p;
     vkGetPhysicalDeviceProperties(pd, &p);
     bool v11 = p.apiVersion >= VK_API_VERSION_1_1;
@@ -178,13 +183,14 @@ static void read_info(VkInstance inst, uint32_t inst_api, VkPhysicalDevice pd, u
     info->storage_buffer_16bit = s16.storageBuffer16BitAccess;
     info->shader_float16 = f16_ext && f16.shaderFloat16;
     info->timeline_semaphore = tl_ext && tl.timelineSemaphore;
-    vkb_caps13 c13;
-    vkb_device_caps13(inst, inst_api, pd, &c13, oom);
-    info->subgroup_size_min = c13.sub_min;
-    info->subgroup_size_max = c13.sub_max;
-    info->coopmat_m = c13.cm;
-    info->coopmat_n = c13.cn;
-    info->coopmat_k = c13.ck;
+    vkb_caps13 own;
+    if (!c13) c13 = &own;
+    device_caps13(inst, inst_api, pd, c13, oom);
+    info->subgroup_size_min = c13->sub_min;
+    info->subgroup_size_max = c13->sub_max;
+    info->coopmat_m = c13->cm;
+    info->coopmat_n = c13->cn;
+    info->coopmat_k = c13->ck;
 }
 
 
@@ -212,7 +218,7 @@ vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t capacity, ui
     st = enumerate(NULL, inst, pds, &n);
     bool oom = false;
     if (st == VKBERT_OK) {
-        for (uint32_t i = 0; i < n && i < capacity; ++i) read_info(inst, api, pds[i], i, &out[i], &oom);
+        for (uint32_t i = 0; i < n && i < capacity; ++i) read_info(inst, api, pds[i], i, &out[i], NULL, &oom);
         *count = n;
         if (oom) st = vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
     }
@@ -263,8 +269,9 @@ vkbert_status vkb_device_choose(vkbert_context *ctx, const char *sel) {
     vkbert_status st = enumerate(ctx, ctx->instance, pds, &n);
     if (st) return st;
     vkbert_device_info infos[VKB_MAX_DEVICES];
+    vkb_caps13 caps[VKB_MAX_DEVICES];
     bool oom = false;
-    for (uint32_t i = 0; i < n; ++i) read_info(ctx->instance, ctx->instance_api, pds[i], i, &infos[i], &oom);
+    for (uint32_t i = 0; i < n; ++i) read_info(ctx->instance, ctx->instance_api, pds[i], i, &infos[i], &caps[i], &oom);
     if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
 
     int chosen = -1;
@@ -305,8 +312,7 @@ vkbert_status vkb_device_choose(vkbert_context *ctx, const char *sel) {
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "device %s has no compute queue", infos[chosen].name);
     ctx->physical = pds[chosen];
     ctx->info = infos[chosen];
-    vkb_device_caps13(ctx->instance, ctx->instance_api, ctx->physical, &ctx->caps13, &oom);
-    if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
+    ctx->caps13 = caps[chosen];
     return VKBERT_OK;
 }
 
@@ -328,8 +334,7 @@ vkbert_status vkb_device_adopt(vkbert_context *ctx, const vkbert_external_device
     ctx->device = (VkDevice)e->device;
     bool oom = false;
     ctx->instance_api = e->instance_api_version ? e->instance_api_version : VK_API_VERSION_1_1;
-    read_info(ctx->instance, ctx->instance_api, ctx->physical, 0, &ctx->info, &oom);
-    if (!oom) vkb_device_caps13(ctx->instance, ctx->instance_api, ctx->physical, &ctx->caps13, &oom);
+    read_info(ctx->instance, ctx->instance_api, ctx->physical, 0, &ctx->info, &ctx->caps13, &oom);
     if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory reading device properties");
     vkGetPhysicalDeviceProperties(ctx->physical, &ctx->props);
     vkGetPhysicalDeviceMemoryProperties(ctx->physical, &ctx->memory);
