@@ -30,6 +30,7 @@ vkbert_kernel(peak                peak             ""                       1   
 vkbert_kernel(peak_fp16           peak_fp16        ""                       1        peak       0    0          1.1)
 vkbert_kernel(bandwidth           bandwidth        ""                       2        peak       0    0          1.1)
 vkbert_kernel(layernorm_rows      layernorm        "ROWS=1"                 2        layernorm  0    0          1.1)
+vkbert_kernel(layernorm_texel     layernorm        "ROWS=1;TEXEL=1"         3        layernorm  0    0x1        1.1)
 vkbert_kernel(pool                pool             ""                       3        pool       1    0          1.1)
 vkbert_kernel(l2norm              l2norm           ""                       1        l2norm     0    0          1.1)
 vkbert_kernel(matmul_coopmat      matmul_coopmat   ""                       4        matmul     7    0          1.3)

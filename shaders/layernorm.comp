@@ -1,10 +1,14 @@
 // layernorm, in place: x[r, :] = (x[r, :] - mean) / sqrt(var + eps) * gamma + beta
 // Bindings: 0 x [rows, width] (read/write), 1 params [2, width] = gamma then beta.
 // Push: vkb_push_layernorm. Rows spread over workgroups x, y (vkb_row()).
-// Built twice: layernorm (GPUs, minimum limits) has one workgroup of 128 per row, reduced
-// through shared memory; layernorm_rows (ROWS=1; CPU-backed drivers) one invocation per
-// row, 8 rows per workgroup, no shared memory and no barriers (on lavapipe a barrier
-// switches between a workgroup's subgroups, and one workgroup runs on one core).
+// Built three times: layernorm (GPUs, minimum limits) has one workgroup of 128 per row,
+// reduced through shared memory; layernorm_rows (ROWS=1; CPU-backed drivers) one invocation
+// per row, 8 rows per workgroup, no shared memory and no barriers (on lavapipe a barrier
+// switches between a workgroup's subgroups, and one workgroup runs on one core);
+// layernorm_texel (ROWS=1, TEXEL=1; CPU-backed drivers, width a multiple of 4) as
+// layernorm_rows but reads x through a texel view of it (binding 0, RGBA32F texels: on
+// lavapipe a texel fetch is vector code, a storage load at lane-varying addresses a loop
+// over the lanes) and writes it through binding 2, the same buffer as storage.
 // Two passes (mean, then centred variance) as PyTorch does, for accuracy.
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -14,13 +18,22 @@
 #ifndef ROWS
 #define ROWS 0
 #endif
+#ifndef TEXEL
+#define TEXEL 0
+#endif
 #if ROWS
 layout(local_size_x = VKB_LAYERNORM_ROWS_PER_GROUP) in;
 #else
 layout(local_size_x = VKB_ROW_WG) in;
 #endif
+#if TEXEL
+layout(binding = 0) uniform samplerBuffer xt;
+layout(std430, binding = 1) readonly buffer PBuf { vec4 params4[]; };
+layout(std430, binding = 2) writeonly buffer XBuf { vec4 x4[]; };
+#else
 layout(std430, binding = 0) buffer XBuf { float x[]; };
 layout(std430, binding = 1) readonly buffer PBuf { float params[]; };
+#endif
 
 shared float red[VKB_ROW_WG];
 
@@ -39,7 +52,23 @@ float block_sum(float v) {
 
 void main() {
     uint W = pc.width;
-#if ROWS
+#if TEXEL
+    {
+        uint row = vkb_row() * VKB_LAYERNORM_ROWS_PER_GROUP + gl_LocalInvocationID.x;
+        if (row >= pc.rows) return;
+        uint W4 = W / 4;
+        int base = int(row * W4);
+        vec4 s4 = vec4(0.0);
+        for (uint i = 0; i < W4; ++i) s4 += texelFetch(xt, base + int(i));
+        float mean = (s4.x + s4.y + s4.z + s4.w) / float(W);
+        vec4 v4 = vec4(0.0);
+        for (uint i = 0; i < W4; ++i) { vec4 d = texelFetch(xt, base + int(i)) - mean; v4 += d * d; }
+        float inv = inversesqrt((v4.x + v4.y + v4.z + v4.w) / float(W) + pc.eps);
+        for (uint i = 0; i < W4; ++i)
+            x4[uint(base) + i] = (texelFetch(xt, base + int(i)) - mean) * inv * params4[i] + params4[W4 + i];
+        return;
+    }
+#elif ROWS
     {
         uint row = vkb_row() * VKB_LAYERNORM_ROWS_PER_GROUP + gl_LocalInvocationID.x;
         if (row >= pc.rows) return;
@@ -54,6 +83,7 @@ void main() {
         return;
     }
 #endif
+#if !TEXEL
     uint row = vkb_row();
     if (row >= pc.rows) return;   // uniform per workgroup: barriers stay legal
     uint base = row * W;
@@ -68,4 +98,5 @@ void main() {
     float inv = inversesqrt(var + pc.eps);
     for (uint i = l; i < W; i += VKB_ROW_WG)
         x[base + i] = (x[base + i] - mean) * inv * params[i] + params[W + i];
+#endif
 }

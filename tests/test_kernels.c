@@ -225,11 +225,16 @@ static void test_layernorm(uint32_t rows, uint32_t width) {
     for (size_t i = 0; i < 2 * width; ++i) p[i] = frand();
     for (uint32_t r = 0; r < rows; ++r)
         vkb_ref_layernorm(x + (size_t)r * width, p, p + width, ref + (size_t)r * width, width, 1e-5f);
-    /* layernorm: a workgroup per row; layernorm_rows (CPU class): an invocation per row, 8 per workgroup */
-    for (int v = 0; v < 2; ++v) {
+    /* layernorm: a workgroup per row; layernorm_rows (CPU class): an invocation per row, 8 per
+     * workgroup; layernorm_texel: the same reading x through a texel view (widths of 4k only) */
+    for (int v = 0; v < 3; ++v) {
+        if (v == 2 && width % 4) continue;
         vkb_buffer bx = upload(x, n * 4), bp = upload(p, 2 * width * 4);
-        vkb_op op = {.kernel = v ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM,
-                     .bind = {vkb_bind(&bx), vkb_bind(&bp)}, .writes = 1, .indirect = -1};
+        if (v == 2)
+            CHECK(vkb_buffer_make_view(ctx, &bx, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "view: %s", vkbert_last_error());
+        vkb_op op = {.kernel = v == 2 ? VKB_KERNEL_LAYERNORM_TEXEL : v ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM,
+                     .bind = {v == 2 ? vkb_bind_view(&bx) : vkb_bind(&bx), vkb_bind(&bp), vkb_bind(&bx)},
+                     .writes = v == 2 ? 1u << 2 : 1u, .indirect = -1};
         vkb_grid_rows(ctx, v ? vkb_div_up(rows, VKB_LAYERNORM_ROWS_PER_GROUP) : rows, op.groups);
         vkb_push_layernorm pc = {rows, width, 1e-5f};
         memcpy(op.push, &pc, sizeof pc);
@@ -475,7 +480,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i) /* tanh (pooler, Dense) and ReLU (pre_classifier) */
             for (uint32_t act = 2; act < 4; ++act) test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, 0, 1, 0, act - 1);
     }
-    const uint32_t ln[][2] = {{1, 1}, {1, 7}, {3, 128}, {5, 129}, {130, 300}, {2, 768}};
+    const uint32_t ln[][2] = {{1, 1}, {1, 7}, {1, 4}, {3, 128}, {5, 129}, {130, 300}, {9, 1024}, {2, 768}};
     for (size_t i = 0; i < sizeof ln / sizeof ln[0]; ++i) test_layernorm(ln[i][0], ln[i][1]);
     test_attention(1, 1, 1, 8, 0);
     test_attention(2, 5, 3, 16, 1);

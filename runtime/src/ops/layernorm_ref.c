@@ -1,4 +1,4 @@
-/* Reference of layernorm and layernorm_rows. */
+/* Reference of layernorm, layernorm_rows and layernorm_texel. */
 #include "ops/ref.h"
 
 #include <math.h>
