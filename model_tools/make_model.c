@@ -32,6 +32,7 @@ typedef struct cfg {
     const char *dtype;     /* F32, F16, BF16 */
     double std;
     bool no_head, no_prefix, gamma_beta, with_decoder, untied, extra;
+    bool cased;                 /* --cased: tokenizer_config.json's do_lower_case false (multilingual BERT) */
     bool types_set; /* --types given: an error for DistilBERT, which has no token types */
     bool pooler, no_pooler;     /* BERT's pooler: written unless --no-pooler; --pooler says so explicitly */
     uint32_t classifier;        /* --classifier N: labels of a *ForSequenceClassification head, 0: none */
@@ -70,6 +71,8 @@ static const char *USAGE =
     "                      of the word embeddings\n"
     "  --untied            a decoder weight of its own and \"tie_word_embeddings\": false\n"
     "  --extra             add tensors vkbert must ignore (NSP head; BERT only)\n"
+    "  --cased             tokenizer_config.json says \"do_lower_case\": false (a cased vocabulary,\n"
+    "                      as bert-base-multilingual-cased's: accents kept, no lower-casing)\n"
     "  --pooler            write BERT's pooler (pooler.dense.weight [H,H], pooler.dense.bias [H],\n"
     "                      prefixed like the encoder): the default for BERT, as bert-base-uncased,\n"
     "                      all-MiniLM-L6-v2 and bge ship it; DistilBERT has none\n"
@@ -603,6 +606,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--with-decoder")) { c.with_decoder = true; continue; }
         else if (!strcmp(a, "--untied")) { c.untied = true; continue; }
         else if (!strcmp(a, "--extra")) { c.extra = true; continue; }
+        else if (!strcmp(a, "--cased")) { c.cased = true; continue; }
         else if (!strcmp(a, "--pooler")) { c.pooler = true; continue; }
         else if (!strcmp(a, "--no-pooler")) { c.no_pooler = true; continue; }
         else if (!strcmp(a, "--no-id2label")) { c.no_id2label = true; continue; }
@@ -667,7 +671,8 @@ int main(int argc, char **argv) {
     if ((c.family == FAMILY_DISTILBERT ? write_distil_config(&c)
          : c.family == FAMILY_ROBERTA  ? write_roberta_config(&c)
                                        : write_bert_config(&c)) ||
-        write_text(c.out, "tokenizer_config.json", "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))
+        write_text(c.out, "tokenizer_config.json", c.cased ? "{\"do_lower_case\": false, \"model_max_length\": 512}\n"
+                                                           : "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))
         return 1;
     return write_safetensors(&c);
 }

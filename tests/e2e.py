@@ -104,13 +104,14 @@ def compare_text(vkbert, model, text, pair, args, tmp):
         print(f"  {label[:40]!r}: {len(ids)} tokens, hidden max abs err {eh:.2e}, logits max abs err {el:.2e}")
         check(eh <= args.tol_hidden, f"{label!r}: hidden states differ from PyTorch by {eh:.3g}")
         check(el <= args.tol_logits, f"{label!r}: logits differ from PyTorch by {el:.3g}")
-    if 103 not in ids:
+    mask_id = args.mask_id
+    if mask_id not in ids:
         return
     out = run_cli(vkbert, ["fill-mask", "-m", model, "--json", "-k", "5"] + text_args(text) + extra)
     if out is None:
         return
     out = json.loads(out)
-    masks = [p for p, i in enumerate(ids) if i == 103]
+    masks = [p for p, i in enumerate(ids) if i == mask_id]
     check([m["position"] for m in out["masks"]] == masks, f"mask positions {out['masks']} vs {masks}")
     for m in out["masks"]:
         row = ref_logits[m["position"]].astype(np.float64)
@@ -145,6 +146,8 @@ def main():
     args.roberta = reference.family(cfg) == "roberta"
     if not have_device(args.vkbert):
         return 77
+    out = run_cli(args.vkbert, ["tokenize", "-m", args.model, "--json", "[MASK]"])
+    args.mask_id = json.loads(out)["input_ids"][1] if out else 103  # the tokenizer's own mask token
     texts = [("The capital of France is [MASK].", None)]
     if not args.quick:
         texts += [
@@ -153,6 +156,18 @@ def main():
             ("Café naïve résumé: a somewhat longer sentence, to cross a tile boundary of the kernels "
              "and exercise [MASK] positions past the first few.", None),
         ]
+    cased = False
+    tc = os.path.join(args.model, "tokenizer_config.json")
+    if os.path.exists(tc):
+        with open(tc) as f:
+            cased = json.load(f).get("do_lower_case", True) is False
+    if cased:  # the model's tokenizer_config.json keeps case and accents; Chinese characters split
+        out = run_cli(args.vkbert, ["tokenize", "-m", args.model, "--json", "Café 北京"])
+        toks = json.loads(out)["tokens"] if out else []
+        check(toks[1:2] == ["Café"] and "北" in toks and "京" in toks, f"cased tokenization: {toks}")
+    if cased and not args.quick:  # a cased multilingual vocabulary: accents, capitals, CJK split per character
+        texts += [("Die Hauptstadt von Frankreich ist [MASK]. Ça coûte 5 €, señor!", None),
+                  ("北京是中国的[MASK]都。東京は日本の首都です。", "Москва — столица России.")]
     with tempfile.TemporaryDirectory() as tmp:
         if args.expect_log:
             p = subprocess.run([args.vkbert, "encode", "--verbose", "--logits", os.path.join(tmp, "l.npy"), "-m",
