@@ -163,6 +163,24 @@ static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, ui
     return n + 1;
 }
 
+/* A Linear's "<p>.weight" [d0, d1] and "<p>.bias" [d0]. */
+static int add_linear(tensor *t, int n, const cfg *c, const char *p, uint64_t d0, uint64_t d1) {
+    char b[160];
+    snprintf(b, sizeof b, "%s.weight", p);
+    n = add(t, n, c, b, d0, d1, 0);
+    snprintf(b, sizeof b, "%s.bias", p);
+    return add(t, n, c, b, d0, 0, 1);
+}
+
+/* A LayerNorm's "<p>.weight" and "<p>.bias", [d] each. */
+static int add_norm(tensor *t, int n, const cfg *c, const char *p, uint64_t d) {
+    char b[160];
+    snprintf(b, sizeof b, "%s.weight", p);
+    n = add(t, n, c, b, d, 0, 2);
+    snprintf(b, sizeof b, "%s.bias", p);
+    return add(t, n, c, b, d, 0, 1);
+}
+
 /* DistilBertForMaskedLM's tensors (modeling_distilbert.py); word embeddings first (generate()
  * takes the tied copy's values from t[0]). */
 static int list_distil_tensors(const cfg *c, tensor *t) {
@@ -191,19 +209,15 @@ static int list_distil_tensors(const cfg *c, tensor *t) {
         snprintf(b, sizeof b, "transformer.layer.%u.output_layer_norm.bias", l); n = add(t, n, c, b, H, 0, 1);
     }
     if (!c->no_head) {
-        n = add(t, n, c, "vocab_transform.weight", H, H, 0);
-        n = add(t, n, c, "vocab_transform.bias", H, 0, 1);
-        n = add(t, n, c, "vocab_layer_norm.weight", H, 0, 2);
-        n = add(t, n, c, "vocab_layer_norm.bias", H, 0, 1);
+        n = add_linear(t, n, c, "vocab_transform", H, H);
+        n = add_norm(t, n, c, "vocab_layer_norm", H);
         if (c->with_decoder || c->untied)
             n = add(t, n, c, "vocab_projector.weight", V, H, c->untied ? 0 : 3);
         n = add(t, n, c, "vocab_projector.bias", V, 0, 1);
     }
     if (c->classifier) { /* DistilBertForSequenceClassification */
-        n = add(t, n, c, "pre_classifier.weight", H, H, 0);
-        n = add(t, n, c, "pre_classifier.bias", H, 0, 1);
-        n = add(t, n, c, "classifier.weight", c->classifier, H, 0);
-        n = add(t, n, c, "classifier.bias", c->classifier, 0, 1);
+        n = add_linear(t, n, c, "pre_classifier", H, H);
+        n = add_linear(t, n, c, "classifier", c->classifier, H);
     }
     return n;
 }
@@ -212,24 +226,17 @@ static int list_distil_tensors(const cfg *c, tensor *t) {
  * encoder tensors; the pooler only with --pooler (RobertaModel's, which the heads never read). */
 static int list_roberta_head(const cfg *c, tensor *t, int n) {
     uint64_t H = c->hidden, V = c->vocab_size;
-    if (c->pooler) {
-        n = add(t, n, c, "pooler.dense.weight", H, H, 0);
-        n = add(t, n, c, "pooler.dense.bias", H, 0, 1);
-    }
+    if (c->pooler) n = add_linear(t, n, c, "pooler.dense", H, H);
     if (!c->no_head) {
-        n = add(t, n, c, "lm_head.dense.weight", H, H, 0);
-        n = add(t, n, c, "lm_head.dense.bias", H, 0, 1);
-        n = add(t, n, c, "lm_head.layer_norm.weight", H, 0, 2);
-        n = add(t, n, c, "lm_head.layer_norm.bias", H, 0, 1);
+        n = add_linear(t, n, c, "lm_head.dense", H, H);
+        n = add_norm(t, n, c, "lm_head.layer_norm", H);
         if (c->with_decoder || c->untied)
             n = add(t, n, c, "lm_head.decoder.weight", V, H, c->untied ? 0 : 3);
         n = add(t, n, c, "lm_head.bias", V, 0, 1);
     }
     if (c->classifier) {
-        n = add(t, n, c, "classifier.dense.weight", H, H, 0);
-        n = add(t, n, c, "classifier.dense.bias", H, 0, 1);
-        n = add(t, n, c, "classifier.out_proj.weight", c->classifier, H, 0);
-        n = add(t, n, c, "classifier.out_proj.bias", c->classifier, 0, 1);
+        n = add_linear(t, n, c, "classifier.dense", H, H);
+        n = add_linear(t, n, c, "classifier.out_proj", c->classifier, H);
     }
     return n;
 }
