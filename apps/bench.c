@@ -288,8 +288,8 @@ static vkbert_status warm_pipelines(const bench_opts *o, setup *su, const vkbert
 
 static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t seq, bool first) {
     const vkbert_model_config *cfg = vkbert_model_get_config(su->model);
-    if (seq > cfg->max_position_embeddings)
-        return fail(1, VKBERT_ERROR_TOO_LONG, "--seq %u is over the model's %u positions", seq, cfg->max_position_embeddings);
+    if (seq > cfg->max_tokens)
+        return fail(1, VKBERT_ERROR_TOO_LONG, "--seq %u is over the model's %u tokens", seq, cfg->max_tokens);
     bool head = vkbert_model_has_mlm_head(su->model);
     vkbert_session *s = NULL;
     vkbert_context_stats before, after;

@@ -19,6 +19,7 @@ typedef struct opts {
     const char *logits_path;
     const char *text;
     const char *precision;
+    const char *ids;       /* --ids ID,ID,...: token ids in place of TEXT (encode, fill-mask) */
     int top_k;
     bool json, truncate, verbose, help;
 } opts;
@@ -64,10 +65,12 @@ static const char *USAGE_TOKENIZE =
     "  --json            print {\"input_ids\": [...], \"tokens\": [...], \"token_type_ids\": [...]}\n";
 
 static const char *USAGE_FILL =
-    "usage: vkbert fill-mask -m DIR [-k N] [--json] [--device SEL] [--truncate] TEXT\n"
+    "usage: vkbert fill-mask -m DIR [-k N] [--json] [--device SEL] [--truncate] TEXT | --ids ID,...\n"
     "\n"
-    "Predicts the top-k tokens for every [MASK] in TEXT.\n"
+    "Predicts the top-k tokens for every mask token (the tokenizer's: [MASK], <mask>) in TEXT.\n"
     "  -m, --model DIR   Hugging Face model directory (config.json, vocab.txt, model.safetensors)\n"
+    "  --ids ID,ID,...   token ids in place of TEXT, fed to the model as they are (special tokens\n"
+    "                    included; every token type 0), each checked against the vocabulary\n"
     "  -k, --top-k N     predictions per mask (default 5, at most 64)\n"
     "  --device SEL      device index or part of its name (see 'vkbert devices')\n"
     "  --truncate        cut texts longer than the model's positions instead of failing (an\n"
@@ -78,10 +81,12 @@ static const char *USAGE_FILL =
     "  --verbose         log device and driver messages to stderr\n";
 
 static const char *USAGE_ENCODE =
-    "usage: vkbert encode -m DIR [--hidden H.npy] [--logits L.npy] [--pair TEXT] [--json] TEXT\n"
+    "usage: vkbert encode -m DIR [--hidden H.npy] [--logits L.npy] [--pair TEXT] [--json] TEXT | --ids ID,...\n"
     "\n"
     "Runs the encoder on TEXT and writes float32 .npy files.\n"
     "  -m, --model DIR   Hugging Face model directory\n"
+    "  --ids ID,ID,...   token ids in place of TEXT, fed to the model as they are (special tokens\n"
+    "                    included; every token type 0), each checked against the vocabulary\n"
     "  --hidden FILE     final hidden states, shape [tokens, hidden_size]\n"
     "  --logits FILE     MLM logits of every token, shape [tokens, vocab_size]\n"
     "  --pair TEXT       second segment (token type 1)\n"
@@ -120,6 +125,8 @@ static int parse(int argc, char **argv, opts *o, const char *usage) {
             val = &o->device;
         } else if (!strcmp(a, "--pair")) {
             val = &o->pair;
+        } else if (!strcmp(a, "--ids")) {
+            val = &o->ids;
         } else if (!strcmp(a, "--hidden")) {
             val = &o->hidden_path;
         } else if (!strcmp(a, "--logits")) {
@@ -290,8 +297,43 @@ static void print_json(cJSON *root) {
 static int need_model_and_text(const opts *o, const char *cmd) {
     if (!o->model)
         return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a model directory: -m DIR (see --help)", cmd);
-    if (!o->text) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a TEXT argument", cmd);
+    if (o->ids && (o->text || o->pair))
+        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s takes --ids or TEXT (and --pair), not both", cmd);
+    if (!o->text && !o->ids) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a TEXT argument", cmd);
     return -1;
+}
+
+/* --ids "0,713,50264,2": the ids as given (every token type 0), each checked against the
+ * model's vocabulary. -1 on success, else an exit code (the error reported). */
+static int parse_ids(const opts *o, const vkbert_model *model, int32_t **ids, int32_t **types, size_t *n) {
+    uint32_t vocab = vkbert_model_get_config(model)->vocab_size;
+    size_t cap = 1;
+    for (const char *p = o->ids; *p; ++p) cap += *p == ',';
+    *ids = malloc(cap * sizeof **ids);
+    *types = calloc(cap, sizeof **types);
+    if (!*ids || !*types) return fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
+    *n = 0;
+    for (const char *p = o->ids;; ++p) {
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || (*end && *end != ','))
+            return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--ids: \"%.40s\" is not a comma-separated list of "
+                        "integers", p);
+        if (v < 0 || v >= (long)vocab)
+            return fail(1, VKBERT_ERROR_INVALID_ARGUMENT, "--ids: id %ld (token %zu) is outside the model's vocabulary "
+                        "[0, %u)", v, *n, vocab);
+        (*ids)[(*n)++] = (int32_t)v;
+        p = end;
+        if (!*p) return -1;
+    }
+}
+
+/* The input's ids: --ids, or TEXT (and --pair) through the model's tokenizer. */
+static int input_ids(const opts *o, const vkbert_model *model, int32_t **ids, int32_t **types, size_t *n) {
+    if (o->ids) return parse_ids(o, model, ids, types, n);
+    vkbert_status st = tokenize(vkbert_model_tokenizer(model), o, ids, types, n);
+    return st ? fail_status(st) : -1;
 }
 
 /* For each byte b of UTF-8 text `s` (and its end), the code-point index: the offsets a
@@ -324,6 +366,7 @@ static int cmd_tokenize(int argc, char **argv) {
     int rc = parse(argc, argv, &o, USAGE_TOKENIZE);
     if (rc >= 0) return rc;
     if ((rc = need_model_and_text(&o, "tokenize")) >= 0) return rc;
+    if (o.ids) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "tokenize takes TEXT, not --ids");
     vkbert_tokenizer *tok;
     vkbert_status st = vkbert_tokenizer_load(o.model, &tok);
     if (st) return fail_status(st);
@@ -375,7 +418,7 @@ static int open_model(opts *o, vkbert_context **ctx, vkbert_model **model) {
 
 /* Applies the model's position limit: an error, or with --truncate the end is cut. */
 static int fit_positions(const opts *o, const vkbert_model *model, int32_t *ids, size_t *n) {
-    uint32_t max = vkbert_model_get_config(model)->max_position_embeddings;
+    uint32_t max = vkbert_model_get_config(model)->max_tokens;
     if (*n <= max) return -1;
     if (!o->truncate)
         return fail(1, VKBERT_ERROR_TOO_LONG, "the text is %zu tokens; the model allows %u (use --truncate to cut it)",
@@ -397,11 +440,8 @@ static int cmd_fill_mask(int argc, char **argv) {
     size_t n = 0;
     if ((rc = open_model(&o, &ctx, &model)) >= 0) return rc;
     const vkbert_tokenizer *tok = vkbert_model_tokenizer(model);
-    vkbert_status st = tokenize(tok, &o, &ids, &types, &n);
-    if (st) {
-        rc = fail_status(st);
-        goto done;
-    }
+    vkbert_status st = VKBERT_OK;
+    if ((rc = input_ids(&o, model, &ids, &types, &n)) >= 0) goto done;
     if (!vkbert_model_has_mlm_head(model)) {
         rc = fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no masked-language-model head (cls.predictions.*)", o.model);
         goto done;
@@ -470,11 +510,8 @@ static int cmd_encode(int argc, char **argv) {
     size_t n = 0;
     if ((rc = open_model(&o, &ctx, &model)) >= 0) return rc;
     const vkbert_model_config *c = vkbert_model_get_config(model);
-    vkbert_status st = tokenize(vkbert_model_tokenizer(model), &o, &ids, &types, &n);
-    if (st) {
-        rc = fail_status(st);
-        goto done;
-    }
+    vkbert_status st = VKBERT_OK;
+    if ((rc = input_ids(&o, model, &ids, &types, &n)) >= 0) goto done;
     if ((rc = fit_positions(&o, model, ids, &n)) >= 0) goto done;
     if (o.logits_path && !vkbert_model_has_mlm_head(model)) {
         rc = fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no MLM head: --logits is not available", o.model);

@@ -13,16 +13,26 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef enum family { FAMILY_BERT, FAMILY_DISTILBERT } family;
+typedef enum family { FAMILY_BERT, FAMILY_DISTILBERT, FAMILY_ROBERTA } family;
+
+/* The RoBERTa layouts: RoBERTa's code under three model_types, each with its own class names. */
+typedef struct roberta_kind { const char *family, *model_type, *mlm, *seqcls, *base; } roberta_kind;
+static const roberta_kind ROBERTA_KINDS[] = {
+    {"roberta", "roberta", "RobertaForMaskedLM", "RobertaForSequenceClassification", "RobertaModel"},
+    {"xlm-roberta", "xlm-roberta", "XLMRobertaForMaskedLM", "XLMRobertaForSequenceClassification", "XLMRobertaModel"},
+    {"camembert", "camembert", "CamembertForMaskedLM", "CamembertForSequenceClassification", "CamembertModel"},
+};
 
 typedef struct cfg {
     const char *out, *vocab;
     family family;
+    const roberta_kind *roberta;  /* FAMILY_ROBERTA: which model_type */
     uint32_t vocab_size, hidden, layers, heads, intermediate, positions, types;
     uint64_t seed;
     const char *dtype;     /* F32, F16, BF16 */
     double std;
     bool no_head, no_prefix, gamma_beta, with_decoder, untied, extra;
+    bool cased;                 /* --cased: tokenizer_config.json's do_lower_case false (multilingual BERT) */
     bool types_set; /* --types given: an error for DistilBERT, which has no token types */
     bool pooler, no_pooler;     /* BERT's pooler: written unless --no-pooler; --pooler says so explicitly */
     uint32_t classifier;        /* --classifier N: labels of a *ForSequenceClassification head, 0: none */
@@ -36,9 +46,13 @@ typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kin
 static const char *USAGE =
     "usage: vkbert-make-model --out DIR --vocab VOCAB.txt [options]\n"
     "\n"
-    "Writes a random-weight BERT or DistilBERT model directory in Hugging Face layout.\n"
-    "  --family NAME       bert (default: BertForMaskedLM) or distilbert (DistilBertForMaskedLM;\n"
-    "                      DistilBertModel with --no-head)\n"
+    "Writes a random-weight BERT, DistilBERT or RoBERTa model directory in Hugging Face layout.\n"
+    "  --family NAME       bert (default: BertForMaskedLM), distilbert (DistilBertForMaskedLM;\n"
+    "                      DistilBertModel with --no-head), roberta, xlm-roberta or camembert\n"
+    "                      (RobertaForMaskedLM, XLMRobertaForMaskedLM, CamembertForMaskedLM: the\n"
+    "                      \"roberta.\" prefix, lm_head.*, one token type unless --types, no pooler\n"
+    "                      unless --pooler, roberta-base's config keys: pad_token_id 1, so\n"
+    "                      --positions must count the 2 positions below the first token)\n"
     "  --shape NAME        tiny (default: 32 hidden, 2 layers, 4 heads, 37 intermediate,\n"
     "                      64 positions), bert-base (bert-base-uncased's exact shape) or\n"
     "                      distilbert-base (distilbert-base-uncased's: bert-base with 6 layers)\n"
@@ -53,9 +67,12 @@ static const char *USAGE =
     "  --no-prefix         names without the \"bert.\" (\"distilbert.\") prefix\n"
     "  --gamma-beta        LayerNorm parameters named gamma/beta (TF-era checkpoints; BERT only)\n"
     "  --with-decoder      also write cls.predictions.decoder.weight (DistilBERT:\n"
-    "                      vocab_projector.weight), a tied copy of the word embeddings\n"
+    "                      vocab_projector.weight; RoBERTa: lm_head.decoder.weight), a tied copy\n"
+    "                      of the word embeddings\n"
     "  --untied            a decoder weight of its own and \"tie_word_embeddings\": false\n"
     "  --extra             add tensors vkbert must ignore (NSP head; BERT only)\n"
+    "  --cased             tokenizer_config.json says \"do_lower_case\": false (a cased vocabulary,\n"
+    "                      as bert-base-multilingual-cased's: accents kept, no lower-casing)\n"
     "  --pooler            write BERT's pooler (pooler.dense.weight [H,H], pooler.dense.bias [H],\n"
     "                      prefixed like the encoder): the default for BERT, as bert-base-uncased,\n"
     "                      all-MiniLM-L6-v2 and bge ship it; DistilBERT has none\n"
@@ -64,7 +81,8 @@ static const char *USAGE =
     "                      --no-head). BERT: BertForSequenceClassification, the pooler plus\n"
     "                      classifier.weight [N,H] and classifier.bias [N]; DistilBERT:\n"
     "                      DistilBertForSequenceClassification, pre_classifier.weight [dim,dim],\n"
-    "                      pre_classifier.bias, classifier.weight [N,dim], classifier.bias.\n"
+    "                      pre_classifier.bias, classifier.weight [N,dim], classifier.bias;\n"
+    "                      RoBERTa: classifier.dense [H,H] (+ tanh on <s>) and classifier.out_proj [N,H].\n"
     "                      The head's names are never prefixed (as Hugging Face names them);\n"
     "                      config.json gets \"architectures\", \"id2label\" and \"label2id\"\n"
     "  --labels A,B,...    the labels' names, N of them (default LABEL_0, LABEL_1, ...)\n"
@@ -126,6 +144,8 @@ static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, ui
     const char *pre;
     if (c->family == FAMILY_DISTILBERT) /* the MLM head (vocab_*) sits beside "distilbert.", not in it */
         pre = (c->no_prefix || strncmp(name, "vocab_", 6) == 0 || is_class_head(name)) ? "" : "distilbert.";
+    else if (c->family == FAMILY_ROBERTA) /* as lm_head.* */
+        pre = (c->no_prefix || strncmp(name, "lm_head.", 8) == 0 || is_class_head(name)) ? "" : "roberta.";
     else
         pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0 || is_class_head(name)) ? "" : "bert.";
     char nm[160];
@@ -141,6 +161,24 @@ static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, ui
     t[n].d1 = d1;
     t[n].kind = kind;
     return n + 1;
+}
+
+/* A Linear's "<p>.weight" [d0, d1] and "<p>.bias" [d0]. */
+static int add_linear(tensor *t, int n, const cfg *c, const char *p, uint64_t d0, uint64_t d1) {
+    char b[160];
+    snprintf(b, sizeof b, "%s.weight", p);
+    n = add(t, n, c, b, d0, d1, 0);
+    snprintf(b, sizeof b, "%s.bias", p);
+    return add(t, n, c, b, d0, 0, 1);
+}
+
+/* A LayerNorm's "<p>.weight" and "<p>.bias", [d] each. */
+static int add_norm(tensor *t, int n, const cfg *c, const char *p, uint64_t d) {
+    char b[160];
+    snprintf(b, sizeof b, "%s.weight", p);
+    n = add(t, n, c, b, d, 0, 2);
+    snprintf(b, sizeof b, "%s.bias", p);
+    return add(t, n, c, b, d, 0, 1);
 }
 
 /* DistilBertForMaskedLM's tensors (modeling_distilbert.py); word embeddings first (generate()
@@ -171,19 +209,34 @@ static int list_distil_tensors(const cfg *c, tensor *t) {
         snprintf(b, sizeof b, "transformer.layer.%u.output_layer_norm.bias", l); n = add(t, n, c, b, H, 0, 1);
     }
     if (!c->no_head) {
-        n = add(t, n, c, "vocab_transform.weight", H, H, 0);
-        n = add(t, n, c, "vocab_transform.bias", H, 0, 1);
-        n = add(t, n, c, "vocab_layer_norm.weight", H, 0, 2);
-        n = add(t, n, c, "vocab_layer_norm.bias", H, 0, 1);
+        n = add_linear(t, n, c, "vocab_transform", H, H);
+        n = add_norm(t, n, c, "vocab_layer_norm", H);
         if (c->with_decoder || c->untied)
             n = add(t, n, c, "vocab_projector.weight", V, H, c->untied ? 0 : 3);
         n = add(t, n, c, "vocab_projector.bias", V, 0, 1);
     }
     if (c->classifier) { /* DistilBertForSequenceClassification */
-        n = add(t, n, c, "pre_classifier.weight", H, H, 0);
-        n = add(t, n, c, "pre_classifier.bias", H, 0, 1);
-        n = add(t, n, c, "classifier.weight", c->classifier, H, 0);
-        n = add(t, n, c, "classifier.bias", c->classifier, 0, 1);
+        n = add_linear(t, n, c, "pre_classifier", H, H);
+        n = add_linear(t, n, c, "classifier", c->classifier, H);
+    }
+    return n;
+}
+
+/* RobertaForMaskedLM's lm_head or RobertaForSequenceClassification's classifier after the
+ * encoder tensors; the pooler only with --pooler (RobertaModel's, which the heads never read). */
+static int list_roberta_head(const cfg *c, tensor *t, int n) {
+    uint64_t H = c->hidden, V = c->vocab_size;
+    if (c->pooler) n = add_linear(t, n, c, "pooler.dense", H, H);
+    if (!c->no_head) {
+        n = add_linear(t, n, c, "lm_head.dense", H, H);
+        n = add_norm(t, n, c, "lm_head.layer_norm", H);
+        if (c->with_decoder || c->untied)
+            n = add(t, n, c, "lm_head.decoder.weight", V, H, c->untied ? 0 : 3);
+        n = add(t, n, c, "lm_head.bias", V, 0, 1);
+    }
+    if (c->classifier) {
+        n = add_linear(t, n, c, "classifier.dense", H, H);
+        n = add_linear(t, n, c, "classifier.out_proj", c->classifier, H);
     }
     return n;
 }
@@ -217,6 +270,7 @@ static int list_tensors(const cfg *c, tensor *t) {
         snprintf(b, sizeof b, "encoder.layer.%u.output.LayerNorm.weight", l); n = add(t, n, c, b, H, 0, 2);
         snprintf(b, sizeof b, "encoder.layer.%u.output.LayerNorm.bias", l); n = add(t, n, c, b, H, 0, 1);
     }
+    if (c->family == FAMILY_ROBERTA) return list_roberta_head(c, t, n);
     if (!c->no_pooler) {
         n = add(t, n, c, "pooler.dense.weight", H, H, 0);
         n = add(t, n, c, "pooler.dense.bias", H, 0, 1);
@@ -419,6 +473,30 @@ static char *class_head_json(const cfg *c) {
     return out;
 }
 
+/* roberta-base's config.json (and the XLM-R / CamemBERT ones, the same keys) with this shape. */
+static int write_roberta_config(const cfg *c) {
+    char *head = class_head_json(c);
+    if (!head) return 1;
+    size_t cap = 1536 + strlen(head);
+    char *json = malloc(cap);
+    if (!json) { free(head); return 1; }
+    const roberta_kind *k = c->roberta;
+    snprintf(json, cap,
+             "{\n  \"architectures\": [\"%s\"],\n  \"attention_probs_dropout_prob\": 0.1,\n  \"bos_token_id\": 0,\n"
+             "  \"eos_token_id\": 2,\n  \"hidden_act\": \"gelu\",\n  \"hidden_dropout_prob\": 0.1,\n  \"hidden_size\": %u,\n%s"
+             "  \"initializer_range\": 0.02,\n  \"intermediate_size\": %u,\n  \"layer_norm_eps\": 1e-05,\n"
+             "  \"max_position_embeddings\": %u,\n  \"model_type\": \"%s\",\n  \"num_attention_heads\": %u,\n"
+             "  \"num_hidden_layers\": %u,\n  \"pad_token_id\": 1,\n  \"position_embedding_type\": \"absolute\",\n%s"
+             "  \"type_vocab_size\": %u,\n  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c->classifier ? k->seqcls : c->no_head ? k->base : k->mlm, c->hidden, head, c->intermediate, c->positions,
+             k->model_type, c->heads, c->layers, c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->types,
+             c->vocab_size, (unsigned long long)c->seed);
+    int rc = write_text(c->out, "config.json", json);
+    free(json);
+    free(head);
+    return rc;
+}
+
 static int write_bert_config(const cfg *c) {
     char *head = class_head_json(c);
     if (!head) return 1;
@@ -478,12 +556,24 @@ static bool distil_options_ok(const cfg *c) {
     return bad == NULL;
 }
 
+/* RoBERTa: one token type unless --types says otherwise; positions start at pad_token_id + 1. */
+static bool roberta_options_ok(cfg *c) {
+    const char *bad = c->gamma_beta ? "--gamma-beta (no TF-era RoBERTa checkpoints)"
+                      : c->extra    ? "--extra (the NSP head is BERT's)"
+                      : c->no_pooler ? "--no-pooler (RoBERTa's layouts have none unless --pooler)"
+                      : c->positions < 3 ? "--positions under 3 (pad_token_id 1 takes the first two)"
+                                     : NULL;
+    if (bad) fprintf(stderr, "vkbert-make-model: --family %s does not take %s\n", c->roberta->family, bad);
+    if (!c->types_set) c->types = 1;
+    return bad == NULL;
+}
+
 /* --labels, --problem-type and --no-id2label belong to --classifier; the names must be N. */
 static bool classifier_options_ok(const cfg *c) {
     const char *bad = NULL;
     if (!c->classifier && (c->labels || c->problem_type || c->no_id2label))
         bad = "--labels, --problem-type and --no-id2label need --classifier N";
-    else if (c->classifier && c->no_pooler)
+    else if (c->classifier && c->no_pooler && c->family != FAMILY_ROBERTA)
         bad = "--classifier needs the pooler (BertForSequenceClassification applies it): drop --no-pooler";
     else if (c->labels && c->no_id2label)
         bad = "--labels and --no-id2label contradict each other";
@@ -523,6 +613,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--with-decoder")) { c.with_decoder = true; continue; }
         else if (!strcmp(a, "--untied")) { c.untied = true; continue; }
         else if (!strcmp(a, "--extra")) { c.extra = true; continue; }
+        else if (!strcmp(a, "--cased")) { c.cased = true; continue; }
         else if (!strcmp(a, "--pooler")) { c.pooler = true; continue; }
         else if (!strcmp(a, "--no-pooler")) { c.no_pooler = true; continue; }
         else if (!strcmp(a, "--no-id2label")) { c.no_id2label = true; continue; }
@@ -534,8 +625,13 @@ int main(int argc, char **argv) {
             if (!strcmp(v, "bert")) c.family = FAMILY_BERT;
             else if (!strcmp(v, "distilbert")) c.family = FAMILY_DISTILBERT;
             else {
-                fprintf(stderr, "vkbert-make-model: unknown family %s (bert, distilbert)\n", v);
-                return 2;
+                for (size_t k = 0; k < sizeof ROBERTA_KINDS / sizeof ROBERTA_KINDS[0]; ++k)
+                    if (!strcmp(v, ROBERTA_KINDS[k].family)) c.family = FAMILY_ROBERTA, c.roberta = &ROBERTA_KINDS[k];
+                if (!c.roberta) {
+                    fprintf(stderr, "vkbert-make-model: unknown family %s (bert, distilbert, roberta, xlm-roberta, "
+                            "camembert)\n", v);
+                    return 2;
+                }
             }
         }
         else if (!strcmp(a, "--dtype")) {
@@ -572,14 +668,18 @@ int main(int argc, char **argv) {
     if (!c.out || !c.vocab) { fprintf(stderr, "%s", USAGE); return 2; }
     if (c.hidden % c.heads) { fprintf(stderr, "vkbert-make-model: --hidden must be divisible by --heads\n"); return 2; }
     if (c.family == FAMILY_DISTILBERT && !distil_options_ok(&c)) return 2;
+    if (c.family == FAMILY_ROBERTA && !roberta_options_ok(&c)) return 2;
     if (!classifier_options_ok(&c)) return 2;
     if (c.classifier) c.no_head = true; /* a *ForSequenceClassification checkpoint has no MLM head */
     mkdir(c.out, 0755);
     uint32_t lines;
     if (copy_vocab(&c, &lines)) return 1;
     if (!c.vocab_size) c.vocab_size = lines;
-    if ((c.family == FAMILY_DISTILBERT ? write_distil_config(&c) : write_bert_config(&c)) ||
-        write_text(c.out, "tokenizer_config.json", "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))
+    if ((c.family == FAMILY_DISTILBERT ? write_distil_config(&c)
+         : c.family == FAMILY_ROBERTA  ? write_roberta_config(&c)
+                                       : write_bert_config(&c)) ||
+        write_text(c.out, "tokenizer_config.json", c.cased ? "{\"do_lower_case\": false, \"model_max_length\": 512}\n"
+                                                           : "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))
         return 1;
     return write_safetensors(&c);
 }

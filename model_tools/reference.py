@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch reference for BertForMaskedLM and DistilBertForMaskedLM: the test oracle for vkbert.
+"""PyTorch reference for BertForMaskedLM, DistilBertForMaskedLM and RobertaForMaskedLM: the test oracle for vkbert.
 
 Reads a Hugging Face model directory (config.json + model.safetensors) and runs the
 forward pass of Hugging Face's model written out in plain PyTorch (Debian's
@@ -18,6 +18,14 @@ python3-torch; the `transformers` package is not needed). config.json's "model_t
   Names with or without the "distilbert." prefix (DistilBertModel checkpoints have none);
   vocab_projector.weight may be stored (a tied copy) or not. Sinusoidal position embeddings
   ("sinusoidal_pos_embds": true) are refused.
+- "roberta", "xlm-roberta", "camembert": RobertaForMaskedLM (modeling_roberta.py; XLM-R's and
+  CamemBERT's classes are copies of it). Names under "roberta." (a RobertaModel checkpoint may
+  have none). Position ids from the input ids (create_position_ids_from_input_ids): with
+  padding_idx = pad_token_id, mask = ids != padding_idx, position = cumsum(mask) * mask +
+  padding_idx; token type embeddings (one row in practice), LayerNorm; BERT's layer; the head
+  lm_head.dense -> GELU (erf) -> lm_head.layer_norm -> lm_head.decoder, tied to the word
+  embeddings unless "tie_word_embeddings": false, + lm_head.bias. Padded batch rows get
+  padding_idx as their id, as Hugging Face's tokenizers pad them.
 
 The tensor names are written out here on purpose, apart from the runtime's: this is the oracle.
 
@@ -122,12 +130,68 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
     return hidden, logits
 
 
+ROBERTA_TYPES = ("roberta", "xlm-roberta", "camembert")
+
+
 def family(cfg):
-    """"bert" or "distilbert", from config.json's model_type (absent: bert, as before)."""
+    """"bert", "distilbert" or "roberta" (also for xlm-roberta and camembert), from config.json's
+    model_type (absent: bert, as before)."""
     kind = cfg.get("model_type", "bert")
+    if kind in ROBERTA_TYPES:
+        return "roberta"
     if kind not in ("bert", "distilbert"):
-        raise ValueError(f"model_type {kind!r}: the reference knows bert and distilbert")
+        raise ValueError(f"model_type {kind!r}: the reference knows bert, distilbert and {', '.join(ROBERTA_TYPES)}")
     return kind
+
+
+def forward_roberta(w, cfg, ids, types, mask, dtype=torch.float32):
+    """RobertaForMaskedLM. ids, types, mask: [B, S]. Returns hidden [B, S, H], logits [B, S, V] or None."""
+    if cfg.get("position_embedding_type", "absolute") != "absolute":
+        raise ValueError("RoBERTa with relative position embeddings is not supported")
+    if cfg.get("hidden_act", "gelu") != "gelu":
+        raise ValueError(f"hidden_act {cfg['hidden_act']!r}: the reference knows gelu")
+    w = {k: v.to(dtype) for k, v in w.items()}
+
+    def enc(name):
+        for full in ("roberta." + name, name):
+            if full in w:
+                return w[full]
+        raise KeyError("roberta." + name)
+
+    H = cfg["hidden_size"]
+    nh = cfg["num_attention_heads"]
+    D = H // nh
+    eps = cfg.get("layer_norm_eps", 1e-12)
+    pad = cfg.get("pad_token_id", 1)
+    B, S = ids.shape
+    real = (ids != pad).long()
+    pos = torch.cumsum(real, dim=1) * real + pad
+    x = enc("embeddings.word_embeddings.weight")[ids] + enc("embeddings.position_embeddings.weight")[pos] \
+        + enc("embeddings.token_type_embeddings.weight")[types]
+    x = layer_norm(x, enc("embeddings.LayerNorm.weight"), enc("embeddings.LayerNorm.bias"), eps)
+    add_mask = (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+    def lin(t, p):
+        return t @ enc(p + ".weight").T + enc(p + ".bias")
+
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"encoder.layer.{i}."
+        q, k, v = (lin(x, p + "attention.self." + n).view(B, S, nh, D).transpose(1, 2) for n in ("query", "key", "value"))
+        probs = torch.softmax(q @ k.transpose(-1, -2) / (D ** 0.5) + add_mask, dim=-1)
+        ctx = (probs @ v).transpose(1, 2).reshape(B, S, H)
+        x = layer_norm(lin(ctx, p + "attention.output.dense") + x, enc(p + "attention.output.LayerNorm.weight"),
+                       enc(p + "attention.output.LayerNorm.bias"), eps)
+        ffn = lin(torch.nn.functional.gelu(lin(x, p + "intermediate.dense")), p + "output.dense")
+        x = layer_norm(ffn + x, enc(p + "output.LayerNorm.weight"), enc(p + "output.LayerNorm.bias"), eps)
+    if "lm_head.dense.weight" not in w:  # RobertaModel or a classifier: no MLM head
+        return x, None
+    t = torch.nn.functional.gelu(x @ w["lm_head.dense.weight"].T + w["lm_head.dense.bias"])
+    t = layer_norm(t, w["lm_head.layer_norm.weight"], w["lm_head.layer_norm.bias"], eps)
+    decoder = enc("embeddings.word_embeddings.weight")
+    if not cfg.get("tie_word_embeddings", True):
+        decoder = w["lm_head.decoder.weight"]
+    bias = w["lm_head.bias"] if "lm_head.bias" in w else w["lm_head.decoder.bias"]
+    return x, t @ decoder.T + bias
 
 
 def get_distil(w, name):
@@ -198,12 +262,13 @@ def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
     DistilBERT has no token types: type_seqs must then be None or all zero."""
     with open(os.path.join(model_dir, "config.json")) as f:
         cfg = json.load(f)
-    distil = family(cfg) == "distilbert"
+    kind = family(cfg)
+    distil = kind == "distilbert"
     if distil and type_seqs and any(t for seq in type_seqs for t in seq):
         raise ValueError("DistilBERT has no token types: --types must be absent or all zero")
     w = load_safetensors(os.path.join(model_dir, "model.safetensors"))
     B, S = len(seqs), max(len(s) for s in seqs)
-    ids = torch.zeros(B, S, dtype=torch.long)
+    ids = torch.full((B, S), cfg.get("pad_token_id", 1) if kind == "roberta" else 0, dtype=torch.long)
     types = torch.zeros(B, S, dtype=torch.long)
     mask = torch.zeros(B, S, dtype=torch.long)
     for b, s in enumerate(seqs):
@@ -214,6 +279,8 @@ def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
     with torch.no_grad():
         if distil:
             hidden, logits = forward_distil(w, cfg, ids, mask, dtype)
+        elif kind == "roberta":
+            hidden, logits = forward_roberta(w, cfg, ids, types, mask, dtype)
         else:
             hidden, logits = forward(w, cfg, ids, types, mask, dtype)
     return (hidden.float().numpy(), None if logits is None else logits.float().numpy(), mask.numpy())

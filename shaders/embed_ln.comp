@@ -1,5 +1,8 @@
-// embed_ln: out[t, :] = LN(word[id[t], :] + pos[t % seq, :] + type[tt[t], :]) * gamma + beta
-// Bindings: 0 input (int32: ids [tokens], then token types [tokens]),
+// embed_ln: out[t, :] = LN(word[id[t], :] + pos[p(t), :] + type[tt[t], :]) * gamma + beta, with
+// p(t) = t % seq, or with pos_offset = padding_idx + 1 > 0 (RoBERTa, Hugging Face's
+// create_position_ids_from_input_ids) p(t) = padding_idx + the count of real tokens (mask 1, id not
+// padding_idx) from the start of t's sequence up to t, and padding_idx for t itself not real.
+// Bindings: 0 input (int32: ids [tokens], then token types [tokens], then mask [tokens]),
 //           1 word embeddings [vocab, hidden],
 //           2 aux = position table [positions, hidden], type table [types, hidden],
 //             gamma [hidden], beta [hidden] (packed at load time to stay within 4 bindings),
@@ -53,7 +56,17 @@ void main() {
     // The host validates ids; clamping keeps a bad id from reading out of bounds.
     uint id = min(uint(max(inputs[t], 0)), pc.vocab - 1);
     uint tt = min(uint(max(inputs[pc.tokens + t], 0)), pc.types - 1);
-    uint pos = min(t % pc.seq, pc.positions - 1);
+    uint pos = t % pc.seq;
+    if (pc.pos_offset != 0) { // uniform: every lane takes this branch or none
+        uint s0 = t - pos, pad = pc.pos_offset - 1;
+        float real = 0.0;
+        for (uint j = s0 + l; j <= t; j += 128)
+            real += (inputs[2 * pc.tokens + j] != 0 && inputs[j] != int(pad)) ? 1.0 : 0.0;
+        uint count = uint(block_sum(real) + 0.5);
+        bool self_real = inputs[2 * pc.tokens + t] != 0 && inputs[t] != int(pad);
+        pos = self_real ? pad + count : pad;
+    }
+    pos = min(pos, pc.positions - 1);
     uint wbase = id * H;
     uint pbase = pos * H;
     uint tbase = (pc.positions + tt) * H;

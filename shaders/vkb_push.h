@@ -19,7 +19,7 @@
 #  define f32 float
 #endif
 
-#define VKB_PUSH_MAX_BYTES 32
+#define VKB_PUSH_MAX_BYTES 36
 
 /* Workgroup shapes: the shaders' local sizes and the grids their ops dispatch, one number each.
  * matmul: VKB_MATMUL_WG_X x VKB_MATMUL_WG_Y invocations, each TM rows x TN columns. */
@@ -52,7 +52,8 @@ VKB_PUSH_BEGIN(vkb_push_embed)
     u32 types;       /* rows of the token-type table inside aux */
     f32 eps;
     u32 id0;         /* MODE 1: the first id of this part of the word table */
-VKB_PUSH_END(vkb_push_embed, 32)
+    u32 pos_offset;  /* 0: position t % seq; else RoBERTa's rule with padding_idx = pos_offset - 1 */
+VKB_PUSH_END(vkb_push_embed, 36)
 #endif
 
 /* matmul: Y[m, n] (+)= act(X[m, :] . W[n, :] + b[n]) */

@@ -27,6 +27,19 @@ if(SET STREQUAL "tiny")
   make(distil-tiny-f16 --family distilbert --seed 12 --dtype F16)
   make(distil-tiny-odd --family distilbert --seed 13 --hidden 36 --heads 3 --intermediate 50 --layers 3 --positions 40
        --std 0.1 --with-decoder)
+  # RoBERTa and its kin (issue 15): roberta-base's config keys, pad_token_id 1, so 66 positions
+  # hold 64 tokens. -odd stores lm_head.decoder.weight (a tied copy); -nohead is a RobertaModel
+  # checkpoint without the prefix; xlmr-tiny has XLM-R's 250,002-token vocabulary (its word
+  # embeddings and logits rows split at 8 MiB bindings); their vocab.txt is BERT's WordPiece one.
+  make(roberta-tiny --family roberta --seed 21 --positions 66)
+  make(roberta-tiny-odd --family roberta --seed 22 --hidden 36 --heads 3 --intermediate 50 --layers 3 --positions 42
+       --std 0.1 --with-decoder)
+  make(roberta-tiny-nohead --family roberta --seed 21 --no-head --no-prefix --positions 66)
+  make(camembert-tiny --family camembert --seed 23 --positions 66)
+  make(xlmr-tiny --family xlm-roberta --seed 24 --positions 66 --vocab-size 250002)
+  # multilingual BERT: BERT with bert-base-multilingual-cased's own 119,547-entry vocab.txt, cased
+  get_filename_component(data ${VOCAB} DIRECTORY)
+  make(mbert-tiny --seed 25 --vocab ${data}/bert-base-multilingual-cased-vocab.txt --cased)
 elseif(SET STREQUAL "base")
   make(bert-base-random --seed 7 --shape bert-base)
 endif()

@@ -295,30 +295,34 @@ static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, i
         test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL, B, S, heads, D, mask_kind);
 }
 
-static void test_embed(uint32_t B, uint32_t S, uint32_t H, uint32_t V, uint32_t P, uint32_t TV) {
+/* pos_offset > 0: RoBERTa's positions, with padding (mask 0) after each sequence's first
+ * S - b tokens and a padding_idx id inside one. */
+static void test_embed(uint32_t B, uint32_t S, uint32_t H, uint32_t V, uint32_t P, uint32_t TV, uint32_t pos_offset) {
     uint32_t T = B * S;
     size_t naux = ((size_t)P + TV + 2) * H;
     float *word = malloc((size_t)V * H * 4), *aux = malloc(naux * 4), *ref = malloc((size_t)T * H * 4),
           *out = malloc((size_t)T * H * 4);
-    int32_t *in = malloc(2 * T * 4);
+    int32_t *in = malloc(3 * T * 4);
     for (size_t i = 0; i < (size_t)V * H; ++i) word[i] = frand();
     for (size_t i = 0; i < naux; ++i) aux[i] = frand();
     for (uint32_t t = 0; t < T; ++t) {
         in[t] = (int32_t)((t * 7919u) % V);
         in[T + t] = (int32_t)(t % TV);
+        in[2 * T + t] = !pos_offset || t % S < S - t / S % S;
     }
-    vkb_ref_embed_ln(word, aux, in, in + T, T, S, H, P, TV, 1e-12f, ref);
-    vkb_buffer bi = upload(in, 2 * T * 4), bw = upload(word, (size_t)V * H * 4), ba = upload(aux, naux * 4),
+    if (pos_offset && T > 2) in[2] = (int32_t)pos_offset - 1; /* a padding_idx id among real tokens */
+    vkb_ref_embed_ln(word, aux, in, in + T, in + 2 * T, T, S, H, P, TV, 1e-12f, pos_offset, ref);
+    vkb_buffer bi = upload(in, 3 * T * 4), bw = upload(word, (size_t)V * H * 4), ba = upload(aux, naux * 4),
                bo = upload(NULL, (size_t)T * H * 4);
     vkb_op op = {.kernel = VKB_KERNEL_EMBED_LN, .bind = {vkb_bind(&bi), vkb_bind(&bw), vkb_bind(&ba), vkb_bind(&bo)},
                  .writes = 8, .indirect = -1};
     vkb_grid_rows(ctx, T, op.groups);
-    vkb_push_embed pc = {T, S, H, V, P, TV, 1e-12f};
+    vkb_push_embed pc = {T, S, H, V, P, TV, 1e-12f, 0, pos_offset};
     memcpy(op.push, &pc, sizeof pc);
     run_op(&op);
     download(&bo, out, (size_t)T * H * 4);
     double e = rel_err(out, ref, (size_t)T * H);
-    CHECK(e < 2e-5, "embed_ln B=%u S=%u H=%u: error %g", B, S, H, e);
+    CHECK(e < 2e-5, "embed_ln B=%u S=%u H=%u pos_offset=%u: error %g", B, S, H, pos_offset, e);
     vkb_buffer *bs[] = {&bi, &bw, &ba, &bo};
     for (int i = 0; i < 4; ++i) vkb_buffer_destroy(ctx, bs[i]);
     free(word); free(aux); free(ref); free(out); free(in);
@@ -491,9 +495,13 @@ int main(int argc, char **argv) {
     test_attention(1, 512, 1, 64, 1); /* the longest BERT sequence, several key blocks */
     test_attention(2, 512, 2, 128, 1);
     test_attention(1, 300, 1, 256, 0); /* the largest head size: blocks of 8 keys */
-    test_embed(1, 1, 1, 3, 1, 1);
-    test_embed(2, 5, 33, 50, 8, 2);
-    test_embed(3, 7, 130, 11, 16, 3);
+    test_embed(1, 1, 1, 3, 1, 1, 0);
+    test_embed(2, 5, 33, 50, 8, 2, 0);
+    test_embed(3, 7, 130, 11, 16, 3, 0);
+    /* RoBERTa's positions (padding_idx 1, and 0); S over the 128 lanes of one workgroup */
+    test_embed(3, 7, 33, 50, 9, 1, 2);
+    test_embed(2, 300, 20, 40, 302, 1, 2);
+    test_embed(2, 6, 16, 11, 8, 1, 1);
     test_gather(1, 1, 1);
     test_gather(10, 7, 33);
     test_gather(100, 130, 257);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The oracle's DistilBERT side (model_tools/reference.py), without a device.
+"""The oracle's DistilBERT and RoBERTa sides (model_tools/reference.py), without a device.
 
 On the generated distil-* models: finite outputs of the right shapes, logits only with a head,
 a DistilBertModel checkpoint (no prefix, no head) giving the same hidden states as the
@@ -7,6 +7,9 @@ DistilBertForMaskedLM one with the same seed. Refusals: nonzero token types, sin
 embeddings (distilbert-base-cased-distilled-squad's config), --types for vkbert-make-model.
 vkbert-make-model's config.json has every key of distilbert-base-uncased's, with its values
 where the shape does not decide them.
+
+RoBERTa: a padded batch gives each sequence the hidden states it has alone (positions come from
+the ids, padding at padding_idx), the -nohead checkpoint (no prefix) the same as the MLM one.
 
     test_reference.py MAKE_MODEL VOCAB MODELS_DIR DATA_DIR SCRATCH
 """
@@ -34,6 +37,17 @@ def refuses(fn, what, needle):
         check(needle in str(e), f"{what}: refused, but with {e!r}")
         return
     check(False, f"{what}: not refused")
+
+
+def check_roberta(models):
+    seqs = [[0, 1996, 3007, 1997, 2605, 2003, 103, 1012, 2], [0, 103, 2]]
+    both, _, _ = reference.run(os.path.join(models, "roberta-tiny"), seqs)
+    alone, _, _ = reference.run(os.path.join(models, "roberta-tiny"), seqs[1:])
+    err = float(np.abs(both[1, :3] - alone[0]).max())
+    check(err < 1e-5, f"roberta-tiny: a padded sequence differs from itself alone by {err:.3g}")
+    nohead, _, _ = reference.run(os.path.join(models, "roberta-tiny-nohead"), seqs)
+    check(np.array_equal(both, nohead), "roberta-tiny-nohead (no prefix) and roberta-tiny differ in hidden states")
+    print(f"roberta: padded batch {err:.2e} from alone")
 
 
 def main():
@@ -81,6 +95,7 @@ def main():
         check(k in made, f"generated config lacks {k}")
         check(k in SHAPE_KEYS or made.get(k) == v, f"generated config: {k} = {made.get(k)!r}, real {v!r}")
 
+    check_roberta(models)
     p = subprocess.run([make_model, "--family", "distilbert", "--types", "2", "--vocab", vocab, "--out",
                         os.path.join(scratch, "distil-types")], capture_output=True, text=True)
     check(p.returncode == 2 and "token type" in p.stderr, f"make-model --types: exit {p.returncode}, {p.stderr!r}")

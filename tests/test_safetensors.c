@@ -189,7 +189,7 @@ static void config_cases(void) {
     CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.family && !strcmp(c.family, "bert"),
           "bert config: %s", vkbert_last_error());
     struct { const char *fmt, *extra; vkbert_status st; const char *frag; } family_cases[] = {
-        {NULL, ",\"model_type\":\"roberta\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"roberta\" is not supported (vkbert runs: bert, distilbert)"},
+        {NULL, ",\"model_type\":\"gpt2\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta)"},
         {NULL, ",\"model_type\":7", VKBERT_ERROR_MODEL_FORMAT, "\"model_type\" must be a string"},
         {"d", ",\"sinusoidal_pos_embds\":true", VKBERT_ERROR_UNSUPPORTED, "sinusoidal_pos_embds"},
         {"d", ",\"activation\":\"relu\"", VKBERT_ERROR_UNSUPPORTED, "activation relu"},

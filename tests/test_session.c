@@ -622,7 +622,7 @@ static void families(void) {
     cfg.family = "gpt2";
     m = NULL;
     CHECK_ERROR(vkbert_model_create_random(ctx, &cfg, 3, true, &m), VKBERT_ERROR_INVALID_ARGUMENT,
-                "unknown family \"gpt2\" (vkbert runs: bert, distilbert)");
+                "unknown family \"gpt2\" (vkbert runs: bert, distilbert, roberta)");
     CHECK(m == NULL, "model returned on failure");
 }
 

@@ -477,7 +477,8 @@ VKBERT_API int32_t vkbert_tokenizer_mask_id(const vkbert_tokenizer *tok);
  * model family config.json's model_type names ("bert" for a config without one; the README
  * lists the families); NULL or "" means "bert" for vkbert_model_create_random.
  * type_vocab_size is 0 for a family without token types: token_type_ids given to such a model
- * are ignored, as its own forward pass takes none.
+ * are ignored, as its own forward pass takes none. The fields after `family` are derived by the
+ * loader (vkbert_model_create_random ignores them in its config argument).
  */
 typedef struct vkbert_model_config {
     uint32_t vocab_size;
@@ -489,6 +490,11 @@ typedef struct vkbert_model_config {
     uint32_t type_vocab_size;
     float layer_norm_eps;
     const char *family;
+    uint32_t position_offset;  /* position of a sequence's first token: 0, or padding_idx + 1 (the RoBERTa
+                                  family: Hugging Face's cumulative-sum rule, padding at padding_idx) */
+    uint32_t max_tokens;       /* the longest input, in tokens: max_position_embeddings - position_offset */
+    uint32_t embedding_size;   /* width of the embedding tables: hidden_size, or less where the family
+                                  factorises them (ALBERT, ELECTRA) and projects them to hidden_size */
 } vkbert_model_config;
 
 /**

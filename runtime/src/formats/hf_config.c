@@ -72,6 +72,11 @@ vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len
         cfg->family = arch->name;
         s = arch->parse_config(ctx, root, path, cfg);
     }
+    if (!s && !cfg->embedding_size) cfg->embedding_size = cfg->hidden_size;
+    if (!s && cfg->position_offset >= cfg->max_position_embeddings)
+        s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: padding_idx %u leaves none of the %u positions for tokens",
+                     path, cfg->position_offset - 1, cfg->max_position_embeddings);
+    if (!s) cfg->max_tokens = cfg->max_position_embeddings - cfg->position_offset;
     if (!s && cfg->hidden_size % cfg->num_attention_heads != 0)
         s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT,
                      "%s: hidden_size %u is not divisible by num_attention_heads %u", path, cfg->hidden_size,

@@ -37,8 +37,9 @@ static vkbert_status load(vkb_loader *L, bool tied, void **out) {
     if (L->random || !vkb_weights_has(L, VKB_T_CLASSIFIER_W, 0)) return VKBERT_OK;
     const vkbert_model *m = L->m;
     if (m->label_count == 0)
-        return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: the checkpoint has a classifier (%s) but config.json "
-                        "has no id2label naming its labels", L->dir, "classifier.weight");
+        return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: the checkpoint has a classifier (%.*s) but config.json "
+                        "has no id2label naming its labels", L->dir,
+                        (int)strcspn(L->arch->names[VKB_T_CLASSIFIER_W], "|"), L->arch->names[VKB_T_CLASSIFIER_W]);
     seqcls_weights *w = vkb_calloc(1, sizeof *w);
     if (!w) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     uint64_t H = L->config->hidden_size, N = m->label_count;

@@ -44,6 +44,35 @@ typedef struct vkb_arch {
     vkbert_status (*build_layer)(const struct vkb_encoder *e, uint32_t layer);
 } vkb_arch;
 
+/* BERT's encoder tensors (embeddings and layers), which RoBERTa and its kin name alike. */
+#define VKB_BERT_LAYER "encoder.layer.%u."
+#define VKB_BERT_ENCODER_NAMES \
+        [VKB_T_WORD_EMB] = "embeddings.word_embeddings.weight", \
+        [VKB_T_POS_EMB] = "embeddings.position_embeddings.weight", \
+        [VKB_T_TYPE_EMB] = "embeddings.token_type_embeddings.weight", \
+        [VKB_T_EMB_LN_W] = "embeddings.LayerNorm.weight|embeddings.LayerNorm.gamma", \
+        [VKB_T_EMB_LN_B] = "embeddings.LayerNorm.bias|embeddings.LayerNorm.beta", \
+        [VKB_T_Q_W] = VKB_BERT_LAYER "attention.self.query.weight", \
+        [VKB_T_K_W] = VKB_BERT_LAYER "attention.self.key.weight", \
+        [VKB_T_V_W] = VKB_BERT_LAYER "attention.self.value.weight", \
+        [VKB_T_Q_B] = VKB_BERT_LAYER "attention.self.query.bias", \
+        [VKB_T_K_B] = VKB_BERT_LAYER "attention.self.key.bias", \
+        [VKB_T_V_B] = VKB_BERT_LAYER "attention.self.value.bias", \
+        [VKB_T_O_W] = VKB_BERT_LAYER "attention.output.dense.weight", \
+        [VKB_T_O_B] = VKB_BERT_LAYER "attention.output.dense.bias", \
+        [VKB_T_LN1_W] = VKB_BERT_LAYER "attention.output.LayerNorm.weight|" VKB_BERT_LAYER "attention.output.LayerNorm.gamma", \
+        [VKB_T_LN1_B] = VKB_BERT_LAYER "attention.output.LayerNorm.bias|" VKB_BERT_LAYER "attention.output.LayerNorm.beta", \
+        [VKB_T_FF1_W] = VKB_BERT_LAYER "intermediate.dense.weight", \
+        [VKB_T_FF1_B] = VKB_BERT_LAYER "intermediate.dense.bias", \
+        [VKB_T_FF2_W] = VKB_BERT_LAYER "output.dense.weight", \
+        [VKB_T_FF2_B] = VKB_BERT_LAYER "output.dense.bias", \
+        [VKB_T_LN2_W] = VKB_BERT_LAYER "output.LayerNorm.weight|" VKB_BERT_LAYER "output.LayerNorm.gamma", \
+        [VKB_T_LN2_B] = VKB_BERT_LAYER "output.LayerNorm.bias|" VKB_BERT_LAYER "output.LayerNorm.beta"
+
+/* BERT's config keys (arch_bert.c), shared by the families whose config.json is BERT's. */
+vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const struct cJSON *root, const char *path,
+                                    vkbert_model_config *cfg);
+
 /* families.c: the family reading `model_type` (NULL: the config has none), or NULL. */
 const vkb_arch *vkb_arch_find(const char *model_type);
 /* The family named `name` (vkbert_model_config.family; NULL or "" is BERT), or NULL. */

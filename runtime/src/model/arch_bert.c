@@ -7,10 +7,7 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
-#define L "encoder.layer.%u."
-
-
-static vkbert_status parse(vkbert_context *ctx, const cJSON *root, const char *path, vkbert_model_config *c) {
+vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const cJSON *root, const char *path, vkbert_model_config *c) {
     vkbert_status s;
     if ((s = vkb_config_u32(ctx, root, path, "vocab_size", 0, 1, VKB_MAX_VOCAB, &c->vocab_size)) ||
         (s = vkb_config_u32(ctx, root, path, "hidden_size", 0, 1, VKB_MAX_HIDDEN, &c->hidden_size)) ||
@@ -35,27 +32,7 @@ const vkb_arch vkb_arch_bert = {
     .model_types = "bert|",
     .prefixes = {"bert.", ""},
     .names = {
-        [VKB_T_WORD_EMB] = "embeddings.word_embeddings.weight",
-        [VKB_T_POS_EMB] = "embeddings.position_embeddings.weight",
-        [VKB_T_TYPE_EMB] = "embeddings.token_type_embeddings.weight",
-        [VKB_T_EMB_LN_W] = "embeddings.LayerNorm.weight|embeddings.LayerNorm.gamma",
-        [VKB_T_EMB_LN_B] = "embeddings.LayerNorm.bias|embeddings.LayerNorm.beta",
-        [VKB_T_Q_W] = L "attention.self.query.weight",
-        [VKB_T_K_W] = L "attention.self.key.weight",
-        [VKB_T_V_W] = L "attention.self.value.weight",
-        [VKB_T_Q_B] = L "attention.self.query.bias",
-        [VKB_T_K_B] = L "attention.self.key.bias",
-        [VKB_T_V_B] = L "attention.self.value.bias",
-        [VKB_T_O_W] = L "attention.output.dense.weight",
-        [VKB_T_O_B] = L "attention.output.dense.bias",
-        [VKB_T_LN1_W] = L "attention.output.LayerNorm.weight|" L "attention.output.LayerNorm.gamma",
-        [VKB_T_LN1_B] = L "attention.output.LayerNorm.bias|" L "attention.output.LayerNorm.beta",
-        [VKB_T_FF1_W] = L "intermediate.dense.weight",
-        [VKB_T_FF1_B] = L "intermediate.dense.bias",
-        [VKB_T_FF2_W] = L "output.dense.weight",
-        [VKB_T_FF2_B] = L "output.dense.bias",
-        [VKB_T_LN2_W] = L "output.LayerNorm.weight|" L "output.LayerNorm.gamma",
-        [VKB_T_LN2_B] = L "output.LayerNorm.bias|" L "output.LayerNorm.beta",
+        VKB_BERT_ENCODER_NAMES,
         [VKB_T_MLM_DENSE_W] = "cls.predictions.transform.dense.weight",
         [VKB_T_MLM_DENSE_B] = "cls.predictions.transform.dense.bias",
         [VKB_T_MLM_LN_W] = "cls.predictions.transform.LayerNorm.weight|cls.predictions.transform.LayerNorm.gamma",
@@ -68,6 +45,6 @@ const vkb_arch vkb_arch_bert = {
         [VKB_T_CLASSIFIER_B] = "classifier.bias",
     },
     .pooler_act = 2,
-    .parse_config = parse,
+    .parse_config = vkb_bert_parse_config,
     .build_layer = vkb_encoder_post_norm_layer,
 };

@@ -4,7 +4,7 @@
 vkbert_status vkb_encoder_embed(const vkb_encoder *e) {
     const vkbert_model_config *c = &e->m->config;
     vkb_embed_shape shape = {e->seqs * e->seq, e->seq, c->hidden_size, c->vocab_size, c->max_position_embeddings,
-                             e->m->type_rows, c->layer_norm_eps};
+                             e->m->type_rows, c->layer_norm_eps, c->position_offset};
     return vkb_op_embed_ln(e->g, e->input, &e->m->word_emb, &e->m->emb_aux, e->h, shape);
 }
 

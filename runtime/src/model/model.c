@@ -234,7 +234,7 @@ uint64_t vkbert_model_device_bytes(const vkbert_model *m) { return m ? m->device
 vkbert_status vkbert_model_embedding_info(const vkbert_model *m, vkbert_embedding_info *out) {
     if (!m || !out) return vkb_fail(m ? m->ctx : NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_model_embedding_info: NULL argument");
     const vkb_st_config *c = &m->st;
-    uint32_t P = m->config.max_position_embeddings;
+    uint32_t P = m->config.max_tokens;
     *out = (vkbert_embedding_info){
         .sentence_transformers = c->present,
         .pooling = (vkbert_pooling)c->pooling,

@@ -58,7 +58,11 @@ vkbert_status vkb_op_attention(vkb_graph *g, int layer, const vkb_buffer *qkv, c
 
 /* embed_ln.c: out = LN(word[id] + pos[t % seq] + type[tt]) for `tokens` rows of the input buffer
  * (ids, types, mask), the word table in parts; aux holds positions, types, gamma, beta. */
-typedef struct vkb_embed_shape { uint32_t tokens, seq, hidden, vocab, positions, types; float eps; } vkb_embed_shape;
+typedef struct vkb_embed_shape {
+    uint32_t tokens, seq, hidden, vocab, positions, types;
+    float eps;
+    uint32_t pos_offset; /* 0: absolute positions from 0; padding_idx + 1: RoBERTa's rule (embed_ln.comp) */
+} vkb_embed_shape;
 vkbert_status vkb_op_embed_ln(vkb_graph *g, const vkb_buffer *input, const vkb_split *word, const vkb_buffer *aux,
                            const vkb_buffer *out, vkb_embed_shape shape);
 

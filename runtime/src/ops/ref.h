@@ -20,10 +20,12 @@ void vkb_ref_layernorm(const float *x, const float *g, const float *b, float *y,
  * fused qkv [B*S, 3H], mask [B*S] (1 real, 0 padding, as Hugging Face's fp32 additive mask). */
 void vkb_ref_attention(const float *qkv, const int32_t *mask, uint32_t B, uint32_t S, uint32_t heads, uint32_t D,
                        float scale, float *out);
-/* embed_ln_ref.c: out[t] = LN(word[ids[t]] + pos[t % S] + type[types[t]]), aux holding P position
- * rows, TV type rows, gamma and beta. */
-void vkb_ref_embed_ln(const float *word, const float *aux, const int32_t *ids, const int32_t *types, uint32_t T,
-                      uint32_t S, uint32_t H, uint32_t P, uint32_t TV, float eps, float *out);
+/* embed_ln_ref.c: out[t] = LN(word[ids[t]] + pos[p(t)] + type[types[t]]), aux holding P position
+ * rows, TV type rows, gamma and beta; p(t) = t % S, or with pos_offset = padding_idx + 1 RoBERTa's
+ * cumulative-sum rule over the mask and ids. */
+void vkb_ref_embed_ln(const float *word, const float *aux, const int32_t *ids, const int32_t *types,
+                      const int32_t *mask, uint32_t T, uint32_t S, uint32_t H, uint32_t P, uint32_t TV, float eps,
+                      uint32_t pos_offset, float *out);
 /* gather_ref.c: out[r] = src[index[r]]. */
 void vkb_ref_gather(const float *src, const int32_t *index, uint32_t rows, uint32_t width, float *out);
 /* topk_ref.c: the k largest of softmax(x) (ties to the lower id), ids -1 / probabilities 0

@@ -21,7 +21,7 @@ vkbert_status vkb_session_write_inputs(vkbert_session *s, const vkbert_sequence 
             return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "encode: sequence %u is empty", b);
         if (q->length > s->seq)
             return vkb_fail(ctx, VKBERT_ERROR_TOO_LONG, "encode: sequence %u has %u tokens; the session allows %u "
-                            "(model positions: %u)", b, q->length, s->seq, c->max_position_embeddings);
+                            "(model: %u)", b, q->length, s->seq, c->max_tokens);
         for (uint32_t i = 0; i < q->length; ++i) {
             if (q->input_ids[i] < 0 || (uint32_t)q->input_ids[i] >= c->vocab_size)
                 return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "encode: sequence %u token %u: id %d is outside "

@@ -11,9 +11,10 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     if (ctx->lost) return vkb_fail(ctx, VKBERT_ERROR_DEVICE_LOST, "the device was lost earlier");
     vkbert_session_desc d = desc ? *desc : (vkbert_session_desc){0};
     const vkbert_model_config *c = &model->config;
-    if (d.max_seq > c->max_position_embeddings)
-        return vkb_fail(ctx, VKBERT_ERROR_TOO_LONG, "max_seq %u is over the model's max_position_embeddings %u",
-                        d.max_seq, c->max_position_embeddings);
+    if (d.max_seq > c->max_tokens)
+        return vkb_fail(ctx, VKBERT_ERROR_TOO_LONG, "max_seq %u is over the model's %u tokens (max_position_embeddings "
+                        "%u, padding_idx + 1: %u)", d.max_seq, c->max_tokens, c->max_position_embeddings,
+                        c->position_offset);
     if (d.top_k > VKBERT_MAX_TOP_K)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "top_k %u is over the maximum %d", d.top_k, VKBERT_MAX_TOP_K);
     if ((unsigned)d.head > VKBERT_HEAD_NONE)
@@ -25,7 +26,7 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     if (d.task == VKBERT_TASK_CLASSIFY && !model->seqcls)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no sequence-classification head (classifier.weight "
                         "and id2label): it cannot classify or rerank");
-    uint64_t batch = d.max_batch ? d.max_batch : 1, seq = d.max_seq ? d.max_seq : c->max_position_embeddings;
+    uint64_t batch = d.max_batch ? d.max_batch : 1, seq = d.max_seq ? d.max_seq : c->max_tokens;
     uint64_t tokens = batch * seq;
     uint32_t maxx = ctx->info.max_workgroup_count[0], maxz = ctx->info.max_workgroup_count[2];
     if (tokens > (1u << 20) || batch > maxz)

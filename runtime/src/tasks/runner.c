@@ -91,7 +91,7 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
     if (d.max_seq < 4)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "max_seq %u leaves no room for text", d.max_seq);
     uint32_t longest = (d.max_seq + PAD - 1) / PAD * PAD;
-    if (longest > model->config.max_position_embeddings) longest = model->config.max_position_embeddings;
+    if (longest > model->config.max_tokens) longest = model->config.max_tokens;
     if (d.max_batch_tokens < longest)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "max_batch_tokens %u is below one input of the longest "
                         "%u tokens", d.max_batch_tokens, longest);
@@ -183,7 +183,7 @@ static vkbert_status run_batches(vkbert_runner *r, const vkb_prepared *p, float 
     }
     for (size_t i = 0; i < n; ++i) order[i] = (order_item){p->length[i], i};
     qsort(order, n, sizeof *order, by_length);
-    uint32_t P = r->model->config.max_position_embeddings;
+    uint32_t P = r->model->config.max_tokens;
     vkbert_status s = VKBERT_OK;
     for (size_t i = 0; i < n && !s;) {
         /* the longest input of a batch is its last: grow while the padded size fits */

@@ -110,7 +110,7 @@ static void fill_mask(const char *text, size_t text_bytes, char *out, size_t cap
     const vkbert_tokenizer *tok = vkbert_model_tokenizer(g_model);
     int32_t ids[MAX_TOKENS], types[MAX_TOKENS];
     size_t count = 0, len = 0;
-    uint32_t positions = vkbert_model_get_config(g_model)->max_position_embeddings;
+    uint32_t positions = vkbert_model_get_config(g_model)->max_tokens;
     vkbert_status st = vkbert_tokenizer_encode_bytes(tok, text, text_bytes, NULL, 0, ids, types, MAX_TOKENS, &count);
     if (st == VKBERT_OK && count > positions) st = VKBERT_ERROR_TOO_LONG;
     if (st) {
