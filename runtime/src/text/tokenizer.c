@@ -87,8 +87,7 @@ vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
     *out = NULL;
     /* tokenizer.json first, as Hugging Face's fast tokenizers and text-embeddings-inference */
     char *json_path = vkb_path_join(dir, "tokenizer.json");
-    if (!json_path) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    FILE *json = fopen(json_path, "rb");
+    FILE *json = json_path ? fopen(json_path, "rb") : NULL;
     if (json) {
         fclose(json);
         char *text = NULL;
