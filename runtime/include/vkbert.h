@@ -382,12 +382,8 @@ VKBERT_API uint64_t vkbert_context_validation_messages(const vkbert_context *ctx
 typedef struct vkbert_tokenizer vkbert_tokenizer;
 
 /**
- * Loads `dir`/tokenizer.json when present: this build reads the WordPiece kind (BERT's,
- * DistilBERT's, MiniLM's, bge's, multilingual BERT's: BertNormalizer, BertPreTokenizer,
- * WordPiece, BERT's TemplateProcessing or BertProcessing, the WordPiece decoder), and any other
- * component is VKBERT_ERROR_UNSUPPORTED naming it. Otherwise `dir`/vocab.txt, and
- * `dir`/tokenizer_config.json when present (do_lower_case, strip_accents,
- * tokenize_chinese_chars). Needs no GPU.
+ * Loads `dir`/vocab.txt, and `dir`/tokenizer_config.json when present (do_lower_case,
+ * strip_accents, tokenize_chinese_chars). Needs no GPU.
  */
 VKBERT_API vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out);
 /** The same from the files' bytes (`tokenizer_config_json` may be NULL); copies what it keeps. */

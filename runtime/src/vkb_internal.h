@@ -430,10 +430,6 @@ vkbert_status vkb_config_labels(vkbert_context *ctx, const char *json, size_t le
 vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path,
                                        bool lowercase, bool strip_accents, bool chinese,
                                        vkbert_tokenizer **out);
-/* A tokenizer from tokenizer.json's bytes (text/tokenizer_json.c: the WordPiece kind); `path`
- * names it in messages. Any component type or setting it does not read is an error naming it. */
-#define VKB_TOKENIZER_JSON_MAX_BYTES (256u << 20)
-vkbert_status vkb_tokenizer_from_json(const char *json, size_t len, const char *path, vkbert_tokenizer **out);
 int32_t vkb_tokenizer_special(const vkbert_tokenizer *tok, int which); /* 0 PAD 1 UNK 2 CLS 3 SEP 4 MASK */
 
 #endif

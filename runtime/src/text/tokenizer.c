@@ -85,20 +85,6 @@ static vkbert_status from_memory(const char *vocab, size_t vocab_size, const cha
 vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
     if (!dir || !out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_load: NULL argument");
     *out = NULL;
-    /* tokenizer.json first, as Hugging Face's fast tokenizers and text-embeddings-inference */
-    char *json_path = vkb_path_join(dir, "tokenizer.json");
-    FILE *json = json_path ? fopen(json_path, "rb") : NULL;
-    if (json) {
-        fclose(json);
-        char *text = NULL;
-        size_t size = 0;
-        vkbert_status s = vkb_read_file(json_path, VKB_TOKENIZER_JSON_MAX_BYTES, &text, &size);
-        if (!s) s = vkb_tokenizer_from_json(text, size, json_path, out);
-        vkb_free(text);
-        vkb_free(json_path);
-        return s;
-    }
-    vkb_free(json_path);
     char *cfg_path = vkb_path_join(dir, "tokenizer_config.json");
     char *vocab_path = vkb_path_join(dir, "vocab.txt");
     char *cfg = NULL, *vocab = NULL;
