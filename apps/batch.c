@@ -3,13 +3,13 @@
  * written as text-embeddings-inference (serde_json) writes it, so that one parser reads the
  * CLI's output and a TEI server's. */
 #include "cli.h"
+#include "base/fs.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static int parse_count(const char *flag, const char *v, uint32_t *out) {
     char *end = NULL;
@@ -131,7 +131,7 @@ int batch_inputs(const batch_opts *o, size_t lead, const char *lead_names, cli_i
         return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "give TEXT arguments or -f FILE, not both");
     if (o->file) rc = inputs_from_file(o->file, in);
     else if (rest) rc = inputs_from_args(o->args + lead, rest, in);
-    else if (!isatty(0)) rc = inputs_from_file("-", in);
+    else if (!vkb_is_terminal(stdin)) rc = inputs_from_file("-", in);
     else
         return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
                     "no inputs: give TEXT arguments, -f FILE, or lines on standard input (see --help)");
@@ -159,7 +159,7 @@ static void on_progress(size_t done, size_t total, void *user) {
 
 int batch_open(const batch_opts *o, vkbert_task task, size_t count, batch_run *r) {
     *r = (batch_run){.verbose = o->verbose};
-    r->progress.enabled = isatty(2) || count > 1000;
+    r->progress.enabled = vkb_is_terminal(stderr) || count > 1000;
     int rc = open_model_dir(o->model, o->device, o->precision, &r->verbose, &r->ctx, &r->model);
     if (rc >= 0) return rc;
     uint32_t labels = vkbert_model_label_count(r->model);

@@ -6,6 +6,8 @@
  * --task embed: sentence embeddings of many sentences of mixed lengths through the runner
  * (bench_embed below). */
 #include "cli.h"
+#include "base/clock.h"
+#include "base/fs.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 static const char *USAGE_BENCH =
     "usage: vkbert bench [--shape NAME | -m DIR] [--batch LIST] [--seq LIST] [options]\n"
@@ -76,18 +76,6 @@ typedef struct bench_opts {
     bool embed;                        /* --task embed */
     uint32_t sentences, min_len, max_len, max_batch_tokens;
 } bench_opts;
-
-/* A monotonic clock: timespec_get (C11) is in Bionic only from API level 29, above the
- * Android floor of 26, and its TIME_UTC is the wall clock, which can jump. */
-static double now_ms(void) {
-    struct timespec t;
-#if defined(_WIN32)
-    timespec_get(&t, TIME_UTC);
-#else
-    clock_gettime(CLOCK_MONOTONIC, &t);
-#endif
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
 
 static int parse_list(const char *s, uint32_t *out, int cap, const char *what) {
     int n = 0;
@@ -326,14 +314,14 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
     }
     int n = o->iters;
     double *ms = calloc((size_t)n, sizeof *ms);
-    bool tty = isatty(2) && !o->verbose;
+    bool tty = vkb_is_terminal(stderr) && !o->verbose;
     for (int i = 0; i < o->warmup + n && !st; ++i) {
         if (tty) fprintf(stderr, "\rbench: batch %u x seq %u: %s %d/%d   ", batch, seq,
                          i < o->warmup ? "warm-up" : "iteration", i < o->warmup ? i + 1 : i - o->warmup + 1,
                          i < o->warmup ? o->warmup : n);
-        double t0 = now_ms();
+        double t0 = vkb_now_ms();
         st = vkbert_session_encode(s, seqs, batch);
-        if (i >= o->warmup) ms[i - o->warmup] = now_ms() - t0;
+        if (i >= o->warmup) ms[i - o->warmup] = vkb_now_ms() - t0;
     }
     if (tty) fprintf(stderr, "\r%60s\r", "");
     size_t nk = 0;
@@ -550,14 +538,14 @@ static vkbert_status time_embed(const bench_opts *o, vkbert_model *model, const 
     vkbert_status st = vkbert_runner_create(model, desc, &r);
     double *ms = calloc((size_t)o->iters, sizeof *ms);
     if (!st && !ms) st = VKBERT_ERROR_OUT_OF_HOST_MEMORY;
-    bool tty = isatty(2) && !o->verbose;
+    bool tty = vkb_is_terminal(stderr) && !o->verbose;
     for (int i = 0; i < o->warmup + o->iters && !st; ++i) {
         if (tty)
             fprintf(stderr, "\rbench: embed %s: %s %d/%d   ", label, i < o->warmup ? "warm-up" : "pass",
                     i < o->warmup ? i + 1 : i - o->warmup + 1, i < o->warmup ? o->warmup : o->iters);
-        double t0 = now_ms();
+        double t0 = vkb_now_ms();
         st = vkbert_runner_embed(r, texts, o->sentences, out, cap, &t->stats);
-        if (i >= o->warmup) ms[i - o->warmup] = now_ms() - t0;
+        if (i >= o->warmup) ms[i - o->warmup] = vkb_now_ms() - t0;
     }
     if (tty) fprintf(stderr, "\r%60s\r", "");
     if (!st) {
@@ -758,7 +746,7 @@ int cmd_bench(int argc, char **argv) {
         return 0;
     }
     vkbert_tokenizer *embed_tok = NULL; /* --task embed on a random model: the generated tokenizer */
-    double t0 = now_ms();
+    double t0 = vkb_now_ms();
     if (o.model) {
         st = vkbert_model_load(su.ctx, &(vkbert_model_desc){.path = o.model}, &su.model);
     } else {
@@ -780,7 +768,7 @@ int cmd_bench(int argc, char **argv) {
         }
         if (!st) st = vkbert_model_create_random(su.ctx, &cfg, 7, !o.embed, &su.model);
     }
-    su.load_ms = now_ms() - t0;
+    su.load_ms = vkb_now_ms() - t0;
     if (st) {
         rc = fail_status(st);
         vkbert_tokenizer_destroy(embed_tok);

@@ -1,6 +1,7 @@
 /* Shared by the CLI's commands: error reporting (one line on stderr, JSON with --json),
  * the log callback, opening a model, writing .npy files. */
 #include "cli.h"
+#include "base/fs.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 bool g_json;
 
@@ -106,22 +105,22 @@ int open_model_dir(const char *dir, const char *device, const char *precision, b
     return -1;
 }
 
-/* The whole file goes to PATH.tmpPID first ("x": never over another file) and is renamed
- * over PATH only once complete, so an error (a full disk, a bad directory) never leaves a
- * half-written PATH behind. */
+/* The whole file goes to PATH.tmpPID first ("x": never over another file, where the C library
+ * knows it) and replaces PATH only once complete, so an error (a full disk, a bad directory)
+ * never leaves a half-written PATH behind. */
 bool write_npy(const char *path, const float *data, size_t rows, size_t cols) {
     /* a device or pipe (/dev/null, /dev/stdout) is written as it is: renaming a file over it
      * would replace it */
-    struct stat sb;
-    bool direct = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
+    vkb_path_kind kind = vkb_path_kind_of(path, NULL);
+    bool direct = kind != VKB_PATH_NONE && kind != VKB_PATH_FILE;
     size_t plen = strlen(path) + 32;
     char *tmp = malloc(plen);
     if (!tmp) {
         errno = ENOMEM;
         return false;
     }
-    snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = direct ? fopen(path, "wb") : fopen(tmp, "wbx");
+    snprintf(tmp, plen, "%s.tmp%lu", path, vkb_process_id());
+    FILE *f = vkb_fopen(direct ? path : tmp, direct ? "wb" : "wbx");
     if (!f) {
         int e = errno;
         free(tmp);
@@ -143,11 +142,8 @@ bool write_npy(const char *path, const float *data, size_t rows, size_t cols) {
         ok = false;
         e = errno;
     }
-    if (ok && !direct && rename(tmp, path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok && !direct) remove(tmp);
+    if (ok && !direct && (e = vkb_replace_file(tmp, path)) != 0) ok = false;
+    if (!ok && !direct) vkb_remove(tmp);
     free(tmp);
     errno = e;
     return ok;

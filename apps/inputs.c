@@ -2,6 +2,7 @@
  * file or of standard input. Every text is checked here, before a model is loaded, so that a
  * bad line is reported by its number and nothing runs (or is written) for a bad input. */
 #include "cli.h"
+#include "base/fs.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -101,7 +102,7 @@ int inputs_from_file(const char *path, cli_inputs *in) {
     bool std_in = !strcmp(path, "-");
     in->source = std_in ? "standard input" : path;
     errno = 0;
-    FILE *f = std_in ? stdin : fopen(path, "rb");
+    FILE *f = std_in ? stdin : vkb_fopen(path, "rb");
     if (!f) return fail(1, VKBERT_ERROR_IO, "cannot read %s: %s", path, strerror(errno));
     size_t size = 0;
     in->data = read_all(f, &size);

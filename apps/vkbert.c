@@ -1,6 +1,7 @@
 /* vkbert — command-line front end: devices, tokenize, fill-mask, encode; embed, similarity,
  * rerank and classify (cmd_embed.c, cmd_score.c); bench (bench.c). */
 #include "cli.h"
+#include "base/fs.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -208,6 +209,7 @@ static int cmd_devices(int argc, char **argv) {
             cJSON_AddBoolToObject(f, "shader_float16", d->shader_float16);
             cJSON_AddBoolToObject(f, "storage_buffer_16bit", d->storage_buffer_16bit);
             cJSON_AddBoolToObject(f, "timeline_semaphore", d->timeline_semaphore);
+            cJSON_AddBoolToObject(f, "portability_subset", d->portability_subset);
             if (d->subgroup_size_max) {
                 cJSON_AddNumberToObject(l, "subgroup_size_min", d->subgroup_size_min);
                 cJSON_AddNumberToObject(l, "subgroup_size_max", d->subgroup_size_max);
@@ -244,6 +246,8 @@ static int cmd_devices(int argc, char **argv) {
                        d->coopmat_k);
             else
                 printf("   cooperative matrix: none (VK_KHR_cooperative_matrix with float16 x float16 + float32)\n");
+            if (d->portability_subset)
+                printf("   portability driver (VK_KHR_portability_subset, as MoltenVK)\n");
             if (d->api_version < ((1u << 22) | (1u << 12))) /* VK_API_VERSION_1_1 */
                 printf("   not usable: vkbert needs Vulkan 1.1\n");
         }
@@ -571,7 +575,7 @@ done:
     return rc;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "%s", USAGE_MAIN);
         return EXIT_USAGE;
@@ -596,3 +600,9 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown command \"%s\" (see vkbert --help)", cmd);
 }
+
+#if defined(_WIN32)
+int wmain(int argc, wchar_t **wargv) { return vkb_wmain(argc, wargv, run); } /* UTF-8 arguments, "\n" line ends */
+#else
+int main(int argc, char **argv) { return run(argc, argv); }
+#endif

@@ -4,6 +4,8 @@
  * Deterministic: each tensor's values depend only on --seed and the tensor's name.
  * Used by the tests (nothing large is committed) and by the demo when the real
  * checkpoint cannot be downloaded. */
+#include "base/fs.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -11,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef enum family { FAMILY_BERT, FAMILY_DISTILBERT, FAMILY_ROBERTA } family;
 
@@ -311,7 +312,7 @@ static void generate(const cfg *c, const tensor *t, const tensor *word, float *d
 static int write_text(const char *dir, const char *name, const char *text) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
+    FILE *f = vkb_fopen(path, "wb");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
         fprintf(stderr, "vkbert-make-model: cannot write %s: %s\n", path, strerror(errno));
         return 1;
@@ -320,14 +321,14 @@ static int write_text(const char *dir, const char *name, const char *text) {
 }
 
 static int copy_vocab(const cfg *c, uint32_t *lines) {
-    FILE *in = fopen(c->vocab, "rb");
+    FILE *in = vkb_fopen(c->vocab, "rb");
     if (!in) {
         fprintf(stderr, "vkbert-make-model: cannot open vocabulary %s: %s\n", c->vocab, strerror(errno));
         return 1;
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/vocab.txt", c->out);
-    FILE *out = fopen(path, "wb");
+    FILE *out = vkb_fopen(path, "wb");
     if (!out) {
         fclose(in);
         fprintf(stderr, "vkbert-make-model: cannot write %s: %s\n", path, strerror(errno));
@@ -372,7 +373,7 @@ static int write_safetensors(const cfg *c) {
     while (len % 8) hdr[len++] = ' ';
     char path[4096];
     snprintf(path, sizeof path, "%s/model.safetensors", c->out);
-    FILE *f = fopen(path, "wb");
+    FILE *f = vkb_fopen(path, "wb");
     float *vals = malloc(max_count * sizeof(float));
     uint16_t *half = malloc(max_count * sizeof(uint16_t));
     int rc = (!f || !vals || !half) ? 1 : 0;
@@ -600,7 +601,7 @@ static bool classifier_options_ok(const cfg *c) {
     return bad == NULL;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     cfg c = {.hidden = 32, .layers = 2, .heads = 4, .intermediate = 37, .positions = 64, .types = 2, .seed = 1,
              .dtype = "F32", .std = 0.02};
     for (int i = 1; i < argc; ++i) {
@@ -671,7 +672,7 @@ int main(int argc, char **argv) {
     if (c.family == FAMILY_ROBERTA && !roberta_options_ok(&c)) return 2;
     if (!classifier_options_ok(&c)) return 2;
     if (c.classifier) c.no_head = true; /* a *ForSequenceClassification checkpoint has no MLM head */
-    mkdir(c.out, 0755);
+    vkb_make_dir(c.out); /* EEXIST when it is there; any other error shows when a file is written */
     uint32_t lines;
     if (copy_vocab(&c, &lines)) return 1;
     if (!c.vocab_size) c.vocab_size = lines;
@@ -683,3 +684,9 @@ int main(int argc, char **argv) {
         return 1;
     return write_safetensors(&c);
 }
+
+#if defined(_WIN32)
+int wmain(int argc, wchar_t **wargv) { return vkb_wmain(argc, wargv, run); } /* UTF-8 arguments, "\n" line ends */
+#else
+int main(int argc, char **argv) { return run(argc, argv); }
+#endif

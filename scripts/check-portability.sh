@@ -6,10 +6,9 @@
 #  2. the configuration Android and Windows builds use: cJSON and utf8proc built in from
 #     source with FetchContent (VKBERT_FETCH_DEPS=ON) and the shaders compiled with glslc,
 #     then the tokenizer, session and end-to-end tests run on that build. The sources are
-#     Debian's (apt-get source, through a private apt configuration that leaves the
-#     system's alone) handed to FetchContent as FETCHCONTENT_SOURCE_DIR_*, since GitHub,
-#     where the pinned releases live, is not reachable here; so this checks the build
-#     integration, not the pinned archives' download;
+#     Debian's (scripts/dep-sources.sh) handed to FetchContent as FETCHCONTENT_SOURCE_DIR_*,
+#     since GitHub, where the pinned releases live, is not reachable here; so this checks
+#     the build integration, not the pinned archives' download;
 #  3. every function and variable those builds import exists on Android at the app's minSdk
 #     (scripts/android-api-levels.txt; scripts/check-android-api.sh).
 #   scripts/check-portability.sh        # build-portability/
@@ -46,31 +45,8 @@ arm-linux-gnueabihf-gcc -std=c11 -Wall -Wextra -Wshadow -Werror -c -D_GNU_SOURCE
 echo "check-portability: every source (and the Android JNI layer) compiles for armhf (32-bit) without warnings"
 
 # --- 2. fetched dependencies + glslc --------------------------------------------------
-SRC="$OUT/sources"
-if [ ! -f "$SRC/.done" ]; then
-  APTDIR="$OUT/apt"
-  mkdir -p "$APTDIR/state/lists/partial" "$APTDIR/cache/archives/partial" "$SRC"
-  : > "$APTDIR/status"
-  cat > "$APTDIR/src.sources" <<SRCS
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRCS
-  cat > "$APTDIR/apt.conf" <<CONF
-Dir::State "$APTDIR/state";
-Dir::State::status "$APTDIR/status";
-Dir::Cache "$APTDIR/cache";
-Dir::Etc::SourceList "/dev/null";
-Dir::Etc::SourceParts "$APTDIR";
-CONF
-  (export APT_CONFIG="$APTDIR/apt.conf"; apt-get update -qq && cd "$SRC" && apt-get source -qq --download-only cjson utf8proc)
-  (cd "$SRC" && for t in *.orig.tar.gz; do tar xzf "$t"; done)
-  touch "$SRC/.done"
-fi
-CJSON_DIR=$(ls -d "$SRC"/cJSON-*/ | head -1)
-UTF8PROC_DIR=$(ls -d "$SRC"/utf8proc-*/ | head -1)
+DEP_DIRS=$(bash scripts/dep-sources.sh "$OUT")
+read -r CJSON_DIR UTF8PROC_DIR <<<"$DEP_DIRS"
 cmake -S . -B "$OUT/fetched" -DVKBERT_FETCH_DEPS=ON -DVKBERT_SHADER_COMPILER=glslc \
   -DFETCHCONTENT_SOURCE_DIR_VKBERT_CJSON="$CJSON_DIR" -DFETCHCONTENT_SOURCE_DIR_VKBERT_UTF8PROC="$UTF8PROC_DIR" \
   | grep "vkbert:"

@@ -3,6 +3,7 @@
  * variable is ignored with a warning (VKBERT_MAX_BUFFER_BYTES: an error); ignore_environment
  * reads none; vkbert_context_options reports the result. */
 #include "test_util.h"
+#include "test_platform.h"
 
 static const char *VARS[] = {"VKBERT_DEVICE", "VKBERT_VALIDATION", "VKBERT_LIMITS", "VKBERT_MAX_BUFFER_BYTES",
                              "VKBERT_PRECISION", "VKBERT_PIPELINE_CACHE", "VKBERT_MATMUL", "VKBERT_TILE",
@@ -19,8 +20,8 @@ static void capture(vkbert_log_level level, const char *msg, void *user) {
 }
 
 static void clear_environment(void) {
-    for (size_t i = 0; i < sizeof VARS / sizeof VARS[0]; ++i) unsetenv(VARS[i]);
-    setenv("VKBERT_PIPELINE_CACHE", "", 1); /* no cache file from these contexts */
+    for (size_t i = 0; i < sizeof VARS / sizeof VARS[0]; ++i) test_unsetenv(VARS[i]);
+    test_setenv("VKBERT_PIPELINE_CACHE", ""); /* no cache file from these contexts */
 }
 
 /* A context from `d` (logging into g_warnings), or NULL with the status in *st. */
@@ -52,13 +53,13 @@ int main(void) {
     vkbert_context_destroy(plain);
 
     /* the environment fills defaults */
-    setenv("VKBERT_MATMUL", "storage", 1);
-    setenv("VKBERT_TEXEL_ROWS", "16", 1);
-    setenv("VKBERT_TILE", "8,8,4,4", 1);
-    setenv("VKBERT_LIMITS", "min", 1);
-    setenv("VKBERT_MAX_BUFFER_BYTES", "1M", 1);
-    setenv("VKBERT_F16_ARITH", "0", 1);
-    setenv("VKBERT_DEVICE", "0", 1);
+    test_setenv("VKBERT_MATMUL", "storage");
+    test_setenv("VKBERT_TEXEL_ROWS", "16");
+    test_setenv("VKBERT_TILE", "8,8,4,4");
+    test_setenv("VKBERT_LIMITS", "min");
+    test_setenv("VKBERT_MAX_BUFFER_BYTES", "1M");
+    test_setenv("VKBERT_F16_ARITH", "0");
+    test_setenv("VKBERT_DEVICE", "0");
     vkbert_context *env = make((vkbert_context_desc){0}, &st);
     CHECK(env != NULL, "context from the environment: %s", vkbert_last_error());
     if (env) {
@@ -98,10 +99,10 @@ int main(void) {
 
     /* malformed variables: ignored and said; a malformed size is an error */
     clear_environment();
-    setenv("VKBERT_MATMUL", "fastest", 1);
-    setenv("VKBERT_TILE", "8,8", 1);
-    setenv("VKBERT_TEXEL_ROWS", "12", 1);
-    setenv("VKBERT_PRECISION", "fp8", 1);
+    test_setenv("VKBERT_MATMUL", "fastest");
+    test_setenv("VKBERT_TILE", "8,8");
+    test_setenv("VKBERT_TEXEL_ROWS", "12");
+    test_setenv("VKBERT_PRECISION", "fp8");
     vkbert_context *bad = make((vkbert_context_desc){0}, &st);
     CHECK(bad != NULL, "context with malformed variables: %s", vkbert_last_error());
     if (bad) {
@@ -117,7 +118,7 @@ int main(void) {
     /* VKBERT_MATMUL=coopmat: the matrix units where the device and the build have them, else
      * the class's own design and a warning saying why */
     clear_environment();
-    setenv("VKBERT_MATMUL", "coopmat", 1);
+    test_setenv("VKBERT_MATMUL", "coopmat");
     vkbert_context *coop = make((vkbert_context_desc){0}, &st);
     CHECK(coop != NULL, "context with VKBERT_MATMUL=coopmat: %s", vkbert_last_error());
     if (coop) {
@@ -138,7 +139,7 @@ int main(void) {
         vkbert_context_destroy(coop);
     }
     clear_environment();
-    setenv("VKBERT_MAX_BUFFER_BYTES", "lots", 1);
+    test_setenv("VKBERT_MAX_BUFFER_BYTES", "lots");
     CHECK(make((vkbert_context_desc){0}, &st) == NULL, "a malformed size is an error");
     CHECK_ERROR(st, VKBERT_ERROR_INVALID_ARGUMENT, "VKBERT_MAX_BUFFER_BYTES=\"lots\" is not a size");
     vkbert_context *ok = make((vkbert_context_desc){.ignore_environment = true, .pipeline_cache_path = ""}, &st);

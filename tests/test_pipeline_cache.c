@@ -2,6 +2,8 @@
  * reused by the next context, and a corrupt, truncated or foreign file is ignored (with a log
  * message) without changing results. */
 #include "test_util.h"
+#include "test_platform.h"
+#include "base/fs.h"
 
 #include <stdio.h>
 
@@ -105,12 +107,34 @@ static void explicit_save(const char *scratch) {
 }
 
 static long file_size(void) {
-    FILE *f = fopen(g_path, "rb");
-    if (!f) return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fclose(f);
-    return n;
+    uint64_t n = 0;
+    return vkb_path_kind_of(g_path, &n) == VKB_PATH_FILE ? (long)n : -1;
+}
+
+/* The default file (no path given, none in the environment): in the user's cache directory,
+ * %LOCALAPPDATA%\vkbert on Windows, $XDG_CACHE_HOME/vkbert elsewhere, made with every missing
+ * parent; here one whose name is not ASCII and, on Windows, is joined with '\' separators. */
+static void default_location(const char *scratch) {
+    char home[4200];
+#if defined(_WIN32)
+    const char *var = "LOCALAPPDATA";
+    snprintf(home, sizeof home, "%.4000s\\new-user\\AppData\\Local-\xc3\xa9t\xc3\xa9", scratch);
+#else
+    const char *var = "XDG_CACHE_HOME";
+    snprintf(home, sizeof home, "%.4000s/new-user/.cache-\xc3\xa9t\xc3\xa9", scratch);
+#endif
+    test_unsetenv("VKBERT_PIPELINE_CACHE");
+    test_setenv(var, home);
+    vkbert_context *ctx = encoded_context(NULL);
+    char want[4300];
+    snprintf(want, sizeof want, "%s/vkbert/pipelines-", home);
+    const char *path = vkbert_context_options(ctx)->pipeline_cache_path;
+    CHECK(path && !strncmp(path, want, strlen(want)), "default cache file %s, not in %s", path ? path : "(none)", want);
+    snprintf(g_path, sizeof g_path, "%s", path ? path : "");
+    vkb_remove(g_path);
+    vkbert_context_destroy(ctx);
+    CHECK(file_size() > 48, "no cache file written at the default place %s", g_path);
+    vkb_remove(g_path);
 }
 
 static void patch(long offset, unsigned char value) {
@@ -162,5 +186,6 @@ int main(int argc, char **argv) {
     remove(g_path);
 
     explicit_save(argv[1]);
+    default_location(argv[1]);
     return test_finish("test_pipeline_cache");
 }

@@ -2,12 +2,12 @@
  * results as single sequences, checkpoint naming variants load to identical weights,
  * staged and direct uploads agree, and bad models, inputs and devices give clear errors. */
 #include "test_util.h"
+#include "test_platform.h"
 #include "model/model.h"
 #include "heads/head.h"
 #include "barrier_check.h"
 
 #include <math.h>
-#include <sys/stat.h>
 
 static char g_models[4096];
 static vkbert_context *ctx;
@@ -181,19 +181,11 @@ static void padded_batch(void) {
 }
 
 /* Naming variants hold the same values: results must be identical. */
-/* A whole file in memory (test data, small). */
+/* A whole file in memory (test data). */
 static char *slurp(const char *name, size_t *size) {
-    FILE *f = fopen(model_path(name), "rb");
     char *data = NULL;
-    long n = -1;
-    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        data = malloc((size_t)n + 1);
-        if (data && fread(data, 1, (size_t)n, f) != (size_t)n) n = -1;
-    }
-    if (f) fclose(f);
-    CHECK(data && n >= 0, "reading %s", name);
-    if (!data || n < 0) exit(1);
-    *size = (size_t)n;
+    CHECK(vkb_read_file(model_path(name), (size_t)1 << 30, &data, size) == VKBERT_OK, "%s", vkbert_last_error());
+    if (!data) exit(1);
     return data;
 }
 
@@ -238,10 +230,10 @@ static void memory_models(void) {
     vkbert_model_destroy(m);
     CHECK(m != NULL, "no model without tokenizer_config.json");
     free(ref);
-    free(cfg);
-    free(vocab);
-    free(tcfg);
-    free(st);
+    vkb_free(cfg);
+    vkb_free(vocab);
+    vkb_free(tcfg);
+    vkb_free(st);
 }
 
 static void variants(void) {
@@ -313,12 +305,12 @@ static void texel_rows(void) {
     const char *settings[] = {"8", "16", "24", "32", "12"};
     const uint32_t want_rg[] = {1, 2, 3, 3, 3};
     for (int i = 0; i < 5; ++i) {
-        setenv("VKBERT_TEXEL_ROWS", settings[i], 1);
+        test_setenv("VKBERT_TEXEL_ROWS", settings[i]);
         g_rows_warnings = 0;
         vkbert_context *c = NULL;
         CHECK(vkbert_context_create(&(vkbert_context_desc){.validation = true, .log = rows_log}, &c) == 0, "%s",
               vkbert_last_error());
-        unsetenv("VKBERT_TEXEL_ROWS");
+        test_unsetenv("VKBERT_TEXEL_ROWS");
         if (!c) continue;
         CHECK(g_rows_warnings == (i == 4), "VKBERT_TEXEL_ROWS=%s: %d warnings", settings[i], g_rows_warnings);
         vkbert_model *m = load(c, "tiny");
@@ -430,7 +422,7 @@ static void min_limits(void) {
 static void write_file(const char *dir, const char *name, const void *data, size_t n) {
     char p[4300];
     snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "wb");
+    FILE *f = vkb_fopen(p, "wb");
     fwrite(data, 1, n, f);
     fclose(f);
 }
@@ -439,7 +431,7 @@ static void write_file(const char *dir, const char *name, const void *data, size
 static vkbert_status load_handmade(const char *tensor_json, size_t data_bytes, const char *cfg_extra) {
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/handmade", g_models);
-    mkdir(dir, 0755);
+    vkb_make_dir(dir);
     char cfg[512];
     snprintf(cfg, sizeof cfg, "{\"vocab_size\":6,\"hidden_size\":4,\"num_hidden_layers\":1,\"num_attention_heads\":2,"
              "\"intermediate_size\":8,\"max_position_embeddings\":8%s}", cfg_extra);
@@ -580,9 +572,9 @@ static void split_buffers(void) {
     vkbert_context *bad = NULL;
     CHECK_ERROR(vkbert_context_create(&(vkbert_context_desc){.max_buffer_bytes = 1000}, &bad),
                 VKBERT_ERROR_INVALID_ARGUMENT, "under the minimum");
-    setenv("VKBERT_MAX_BUFFER_BYTES", "8Q", 1);
+    test_setenv("VKBERT_MAX_BUFFER_BYTES", "8Q");
     CHECK_ERROR(vkbert_context_create(NULL, &bad), VKBERT_ERROR_INVALID_ARGUMENT, "is not a size");
-    unsetenv("VKBERT_MAX_BUFFER_BYTES");
+    test_unsetenv("VKBERT_MAX_BUFFER_BYTES");
 }
 
 /* Families: DistilBERT from files and with random weights; its token types are ignored (the

@@ -13,7 +13,7 @@ import tempfile
 
 import numpy as np
 
-from vkbert_testlib import FAILURES, check, have_device
+from vkbert_testlib import FAILURES, WINDOWS, check, have_device
 
 
 def read_st(path):
@@ -91,8 +91,12 @@ def main():
         def link_out(dst, tensors, a):
             os.remove(os.path.join(dst, "model-00001-of-00002.safetensors"))
             os.symlink(outside, os.path.join(dst, "model-00001-of-00002.safetensors"))
-        expect_error(vkbert, make_sharded(model, os.path.join(tmp, "symlink"), extra=link_out) and
-                     os.path.join(tmp, "symlink"), "symlink that leads out", "symlink out of the directory")
+        if WINDOWS:  # Wine shows a Unix symlink to Windows programs as the file it leads to
+            print("test_shards: the symlink out of the directory is not tried: a Windows CLI under Wine cannot see "
+                  "a Unix symlink as one")
+        else:
+            expect_error(vkbert, make_sharded(model, os.path.join(tmp, "symlink"), extra=link_out) and
+                         os.path.join(tmp, "symlink"), "symlink that leads out", "symlink out of the directory")
 
         def link_in(dst, tensors, a):  # a symlink that stays inside is fine
             os.rename(os.path.join(dst, "model-00001-of-00002.safetensors"), os.path.join(dst, "real.bin"))

@@ -2,8 +2,7 @@
  * shared model, give the single-threaded answers; the validation layer's thread-safety
  * checks stay silent. */
 #include "test_util.h"
-
-#include <pthread.h>
+#include "test_platform.h"
 
 #define ROUNDS 25
 
@@ -69,10 +68,10 @@ int main(int argc, char **argv) {
         CHECK(encode(s, t, g_ref[t], &g_ref_h[t]) == 0, "reference encode: %s", vkbert_last_error());
     }
     vkbert_session_destroy(s);
-    pthread_t th[2];
+    test_thread th[2];
     job jobs[2] = {{0}, {1}};
-    for (int i = 0; i < 2; ++i) pthread_create(&th[i], NULL, worker, &jobs[i]);
-    for (int i = 0; i < 2; ++i) pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; ++i) CHECK(test_thread_create(&th[i], worker, &jobs[i]) == 0, "thread %d not started", i);
+    for (int i = 0; i < 2; ++i) test_thread_join(th[i]);
     for (int i = 0; i < 2; ++i) CHECK(jobs[i].errors == 0, "thread %d: %d errors (%s)", i, jobs[i].errors, jobs[i].msg);
     check_no_validation(ctx);
     vkbert_model_destroy(g_model);

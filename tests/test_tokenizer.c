@@ -6,9 +6,9 @@
  * needed. */
 #include "test_util.h"
 #include "vkb_internal.h"
+#include "base/clock.h"
 
 #include <cjson/cJSON.h>
-#include <time.h>
 
 static void run_cases(const char *data_dir) {
     vkbert_tokenizer *tok = NULL;
@@ -326,11 +326,7 @@ static void run_cased(void) {
     vkbert_tokenizer_destroy(uncased);
 }
 
-static double seconds(void) {
-    struct timespec ts;
-    timespec_get(&ts, TIME_UTC);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+static double seconds(void) { return vkb_now_ms() * 1e-3; }
 
 /* Text the tokenizer must survive: huge words, a million spaces or marks, empty text. */
 static void hostile_text(const vkbert_tokenizer *tok) {

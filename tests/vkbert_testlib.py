@@ -1,6 +1,25 @@
 """Helpers shared by the Python test drivers."""
+import os
 import subprocess
 import sys
+
+# The CLI under test is a Windows build (tests/CMakeLists.txt sets this there).
+WINDOWS = os.environ.get("VKBERT_TEST_TARGET") == "windows"
+# The null device of the CLI's system.
+DEVNULL = "NUL" if WINDOWS else os.devnull
+
+
+def passable_argument(a):
+    """Whether the argument reaches the CLI as its bytes. A Windows command line is UTF-16:
+    bytes that are not UTF-8 cannot be passed there (Wine turns them into U+FFFD); files
+    (-f) still carry them."""
+    if not WINDOWS or not isinstance(a, bytes):
+        return True
+    try:
+        a.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 # What check() found wrong; a driver exits non-zero when it is not empty.
 FAILURES = []

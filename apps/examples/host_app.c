@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <vkbert.h>
 #include <vulkan/vulkan.h>
+
+/* vkb_now_ms: a monotonic clock (QueryPerformanceCounter on Windows, CLOCK_MONOTONIC
+ * elsewhere); a game has its own */
+#include "base/clock.h"
 
 #define CHECK_VK(x)                                                                                \
     do {                                                                                           \
@@ -22,18 +25,6 @@
             return 1;                                                                              \
         }                                                                                          \
     } while (0)
-
-/* A monotonic clock: timespec_get (C11) is in Bionic only from API level 29, above the
- * Android floor of 26, and its TIME_UTC is the wall clock, which can jump. */
-static double now_ms(void) {
-    struct timespec t;
-#if defined(_WIN32)
-    timespec_get(&t, TIME_UTC);
-#else
-    clock_gettime(CLOCK_MONOTONIC, &t);
-#endif
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
 
 static int fail(const char *what) {
     fprintf(stderr, "host_app: %s: %s\n", what, vkbert_last_error());
@@ -153,7 +144,7 @@ int main(int argc, char **argv) {
         CHECK_VK(vkQueueSubmit(queue, 1, &si, frame_fence));
 
         /* between frames: start an encode, or look whether the running one is done */
-        double t0 = now_ms();
+        double t0 = vkb_now_ms();
         if (!busy) {
             if (vkbert_session_submit(s, &(vkbert_sequence){ids[next], types[next], (uint32_t)lens[next]}, 1))
                 return fail("submit");
@@ -173,7 +164,7 @@ int main(int argc, char **argv) {
                 next = 1 - next;
             }
         }
-        double dt = now_ms() - t0;
+        double dt = vkb_now_ms() - t0;
         vkbert_ms += dt;
         if (dt > worst_ms) worst_ms = dt;
 

@@ -154,6 +154,9 @@ typedef struct vkbert_device_info {
      * float32 subgroup shape vkbert would use (the largest the driver lists; 0 when none) */
     uint32_t subgroup_size_min, subgroup_size_max;
     uint32_t coopmat_m, coopmat_n, coopmat_k;
+    /* a portability driver (VK_KHR_portability_subset: MoltenVK on macOS), found through
+     * VK_KHR_portability_enumeration; vkbert enables the extension on the devices it creates */
+    bool portability_subset;
 } vkbert_device_info;
 
 /**
@@ -173,7 +176,10 @@ VKBERT_API vkbert_status vkbert_devices_list(vkbert_device_info *out, uint32_t c
  * owns the GPU). vkbert never destroys them. Requirements: Vulkan 1.1 (instance API
  * version and device), a queue family with VK_QUEUE_COMPUTE_BIT; no extension is required
  * (the cooperative-matrix matmul is used only where instance_api_version and
- * cooperative_matrix say the host made it possible).
+ * cooperative_matrix say the host made it possible). On a portability driver (MoltenVK)
+ * Vulkan requires the host to have created its instance with VK_KHR_portability_enumeration
+ * to see the device, and the device with VK_KHR_portability_subset; vkbert needs nothing
+ * more there.
  * vkbert uses 16-bit storage and float16 arithmetic only where the flags say the host
  * enabled them (VkPhysicalDevice16BitStorageFeatures.storageBuffer16BitAccess,
  * VkPhysicalDeviceShaderFloat16Int8Features.shaderFloat16), and signals a timeline

@@ -9,9 +9,14 @@
 #include "vk/vulkan.h"
 
 #include "vkb_push.h"
+#include "base/fs.h"
 #include "base/lock.h"
 
-#if defined(__GNUC__)
+/* mingw: the checks of the C99 printf that __USE_MINGW_ANSI_STDIO=1 (set by the build) gives,
+ * not of Microsoft's */
+#if defined(__MINGW32__)
+#  define VKB_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
 #  define VKB_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #  define VKB_PRINTF(a, b)
@@ -65,9 +70,6 @@ const char *vkb_vk_result_string(VkResult r);
 /* Overflow-checked arithmetic on sizes: return false on overflow. */
 bool vkb_mul_size(size_t a, size_t b, size_t *out);
 bool vkb_add_size(size_t a, size_t b, size_t *out);
-/* Reads a whole small file (at most max_bytes) into a NUL-terminated buffer. */
-vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, size_t *size);
-char *vkb_path_join(const char *dir, const char *name);
 
 /* ---- vk/: instance.c, device.c, options.c, policy.c, context.c, submit.c ---------------- */
 /* What a Vulkan 1.3 device offers the cooperative-matrix matmul and subgroup size control

@@ -2,6 +2,7 @@
  * byte) with the real bert-base-uncased vocabulary; also the explicit-length entry point
  * on the raw bytes, NULs included; offsets (in bounds, on UTF-8 boundaries, in order) and
  * decode of what was encoded. */
+#include "../test_platform.h"
 #include "vkb_internal.h"
 
 #include <stdlib.h>
@@ -32,14 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n = 0;
     vkbert_status st = vkbert_tokenizer_encode(tok, text, pair, ids, types, 512, &n);
     if (st == VKBERT_OK) {
-        if (n < 2 || ids[0] != 101 || ids[n - 1] != 102) __builtin_trap(); /* [CLS] ... [SEP] */
+        if (n < 2 || ids[0] != 101 || ids[n - 1] != 102) TEST_TRAP(); /* [CLS] ... [SEP] */
         for (size_t i = 0; i < n; ++i)
-            if (ids[i] < 0 || ids[i] >= 30522 || types[i] < 0 || types[i] > 1) __builtin_trap();
+            if (ids[i] < 0 || ids[i] >= 30522 || types[i] < 0 || types[i] > 1) TEST_TRAP();
     } else if (st != VKBERT_ERROR_INVALID_TEXT && st != VKBERT_ERROR_BUFFER_TOO_SMALL) {
-        __builtin_trap();
+        TEST_TRAP();
     }
     st = vkbert_tokenizer_encode_bytes(tok, (const char *)data, size, NULL, 0, ids, types, 512, &n);
-    if (st == VKBERT_OK && memchr(data, 0, size)) __builtin_trap(); /* a NUL must be refused */
+    if (st == VKBERT_OK && memchr(data, 0, size)) TEST_TRAP(); /* a NUL must be refused */
     vkbert_offset offs[512];
     st = vkbert_tokenizer_encode_offsets(tok, text, first, pair, pair ? strlen(pair) : 0, ids, types, offs, 512, &n);
     if (st == VKBERT_OK) {
@@ -49,18 +50,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             size_t len = types[i] ? strlen(pair) : first;
             vkbert_offset o = offs[i];
             if (o.start == 0 && o.end == 0) continue; /* [CLS], [SEP] */
-            if (o.start >= o.end || o.end > len || o.start < last[types[i]]) __builtin_trap();
+            if (o.start >= o.end || o.end > len || o.start < last[types[i]]) TEST_TRAP();
             if (((uint8_t)src[o.start] & 0xC0) == 0x80 || (o.end < len && ((uint8_t)src[o.end] & 0xC0) == 0x80))
-                __builtin_trap(); /* inside a code point */
+                TEST_TRAP(); /* inside a code point */
             last[types[i]] = o.start;
         }
         char out[8192];
         size_t need = 0;
         st = vkbert_tokenizer_decode(tok, ids, n, size & 1, out, sizeof out, &need);
-        if (st != VKBERT_OK && st != VKBERT_ERROR_BUFFER_TOO_SMALL) __builtin_trap();
-        if (st == VKBERT_OK && strlen(out) + 1 != need) __builtin_trap();
+        if (st != VKBERT_OK && st != VKBERT_ERROR_BUFFER_TOO_SMALL) TEST_TRAP();
+        if (st == VKBERT_OK && strlen(out) + 1 != need) TEST_TRAP();
     } else if (st != VKBERT_ERROR_INVALID_TEXT && st != VKBERT_ERROR_BUFFER_TOO_SMALL) {
-        __builtin_trap();
+        TEST_TRAP();
     }
     free(text);
     return 0;

@@ -1,4 +1,5 @@
 /* libFuzzer target: vocab.txt parsing, then tokenizing fixed texts with that vocabulary. */
+#include "../test_platform.h"
 #include "vkb_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -14,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         vkbert_status st = vkbert_tokenizer_encode(tok, texts[i], texts[(i + 1) % 3], ids, NULL, 64, &n);
         if (st == VKBERT_OK)
             for (size_t k = 0; k < n; ++k)
-                if (!vkbert_tokenizer_token(tok, ids[k])) __builtin_trap(); /* ids stay in the vocabulary */
+                if (!vkbert_tokenizer_token(tok, ids[k])) TEST_TRAP(); /* ids stay in the vocabulary */
     }
     vkbert_tokenizer_destroy(tok);
     return 0;

@@ -1,17 +1,23 @@
 /* Runs a fuzz target's LLVMFuzzerTestOneInput on every file given (or in the directories
  * given): the seed corpus and the regression inputs, replayed by ctest in normal and
  * sanitizer builds without libFuzzer. */
-#include <dirent.h>
+#include "base/fs.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#if defined(_WIN32)
+#  include <windows.h>
+#else
+#  include <dirent.h>
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int run_file(const char *path) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = vkb_fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "cannot open %s\n", path);
         return 1;
@@ -34,26 +40,43 @@ static int run_file(const char *path) {
     return 0;
 }
 
+/* Runs every file of `dir` but hidden ones; adds to *files and *errors. */
+static void run_dir(const char *dir, int *files, int *errors) {
+    char p[4096];
+#if defined(_WIN32)
+    WIN32_FIND_DATAA e;
+    snprintf(p, sizeof p, "%s/*", dir);
+    HANDLE d = FindFirstFileA(p, &e);
+    for (BOOL more = d != INVALID_HANDLE_VALUE; more; more = FindNextFileA(d, &e)) {
+        const char *name = e.cFileName;
+#else
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        const char *name = e->d_name;
+#endif
+        if (name[0] == '.') continue;
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        *errors += run_file(p);
+        ++*files;
+    }
+#if defined(_WIN32)
+    if (d != INVALID_HANDLE_VALUE) FindClose(d);
+#else
+    if (d) closedir(d);
+#endif
+}
+
 int main(int argc, char **argv) {
     int files = 0, errors = 0;
     for (int i = 1; i < argc; ++i) {
-        struct stat sb;
-        if (stat(argv[i], &sb) != 0) continue; /* an absent regression directory is fine */
-        if (!S_ISDIR(sb.st_mode)) {
+        vkb_path_kind kind = vkb_path_kind_of(argv[i], NULL);
+        if (kind == VKB_PATH_NONE) continue; /* an absent regression directory is fine */
+        if (kind == VKB_PATH_DIR) {
+            run_dir(argv[i], &files, &errors);
+        } else {
             errors += run_file(argv[i]);
             ++files;
-            continue;
         }
-        DIR *d = opendir(argv[i]);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (e->d_name[0] == '.') continue;
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s", argv[i], e->d_name);
-            errors += run_file(p);
-            ++files;
-        }
-        if (d) closedir(d);
     }
     printf("replayed %d inputs\n", files);
     return errors || files == 0;

@@ -9,7 +9,16 @@
 #include <string.h>
 
 vkb_fault_plan vkb_faults;
-static _Atomic long live; /* atomic: sessions on several threads allocate too */
+/* under a lock, not _Atomic (which MSVC's C11 mode lacks): sessions on several threads
+ * allocate too */
+static long live;
+static vkb_mutex_static_t live_lock = VKB_MUTEX_STATIC_INIT;
+
+static void count_live(long delta) {
+    vkb_mutex_static_lock(&live_lock);
+    live += delta;
+    vkb_mutex_static_unlock(&live_lock);
+}
 
 bool vkb_fault_take(long *countdown) {
     if (*countdown <= 0) return false;
@@ -18,26 +27,31 @@ bool vkb_fault_take(long *countdown) {
 
 bool vkb_fault_vk(void) { return vkb_fault_take(&vkb_faults.vk_fail_at); }
 
-long vkb_fault_live_allocations(void) { return live; }
+long vkb_fault_live_allocations(void) {
+    vkb_mutex_static_lock(&live_lock);
+    long n = live;
+    vkb_mutex_static_unlock(&live_lock);
+    return n;
+}
 
 void *vkb_malloc(size_t n) {
     if (vkb_fault_take(&vkb_faults.host_fail_at)) return NULL;
     void *p = malloc(n ? n : 1);
-    if (p) ++live;
+    if (p) count_live(1);
     return p;
 }
 
 void *vkb_calloc(size_t count, size_t size) {
     if (vkb_fault_take(&vkb_faults.host_fail_at)) return NULL;
     void *p = calloc(count ? count : 1, size ? size : 1);
-    if (p) ++live;
+    if (p) count_live(1);
     return p;
 }
 
 void *vkb_realloc(void *old, size_t n) {
     if (vkb_fault_take(&vkb_faults.host_fail_at)) return NULL;
     void *p = realloc(old, n ? n : 1);
-    if (p && !old) ++live;
+    if (p && !old) count_live(1);
     return p;
 }
 
@@ -50,6 +64,6 @@ char *vkb_strdup(const char *s) {
 
 void vkb_free(void *p) {
     if (!p) return;
-    --live;
+    count_live(-1);
     free(p);
 }

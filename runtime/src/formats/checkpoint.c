@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_SHARDS 256
 
@@ -30,19 +29,15 @@ static vkbert_status check_shard_name(const vkb_checkpoint *L, const char *index
                         name);
     *path = vkb_path_join(L->dir, name);
     if (!*path) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-#if !defined(_WIN32)
-    struct stat sb;
-    if (lstat(*path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
-        char *real_dir = realpath(L->dir, NULL), *real = realpath(*path, NULL);
-        size_t n = real_dir ? strlen(real_dir) : 0;
-        bool inside = real_dir && real && strncmp(real, real_dir, n) == 0 && real[n] == '/';
+    if (vkb_is_link(*path)) {
+        char *real_dir = vkb_real_path(L->dir), *real = vkb_real_path(*path);
+        bool inside = real_dir && real && vkb_path_within(real, real_dir);
         free(real_dir);
         free(real);
         if (!inside)
             return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT,
                             "%s names shard \"%s\", a symlink that leads out of the model directory", index, name);
     }
-#endif
     return VKBERT_OK;
 }
 
@@ -59,8 +54,7 @@ static vkbert_status open_shards(vkb_checkpoint *L) {
     char *single = vkb_path_join(L->dir, "model.safetensors");
     char *index = vkb_path_join(L->dir, "model.safetensors.index.json");
     vkbert_status s = (!single || !index) ? vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory") : 0;
-    struct stat sb;
-    if (!s && (stat(single, &sb) == 0 || stat(index, &sb) != 0)) {
+    if (!s && (vkb_path_kind_of(single, NULL) != VKB_PATH_NONE || vkb_path_kind_of(index, NULL) == VKB_PATH_NONE)) {
         L->shards = vkb_calloc(1, sizeof *L->shards);
         if (!L->shards) s = vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         else if (!(s = vkb_safetensors_open(L->ctx, single, &L->shards[0]))) L->shard_count = 1;
@@ -88,8 +82,7 @@ static vkbert_status open_shards(vkb_checkpoint *L) {
                          e->string);
         bool seen = false;
         for (uint32_t k = 0; k < L->shard_count && !s && !seen; ++k) {
-            const char *slash = strrchr(L->shards[k].path, '/');
-            seen = !strcmp(slash ? slash + 1 : L->shards[k].path, e->valuestring);
+            seen = !strcmp(vkb_path_basename(L->shards[k].path), e->valuestring);
         }
         if (s || seen) continue;
         if (L->shard_count == MAX_SHARDS) {
@@ -109,11 +102,10 @@ static vkbert_status open_shards(vkb_checkpoint *L) {
             const vkb_tensor_info *x = vkb_safetensors_find(&L->shards[k], e->string);
             if (x) { t = x; where = k; ++copies; }
         }
-        const char *slash = t ? strrchr(L->shards[where].path, '/') : NULL;
         if (copies > 1)
             s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: tensor \"%.100s\" is in more than one shard", index,
                          e->string);
-        else if (!t || strcmp(slash ? slash + 1 : L->shards[where].path, e->valuestring))
+        else if (!t || strcmp(vkb_path_basename(L->shards[where].path), e->valuestring))
             s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: tensor \"%.100s\" is not in shard %.100s", index,
                          e->string, e->valuestring);
     }

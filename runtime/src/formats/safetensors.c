@@ -10,13 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#if defined(_WIN32)
-#  define vkb_fseek _fseeki64
-#else
-#  define vkb_fseek fseeko
-#endif
 
 #define MAX_JSON_DEPTH 64
 
@@ -201,7 +194,7 @@ static bool source_read(const vkb_safetensors *st, uint64_t offset, void *dst, s
         return true;
     }
     FILE *f = st->file;
-    return vkb_fseek(f, (off_t)offset, SEEK_SET) == 0 && fread(dst, 1, n, f) == n;
+    return vkb_fseek64(f, offset) == 0 && fread(dst, 1, n, f) == n;
 }
 
 /* Header length, header and layout checks, shared by files and memory buffers. */
@@ -245,7 +238,7 @@ vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_sa
     memset(st, 0, sizeof *st);
     st->path = vkb_strdup(path);
     if (!st->path) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    FILE *f = fopen(path, "rb");
+    FILE *f = vkb_fopen(path, "rb");
     if (!f) {
         vkbert_status s = vkb_fail(ctx, VKBERT_ERROR_IO, "cannot open %s: %s", path, strerror(errno));
         vkb_safetensors_close(st);
@@ -254,14 +247,9 @@ vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_sa
     /* Unbuffered: every read goes to the file as it is now, so one that shrank is noticed. */
     setvbuf(f, NULL, _IONBF, 0);
     st->file = f;
-    struct stat sb;
     vkbert_status s;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s is not a regular file", path);
-    } else {
-        st->file_size = (uint64_t)sb.st_size;
-        s = open_source(ctx, st);
-    }
+    if (!vkb_file_size(f, &st->file_size)) s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s is not a regular file", path);
+    else s = open_source(ctx, st);
     if (s) vkb_safetensors_close(st);
     return s;
 }

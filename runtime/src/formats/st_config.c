@@ -8,14 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define ST "sentence_transformers.models."
 
-static bool exists(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
+static bool exists(const char *path) { return vkb_path_kind_of(path, NULL) != VKB_PATH_NONE; }
 
 /* dir/name parsed, or *root NULL when the file is absent and optional. */
 static vkbert_status read_json(vkbert_context *ctx, const char *dir, const char *name, bool required, cJSON **root,
@@ -66,10 +62,8 @@ static vkbert_status module_dir(vkbert_context *ctx, const char *dir, const char
                         "%s: module path \"%.100s\" leads outside the model directory", where, mpath);
     *out = vkb_path_join(dir, mpath);
     if (!*out) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-#if !defined(_WIN32)
-    char *real_dir = realpath(dir, NULL), *real = realpath(*out, NULL);
-    size_t n = real_dir ? strlen(real_dir) : 0;
-    bool inside = !real || (real_dir && strncmp(real, real_dir, n) == 0 && (real[n] == '/' || real[n] == 0));
+    char *real_dir = vkb_real_path(dir), *real = vkb_real_path(*out);
+    bool inside = !real || (real_dir && vkb_path_within(real, real_dir));
     free(real_dir);
     free(real);
     if (!inside) {
@@ -78,7 +72,6 @@ static vkbert_status module_dir(vkbert_context *ctx, const char *dir, const char
         return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT,
                         "%s: module path \"%.100s\" is a link that leads outside the model directory", where, mpath);
     }
-#endif
     return VKBERT_OK;
 }
 

@@ -91,11 +91,7 @@ vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
     size_t cfg_size = 0, vocab_size = 0;
     vkbert_status s = (!cfg_path || !vocab_path) ? vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory")
                                                  : VKBERT_OK;
-    FILE *probe = s ? NULL : fopen(cfg_path, "rb");
-    if (probe) {
-        fclose(probe);
-        s = vkb_read_file(cfg_path, 1u << 20, &cfg, &cfg_size);
-    }
+    if (!s && vkb_path_kind_of(cfg_path, NULL) != VKB_PATH_NONE) s = vkb_read_file(cfg_path, 1u << 20, &cfg, &cfg_size);
     if (!s) s = vkb_read_file(vocab_path, MAX_VOCAB_BYTES, &vocab, &vocab_size);
     if (!s) s = from_memory(vocab, vocab_size, vocab_path, cfg, cfg_size, cfg_path, out);
     vkb_free(cfg);

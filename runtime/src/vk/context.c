@@ -36,8 +36,10 @@ vkbert_status vkbert_context_create(const vkbert_context_desc *desc, vkbert_cont
         float prio = 1.0f;
         VkDeviceQueueCreateInfo qi = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0,
                                       ctx->queue_family, 1, &prio};
-        const char *exts[2];
+        const char *exts[3];
         uint32_t ext_count = 0;
+        /* required of every device that advertises it (a portability driver: MoltenVK) */
+        if (ctx->info.portability_subset) exts[ext_count++] = VK_KHR_PORTABILITY_SUBSET_EXTENSION_NAME;
         VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi};
         /* A Vulkan 1.3 instance and device: features through the 1.1/1.2/1.3 structures (which
          * exclude the per-extension ones), with what the Vulkan 1.3 kernels need:

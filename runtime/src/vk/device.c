@@ -169,6 +169,15 @@ static void read_info(VkInstance inst, uint32_t inst_api, VkPhysicalDevice pd, u
     for (uint32_t i = 0; i < mem.memoryTypeCount; ++i)
         if ((mem.memoryTypes[i].propertyFlags & both) == both) info->host_visible_device_local = true;
     if (!v11) return;
+    /* A portability driver (MoltenVK) says so with VK_KHR_portability_subset, which the device
+     * must then be created with (context.c). The subset's features
+     * (VkPhysicalDevicePortabilitySubsetFeaturesKHR) are all graphics (blend factors, image
+     * views, sampler LOD bias, stencil, tessellation, triangle fans, points, vertex
+     * attributes) or events, none of which vkbert's compute work uses, so they are not read;
+     * what such a device does not have for compute (float16 arithmetic, 16-bit storage,
+     * subgroup operations and sizes, texel-buffer sizes and formats) it reports through the
+     * ordinary features and limits below, which the policy checks on every device. */
+    info->portability_subset = has_device_extension(pd, VK_KHR_PORTABILITY_SUBSET_EXTENSION_NAME, oom);
 
     bool f16_ext = v12 || has_device_extension(pd, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME, oom);
     bool tl_ext = v12 || has_device_extension(pd, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME, oom);

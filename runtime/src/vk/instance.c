@@ -67,16 +67,22 @@ vkbert_status vkb_instance_create(vkbert_context *ctx, bool validation, bool wan
             vkb_log(ctx, VKBERT_LOG_WARNING, "validation requested but VK_LAYER_KHRONOS_validation "
                     "is not installed (Debian: apt-get install vulkan-validationlayers)");
     }
-    const char *exts[1];
+    const char *exts[2];
     uint32_t ext_count = 0;
     bool debug = ctx && has_instance_extension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME, &oom);
+    /* A loader that offers portability enumeration lists portability drivers (MoltenVK on
+     * macOS) only to an instance that asks for them; a device that is one says so with
+     * VK_KHR_portability_subset, enabled at device creation (context.c). */
+    bool portability = has_instance_extension(VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME, &oom);
     if (oom) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory creating the Vulkan instance");
     if (debug) exts[ext_count++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+    if (portability) exts[ext_count++] = VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME;
 
     *api = want13 && version >= VK_API_VERSION_1_3 ? VK_API_VERSION_1_3 : VK_API_VERSION_1_1;
     VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO, NULL, "vkbert", 1, "vkbert", 1, *api};
-    VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, NULL, 0, &app,
-                               layer_count, layers, ext_count, exts};
+    VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, NULL,
+                               portability ? (VkInstanceCreateFlags)VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR : 0,
+                               &app, layer_count, layers, ext_count, exts};
     VkResult r = VKB_VK(vkCreateInstance(&ci, NULL, out));
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
         return vkb_fail(ctx, VKBERT_ERROR_NO_DEVICE,

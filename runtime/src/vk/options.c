@@ -34,8 +34,9 @@ static bool keep(char **slot, const char *s) {
     return *slot != NULL;
 }
 
-/* Fills the fields `d` leaves at their defaults from the environment. */
-static vkbert_status apply_environment(vkbert_context *ctx, vkbert_context_desc *d) {
+/* Fills the fields `d` leaves at their defaults from the environment; *path_env holds the
+ * pipeline cache path read from it (a path: UTF-8 on every system), for the caller to free. */
+static vkbert_status apply_environment(vkbert_context *ctx, vkbert_context_desc *d, char **path_env) {
     const char *v;
     if (!d->device) d->device = getenv("VKBERT_DEVICE");
     if (!d->validation && (v = getenv("VKBERT_VALIDATION"))) d->validation = !strcmp(v, "1");
@@ -49,7 +50,7 @@ static vkbert_status apply_environment(vkbert_context *ctx, vkbert_context_desc 
         else if (!strcmp(v, "fp16")) d->precision = VKBERT_PRECISION_FP16;
         else if (strcmp(v, "auto")) vkb_log(ctx, VKBERT_LOG_WARNING, "VKBERT_PRECISION=%s ignored: want fp32 or fp16", v);
     }
-    if (!d->pipeline_cache_path) d->pipeline_cache_path = getenv("VKBERT_PIPELINE_CACHE");
+    if (!d->pipeline_cache_path) d->pipeline_cache_path = *path_env = vkb_getenv("VKBERT_PIPELINE_CACHE");
     if (d->matmul == VKBERT_MATMUL_AUTO && (v = getenv("VKBERT_MATMUL"))) {
         if (!strcmp(v, "storage")) d->matmul = VKBERT_MATMUL_STORAGE;
         else if (!strcmp(v, "texel")) d->matmul = VKBERT_MATMUL_TEXEL;
@@ -74,28 +75,35 @@ static vkbert_status apply_environment(vkbert_context *ctx, vkbert_context_desc 
     return VKBERT_OK;
 }
 
+/* Validates the resolved desc and keeps it (with owned copies of its strings) in ctx. */
+static vkbert_status check(vkbert_context *ctx, vkbert_context_desc *d) {
+    if ((unsigned)d->precision > VKBERT_PRECISION_FP16)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown precision %d", (int)d->precision);
+    if ((unsigned)d->matmul > VKBERT_MATMUL_COOPMAT)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown matmul variant %d", (int)d->matmul);
+    if ((d->tile[0] || d->tile[1] || d->tile[2] || d->tile[3]) && !valid_tile(d->tile))
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "tile %u,%u,%u,%u: want four non-zero values with "
+                        "rows * columns <= 64", d->tile[0], d->tile[1], d->tile[2], d->tile[3]);
+    if (d->texel_rows && !valid_texel_rows(d->texel_rows))
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "texel_rows %u: want 8, 16, 24 or 32", d->texel_rows);
+    if (d->max_buffer_bytes && d->max_buffer_bytes < VKB_MIN_FORCED_BINDING)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "max_buffer_bytes %llu is under the minimum of %u",
+                        (unsigned long long)d->max_buffer_bytes, VKB_MIN_FORCED_BINDING);
+    if (!keep(&ctx->option_device, d->device) || !keep(&ctx->option_cache_path, d->pipeline_cache_path))
+        return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    d->device = ctx->option_device;
+    d->pipeline_cache_path = ctx->option_cache_path;
+    ctx->options = *d;
+    return VKBERT_OK;
+}
+
 vkbert_status vkb_options_resolve(vkbert_context *ctx, const vkbert_context_desc *desc) {
     vkbert_context_desc d = *desc;
-    vkbert_status st = d.ignore_environment ? VKBERT_OK : apply_environment(ctx, &d);
-    if (st) return st;
-    if ((unsigned)d.precision > VKBERT_PRECISION_FP16)
-        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown precision %d", (int)d.precision);
-    if ((unsigned)d.matmul > VKBERT_MATMUL_COOPMAT)
-        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown matmul variant %d", (int)d.matmul);
-    if ((d.tile[0] || d.tile[1] || d.tile[2] || d.tile[3]) && !valid_tile(d.tile))
-        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "tile %u,%u,%u,%u: want four non-zero values with "
-                        "rows * columns <= 64", d.tile[0], d.tile[1], d.tile[2], d.tile[3]);
-    if (d.texel_rows && !valid_texel_rows(d.texel_rows))
-        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "texel_rows %u: want 8, 16, 24 or 32", d.texel_rows);
-    if (d.max_buffer_bytes && d.max_buffer_bytes < VKB_MIN_FORCED_BINDING)
-        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "max_buffer_bytes %llu is under the minimum of %u",
-                        (unsigned long long)d.max_buffer_bytes, VKB_MIN_FORCED_BINDING);
-    if (!keep(&ctx->option_device, d.device) || !keep(&ctx->option_cache_path, d.pipeline_cache_path))
-        return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    d.device = ctx->option_device;
-    d.pipeline_cache_path = ctx->option_cache_path;
-    ctx->options = d;
-    return VKBERT_OK;
+    char *path_env = NULL;
+    vkbert_status st = d.ignore_environment ? VKBERT_OK : apply_environment(ctx, &d, &path_env);
+    if (!st) st = check(ctx, &d);
+    free(path_env);
+    return st;
 }
 
 const vkbert_context_desc *vkbert_context_options(const vkbert_context *ctx) {

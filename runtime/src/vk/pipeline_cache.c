@@ -2,7 +2,7 @@
  * vendor, device, driver version and pipelineCacheUUID, the data size and an FNV-1a
  * checksum) followed by vkGetPipelineCacheData's bytes. A file that is short, corrupt, or
  * made by another device or driver is ignored with a log message and never handed to the
- * driver; the cache is rewritten (atomically, through a temporary file) when the context
+ * driver; the cache is rewritten (atomically: a temporary file replaces it) when the context
  * is destroyed, or earlier by vkbert_context_save_pipeline_cache, whenever pipelines were
  * created since the last write. */
 #include "vkb_internal.h"
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAGIC "VKBPCACH"
 #define FORMAT 1u
@@ -34,17 +33,16 @@ static uint64_t fnv1a64(const uint8_t *p, size_t n) {
 
 vkbert_status vkb_pipeline_cache_path(vkbert_context *ctx, const char *requested, char **out) {
     *out = NULL;
-    const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char dir[4096], name[96];
     if (requested) {
         if (!*requested) return VKBERT_OK; /* "" disables the file */
         *out = vkb_strdup(requested);
     } else {
-        if (base && *base) snprintf(dir, sizeof dir, "%s/vkbert", base);
-        else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/vkbert", home);
-        else return VKBERT_OK; /* nowhere to keep it */
+        char *dir = NULL, name[96];
+        if (!vkb_user_cache_dir(&dir)) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        if (!dir) return VKBERT_OK; /* nowhere to keep it */
         snprintf(name, sizeof name, "pipelines-%04x-%04x.bin", ctx->props.vendorID, ctx->props.deviceID);
         *out = vkb_path_join(dir, name);
+        vkb_free(dir);
     }
     return *out ? VKBERT_OK : vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
 }
@@ -87,9 +85,7 @@ vkbert_status vkb_pipeline_cache_create(vkbert_context *ctx, const void *data, s
         initial = data;
         payload = size;
     } else if (path) {
-        FILE *f = fopen(path, "rb");
-        if (f) {
-            fclose(f);
+        if (vkb_path_kind_of(path, NULL) != VKB_PATH_NONE) {
             vkbert_status st = vkb_read_file(path, MAX_CACHE_BYTES, &file, &file_size);
             if (st == VKBERT_ERROR_OUT_OF_HOST_MEMORY) return vkb_propagate(ctx, st);
             if (st == VKBERT_OK) {
@@ -129,28 +125,24 @@ int vkb_pipeline_cache_save(vkbert_context *ctx) {
     h.checksum = fnv1a64(buf + sizeof h, n);
     memcpy(buf, &h, sizeof h);
     /* the directories (the cache home itself may not exist yet on a fresh account), then a
-     * temporary file renamed over the old one */
-    char dir[4096];
-    if (strlen(path) < sizeof dir)
-        for (const char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-            snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-            mkdir(dir, 0755); /* EEXIST for the ones that are there */
-        }
+     * temporary file that replaces the old one */
+    vkb_make_parents(path);
     size_t len = strlen(path);
     char *tmp = vkb_malloc(len + 16);
     int err = tmp ? 0 : ENOMEM;
     if (tmp) {
         snprintf(tmp, len + 16, "%s.tmp%u", path, (unsigned)(fnv1a64((const uint8_t *)&tmp, sizeof tmp) & 0xFFFF));
         errno = 0;
-        FILE *f = fopen(tmp, "wb");
+        FILE *f = vkb_fopen(tmp, "wb");
         bool ok = f && fwrite(buf, 1, sizeof h + n, f) == sizeof h + n;
         if (f && fclose(f) != 0) ok = false;
-        if (ok && rename(tmp, path) == 0) {
+        if (!ok) err = errno ? errno : EIO;
+        else err = vkb_replace_file(tmp, path);
+        if (!err) {
             vkb_log(ctx, VKBERT_LOG_DEBUG, "pipeline cache saved to %s (%zu bytes)", path, n);
             ctx->pipelines_saved = ctx->pipelines_created;
         } else {
-            err = errno ? errno : EIO;
-            remove(tmp);
+            vkb_remove(tmp);
         }
         vkb_free(tmp);
     }

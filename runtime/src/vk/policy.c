@@ -86,7 +86,12 @@ static void choose_matmul(vkbert_context *ctx) {
      * (or not fit one: a 512-token bert-large FFN activation is 8 MiB) */
     /* 8-wide subgroups: the device's own, or required per pipeline (subgroup size control) */
     bool eight = d->subgroup_size == 8 || (ctx->size_control && ctx->caps13.sub_min <= 8 && ctx->caps13.sub_max >= 8);
-    bool texel_ok = eight && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 22);
+    /* RGBA32F uniform texel buffers are required of every Vulkan device, yet asked for, not
+     * assumed: a portability driver (MoltenVK) maps them onto what Metal has */
+    VkFormatProperties fp32;
+    vkGetPhysicalDeviceFormatProperties(ctx->physical, VK_FORMAT_R32G32B32A32_SFLOAT, &fp32);
+    bool texel_ok = eight && d->subgroup_shuffle && d->max_texel_buffer_elements >= (1u << 22) &&
+                    (fp32.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT);
     uint32_t v = d->vendor_id;
     bool mobile = v == 0x13B5 || v == 0x5143 || v == 0x1010 || v == 0x14E4 || v == 0x144D;
     uint32_t tile[4] = {16, 8, d->type == VKBERT_DEVICE_INTEGRATED ? 4 : 8, 4};

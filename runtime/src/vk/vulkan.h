@@ -44,6 +44,18 @@ typedef VkResult(VKAPI_PTR *PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKH
     VkPhysicalDevice physicalDevice, uint32_t *pPropertyCount, VkCooperativeMatrixPropertiesKHR *pProperties);
 #endif
 
+/* Portability (MoltenVK on macOS behind a current loader), for headers older than 1.3.216
+ * (VK_KHR_portability_enumeration) and without the provisional vulkan_beta.h
+ * (VK_KHR_portability_subset, whose features vkbert does not read: see device.c). */
+#ifndef VK_KHR_portability_enumeration
+#define VK_KHR_portability_enumeration 1
+#define VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME "VK_KHR_portability_enumeration"
+#define VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR ((VkInstanceCreateFlagBits)0x00000001)
+#endif
+#ifndef VK_KHR_PORTABILITY_SUBSET_EXTENSION_NAME
+#define VK_KHR_PORTABILITY_SUBSET_EXTENSION_NAME "VK_KHR_portability_subset"
+#endif
+
 #define VKB_VULKAN_GLOBAL_FUNCS(X) \
     X(vkCreateInstance) \
     X(vkEnumerateInstanceExtensionProperties) \
