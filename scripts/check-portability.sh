@@ -3,7 +3,7 @@
 #  1. every C source compiled for 32-bit ARM (armhf, as Android's armeabi-v7a) with
 #     warnings as errors: size_t is 32 bits there; the Android app's JNI layer too, against
 #     the NDK API headers Debian packages from AOSP (asset manager, log, jni.h);
-#  2. the configuration Android and Windows builds use: cJSON and utf8proc built in from
+#  2. the configuration Android and Windows builds use: cJSON, utf8proc and Oniguruma built in from
 #     source with FetchContent (VKBERT_FETCH_DEPS=ON) and the shaders compiled with glslc,
 #     then the tokenizer, session and end-to-end tests run on that build. The sources are
 #     Debian's (apt-get source, through a private apt configuration that leaves the
@@ -47,7 +47,7 @@ echo "check-portability: every source (and the Android JNI layer) compiles for a
 
 # --- 2. fetched dependencies + glslc --------------------------------------------------
 SRC="$OUT/sources"
-if [ ! -f "$SRC/.done" ]; then
+if [ ! -f "$SRC/.done" ] || ! ls -d "$SRC"/onig-*/ >/dev/null 2>&1; then
   APTDIR="$OUT/apt"
   mkdir -p "$APTDIR/state/lists/partial" "$APTDIR/cache/archives/partial" "$SRC"
   : > "$APTDIR/status"
@@ -65,22 +65,24 @@ Dir::Cache "$APTDIR/cache";
 Dir::Etc::SourceList "/dev/null";
 Dir::Etc::SourceParts "$APTDIR";
 CONF
-  (export APT_CONFIG="$APTDIR/apt.conf"; apt-get update -qq && cd "$SRC" && apt-get source -qq --download-only cjson utf8proc)
+  (export APT_CONFIG="$APTDIR/apt.conf"; apt-get update -qq && cd "$SRC" && apt-get source -qq --download-only cjson utf8proc libonig)
   (cd "$SRC" && for t in *.orig.tar.gz; do tar xzf "$t"; done)
   touch "$SRC/.done"
 fi
 CJSON_DIR=$(ls -d "$SRC"/cJSON-*/ | head -1)
 UTF8PROC_DIR=$(ls -d "$SRC"/utf8proc-*/ | head -1)
+ONIG_DIR=$(ls -d "$SRC"/onig-*/ | head -1)
 cmake -S . -B "$OUT/fetched" -DVKBERT_FETCH_DEPS=ON -DVKBERT_SHADER_COMPILER=glslc \
   -DFETCHCONTENT_SOURCE_DIR_VKBERT_CJSON="$CJSON_DIR" -DFETCHCONTENT_SOURCE_DIR_VKBERT_UTF8PROC="$UTF8PROC_DIR" \
+  -DFETCHCONTENT_SOURCE_DIR_VKBERT_ONIG="$ONIG_DIR" \
   | grep "vkbert:"
 cmake --build "$OUT/fetched" -j"${JOBS:-2}" >/dev/null
-if ldd "$OUT/fetched/vkbert" | grep -Eq "libcjson|libutf8proc"; then
-  echo "check-portability: the fetched build still links the system's cJSON/utf8proc" >&2
+if ldd "$OUT/fetched/vkbert" | grep -Eq "libcjson|libutf8proc|libonig"; then
+  echo "check-portability: the fetched build still links the system's cJSON/utf8proc/Oniguruma" >&2
   exit 1
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$OUT/fetched/tests}"
-(cd "$OUT/fetched" && ctest --output-on-failure -j"${JOBS:-2}" -R "^(test_tokenizer|test_session|e2e_tiny|readme_example)$")
+(cd "$OUT/fetched" && ctest --output-on-failure -j"${JOBS:-2}" -R "^(test_tokenizer|test_tokjson|test_session|e2e_tiny|readme_example)$")
 
 # --- 3. Android API levels ------------------------------------------------------------
 # What the armhf objects above (and cJSON/utf8proc) import must exist in Bionic, libandroid,
