@@ -134,6 +134,81 @@ static void run_model(const char *data, const char *model) {
     vkbert_tokenizer_destroy(tok);
 }
 
+/* A minimal valid file with one part replaced: "%s" slots for normalizer, pre_tokenizer,
+ * model, post_processor, decoder and added_tokens. */
+static void hostile(const char *norm, const char *pre, const char *model, const char *post, const char *dec,
+                    const char *added, vkbert_status want, const char *fragment) {
+    static char buf[1 << 16];
+    snprintf(buf, sizeof buf,
+             "{\"normalizer\": %s, \"pre_tokenizer\": %s, \"model\": %s, \"post_processor\": %s, "
+             "\"decoder\": %s, \"added_tokens\": %s}",
+             norm, pre, model, post, dec, added);
+    vkbert_tokenizer *t = NULL;
+    vkbert_status st = vkbert_tokenizer_load_json(buf, strlen(buf), &t);
+    CHECK(st == want && (!fragment || strstr(vkbert_last_error(), fragment)), "%s: got %d \"%s\", want %d with \"%s\"",
+          buf, (int)st, vkbert_last_error(), (int)want, fragment ? fragment : "");
+    if (t && !st) { /* what loads must also encode and decode */
+        int32_t ids[64];
+        size_t n = 0;
+        CHECK(vkbert_tokenizer_encode(t, "hello world ab", NULL, ids, NULL, 64, &n) == VKBERT_OK, "%s", vkbert_last_error());
+    }
+    vkbert_tokenizer_destroy(t);
+}
+
+static void hostile_files(void) {
+    const char *wp = "{\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"[UNK]\": 0, \"a\": 1, \"b\": 2}}";
+    const char *bpe = "{\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"a b\"]}";
+    hostile("null", "null", wp, "null", "null", "[]", VKBERT_OK, NULL);
+    hostile("null", "{\"type\": \"ByteLevel\"}", bpe, "null", "{\"type\": \"ByteLevel\"}", "[]", VKBERT_OK, NULL);
+    /* unknown component types: errors naming them */
+    hostile("{\"type\": \"Frobnicate\"}", "null", wp, "null", "null", "[]", VKBERT_ERROR_UNSUPPORTED, "\"Frobnicate\"");
+    hostile("null", "{\"type\": \"UnicodeScripts\"}", wp, "null", "null", "[]", VKBERT_ERROR_UNSUPPORTED, "UnicodeScripts");
+    hostile("null", "null", "{\"type\": \"WordLevel\", \"vocab\": {}}", "null", "null", "[]", VKBERT_ERROR_UNSUPPORTED, "WordLevel");
+    hostile("null", "null", wp, "{\"type\": \"Magic\"}", "null", "[]", VKBERT_ERROR_UNSUPPORTED, "Magic");
+    hostile("null", "null", wp, "null", "{\"type\": \"CTC\"}", "[]", VKBERT_ERROR_UNSUPPORTED, "CTC");
+    /* a regex that does not compile */
+    hostile("null", "{\"type\": \"Split\", \"pattern\": {\"Regex\": \"(a\"}, \"behavior\": \"Isolated\"}", wp, "null",
+            "null", "[]", VKBERT_ERROR_MODEL_FORMAT, "does not compile");
+    /* a charsmap that is truncated, or whose trie size points outside it */
+    hostile("{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"AAA=\"}", "null", wp, "null", "null", "[]",
+            VKBERT_ERROR_MODEL_FORMAT, "shorter than");
+    hostile("{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"AAEAAAAAAAA=\"}", "null", wp, "null", "null", "[]",
+            VKBERT_ERROR_MODEL_FORMAT, "does not fit");
+    hostile("{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"not base64!\"}", "null", wp, "null", "null", "[]",
+            VKBERT_ERROR_MODEL_FORMAT, "base64");
+    /* a trie of garbage units: every index it makes is checked, so it loads and encodes */
+    hostile("{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"EAAAAP////////////////////8A\"}", "null", wp,
+            "null", "null", "[]", VKBERT_OK, NULL);
+    /* merges naming unknown tokens */
+    hostile("null", "null", "{\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}", "null",
+            "null", "[]", VKBERT_ERROR_MODEL_FORMAT, "\"ab\", which is not in the vocabulary");
+    hostile("null", "null", "{\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [[\"a\", \"zz\"]]}", "null", "null",
+            "[]", VKBERT_ERROR_MODEL_FORMAT, "\"zz\"");
+    /* an added token that is empty */
+    hostile("null", "null", wp, "null", "null", "[{\"id\": 1, \"content\": \"\", \"special\": true}]",
+            VKBERT_ERROR_MODEL_FORMAT, "empty content");
+    /* dropout */
+    hostile("null", "null", "{\"type\": \"BPE\", \"dropout\": 0.1, \"vocab\": {\"a\": 0}, \"merges\": []}", "null",
+            "null", "[]", VKBERT_ERROR_UNSUPPORTED, "dropout");
+    /* truncated, deeply nested, 100 MB */
+    vkbert_tokenizer *t = NULL;
+    const char *trunc = "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0";
+    CHECK_ERROR(vkbert_tokenizer_load_json(trunc, strlen(trunc), &t), VKBERT_ERROR_MODEL_FORMAT, "tokenizer.json");
+    size_t depth = 100000;
+    char *deep = malloc(depth * 2 + 1);
+    for (size_t i = 0; i < depth; ++i) deep[i] = '[', deep[depth + i] = ']';
+    CHECK_ERROR(vkbert_tokenizer_load_json(deep, depth * 2, &t), VKBERT_ERROR_MODEL_FORMAT, "tokenizer.json");
+    free(deep);
+    size_t big = 100u << 20;
+    char *huge = malloc(big);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    CHECK_ERROR(vkbert_tokenizer_load_json(huge, big, &t), VKBERT_ERROR_MODEL_FORMAT, "over the 64 MiB");
+    free(huge);
+    CHECK_ERROR(vkbert_tokenizer_load_json("[]", 2, &t), VKBERT_ERROR_MODEL_FORMAT, "not a JSON object");
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_tokjson DATA_DIR [MODEL...]\n");
@@ -141,6 +216,7 @@ int main(int argc, char **argv) {
     }
     static const char *const MODELS[] = {"distilbert-base-uncased", "bge-small-en-v1.5", "bert-base-multilingual-cased",
                                          "roberta-base", "ModernBERT-base", "t5-small"};
+    hostile_files();
     if (argc > 2)
         for (int i = 2; i < argc; ++i) run_model(argv[1], argv[i]);
     else

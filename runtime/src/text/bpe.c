@@ -118,9 +118,11 @@ vkbert_status vkb_bpe_parse(vkb_bpe *b, const vkb_vocab *v, const cJSON *model, 
         if (a < 0 || c < 0 || m < 0) {
             const char *which = a < 0 ? l : c < 0 ? r : buf;
             int wn = (int)(a < 0 ? ln : c < 0 ? rn : ln + rn);
+            vkbert_status st = vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT,
+                                        "%s: merge %u names \"%.*s\", which is not in the vocabulary", path, rank,
+                                        wn > 100 ? 100 : wn, which);
             vkb_free(buf);
-            return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: merge %u names \"%.*s\", which is not in the vocabulary",
-                            path, rank, wn > 100 ? 100 : wn, which);
+            return st;
         }
         uint64_t key = ((uint64_t)(uint32_t)a << 32 | (uint32_t)c) + 1;
         uint32_t h = mix(key) & b->mask;
