@@ -215,7 +215,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     static const char *const MODELS[] = {"distilbert-base-uncased", "bge-small-en-v1.5", "bert-base-multilingual-cased",
-                                         "roberta-base", "ModernBERT-base", "t5-small"};
+                                         "roberta-base", "ModernBERT-base", "t5-small", "unigram-xlmr-like"};
     hostile_files();
     if (argc > 2)
         for (int i = 2; i < argc; ++i) run_model(argv[1], argv[i]);
