@@ -47,7 +47,7 @@ echo "check-portability: every source (and the Android JNI layer) compiles for a
 
 # --- 2. fetched dependencies + glslc --------------------------------------------------
 SRC="$OUT/sources"
-if [ ! -f "$SRC/.done" ] || ! ls -d "$SRC"/onig-*/ >/dev/null 2>&1; then
+if [ ! -f "$SRC/.done" ] || ! ls -d "$SRC"/oniguruma-*/ >/dev/null 2>&1; then
   APTDIR="$OUT/apt"
   mkdir -p "$APTDIR/state/lists/partial" "$APTDIR/cache/archives/partial" "$SRC"
   : > "$APTDIR/status"
@@ -71,7 +71,7 @@ CONF
 fi
 CJSON_DIR=$(ls -d "$SRC"/cJSON-*/ | head -1)
 UTF8PROC_DIR=$(ls -d "$SRC"/utf8proc-*/ | head -1)
-ONIG_DIR=$(ls -d "$SRC"/onig-*/ | head -1)
+ONIG_DIR=$(ls -d "$SRC"/oniguruma-*/ | head -1)
 cmake -S . -B "$OUT/fetched" -DVKBERT_FETCH_DEPS=ON -DVKBERT_SHADER_COMPILER=glslc \
   -DFETCHCONTENT_SOURCE_DIR_VKBERT_CJSON="$CJSON_DIR" -DFETCHCONTENT_SOURCE_DIR_VKBERT_UTF8PROC="$UTF8PROC_DIR" \
   -DFETCHCONTENT_SOURCE_DIR_VKBERT_ONIG="$ONIG_DIR" \
