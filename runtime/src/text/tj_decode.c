@@ -195,13 +195,8 @@ void vkb_tj_dec_free(vkb_tj_dec *v, size_t n) {
     vkb_free(v);
 }
 
-static const char *jstr(const cJSON *o, const char *k) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(j) ? j->valuestring : NULL;
-}
-
 static vkbert_status add(const cJSON *j, const char *path, vkb_tj_dec **out, size_t *n) {
-    const char *type = jstr(j, "type");
+    const char *type = vkb_tj_str(j, "type");
     static const char *const NAMES[] = {"WordPiece", "ByteLevel", "Metaspace", "BPEDecoder", "ByteFallback",
                                         "Fuse", "Strip", "Replace"};
     int kind = -1;
@@ -217,24 +212,24 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_dec **out, siz
     *d = (vkb_tj_dec){.kind = kind};
     const char *a = "", *b = "";
     if (kind == TD_WORDPIECE) {
-        a = jstr(j, "prefix") ? jstr(j, "prefix") : "##";
+        a = vkb_tj_str(j, "prefix") ? vkb_tj_str(j, "prefix") : "##";
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "cleanup");
         d->cleanup = !cJSON_IsBool(c) || cJSON_IsTrue(c);
     } else if (kind == TD_METASPACE) {
-        a = jstr(j, "replacement") ? jstr(j, "replacement") : "\xE2\x96\x81";
-        const char *scheme = jstr(j, "prepend_scheme");
+        a = vkb_tj_str(j, "replacement") ? vkb_tj_str(j, "replacement") : "\xE2\x96\x81";
+        const char *scheme = vkb_tj_str(j, "prepend_scheme");
         const cJSON *aps = cJSON_GetObjectItemCaseSensitive(j, "add_prefix_space");
         d->prepend = scheme ? strcmp(scheme, "never") != 0 : (!cJSON_IsBool(aps) || cJSON_IsTrue(aps));
     } else if (kind == TD_BPE) {
-        a = jstr(j, "suffix") ? jstr(j, "suffix") : "</w>";
+        a = vkb_tj_str(j, "suffix") ? vkb_tj_str(j, "suffix") : "</w>";
     } else if (kind == TD_REPLACE) {
-        a = jstr(cJSON_GetObjectItemCaseSensitive(j, "pattern"), "String");
-        b = jstr(j, "content");
+        a = vkb_tj_str(cJSON_GetObjectItemCaseSensitive(j, "pattern"), "String");
+        b = vkb_tj_str(j, "content");
         if (!a || !b)
             return vkb_fail(NULL, VKBERT_ERROR_UNSUPPORTED, "%s: decoder Replace: only a {\"String\"} pattern is supported",
                             path);
     } else if (kind == TD_STRIP) {
-        a = jstr(j, "content") ? jstr(j, "content") : " ";
+        a = vkb_tj_str(j, "content") ? vkb_tj_str(j, "content") : " ";
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "start"), *e = cJSON_GetObjectItemCaseSensitive(j, "stop");
         d->start = cJSON_IsNumber(s) && s->valuedouble >= 0 && s->valuedouble < 1e6 ? (uint32_t)s->valuedouble : 0;
         d->stop = cJSON_IsNumber(e) && e->valuedouble >= 0 && e->valuedouble < 1e6 ? (uint32_t)e->valuedouble : 0;
@@ -245,27 +240,21 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_dec **out, siz
     return VKBERT_OK;
 }
 
-static vkbert_status parse_one(const cJSON *j, const char *path, vkb_tj_dec **out, size_t *n, int depth) {
-    if (cJSON_IsNull(j) || !j) return VKBERT_OK;
-    if (!cJSON_IsObject(j)) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: a decoder that is not an object", path);
-    const char *type = jstr(j, "type");
-    if (type && strcmp(type, "Sequence") == 0) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "decoders"), *e;
-        if (!cJSON_IsArray(list) || depth > 8)
-            return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: decoder Sequence without a \"decoders\" list", path);
-        cJSON_ArrayForEach(e, list) {
-            vkbert_status s = parse_one(e, path, out, n, depth + 1);
-            if (s) return s;
-        }
-        return VKBERT_OK;
-    }
-    return add(j, path, out, n);
+typedef struct list {
+    vkb_tj_dec **out;
+    size_t *n;
+} list;
+
+static vkbert_status add_leaf(const cJSON *j, const char *path, void *user) {
+    list *l = user;
+    return add(j, path, l->out, l->n);
 }
 
 vkbert_status vkb_tj_dec_parse(const cJSON *j, const char *path, vkb_tj_dec **out, size_t *n) {
     *out = NULL;
     *n = 0;
-    vkbert_status s = parse_one(j, path, out, n, 0);
+    list l = {out, n};
+    vkbert_status s = vkb_tj_each(j, path, "decoder", "decoders", add_leaf, &l);
     if (s) {
         vkb_tj_dec_free(*out, *n);
         *out = NULL;

@@ -27,6 +27,15 @@ bool vkb_nchars_utf8(const vkb_nchar *c, size_t n, char **buf, size_t *cap, size
 /* A vocabulary from id-indexed strings (NULL: no token of that id), hashed as vocab.txt's. */
 vkbert_status vkb_vocab_from_tokens(vkb_vocab *v, char **tokens, uint32_t count, const char *path);
 
+/* JSON getters: a string member or NULL; a bool member or dflt. */
+const char *vkb_tj_str(const struct cJSON *o, const char *key);
+int vkb_tj_bool(const struct cJSON *o, const char *key, int dflt);
+/* A component (null: none) that may be {"type": "Sequence", list_key: [...]} (nested up to 8
+ * deep): add(leaf, path, user) on each other one in order; `what` names the kind in errors. */
+typedef vkbert_status (*vkb_tj_add_fn)(const struct cJSON *leaf, const char *path, void *user);
+vkbert_status vkb_tj_each(const struct cJSON *j, const char *path, const char *what, const char *list_key,
+                          vkb_tj_add_fn add, void *user);
+
 /* ---- normalizers ------------------------------------------------------------------- */
 
 enum { TN_BERT, TN_NFC, TN_NFD, TN_NFKC, TN_NFKD, TN_LOWER, TN_STRIP_ACCENTS, TN_REPLACE, TN_PREPEND, TN_STRIP,

@@ -14,16 +14,6 @@ static vkbert_status bad(const char *path, const char *what, const char *detail)
     return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s: %s", path, what, detail);
 }
 
-static const char *jstr(const cJSON *o, const char *k) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(j) ? j->valuestring : NULL;
-}
-
-static int jbool(const cJSON *o, const char *k, int dflt) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsBool(j) ? cJSON_IsTrue(j) : dflt;
-}
-
 /* UTF-8 -> code points (vkb_malloc'd); NULL on invalid UTF-8 or out of memory. */
 static int32_t *cps(const char *s, size_t *n) {
     size_t len = strlen(s);
@@ -317,10 +307,8 @@ void vkb_tj_norm_free(vkb_tj_norm *v, size_t n) {
     vkb_free(v);
 }
 
-static vkbert_status parse_one(const cJSON *j, const char *path, vkb_tj_norm **out, size_t *n, int depth);
-
 static vkbert_status add(const cJSON *j, const char *path, vkb_tj_norm **out, size_t *n) {
-    const char *type = jstr(j, "type");
+    const char *type = vkb_tj_str(j, "type");
     if (!type) return bad(path, "normalizer", "an entry without a \"type\"");
     static const char *const NAMES[] = {"BertNormalizer", "NFC", "NFD", "NFKC", "NFKD", "Lowercase", "StripAccents",
                                         "Replace", "Prepend", "Strip", "Precompiled"};
@@ -335,50 +323,45 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_norm **out, si
     vkb_tj_norm *nz = &nv[(*n)++];
     *nz = (vkb_tj_norm){.kind = kind};
     if (kind == TN_BERT) {
-        bool lower = jbool(j, "lowercase", 1);
-        int strip = jbool(j, "strip_accents", -1);
-        nz->bert = (vkb_bert_normalizer){lower, strip < 0 ? lower : strip == 1, jbool(j, "handle_chinese_chars", 1)};
-        if (!jbool(j, "clean_text", 1)) return bad(path, "BertNormalizer", "clean_text false is not supported");
+        bool lower = vkb_tj_bool(j, "lowercase", 1);
+        int strip = vkb_tj_bool(j, "strip_accents", -1);
+        nz->bert = (vkb_bert_normalizer){lower, strip < 0 ? lower : strip == 1, vkb_tj_bool(j, "handle_chinese_chars", 1)};
+        if (!vkb_tj_bool(j, "clean_text", 1)) return bad(path, "BertNormalizer", "clean_text false is not supported");
     } else if (kind == TN_REPLACE) {
         const cJSON *pat = cJSON_GetObjectItemCaseSensitive(j, "pattern");
-        const char *s = jstr(pat, "String"), *content = jstr(j, "content");
+        const char *s = vkb_tj_str(pat, "String"), *content = vkb_tj_str(j, "content");
         if (!s || !content) return bad(path, "Replace", "only a {\"String\": ...} pattern and a content are supported");
         if (!(nz->from = cps(s, &nz->nfrom)) || !(nz->to = cps(content, &nz->nto)))
             return bad(path, "Replace", "pattern or content is not UTF-8");
     } else if (kind == TN_PREPEND) {
-        const char *s = jstr(j, "prepend");
+        const char *s = vkb_tj_str(j, "prepend");
         if (!s || !(nz->to = cps(s, &nz->nto))) return bad(path, "Prepend", "no \"prepend\" string");
     } else if (kind == TN_STRIP) {
-        nz->left = jbool(j, "strip_left", 1);
-        nz->right = jbool(j, "strip_right", 1);
+        nz->left = vkb_tj_bool(j, "strip_left", 1);
+        nz->right = vkb_tj_bool(j, "strip_right", 1);
     } else if (kind == TN_PRECOMPILED) {
-        const char *s = jstr(j, "precompiled_charsmap");
+        const char *s = vkb_tj_str(j, "precompiled_charsmap");
         if (!s) return bad(path, "Precompiled", "no precompiled_charsmap string");
         return parse_precompiled(nz, s, path);
     }
     return VKBERT_OK;
 }
 
-static vkbert_status parse_one(const cJSON *j, const char *path, vkb_tj_norm **out, size_t *n, int depth) {
-    if (cJSON_IsNull(j)) return VKBERT_OK;
-    if (!cJSON_IsObject(j)) return bad(path, "normalizer", "not an object");
-    const char *type = jstr(j, "type");
-    if (type && strcmp(type, "Sequence") == 0) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "normalizers"), *e;
-        if (!cJSON_IsArray(list) || depth > 8) return bad(path, "normalizer Sequence", "no \"normalizers\" list");
-        cJSON_ArrayForEach(e, list) {
-            vkbert_status s = parse_one(e, path, out, n, depth + 1);
-            if (s) return s;
-        }
-        return VKBERT_OK;
-    }
-    return add(j, path, out, n);
+typedef struct list {
+    vkb_tj_norm **out;
+    size_t *n;
+} list;
+
+static vkbert_status add_leaf(const cJSON *j, const char *path, void *user) {
+    list *l = user;
+    return add(j, path, l->out, l->n);
 }
 
 vkbert_status vkb_tj_norm_parse(const cJSON *j, const char *path, vkb_tj_norm **out, size_t *n) {
     *out = NULL;
     *n = 0;
-    vkbert_status s = parse_one(j, path, out, n, 0);
+    list l = {out, n};
+    vkbert_status s = vkb_tj_each(j, path, "normalizer", "normalizers", add_leaf, &l);
     if (s) {
         vkb_tj_norm_free(*out, *n);
         *out = NULL;

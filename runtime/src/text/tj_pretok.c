@@ -326,16 +326,6 @@ static vkbert_status compile(vkb_tj_pretok *p, const char *pat, const char *path
     return VKBERT_OK;
 }
 
-static const char *jstr(const cJSON *o, const char *k) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(j) ? j->valuestring : NULL;
-}
-
-static int jbool(const cJSON *o, const char *k, int dflt) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsBool(j) ? cJSON_IsTrue(j) : dflt;
-}
-
 static int behavior(const char *s) {
     static const char *const B[] = {"Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"};
     for (int i = 0; s && i < 5; ++i)
@@ -344,7 +334,7 @@ static int behavior(const char *s) {
 }
 
 static vkbert_status add(const cJSON *j, const char *path, vkb_tj_pretok **out, size_t *n) {
-    const char *type = jstr(j, "type");
+    const char *type = vkb_tj_str(j, "type");
     static const char *const NAMES[] = {"BertPreTokenizer", "ByteLevel", "Metaspace", "Whitespace",
                                         "WhitespaceSplit", "Split", "Punctuation", "Digits"};
     int kind = -1;
@@ -360,43 +350,43 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_pretok **out, 
     *p = (vkb_tj_pretok){.kind = kind, .behavior = TB_ISOLATED};
     switch (kind) {
     case TP_BYTELEVEL:
-        p->add_prefix_space = jbool(j, "add_prefix_space", 1);
-        p->use_regex = jbool(j, "use_regex", 1);
+        p->add_prefix_space = vkb_tj_bool(j, "add_prefix_space", 1);
+        p->use_regex = vkb_tj_bool(j, "use_regex", 1);
         return p->use_regex ? compile(p, BYTELEVEL_RE, path) : VKBERT_OK;
     case TP_WHITESPACE: return compile(p, WHITESPACE_RE, path);
     case TP_METASPACE: {
-        const char *rep = jstr(j, "replacement"), *scheme = jstr(j, "prepend_scheme");
+        const char *rep = vkb_tj_str(j, "replacement"), *scheme = vkb_tj_str(j, "prepend_scheme");
         utf8proc_int32_t cp = 0x2581;
         if (rep && (!rep[0] || utf8proc_iterate((const utf8proc_uint8_t *)rep, -1, &cp) <= 0))
             return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: Metaspace: the replacement is not one character", path);
         p->replacement = cp;
-        p->split = jbool(j, "split", 1);
+        p->split = vkb_tj_bool(j, "split", 1);
         if (scheme) {
             p->prepend = strcmp(scheme, "always") == 0 ? 2 : strcmp(scheme, "first") == 0 ? 1 : strcmp(scheme, "never") == 0 ? 0 : -1;
             if (p->prepend < 0)
                 return vkb_fail(NULL, VKBERT_ERROR_UNSUPPORTED, "%s: Metaspace prepend_scheme \"%s\" is not supported",
                                 path, scheme);
         } else {
-            p->prepend = jbool(j, "add_prefix_space", 1) ? 2 : 0; /* older files */
+            p->prepend = vkb_tj_bool(j, "add_prefix_space", 1) ? 2 : 0; /* older files */
         }
         return VKBERT_OK;
     }
     case TP_PUNCT: {
-        const char *b = jstr(j, "behavior");
+        const char *b = vkb_tj_str(j, "behavior");
         p->behavior = b ? behavior(b) : TB_ISOLATED;
         if (p->behavior < 0) return vkb_fail(NULL, VKBERT_ERROR_UNSUPPORTED, "%s: Punctuation behavior \"%s\" is not supported", path, b);
         return VKBERT_OK;
     }
-    case TP_DIGITS: p->individual_digits = jbool(j, "individual_digits", 0); return VKBERT_OK;
+    case TP_DIGITS: p->individual_digits = vkb_tj_bool(j, "individual_digits", 0); return VKBERT_OK;
     case TP_SPLIT: {
-        const char *b = jstr(j, "behavior");
+        const char *b = vkb_tj_str(j, "behavior");
         const cJSON *pat = cJSON_GetObjectItemCaseSensitive(j, "pattern");
         p->behavior = behavior(b);
-        p->invert = jbool(j, "invert", 0);
+        p->invert = vkb_tj_bool(j, "invert", 0);
         if (p->behavior < 0)
             return vkb_fail(NULL, VKBERT_ERROR_UNSUPPORTED, "%s: Split behavior \"%s\" is not supported", path,
                             b ? b : "(none)");
-        const char *rx = jstr(pat, "Regex"), *s = jstr(pat, "String");
+        const char *rx = vkb_tj_str(pat, "Regex"), *s = vkb_tj_str(pat, "String");
         if (rx) return compile(p, rx, path);
         if (!s) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: Split: no {\"Regex\"} or {\"String\"} pattern", path);
         size_t len = strlen(s);
@@ -415,28 +405,21 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_pretok **out, 
     }
 }
 
-static vkbert_status parse_one(const cJSON *j, const char *path, vkb_tj_pretok **out, size_t *n, int depth) {
-    if (cJSON_IsNull(j)) return VKBERT_OK;
-    if (!cJSON_IsObject(j))
-        return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: a pre-tokenizer that is not an object", path);
-    const char *type = jstr(j, "type");
-    if (type && strcmp(type, "Sequence") == 0) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "pretokenizers"), *e;
-        if (!cJSON_IsArray(list) || depth > 8)
-            return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: pre-tokenizer Sequence without a \"pretokenizers\" list", path);
-        cJSON_ArrayForEach(e, list) {
-            vkbert_status s = parse_one(e, path, out, n, depth + 1);
-            if (s) return s;
-        }
-        return VKBERT_OK;
-    }
-    return add(j, path, out, n);
+typedef struct list {
+    vkb_tj_pretok **out;
+    size_t *n;
+} list;
+
+static vkbert_status add_leaf(const cJSON *j, const char *path, void *user) {
+    list *l = user;
+    return add(j, path, l->out, l->n);
 }
 
 vkbert_status vkb_tj_pretok_parse(const cJSON *j, const char *path, vkb_tj_pretok **out, size_t *n) {
     *out = NULL;
     *n = 0;
-    vkbert_status s = parse_one(j, path, out, n, 0);
+    list l = {out, n};
+    vkbert_status s = vkb_tj_each(j, path, "pre-tokenizer", "pretokenizers", add_leaf, &l);
     if (s) {
         vkb_tj_pretok_free(*out, *n);
         *out = NULL;

@@ -58,9 +58,36 @@ static vkbert_status fmt(const char *path, const char *msg) {
     return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", path, msg);
 }
 
-static const char *jstr(const cJSON *o, const char *k) {
+const char *vkb_tj_str(const cJSON *o, const char *k) {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+int vkb_tj_bool(const cJSON *o, const char *k, int dflt) {
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsBool(j) ? cJSON_IsTrue(j) : dflt;
+}
+
+static vkbert_status each(const cJSON *j, const char *path, const char *what, const char *key, vkb_tj_add_fn add,
+                          void *user, int depth) {
+    if (!j || cJSON_IsNull(j)) return VKBERT_OK;
+    if (!cJSON_IsObject(j)) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: a %s that is not an object", path, what);
+    const char *type = vkb_tj_str(j, "type");
+    if (!type || strcmp(type, "Sequence") != 0) return add(j, path, user);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, key), *e;
+    if (!cJSON_IsArray(list) || depth > 8)
+        return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s Sequence without a \"%s\" list (or nested over 8 deep)",
+                        path, what, key);
+    cJSON_ArrayForEach(e, list) {
+        vkbert_status s = each(e, path, what, key, add, user, depth + 1);
+        if (s) return s;
+    }
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_tj_each(const cJSON *j, const char *path, const char *what, const char *key, vkb_tj_add_fn add,
+                          void *user) {
+    return each(j, path, what, key, add, user, 0);
 }
 
 static bool jid(const cJSON *j, uint32_t limit, int32_t *out) {
@@ -129,7 +156,7 @@ void vkb_tj_free(vkb_tj *t) {
 
 static vkbert_status load_vocab(vkb_tj *t, const cJSON *model, const cJSON *added, const char *path) {
     const cJSON *voc = cJSON_GetObjectItemCaseSensitive(model, "vocab"), *e;
-    const char *type = jstr(model, "type");
+    const char *type = vkb_tj_str(model, "type");
     if (!type) {
         type = cJSON_IsArray(voc) ? "Unigram" : cJSON_GetObjectItemCaseSensitive(model, "merges") ? "BPE" : "WordPiece";
     }
@@ -184,7 +211,7 @@ static vkbert_status load_vocab(vkb_tj *t, const cJSON *model, const cJSON *adde
     }
     cJSON_ArrayForEach(e, added) {
         int32_t id = (int32_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
-        const char *c = jstr(e, "content");
+        const char *c = vkb_tj_str(e, "content");
         if (!tok[id]) tok[id] = (char *)c;
     }
     vkbert_status s = vkb_vocab_from_tokens(&t->vocab, tok, count, path);
@@ -206,7 +233,7 @@ static vkbert_status load_vocab(vkb_tj *t, const cJSON *model, const cJSON *adde
         return VKBERT_OK;
     }
     if (t->model == M_BPE) return vkb_bpe_parse(&t->bpe, &t->vocab, model, path);
-    const char *unk = jstr(model, "unk_token"), *prefix = jstr(model, "continuing_subword_prefix");
+    const char *unk = vkb_tj_str(model, "unk_token"), *prefix = vkb_tj_str(model, "continuing_subword_prefix");
     const cJSON *mx = cJSON_GetObjectItemCaseSensitive(model, "max_input_chars_per_word");
     if (prefix && strcmp(prefix, "##") != 0)
         return vkb_fail(NULL, VKBERT_ERROR_UNSUPPORTED, "%s: WordPiece continuing_subword_prefix \"%.20s\" is not supported (only \"##\")", path, prefix);
@@ -226,7 +253,7 @@ static vkbert_status load_added(vkb_tj *t, const cJSON *added, const char *path)
     t->is_special = vkb_calloc(t->vocab.count, 1);
     if (!t->added || !t->is_special) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     cJSON_ArrayForEach(e, added) {
-        const char *c = jstr(e, "content");
+        const char *c = vkb_tj_str(e, "content");
         added_tok *a = &t->added[t->nadded];
         a->id = (int32_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
         if (!c || !c[0])
@@ -285,7 +312,7 @@ static vkbert_status template_list(const cJSON *list, const cJSON *specials, con
         int32_t type = 0;
         const cJSON *ty = cJSON_GetObjectItemCaseSensitive(body, "type_id");
         if (ty && !jid(ty, VKB_MAX_TYPES, &type)) return fmt(path, "TemplateProcessing: a bad type_id");
-        const char *id = jstr(body, "id");
+        const char *id = vkb_tj_str(body, "id");
         if (!id) return fmt(path, "TemplateProcessing: a piece that is neither SpecialToken nor Sequence");
         if (sq) {
             *it = (tpl_item){.seq = strcmp(id, "B") == 0, .type = type};
@@ -307,7 +334,7 @@ static vkbert_status template_list(const cJSON *list, const cJSON *specials, con
 
 static vkbert_status load_post(vkb_tj *t, const cJSON *j, const char *path, int depth) {
     if (!j || cJSON_IsNull(j)) return VKBERT_OK;
-    const char *type = jstr(j, "type");
+    const char *type = vkb_tj_str(j, "type");
     if (!type) return fmt(path, "a post-processor without a \"type\"");
     if (strcmp(type, "Sequence") == 0) {
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "processors"), *e;
