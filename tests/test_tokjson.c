@@ -40,10 +40,11 @@ static void show(const char *model, const char *what, const cJSON *c, const int3
     free(w);
 }
 
-static void run_model(const char *data, const char *model) {
+/* `model`'s files, checked against the cases of `cases_of` (the same tokenizer in other files). */
+static void run_model_as(const char *data, const char *model, const char *cases_of) {
     char dir[4096], path[4200];
     snprintf(dir, sizeof dir, "%s/tokenizers/%s", data, model);
-    snprintf(path, sizeof path, "%s/cases.json", dir);
+    snprintf(path, sizeof path, "%s/tokenizers/%s/cases.json", data, cases_of);
     vkbert_tokenizer *tok = NULL;
     CHECK(vkbert_tokenizer_load(dir, &tok) == VKBERT_OK, "%s: %s", model, vkbert_last_error());
     char *text = NULL;
@@ -209,6 +210,8 @@ static void hostile_files(void) {
     CHECK_ERROR(vkbert_tokenizer_load_json("[]", 2, &t), VKBERT_ERROR_MODEL_FORMAT, "not a JSON object");
 }
 
+static void run_model(const char *data, const char *model) { run_model_as(data, model, model); }
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_tokjson DATA_DIR [MODEL...]\n");
@@ -217,6 +220,7 @@ int main(int argc, char **argv) {
     static const char *const MODELS[] = {"distilbert-base-uncased", "bge-small-en-v1.5", "bert-base-multilingual-cased",
                                          "roberta-base", "ModernBERT-base", "t5-small", "unigram-xlmr-like"};
     hostile_files();
+    run_model_as(argv[1], "roberta-base-files", "roberta-base"); /* vocab.json + merges.txt */
     if (argc > 2)
         for (int i = 2; i < argc; ++i) run_model(argv[1], argv[i]);
     else

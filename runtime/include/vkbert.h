@@ -387,7 +387,8 @@ typedef struct vkbert_tokenizer vkbert_tokenizer;
  *     with its normalizers, pre-tokenizers, post-processor, decoders and added tokens; a
  *     component type it does not implement is VKBERT_ERROR_UNSUPPORTED naming it);
  *   - `dir`/vocab.txt, and `dir`/tokenizer_config.json when present (do_lower_case,
- *     strip_accents, tokenize_chinese_chars): BERT's WordPiece.
+ *     strip_accents, tokenize_chinese_chars): BERT's WordPiece;
+ *   - `dir`/vocab.json + `dir`/merges.txt: byte-level BPE as RoBERTa's (<s> A </s></s> B </s>).
  */
 VKBERT_API vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out);
 /** The same from the files' bytes (`tokenizer_config_json` may be NULL); copies what it keeps. */

@@ -70,6 +70,76 @@ static vkbert_status load_json_file(const char *path, vkbert_tokenizer **out) {
     return VKBERT_OK;
 }
 
+/* vocab.json + merges.txt: byte-level BPE as RoBERTa's (GPT-2's) tokenizer, written as the
+ * tokenizer.json transformers would convert it to. */
+static vkbert_status load_bpe_files(const char *vocab_path, const char *merges_path, vkbert_tokenizer **out) {
+    char *vj = NULL, *mt = NULL, err[256];
+    size_t vn = 0, mn = 0;
+    vkbert_status s = vkb_read_file(vocab_path, VKB_TJ_MAX_BYTES, &vj, &vn);
+    if (!s) s = vkb_read_file(merges_path, VKB_TJ_MAX_BYTES, &mt, &mn);
+    cJSON *vocab = s ? NULL : vkb_json_parse(vj, vn, 8, err, sizeof err);
+    if (!s && !cJSON_IsObject(vocab)) s = vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", vocab_path, vocab ? "not an object" : err);
+    cJSON *root = s ? NULL : cJSON_CreateObject(), *model = NULL, *merges = NULL, *added = NULL;
+    if (root) {
+        model = cJSON_AddObjectToObject(root, "model");
+        cJSON_AddStringToObject(model, "type", "BPE");
+        cJSON_AddItemToObject(model, "vocab", vocab);
+        vocab = NULL;
+        merges = cJSON_AddArrayToObject(model, "merges");
+        for (char *p = mt, *end = mt + mn; p && p < end;) {
+            char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
+            if (e > p && e[-1] == '\r') --e;
+            char save = *e;
+            *e = '\0';
+            if (*p && strncmp(p, "#version", 8) != 0) cJSON_AddItemToArray(merges, cJSON_CreateString(p));
+            *e = save;
+            p = nl ? nl + 1 : end;
+        }
+        cJSON *pre = cJSON_AddObjectToObject(root, "pre_tokenizer");
+        cJSON_AddStringToObject(pre, "type", "ByteLevel");
+        cJSON_AddFalseToObject(pre, "add_prefix_space");
+        cJSON_AddItemToObject(root, "decoder", cJSON_Duplicate(pre, 1));
+        added = cJSON_AddArrayToObject(root, "added_tokens");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(model, "vocab");
+        static const char *const SP[] = {"<s>", "<pad>", "</s>", "<unk>", "<mask>"};
+        for (int i = 0; i < 5; ++i) {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, SP[i]);
+            if (!cJSON_IsNumber(id)) continue;
+            cJSON *a = cJSON_CreateObject();
+            cJSON_AddNumberToObject(a, "id", id->valuedouble);
+            cJSON_AddStringToObject(a, "content", SP[i]);
+            cJSON_AddTrueToObject(a, "special");
+            cJSON_AddBoolToObject(a, "lstrip", i == 4);
+            cJSON_AddTrueToObject(a, "normalized");
+            cJSON_AddItemToArray(added, a);
+        }
+        const cJSON *cls = cJSON_GetObjectItemCaseSensitive(v, "<s>"), *sep = cJSON_GetObjectItemCaseSensitive(v, "</s>");
+        if (cJSON_IsNumber(cls) && cJSON_IsNumber(sep)) {
+            cJSON *post = cJSON_AddObjectToObject(root, "post_processor");
+            cJSON_AddStringToObject(post, "type", "RobertaProcessing");
+            cJSON *c = cJSON_AddArrayToObject(post, "cls"), *p2 = cJSON_AddArrayToObject(post, "sep");
+            cJSON_AddItemToArray(c, cJSON_CreateString("<s>"));
+            cJSON_AddItemToArray(c, cJSON_CreateNumber(cls->valuedouble));
+            cJSON_AddItemToArray(p2, cJSON_CreateString("</s>"));
+            cJSON_AddItemToArray(p2, cJSON_CreateNumber(sep->valuedouble));
+            cJSON_AddFalseToObject(post, "add_prefix_space");
+        }
+        vkbert_tokenizer *t = vkb_calloc(1, sizeof *t);
+        s = t ? vkb_tj_from_json(root, merges_path, &t->tj) : vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        if (!s) {
+            for (int i = 0; i < SP_COUNT; ++i) t->special[i] = vkb_tj_special(t->tj, i);
+            *out = t;
+        } else {
+            vkb_free(t);
+        }
+    }
+    cJSON_Delete(root);
+    cJSON_Delete(vocab);
+    vkb_free(vj);
+    vkb_free(mt);
+    return s;
+}
+
 static bool exists(const char *path) {
     FILE *f = path ? fopen(path, "rb") : NULL;
     if (f) fclose(f);
@@ -137,6 +207,17 @@ vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
         return js;
     }
     vkb_free(json_path);
+    char *vj = vkb_path_join(dir, "vocab.json"), *mt = vkb_path_join(dir, "merges.txt"), *vt = vkb_path_join(dir, "vocab.txt");
+    if (vj && mt && vt && !exists(vt) && exists(vj) && exists(mt)) { /* the older byte-level BPE file set */
+        vkbert_status bs = load_bpe_files(vj, mt, out);
+        vkb_free(vj);
+        vkb_free(mt);
+        vkb_free(vt);
+        return bs;
+    }
+    vkb_free(vj);
+    vkb_free(mt);
+    vkb_free(vt);
     char *cfg_path = vkb_path_join(dir, "tokenizer_config.json");
     char *vocab_path = vkb_path_join(dir, "vocab.txt");
     char *cfg = NULL, *vocab = NULL;
