@@ -220,6 +220,8 @@ function(vkbert_onig)
       FetchContent_Populate(vkbert_onig)
       add_subdirectory(${vkbert_onig_SOURCE_DIR} ${vkbert_onig_BINARY_DIR} EXCLUDE_FROM_ALL)
     endif()
+    # Oniguruma is GNU C (alloca from <stdlib.h>): not vkbert's strict C11
+    set_target_properties(onig PROPERTIES C_STANDARD 99 C_EXTENSIONS ON)
     target_compile_definitions(onig INTERFACE ONIG_STATIC)
     add_library(vkbert::onig ALIAS onig)
     message(STATUS "vkbert: onig built from ${vkbert_onig_SOURCE_DIR} (pinned: ${VKBERT_ONIG_URL})")
