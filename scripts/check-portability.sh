@@ -85,7 +85,7 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$OUT/fetched/tests}"
 (cd "$OUT/fetched" && ctest --output-on-failure -j"${JOBS:-2}" -R "^(test_tokenizer|test_tokjson|test_session|e2e_tiny|readme_example)$")
 
 # --- 3. Android API levels ------------------------------------------------------------
-# What the armhf objects above (and cJSON/utf8proc) import must exist in Bionic, libandroid,
+# What the armhf objects above (and cJSON/utf8proc/Oniguruma) import must exist in Bionic, libandroid,
 # liblog and libvulkan at the app's minSdk: scripts/android-api-levels.txt lists each import
 # with the level it appeared at. (The NDK hides a declaration below its level, so a call to
 # e.g. timespec_get, API 29, does not compile for API 26; glibc has no such gate.)
@@ -97,5 +97,14 @@ if [ -z "$MIN_SDK" ] || ! grep -q -- "-DANDROID_PLATFORM=android-$MIN_SDK " READ
 fi
 arm-linux-gnueabihf-gcc -std=c99 -O1 -c "$CJSON_DIR/cJSON.c" -o "$OUT/armhf/cJSON.c.o"
 arm-linux-gnueabihf-gcc -std=c99 -O1 -DUTF8PROC_STATIC -c "$UTF8PROC_DIR/utf8proc.c" -o "$OUT/armhf/utf8proc.c.o"
+# Oniguruma: the sources its CMake build compiled above, with that build's config.h made 32-bit
+mkdir -p "$OUT/armhf/onig"
+sed -e 's/SIZEOF_LONG  8/SIZEOF_LONG  4/' -e 's/SIZEOF_VOIDP  8/SIZEOF_VOIDP  4/' \
+  "$OUT/fetched/_deps/vkbert_onig-build/config.h" > "$OUT/armhf/onig/config.h"
+for o in "$OUT"/fetched/_deps/vkbert_onig-build/CMakeFiles/onig.dir/src/*.c.o; do
+  c=$(basename "$o" .o)
+  arm-linux-gnueabihf-gcc -std=gnu99 -O1 -w -I"$OUT/armhf/onig" -I"$ONIG_DIR/src" -c "$ONIG_DIR/src/$c" \
+    -o "$OUT/armhf/onig_$c.o"
+done
 bash scripts/check-android-api.sh "$MIN_SDK" scripts/android-api-levels.txt "$OUT"/armhf/*.o
 echo "check-portability: passed"
