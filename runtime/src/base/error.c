@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* MSVC: __declspec(thread), which every MSVC version has (not every one takes C11's
+ * _Thread_local). Not built by scripts/check-windows.sh, whose mingw-w64 takes the C11
+ * keyword: checking it needs a real MSVC. */
 #if defined(_MSC_VER)
 #  define VKB_THREAD_LOCAL __declspec(thread)
 #else
