@@ -88,13 +88,20 @@ int vkb_remove(const char *path) {
     return r;
 }
 
-/* through a handle, not _wstat64, which knows no devices ("NUL", "CON") */
-vkb_path_kind vkb_path_kind_of(const char *path, uint64_t *bytes) {
+/* A handle for asking about `path` (a file, a folder or a device), INVALID_HANDLE_VALUE when
+ * it cannot be opened. */
+static HANDLE open_for_info(const char *path) {
     wchar_t *w = vkb_utf8_to_wide(path);
     HANDLE h = w ? CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
                                FILE_FLAG_BACKUP_SEMANTICS, NULL)
                  : INVALID_HANDLE_VALUE;
     free(w);
+    return h;
+}
+
+/* through a handle, not _wstat64, which knows no devices ("NUL", "CON") */
+vkb_path_kind vkb_path_kind_of(const char *path, uint64_t *bytes) {
+    HANDLE h = open_for_info(path);
     if (h == INVALID_HANDLE_VALUE) return VKB_PATH_NONE;
     BY_HANDLE_FILE_INFORMATION fi;
     vkb_path_kind kind = VKB_PATH_OTHER;
@@ -148,11 +155,7 @@ bool vkb_is_link(const char *path) {
  * the Windows check runs on, the Unix file system has no Windows links to resolve, so that
  * part is exercised only on a real Windows. */
 char *vkb_real_path(const char *path) {
-    wchar_t *w = vkb_utf8_to_wide(path);
-    HANDLE h = w ? CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
-                               FILE_FLAG_BACKUP_SEMANTICS, NULL)
-                 : INVALID_HANDLE_VALUE;
-    free(w);
+    HANDLE h = open_for_info(path);
     if (h == INVALID_HANDLE_VALUE) return NULL;
     wchar_t buf[32768];
     DWORD n = GetFinalPathNameByHandleW(h, buf, 32768, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
