@@ -32,7 +32,7 @@ static const char *USAGE_MAIN =
     "\n"
     "commands:\n"
     "  devices     list Vulkan devices with the limits and features vkbert uses\n"
-    "  tokenize    show the WordPiece tokens of a text (no GPU needed)\n"
+    "  tokenize    show the tokens of a text (tokenizer.json or vocab.txt; no GPU needed)\n"
     "  fill-mask   predict the words behind every [MASK] in a text\n"
     "  encode      write hidden states and/or MLM logits as .npy files\n"
     "  embed       sentence embeddings of many texts (JSON as TEI's /embed, or .npy)\n"
@@ -59,11 +59,12 @@ static const char *USAGE_DEVICES =
 static const char *USAGE_TOKENIZE =
     "usage: vkbert tokenize -m DIR [--json] [--pair TEXT] TEXT\n"
     "\n"
-    "Tokenizes TEXT (and the second segment --pair) with DIR/vocab.txt the way Hugging Face's\n"
-    "BertTokenizer does: [CLS] TEXT [SEP] (PAIR [SEP]).\n"
-    "  -m, --model DIR   model directory (vocab.txt, optional tokenizer_config.json)\n"
-    "  --pair TEXT       second segment; its tokens get token type 1\n"
-    "  --json            print {\"input_ids\": [...], \"tokens\": [...], \"token_type_ids\": [...]}\n";
+    "Tokenizes TEXT (and the second segment --pair) as Hugging Face's tokenizers do, with\n"
+    "DIR/tokenizer.json (WordPiece, BPE, Unigram) or else DIR/vocab.txt; needs no weights.\n"
+    "  -m, --model DIR   model directory: tokenizer.json, else vocab.txt (+ tokenizer_config.json)\n"
+    "  --pair TEXT       second segment (token types as the tokenizer's template says)\n"
+    "  --json            print input_ids, tokens, token_type_ids, offsets (code points, [0,0] for\n"
+    "                    added special tokens) and special_tokens_mask\n";
 
 static const char *USAGE_FILL =
     "usage: vkbert fill-mask -m DIR [-k N] [--json] [--device SEL] [--truncate] TEXT | --ids ID,...\n"
@@ -352,14 +353,16 @@ static size_t *code_points(const char *s) {
 
 /* As tokenize(), with each token's byte offsets too. */
 static vkbert_status tokenize_offsets(const vkbert_tokenizer *tok, const opts *o, int32_t **ids, int32_t **types,
-                                      vkbert_offset **offs, size_t *n) {
+                                      vkbert_offset **offs, uint8_t **mask, size_t *n) {
     size_t cap = 256, tl = strlen(o->text), pl = o->pair ? strlen(o->pair) : 0;
     for (;;) {
         *ids = realloc(*ids, cap * sizeof **ids);
         *types = realloc(*types, cap * sizeof **types);
         *offs = realloc(*offs, cap * sizeof **offs);
-        if (!*ids || !*types || !*offs) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
-        vkbert_status st = vkbert_tokenizer_encode_offsets(tok, o->text, tl, o->pair, pl, *ids, *types, *offs, cap, n);
+        *mask = realloc(*mask, cap);
+        if (!*ids || !*types || !*offs || !*mask) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
+        vkbert_status st =
+            vkbert_tokenizer_encode_special(tok, o->text, tl, o->pair, pl, *ids, *types, *offs, *mask, cap, n);
         if (st != VKBERT_ERROR_BUFFER_TOO_SMALL) return st;
         cap = *n;
     }
@@ -376,8 +379,17 @@ static int cmd_tokenize(int argc, char **argv) {
     if (st) return fail_status(st);
     int32_t *ids = NULL, *types = NULL;
     vkbert_offset *offs = NULL;
-    size_t n = 0;
-    st = tokenize_offsets(tok, &o, &ids, &types, &offs, &n);
+    uint8_t *mask = NULL;
+    size_t n = 0, in_text = 0; /* in_text: tokens of the first text (the pair's come after them) */
+    st = tokenize_offsets(tok, &o, &ids, &types, &offs, &mask, &n);
+    if (!st && o.pair) {
+        size_t n1 = 0;
+        uint8_t *m1 = malloc(n);
+        st = m1 ? vkbert_tokenizer_encode_special(tok, o.text, strlen(o.text), NULL, 0, NULL, NULL, NULL, m1, n, &n1)
+                : VKBERT_ERROR_OUT_OF_HOST_MEMORY;
+        for (size_t i = 0; !st && i < n1; ++i) in_text += !m1[i];
+        free(m1);
+    }
     if (st) {
         rc = fail_status(st);
     } else if (o.json) {
@@ -390,14 +402,17 @@ static int cmd_tokenize(int argc, char **argv) {
         }
         cJSON *root = cJSON_CreateObject();
         cJSON *a = cJSON_AddArrayToObject(root, "input_ids"), *t = cJSON_AddArrayToObject(root, "tokens"),
-              *y = cJSON_AddArrayToObject(root, "token_type_ids"), *f = cJSON_AddArrayToObject(root, "offsets");
+              *y = cJSON_AddArrayToObject(root, "token_type_ids"), *f = cJSON_AddArrayToObject(root, "offsets"),
+              *sm = cJSON_AddArrayToObject(root, "special_tokens_mask");
+        size_t seen = 0;
         for (size_t i = 0; i < n; ++i) {
             cJSON_AddItemToArray(a, cJSON_CreateNumber(ids[i]));
             cJSON_AddItemToArray(t, cJSON_CreateString(vkbert_tokenizer_token(tok, ids[i])));
             cJSON_AddItemToArray(y, cJSON_CreateNumber(types[i]));
-            const size_t *c = cp[types[i] != 0];
+            const size_t *c = cp[o.pair && !mask[i] && seen++ >= in_text];
             int span[2] = {(int)c[offs[i].start], (int)c[offs[i].end]};
             cJSON_AddItemToArray(f, cJSON_CreateIntArray(span, 2));
+            cJSON_AddItemToArray(sm, cJSON_CreateNumber(mask[i]));
         }
         free(cp[0]);
         free(cp[1]);
@@ -411,6 +426,7 @@ done:
     free(ids);
     free(types);
     free(offs);
+    free(mask);
     vkbert_tokenizer_destroy(tok);
     return rc;
 }
@@ -454,7 +470,8 @@ static int cmd_fill_mask(int argc, char **argv) {
     uint32_t masks = 0;
     for (size_t i = 0; i < n; ++i) masks += ids[i] == vkbert_tokenizer_mask_id(tok);
     if (masks == 0) {
-        rc = fail(1, VKBERT_ERROR_NO_MASK, "the text has no [MASK] token to fill");
+        rc = fail(1, VKBERT_ERROR_NO_MASK, "the text has no %s token to fill",
+                  vkbert_tokenizer_mask_token(tok) ? vkbert_tokenizer_mask_token(tok) : "mask");
         goto done;
     }
     st = vkbert_session_create(model, &(vkbert_session_desc){.max_seq = (uint32_t)n, .max_head_rows = masks,
@@ -474,7 +491,7 @@ static int cmd_fill_mask(int argc, char **argv) {
         cJSON *m = cJSON_CreateObject(), *ps = NULL;
         cJSON_AddNumberToObject(m, "position", pos);
         ps = cJSON_AddArrayToObject(m, "predictions");
-        if (!o.json) printf("[MASK] at position %u:\n", pos);
+        if (!o.json) printf("%s at position %u:\n", vkbert_tokenizer_mask_token(tok), pos);
         for (size_t i = 0; i < k; ++i) {
             const char *t = vkbert_tokenizer_token(tok, pred[i].id);
             if (!t) t = "";

@@ -7,7 +7,7 @@ include(FetchContent)
 find_package(PkgConfig QUIET)
 
 set(VKBERT_FETCH_DEPS AUTO CACHE STRING
-    "cJSON and utf8proc: AUTO (installed ones; building for Android or Windows, fetch what is missing), ON (always the pinned releases), OFF (installed only)")
+    "cJSON, utf8proc and Oniguruma: AUTO (installed ones; building for Android or Windows, fetch what is missing), ON (always the pinned releases), OFF (installed only)")
 set_property(CACHE VKBERT_FETCH_DEPS PROPERTY STRINGS AUTO ON OFF)
 set(vkbert_fetch_always OFF)
 set(vkbert_fetch_missing OFF)
@@ -25,6 +25,8 @@ set(VKBERT_CJSON_URL https://github.com/DaveGamble/cJSON/archive/refs/tags/v1.7.
 set(VKBERT_CJSON_SHA256 3aa806844a03442c00769b83e99970be70fbef03735ff898f4811dd03b9f5ee5)
 set(VKBERT_UTF8PROC_URL https://github.com/JuliaStrings/utf8proc/archive/refs/tags/v2.9.0.tar.gz)
 set(VKBERT_UTF8PROC_SHA256 18c1626e9fc5a2e192311e36b3010bfc698078f692888940f1fa150547abb0c1)
+set(VKBERT_ONIG_URL https://github.com/kkos/oniguruma/releases/download/v6.9.9/onig-6.9.9.tar.gz)
+set(VKBERT_ONIG_SHA256 60162bd3b9fc6f4886d4c7a07925ffd374167732f55dce8c491bfd9cd818a6cf)
 
 macro(vkbert_require cond what pkg)
   if(NOT ${cond})
@@ -194,3 +196,38 @@ vkbert_c_library(cjson cjson/cJSON.h cjson libcjson-dev ${VKBERT_CJSON_URL} ${VK
 # utf8proc.c includes utf8proc_data.c
 vkbert_c_library(utf8proc utf8proc.h utf8proc libutf8proc-dev ${VKBERT_UTF8PROC_URL} ${VKBERT_UTF8PROC_SHA256}
                  SOURCES utf8proc.c DEFINE UTF8PROC_STATIC)
+
+# Oniguruma: the regex engine of Hugging Face's tokenizers (onig crate), so that tokenizer.json
+# patterns (ByteLevel's split, Split) mean what they mean there. Installed: pkg-config or
+# libonig + oniguruma.h. Fetched: its own CMake build (it needs a generated config.h), static.
+function(vkbert_onig)
+  find_path(VKBERT_ONIG_INCLUDE oniguruma.h)
+  find_library(VKBERT_ONIG_LIB onig)
+  if(VKBERT_ONIG_LIB AND VKBERT_ONIG_INCLUDE AND NOT vkbert_fetch_always)
+    add_library(vkbert::onig UNKNOWN IMPORTED GLOBAL)
+    set_target_properties(vkbert::onig PROPERTIES IMPORTED_LOCATION ${VKBERT_ONIG_LIB}
+                          INTERFACE_INCLUDE_DIRECTORIES ${VKBERT_ONIG_INCLUDE})
+  elseif(vkbert_fetch_missing)
+    set(BUILD_SHARED_LIBS OFF)
+    set(CMAKE_POLICY_DEFAULT_CMP0077 NEW)
+    set(ENABLE_POSIX_API OFF)
+    set(ENABLE_BINARY_COMPATIBLE_POSIX_API OFF)
+    set(BUILD_TEST OFF)
+    set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+    FetchContent_Declare(vkbert_onig URL ${VKBERT_ONIG_URL} URL_HASH SHA256=${VKBERT_ONIG_SHA256})
+    FetchContent_GetProperties(vkbert_onig)
+    if(NOT vkbert_onig_POPULATED)
+      FetchContent_Populate(vkbert_onig)
+      add_subdirectory(${vkbert_onig_SOURCE_DIR} ${vkbert_onig_BINARY_DIR} EXCLUDE_FROM_ALL)
+    endif()
+    # Oniguruma is GNU C (alloca from <stdlib.h>): not vkbert's strict C11
+    set_target_properties(onig PROPERTIES C_STANDARD 99 C_EXTENSIONS ON)
+    target_compile_definitions(onig INTERFACE ONIG_STATIC)
+    add_library(vkbert::onig ALIAS onig)
+    message(STATUS "vkbert: onig built from ${vkbert_onig_SOURCE_DIR} (pinned: ${VKBERT_ONIG_URL})")
+  else()
+    vkbert_require(VKBERT_ONIG_LIB "Oniguruma (oniguruma.h, libonig; or -DVKBERT_FETCH_DEPS=ON)" libonig-dev)
+    vkbert_require(VKBERT_ONIG_INCLUDE "Oniguruma header (oniguruma.h)" libonig-dev)
+  endif()
+endfunction()
+vkbert_onig()

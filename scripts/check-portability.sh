@@ -3,7 +3,7 @@
 #  1. every C source compiled for 32-bit ARM (armhf, as Android's armeabi-v7a) with
 #     warnings as errors: size_t is 32 bits there; the Android app's JNI layer too, against
 #     the NDK API headers Debian packages from AOSP (asset manager, log, jni.h);
-#  2. the configuration Android and Windows builds use: cJSON and utf8proc built in from
+#  2. the configuration Android and Windows builds use: cJSON, utf8proc and Oniguruma built in from
 #     source with FetchContent (VKBERT_FETCH_DEPS=ON) and the shaders compiled with glslc,
 #     then the tokenizer, session and end-to-end tests run on that build. The sources are
 #     Debian's (scripts/dep-sources.sh) handed to FetchContent as FETCHCONTENT_SOURCE_DIR_*,
@@ -46,20 +46,21 @@ echo "check-portability: every source (and the Android JNI layer) compiles for a
 
 # --- 2. fetched dependencies + glslc --------------------------------------------------
 DEP_DIRS=$(bash scripts/dep-sources.sh "$OUT")
-read -r CJSON_DIR UTF8PROC_DIR <<<"$DEP_DIRS"
+read -r CJSON_DIR UTF8PROC_DIR ONIG_DIR <<<"$DEP_DIRS"
 cmake -S . -B "$OUT/fetched" -DVKBERT_FETCH_DEPS=ON -DVKBERT_SHADER_COMPILER=glslc \
   -DFETCHCONTENT_SOURCE_DIR_VKBERT_CJSON="$CJSON_DIR" -DFETCHCONTENT_SOURCE_DIR_VKBERT_UTF8PROC="$UTF8PROC_DIR" \
+  -DFETCHCONTENT_SOURCE_DIR_VKBERT_ONIG="$ONIG_DIR" \
   | grep "vkbert:"
 cmake --build "$OUT/fetched" -j"${JOBS:-2}" >/dev/null
-if ldd "$OUT/fetched/vkbert" | grep -Eq "libcjson|libutf8proc"; then
-  echo "check-portability: the fetched build still links the system's cJSON/utf8proc" >&2
+if ldd "$OUT/fetched/vkbert" | grep -Eq "libcjson|libutf8proc|libonig"; then
+  echo "check-portability: the fetched build still links the system's cJSON/utf8proc/Oniguruma" >&2
   exit 1
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$OUT/fetched/tests}"
-(cd "$OUT/fetched" && ctest --output-on-failure -j"${JOBS:-2}" -R "^(test_tokenizer|test_session|e2e_tiny|readme_example)$")
+(cd "$OUT/fetched" && ctest --output-on-failure -j"${JOBS:-2}" -R "^(test_tokenizer|test_tokjson|test_session|e2e_tiny|readme_example)$")
 
 # --- 3. Android API levels ------------------------------------------------------------
-# What the armhf objects above (and cJSON/utf8proc) import must exist in Bionic, libandroid,
+# What the armhf objects above (and cJSON/utf8proc/Oniguruma) import must exist in Bionic, libandroid,
 # liblog and libvulkan at the app's minSdk: scripts/android-api-levels.txt lists each import
 # with the level it appeared at. (The NDK hides a declaration below its level, so a call to
 # e.g. timespec_get, API 29, does not compile for API 26; glibc has no such gate.)
@@ -71,5 +72,14 @@ if [ -z "$MIN_SDK" ] || ! grep -q -- "-DANDROID_PLATFORM=android-$MIN_SDK " READ
 fi
 arm-linux-gnueabihf-gcc -std=c99 -O1 -c "$CJSON_DIR/cJSON.c" -o "$OUT/armhf/cJSON.c.o"
 arm-linux-gnueabihf-gcc -std=c99 -O1 -DUTF8PROC_STATIC -c "$UTF8PROC_DIR/utf8proc.c" -o "$OUT/armhf/utf8proc.c.o"
+# Oniguruma: the sources its CMake build compiled above, with that build's config.h made 32-bit
+mkdir -p "$OUT/armhf/onig"
+sed -e 's/SIZEOF_LONG  8/SIZEOF_LONG  4/' -e 's/SIZEOF_VOIDP  8/SIZEOF_VOIDP  4/' \
+  "$OUT/fetched/_deps/vkbert_onig-build/config.h" > "$OUT/armhf/onig/config.h"
+for o in "$OUT"/fetched/_deps/vkbert_onig-build/CMakeFiles/onig.dir/src/*.c.o; do
+  c=$(basename "$o" .o)
+  arm-linux-gnueabihf-gcc -std=gnu99 -O1 -w -I"$OUT/armhf/onig" -I"$ONIG_DIR/src" -c "$ONIG_DIR/src/$c" \
+    -o "$OUT/armhf/onig_$c.o"
+done
 bash scripts/check-android-api.sh "$MIN_SDK" scripts/android-api-levels.txt "$OUT"/armhf/*.o
 echo "check-portability: passed"

@@ -34,7 +34,7 @@ fi
 
 # --- build: Linux (the reference answers) and Windows ----------------------------------
 DEP_DIRS=$(bash scripts/dep-sources.sh "$OUT")
-read -r CJSON_DIR UTF8PROC_DIR <<<"$DEP_DIRS"
+read -r CJSON_DIR UTF8PROC_DIR ONIG_DIR <<<"$DEP_DIRS"
 # the Vulkan headers are architecture-independent, but /usr/include itself must not reach
 # mingw (its C library headers are glibc's): a directory with only them
 mkdir -p "$OUT/vulkan-include"
@@ -58,7 +58,7 @@ nice -n 10 cmake --build "$OUT/linux" -j"$JOBS" --target vkbert_cli vkbert-make-
 nice -n 10 cmake -S . -B "$OUT/build" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchains/mingw-w64-x86_64.cmake" \
   -DCMAKE_BUILD_TYPE=Release -DVKBERT_WERROR=ON -DCMAKE_C_FLAGS="-Wvla" -DVKBERT_FETCH_DEPS=ON \
   -DVKBERT_SHADER_COMPILER=glslc -DFETCHCONTENT_SOURCE_DIR_VKBERT_CJSON="$CJSON_DIR" \
-  -DFETCHCONTENT_SOURCE_DIR_VKBERT_UTF8PROC="$UTF8PROC_DIR" -DVulkan_INCLUDE_DIR="$OUT/vulkan-include" \
+  -DFETCHCONTENT_SOURCE_DIR_VKBERT_UTF8PROC="$UTF8PROC_DIR" -DFETCHCONTENT_SOURCE_DIR_VKBERT_ONIG="$ONIG_DIR" -DVulkan_INCLUDE_DIR="$OUT/vulkan-include" \
   -DVulkan_LIBRARY="$VULKAN_DLL" -DCMAKE_CROSSCOMPILING_EMULATOR="$OUT/wine-run" -Wno-dev >/dev/null
 nice -n 10 cmake --build "$OUT/build" -j"$JOBS" >/dev/null
 echo "check-windows: built for x86_64 Windows with mingw-w64, no warnings ($(( $(date +%s) - START )) s)"

@@ -5,7 +5,7 @@
  *
  * Objects
  *   vkbert_context    a Vulkan instance + device + compute queue (+ compiled kernels)
- *   vkbert_tokenizer  a WordPiece tokenizer (Hugging Face BertTokenizer rules); needs no GPU
+ *   vkbert_tokenizer  a tokenizer.json (WordPiece, BPE, Unigram) or vocab.txt tokenizer; needs no GPU
  *   vkbert_model      config, vocabulary and weights resident on one context's device
  *   vkbert_session    activation memory and a recorded command buffer for one maximum
  *                     batch x sequence shape and one task (MLM, embeddings, classification);
@@ -388,14 +388,21 @@ VKBERT_API uint64_t vkbert_context_validation_messages(const vkbert_context *ctx
 typedef struct vkbert_tokenizer vkbert_tokenizer;
 
 /**
- * Loads `dir`/vocab.txt, and `dir`/tokenizer_config.json when present (do_lower_case,
- * strip_accents, tokenize_chinese_chars). Needs no GPU.
+ * Loads the tokenizer of a model directory. Needs no GPU. The first of these it finds:
+ *   - `dir`/tokenizer.json: Hugging Face's serialized tokenizer (WordPiece, BPE or Unigram
+ *     with its normalizers, pre-tokenizers, post-processor, decoders and added tokens; a
+ *     component type it does not implement is VKBERT_ERROR_UNSUPPORTED naming it);
+ *   - `dir`/vocab.txt, and `dir`/tokenizer_config.json when present (do_lower_case,
+ *     strip_accents, tokenize_chinese_chars): BERT's WordPiece;
+ *   - `dir`/vocab.json + `dir`/merges.txt: byte-level BPE as RoBERTa's (<s> A </s></s> B </s>).
  */
 VKBERT_API vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out);
 /** The same from the files' bytes (`tokenizer_config_json` may be NULL); copies what it keeps. */
 VKBERT_API vkbert_status vkbert_tokenizer_load_memory(const char *vocab_txt, size_t vocab_size,
                                                       const char *tokenizer_config_json, size_t config_size,
                                                       vkbert_tokenizer **out);
+/** A tokenizer from a tokenizer.json's bytes (at most 64 MiB); copies what it keeps. */
+VKBERT_API vkbert_status vkbert_tokenizer_load_json(const char *tokenizer_json, size_t size, vkbert_tokenizer **out);
 VKBERT_API void vkbert_tokenizer_destroy(vkbert_tokenizer *tok);
 
 /**
@@ -444,6 +451,17 @@ VKBERT_API vkbert_status vkbert_tokenizer_encode_offsets(const vkbert_tokenizer 
                                                          size_t capacity, size_t *count);
 
 /**
+ * As vkbert_tokenizer_encode_offsets, and also the special-tokens mask (`special_mask`, may
+ * be NULL, `capacity` entries): 1 for a token the post-processor added ([CLS], </s>...), 0
+ * for every token of the texts, special tokens written in them included (as Hugging Face's
+ * `special_tokens_mask`).
+ */
+VKBERT_API vkbert_status vkbert_tokenizer_encode_special(const vkbert_tokenizer *tok, const char *text,
+                                                         size_t text_bytes, const char *pair, size_t pair_bytes,
+                                                         int32_t *ids, int32_t *type_ids, vkbert_offset *offsets,
+                                                         uint8_t *special_mask, size_t capacity, size_t *count);
+
+/**
  * Turns `count` ids back into text, as the Rust `tokenizers` library's decode with BERT's
  * WordPiece decoder: a "##" token joins the previous one, any other is preceded by a space
  * (the first token is taken as it is), and each token then gets the decoder's clean-up
@@ -466,8 +484,13 @@ VKBERT_API const char *vkbert_tokenizer_token(const vkbert_tokenizer *tok, int32
 /** The id of `token`, or -1. */
 VKBERT_API int32_t vkbert_tokenizer_id(const vkbert_tokenizer *tok, const char *token);
 VKBERT_API uint32_t vkbert_tokenizer_vocab_size(const vkbert_tokenizer *tok);
-/** The id of [MASK] (-1 if the vocabulary has none). */
+/** The id of the mask token ([MASK], or a tokenizer.json's special <mask>); -1 if none. */
 VKBERT_API int32_t vkbert_tokenizer_mask_id(const vkbert_tokenizer *tok);
+/** The mask token's text ("[MASK]", "<mask>"), owned by the tokenizer; NULL if none. */
+VKBERT_API const char *vkbert_tokenizer_mask_token(const vkbert_tokenizer *tok);
+/** Whether `id` is a special token (vocab.txt: [PAD] [UNK] [CLS] [SEP] [MASK]; tokenizer.json:
+ *  its added tokens marked special): what decode's skip_special_tokens leaves out. */
+VKBERT_API bool vkbert_tokenizer_is_special(const vkbert_tokenizer *tok, int32_t id);
 
 /* ------------------------------------------------------------------------------- */
 /* Model                                                                           */

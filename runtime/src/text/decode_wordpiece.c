@@ -21,7 +21,7 @@ static size_t replace_all(char *s, size_t n, const char *from, const char *to) {
 }
 
 /* The decoder's clean-up of one token, in its order. */
-static size_t cleanup(char *s, size_t n) {
+size_t vkb_wordpiece_cleanup(char *s, size_t n) {
     static const char *const RULES[][2] = {
         {" .", "."},     {" ?", "?"},     {" !", "!"},          {" ,", ","},     {" ' ", "'"},    {" n't", "n't"},
         {" 'm", "'m"},   {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
@@ -41,7 +41,7 @@ bool vkb_decode_wordpiece(vkb_decoder_wordpiece *d, const char *tok, size_t max_
         d->tmp[0] = ' ';
         memcpy(d->tmp + 1, tok, n++);
     }
-    n = cleanup(d->tmp, n);
+    n = vkb_wordpiece_cleanup(d->tmp, n);
     if (d->total + n < d->capacity) memcpy(d->dst + d->total, d->tmp, n);
     d->total += n;
     return true;

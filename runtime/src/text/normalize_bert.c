@@ -41,7 +41,7 @@ void vkb_nchars_free(vkb_nchars *b) {
     *b = (vkb_nchars){0};
 }
 
-static bool push(vkb_nchars *b, int32_t c, uint32_t start, uint32_t end) {
+bool vkb_nchars_push(vkb_nchars *b, int32_t c, uint32_t start, uint32_t end) {
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
         vkb_nchar *nv = vkb_realloc(b->v, cap * sizeof *nv);
@@ -71,14 +71,22 @@ static bool fold(const vkb_bert_normalizer *nz, int32_t c, uint32_t start, uint3
         if (nz->strip_accents && utf8proc_category(d) == UTF8PROC_CATEGORY_MN) continue;
         if (nz->lowercase) {
             if (d == 0x130) { /* the one unconditional multi-character lowercase mapping */
-                if (!push(out, 'i', start, end) || !push(out, 0x307, start, end)) return false;
+                if (!vkb_nchars_push(out, 'i', start, end) || !vkb_nchars_push(out, 0x307, start, end)) return false;
                 continue;
             }
             d = utf8proc_tolower(d);
         }
-        if (!push(out, d, start, end)) return false;
+        if (!vkb_nchars_push(out, d, start, end)) return false;
     }
     return true;
+}
+
+bool vkb_bert_normalize_char(const vkb_bert_normalizer *nz, int32_t c, uint32_t start, uint32_t end, vkb_nchars *out) {
+    if (c == 0 || c == 0xFFFD || is_other(c)) return true;
+    if (vkb_text_is_whitespace(c)) c = ' ';
+    if (nz->chinese && is_cjk(c))
+        return vkb_nchars_push(out, ' ', start, end) && fold(nz, c, start, end, out) && vkb_nchars_push(out, ' ', start, end);
+    return fold(nz, c, start, end, out);
 }
 
 bool vkb_bert_normalize(const vkb_bert_normalizer *nz, const char *s, size_t len, uint32_t base, vkb_nchars *out) {
@@ -87,14 +95,7 @@ bool vkb_bert_normalize(const vkb_bert_normalizer *nz, const char *s, size_t len
         utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &c);
         uint32_t start = base + (uint32_t)i, end = start + (uint32_t)k;
         i += (size_t)k; /* validated by the caller */
-        if (c == 0 || c == 0xFFFD || is_other(c)) continue;
-        if (vkb_text_is_whitespace(c)) c = ' ';
-        if (nz->chinese && is_cjk(c)) {
-            if (!push(out, ' ', start, end) || !fold(nz, c, start, end, out) || !push(out, ' ', start, end))
-                return false;
-        } else if (!fold(nz, c, start, end, out)) {
-            return false;
-        }
+        if (!vkb_bert_normalize_char(nz, c, start, end, out)) return false;
     }
     return true;
 }

@@ -25,6 +25,8 @@ typedef struct vkb_tok_sink {
     size_t capacity;       /* tokens the arrays hold */
     size_t count;          /* tokens produced so far (may exceed capacity) */
     int32_t type;          /* token type of what is emitted now */
+    uint8_t *special;      /* special-tokens mask (may be NULL): 1 for what the template adds */
+    uint8_t is_special;    /* the mask value of what is emitted now */
 } vkb_tok_sink;
 
 static inline void vkb_sink_emit(vkb_tok_sink *o, int32_t id, uint32_t start, uint32_t end) {
@@ -32,6 +34,7 @@ static inline void vkb_sink_emit(vkb_tok_sink *o, int32_t id, uint32_t start, ui
         if (o->ids) o->ids[o->count] = id;
         if (o->types) o->types[o->count] = o->type;
         if (o->offsets) o->offsets[o->count] = (vkbert_offset){start, end};
+        if (o->special) o->special[o->count] = o->is_special;
     }
     o->count++;
 }
@@ -60,6 +63,8 @@ typedef struct vkb_bert_normalizer {
  * offset of s in the text that offsets refer to. False when out of memory. */
 bool vkb_bert_normalize(const vkb_bert_normalizer *nz, const char *s, size_t len, uint32_t base, vkb_nchars *out);
 void vkb_nchars_free(vkb_nchars *b);
+/* One source code point c at bytes [start, end) through BertNormalizer, appended to *out. */
+bool vkb_bert_normalize_char(const vkb_bert_normalizer *nz, int32_t c, uint32_t start, uint32_t end, vkb_nchars *out);
 
 /* Character classes, Rust tokenizers' definitions. */
 bool vkb_text_is_whitespace(int32_t c);
@@ -126,5 +131,7 @@ typedef struct vkb_decoder_wordpiece {
 /* Appends one token; false when out of memory. */
 bool vkb_decode_wordpiece(vkb_decoder_wordpiece *d, const char *token, size_t max_token_bytes);
 void vkb_decode_wordpiece_end(vkb_decoder_wordpiece *d);
+/* The decoder's clean-up rules on s[0..n) in place; the new length. */
+size_t vkb_wordpiece_cleanup(char *s, size_t n);
 
 #endif

@@ -8,6 +8,7 @@
  * offsets); the rest goes through the normalizer, the pre-tokenizer and WordPiece; the
  * template adds [CLS] and [SEP]. */
 #include "text_internal.h"
+#include "tokjson.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -24,12 +25,125 @@ struct vkbert_tokenizer {
     vkb_vocab vocab;
     int32_t special[SP_COUNT]; /* ids, -1 when the vocabulary lacks one ([PAD], [MASK]) */
     vkb_bert_normalizer norm;
+    vkb_tj *tj; /* a tokenizer.json chain; NULL: vocab.txt's WordPiece above */
 };
+
+static const vkb_vocab *voc(const vkbert_tokenizer *t) { return t->tj ? vkb_tj_vocab(t->tj) : &t->vocab; }
 
 void vkbert_tokenizer_destroy(vkbert_tokenizer *t) {
     if (!t) return;
     vkb_vocab_free(&t->vocab);
+    vkb_tj_free(t->tj);
     vkb_free(t);
+}
+
+vkbert_status vkbert_tokenizer_load_json(const char *json, size_t size, vkbert_tokenizer **out) {
+    if (!json || !out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_load_json: NULL argument");
+    *out = NULL;
+    vkbert_tokenizer *t = vkb_calloc(1, sizeof *t);
+    if (!t) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    vkbert_status s = vkb_tj_load(json, size, "tokenizer.json", &t->tj);
+    if (s) {
+        vkb_free(t);
+        return s;
+    }
+    for (int i = 0; i < SP_COUNT; ++i) t->special[i] = vkb_tj_special(t->tj, i);
+    t->special[SP_MASK] = vkb_tj_mask(t->tj) >= 0 ? vkb_tj_mask(t->tj) : t->special[SP_MASK];
+    *out = t;
+    return VKBERT_OK;
+}
+
+/* dir/tokenizer.json, when there is one. */
+static vkbert_status load_json_file(const char *path, vkbert_tokenizer **out) {
+    char *json = NULL;
+    size_t n = 0;
+    vkbert_status s = vkb_read_file(path, VKB_TJ_MAX_BYTES, &json, &n);
+    if (s) return s;
+    s = vkbert_tokenizer_load_json(json, n, out);
+    vkb_free(json);
+    if (s) { /* name the file, not "tokenizer.json" */
+        char msg[1024];
+        const char *e = vkbert_last_error();
+        snprintf(msg, sizeof msg, "%s", strncmp(e, "tokenizer.json", 14) == 0 ? e + 14 : e);
+        return vkb_fail(NULL, s, "%s%s", path, msg);
+    }
+    return VKBERT_OK;
+}
+
+/* vocab.json + merges.txt: byte-level BPE as RoBERTa's (GPT-2's) tokenizer, written as the
+ * tokenizer.json transformers would convert it to. */
+static vkbert_status load_bpe_files(const char *vocab_path, const char *merges_path, vkbert_tokenizer **out) {
+    char *vj = NULL, *mt = NULL, err[256];
+    size_t vn = 0, mn = 0;
+    vkbert_status s = vkb_read_file(vocab_path, VKB_TJ_MAX_BYTES, &vj, &vn);
+    if (!s) s = vkb_read_file(merges_path, VKB_TJ_MAX_BYTES, &mt, &mn);
+    cJSON *vocab = s ? NULL : vkb_json_parse(vj, vn, 8, err, sizeof err);
+    if (!s && !cJSON_IsObject(vocab)) s = vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", vocab_path, vocab ? "not an object" : err);
+    cJSON *root = s ? NULL : cJSON_CreateObject(), *model = NULL, *merges = NULL, *added = NULL;
+    if (root) {
+        model = cJSON_AddObjectToObject(root, "model");
+        cJSON_AddStringToObject(model, "type", "BPE");
+        cJSON_AddItemToObject(model, "vocab", vocab);
+        vocab = NULL;
+        merges = cJSON_AddArrayToObject(model, "merges");
+        for (char *p = mt, *end = mt + mn; p && p < end;) {
+            char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
+            if (e > p && e[-1] == '\r') --e;
+            char save = *e;
+            *e = '\0';
+            if (*p && strncmp(p, "#version", 8) != 0) cJSON_AddItemToArray(merges, cJSON_CreateString(p));
+            *e = save;
+            p = nl ? nl + 1 : end;
+        }
+        cJSON *pre = cJSON_AddObjectToObject(root, "pre_tokenizer");
+        cJSON_AddStringToObject(pre, "type", "ByteLevel");
+        cJSON_AddFalseToObject(pre, "add_prefix_space");
+        cJSON_AddItemToObject(root, "decoder", cJSON_Duplicate(pre, 1));
+        added = cJSON_AddArrayToObject(root, "added_tokens");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(model, "vocab");
+        static const char *const SP[] = {"<s>", "<pad>", "</s>", "<unk>", "<mask>"};
+        for (int i = 0; i < 5; ++i) {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, SP[i]);
+            if (!cJSON_IsNumber(id)) continue;
+            cJSON *a = cJSON_CreateObject();
+            cJSON_AddNumberToObject(a, "id", id->valuedouble);
+            cJSON_AddStringToObject(a, "content", SP[i]);
+            cJSON_AddTrueToObject(a, "special");
+            cJSON_AddBoolToObject(a, "lstrip", i == 4);
+            cJSON_AddTrueToObject(a, "normalized");
+            cJSON_AddItemToArray(added, a);
+        }
+        const cJSON *cls = cJSON_GetObjectItemCaseSensitive(v, "<s>"), *sep = cJSON_GetObjectItemCaseSensitive(v, "</s>");
+        if (cJSON_IsNumber(cls) && cJSON_IsNumber(sep)) {
+            cJSON *post = cJSON_AddObjectToObject(root, "post_processor");
+            cJSON_AddStringToObject(post, "type", "RobertaProcessing");
+            cJSON *c = cJSON_AddArrayToObject(post, "cls"), *p2 = cJSON_AddArrayToObject(post, "sep");
+            cJSON_AddItemToArray(c, cJSON_CreateString("<s>"));
+            cJSON_AddItemToArray(c, cJSON_CreateNumber(cls->valuedouble));
+            cJSON_AddItemToArray(p2, cJSON_CreateString("</s>"));
+            cJSON_AddItemToArray(p2, cJSON_CreateNumber(sep->valuedouble));
+            cJSON_AddFalseToObject(post, "add_prefix_space");
+        }
+        vkbert_tokenizer *t = vkb_calloc(1, sizeof *t);
+        s = t ? vkb_tj_from_json(root, merges_path, &t->tj) : vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        if (!s) {
+            for (int i = 0; i < SP_COUNT; ++i) t->special[i] = vkb_tj_special(t->tj, i);
+            *out = t;
+        } else {
+            vkb_free(t);
+        }
+    }
+    cJSON_Delete(root);
+    cJSON_Delete(vocab);
+    vkb_free(vj);
+    vkb_free(mt);
+    return s;
+}
+
+static bool exists(const char *path) {
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (f) fclose(f);
+    return f != NULL;
 }
 
 vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path, bool lowercase,
@@ -85,6 +199,25 @@ static vkbert_status from_memory(const char *vocab, size_t vocab_size, const cha
 vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
     if (!dir || !out) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_load: NULL argument");
     *out = NULL;
+    char *json_path = vkb_path_join(dir, "tokenizer.json");
+    if (!json_path) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (exists(json_path)) { /* tokenizer.json first, as transformers' fast tokenizers */
+        vkbert_status js = load_json_file(json_path, out);
+        vkb_free(json_path);
+        return js;
+    }
+    vkb_free(json_path);
+    char *vj = vkb_path_join(dir, "vocab.json"), *mt = vkb_path_join(dir, "merges.txt"), *vt = vkb_path_join(dir, "vocab.txt");
+    if (vj && mt && vt && !exists(vt) && exists(vj) && exists(mt)) { /* the older byte-level BPE file set */
+        vkbert_status bs = load_bpe_files(vj, mt, out);
+        vkb_free(vj);
+        vkb_free(mt);
+        vkb_free(vt);
+        return bs;
+    }
+    vkb_free(vj);
+    vkb_free(mt);
+    vkb_free(vt);
     char *cfg_path = vkb_path_join(dir, "tokenizer_config.json");
     char *vocab_path = vkb_path_join(dir, "vocab.txt");
     char *cfg = NULL, *vocab = NULL;
@@ -188,6 +321,14 @@ static vkbert_status encode(const vkbert_tokenizer *t, const char *text, size_t 
     vkbert_status s = validate_utf8("the text", text, len);
     if (!s && pair) s = validate_utf8("the second text", pair, plen);
     if (s) return s;
+    if (t->tj) {
+        if (!vkb_tj_encode(t->tj, text, len, pair, plen, out))
+            return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory tokenizing");
+        if (out->count > out->capacity)
+            return vkb_fail(NULL, VKBERT_ERROR_BUFFER_TOO_SMALL, "the text needs %zu tokens; the buffer holds %zu",
+                            out->count, out->capacity);
+        return VKBERT_OK;
+    }
     encoder e = {.t = t, .text = {text, pair}, .len = {len, plen}};
     bool ok = vkb_bert_template(t->special[SP_CLS], t->special[SP_SEP], pair != NULL, encode_segment, &e, out);
     vkb_nchars_free(&e.norm);
@@ -219,19 +360,28 @@ vkbert_status vkbert_tokenizer_encode_bytes(const vkbert_tokenizer *t, const cha
 vkbert_status vkbert_tokenizer_encode_offsets(const vkbert_tokenizer *t, const char *text, size_t text_bytes,
                                               const char *pair, size_t pair_bytes, int32_t *ids, int32_t *type_ids,
                                               vkbert_offset *offsets, size_t capacity, size_t *count) {
+    return vkbert_tokenizer_encode_special(t, text, text_bytes, pair, pair_bytes, ids, type_ids, offsets, NULL, capacity,
+                                           count);
+}
+
+vkbert_status vkbert_tokenizer_encode_special(const vkbert_tokenizer *t, const char *text, size_t text_bytes,
+                                              const char *pair, size_t pair_bytes, int32_t *ids, int32_t *type_ids,
+                                              vkbert_offset *offsets, uint8_t *special_mask, size_t capacity,
+                                              size_t *count) {
     if (!t || (!text && text_bytes) || (!pair && pair_bytes) || !count)
         return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_encode_offsets: NULL argument");
     if (text_bytes > UINT32_MAX || pair_bytes > UINT32_MAX)
         return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT,
                         "vkbert_tokenizer_encode_offsets: a text of %zu bytes is over the 4 GiB that 32-bit offsets "
                         "reach", text_bytes > pair_bytes ? text_bytes : pair_bytes);
-    vkb_tok_sink out = {.ids = ids, .types = type_ids, .offsets = offsets, .capacity = capacity};
+    vkb_tok_sink out = {.ids = ids, .types = type_ids, .offsets = offsets, .special = special_mask, .capacity = capacity};
     vkbert_status s = encode(t, text, text_bytes, pair, pair_bytes, &out);
     if (s == VKBERT_OK || s == VKBERT_ERROR_BUFFER_TOO_SMALL) *count = out.count;
     return s;
 }
 
 static bool is_special(const vkbert_tokenizer *t, int32_t id) {
+    if (t->tj) return vkb_tj_is_special(t->tj, id);
     for (int k = 0; k < SP_COUNT; ++k)
         if (t->special[k] == id) return true;
     return false;
@@ -242,10 +392,26 @@ vkbert_status vkbert_tokenizer_decode(const vkbert_tokenizer *t, const int32_t *
     if (!t || (!ids && count) || (!dst && capacity))
         return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_decode: NULL argument");
     for (size_t i = 0; i < count; ++i)
-        if (ids[i] < 0 || (uint32_t)ids[i] >= t->vocab.count)
+        if (ids[i] < 0 || (uint32_t)ids[i] >= voc(t)->count)
             return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT,
                             "vkbert_tokenizer_decode: id %d (position %zu) is outside the vocabulary of %u entries",
-                            (int)ids[i], i, t->vocab.count);
+                            (int)ids[i], i, voc(t)->count);
+    if (t->tj) {
+        char *text = NULL;
+        size_t n = 0;
+        vkbert_status s = vkb_tj_decode_ids(t->tj, ids, count, skip_special_tokens, &text, &n);
+        if (s) return s;
+        if (needed) *needed = n + 1;
+        if (n + 1 > capacity) {
+            if (capacity) dst[0] = '\0';
+            vkb_free(text);
+            return vkb_fail(NULL, VKBERT_ERROR_BUFFER_TOO_SMALL, "the decoded text needs %zu bytes; the buffer holds %zu",
+                            n + 1, capacity);
+        }
+        memcpy(dst, text, n + 1);
+        vkb_free(text);
+        return VKBERT_OK;
+    }
     vkb_decoder_wordpiece dec = {dst, capacity};
     for (size_t i = 0; i < count; ++i) {
         if (skip_special_tokens && is_special(t, ids[i])) continue;
@@ -265,16 +431,24 @@ vkbert_status vkbert_tokenizer_decode(const vkbert_tokenizer *t, const int32_t *
 }
 
 const char *vkbert_tokenizer_token(const vkbert_tokenizer *t, int32_t id) {
-    if (!t || id < 0 || (uint32_t)id >= t->vocab.count) return NULL;
-    return t->vocab.tokens[id];
+    if (!t || id < 0 || (uint32_t)id >= voc(t)->count) return NULL;
+    return voc(t)->tokens[id];
 }
 
 int32_t vkbert_tokenizer_id(const vkbert_tokenizer *t, const char *token) {
     if (!t || !token) return -1;
-    return vkb_vocab_lookup(&t->vocab, false, token, strlen(token));
+    return vkb_vocab_lookup(voc(t), false, token, strlen(token));
 }
 
-uint32_t vkbert_tokenizer_vocab_size(const vkbert_tokenizer *t) { return t ? t->vocab.count : 0; }
+uint32_t vkbert_tokenizer_vocab_size(const vkbert_tokenizer *t) { return t ? voc(t)->count : 0; }
+
+const char *vkbert_tokenizer_mask_token(const vkbert_tokenizer *t) {
+    return t && t->special[SP_MASK] >= 0 ? voc(t)->tokens[t->special[SP_MASK]] : NULL;
+}
+
+bool vkbert_tokenizer_is_special(const vkbert_tokenizer *t, int32_t id) {
+    return t && id >= 0 && (uint32_t)id < voc(t)->count && is_special(t, id);
+}
 
 int32_t vkbert_tokenizer_mask_id(const vkbert_tokenizer *t) { return t ? t->special[SP_MASK] : -1; }
 

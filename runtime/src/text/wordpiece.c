@@ -18,6 +18,15 @@ static uint32_t hash_bytes(const char *s, size_t n) {
 int32_t vkb_vocab_lookup(const vkb_vocab *v, bool cont, const char *s, size_t n) {
     char buf[512];
     size_t total = n + (cont ? 2 : 0);
+    if (!cont) { /* no prefix: no copy, so any length */
+        if (n > v->max_token_bytes) return -1;
+        for (uint32_t h = hash_bytes(s, n) & v->slot_mask;; h = (h + 1) & v->slot_mask) {
+            int32_t id = v->slots[h];
+            if (id < 0) return -1;
+            const char *tok = v->tokens[id];
+            if (strncmp(tok, s, n) == 0 && tok[n] == '\0') return id;
+        }
+    }
     if (total > v->max_token_bytes || total > sizeof buf) return -1;
     if (cont) {
         buf[0] = '#';
@@ -132,4 +141,37 @@ void vkb_wordpiece(const vkb_vocab *v, int32_t unk, const vkb_piece *piece, vkb_
     }
     for (size_t i = 0, s = 0; i < np; s = ends[i++])
         vkb_sink_emit(out, ids[i], piece->c[s].start, piece->c[ends[i] - 1].end);
+}
+
+vkbert_status vkb_vocab_from_tokens(vkb_vocab *v, char **tokens, uint32_t count, const char *path) {
+    *v = (vkb_vocab){0};
+    size_t total = 0;
+    for (uint32_t i = 0; i < count; ++i) total += (tokens[i] ? strlen(tokens[i]) : 0) + 1;
+    v->text = vkb_malloc(total + 1);
+    v->tokens = vkb_calloc(count, sizeof *v->tokens);
+    uint32_t nslots = 16;
+    while (nslots < count * 2u) nslots <<= 1;
+    v->slots = vkb_malloc(nslots * sizeof *v->slots);
+    if (!v->text || !v->tokens || !v->slots)
+        return refuse(v, vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory loading %s", path));
+    memset(v->slots, 0xFF, nslots * sizeof *v->slots);
+    v->slot_mask = nslots - 1;
+    char *p = v->text;
+    for (uint32_t id = 0; id < count; ++id) {
+        size_t n = tokens[id] ? strlen(tokens[id]) : 0;
+        memcpy(p, tokens[id] ? tokens[id] : "", n);
+        p[n] = '\0';
+        v->tokens[id] = p;
+        p += n + 1;
+        if (!tokens[id]) continue; /* an id without a token: never looked up */
+        if (n > v->max_token_bytes) v->max_token_bytes = n;
+        uint32_t h = hash_bytes(v->tokens[id], n) & v->slot_mask;
+        for (;; h = (h + 1) & v->slot_mask) {
+            int32_t old = v->slots[h];
+            if (old < 0 || strcmp(v->tokens[old], v->tokens[id]) == 0) break;
+        }
+        v->slots[h] = (int32_t)id;
+    }
+    v->count = count;
+    return VKBERT_OK;
 }
