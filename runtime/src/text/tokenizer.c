@@ -208,7 +208,13 @@ vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
     }
     vkb_free(json_path);
     char *vj = vkb_path_join(dir, "vocab.json"), *mt = vkb_path_join(dir, "merges.txt"), *vt = vkb_path_join(dir, "vocab.txt");
-    if (vj && mt && vt && !exists(vt) && exists(vj) && exists(mt)) { /* the older byte-level BPE file set */
+    if (!vj || !mt || !vt) {
+        vkb_free(vj);
+        vkb_free(mt);
+        vkb_free(vt);
+        return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    }
+    if (!exists(vt) && exists(vj) && exists(mt)) { /* the older byte-level BPE file set */
         vkbert_status bs = load_bpe_files(vj, mt, out);
         vkb_free(vj);
         vkb_free(mt);
