@@ -204,9 +204,25 @@ function(vkbert_onig)
   find_path(VKBERT_ONIG_INCLUDE oniguruma.h)
   find_library(VKBERT_ONIG_LIB onig)
   if(VKBERT_ONIG_LIB AND VKBERT_ONIG_INCLUDE AND NOT vkbert_fetch_always)
-    add_library(vkbert::onig UNKNOWN IMPORTED GLOBAL)
-    set_target_properties(vkbert::onig PROPERTIES IMPORTED_LOCATION ${VKBERT_ONIG_LIB}
-                          INTERFACE_INCLUDE_DIRECTORIES ${VKBERT_ONIG_INCLUDE})
+    if(VKBERT_ONIG_LIB MATCHES "\\.so(\\.[0-9]+)*$" AND NOT APPLE AND NOT ANDROID)
+      # A shared libonig exports POSIX regcomp/regexec/regfree/regerror. Linked, it would put
+      # them in the process's global scope ahead of the C library's, for every other user
+      # (Mesa's driconf parses its drirc with them). So vkbert opens it with RTLD_LOCAL at
+      # first use (runtime/src/text/regex.c), by the soname of the library found here.
+      get_filename_component(real ${VKBERT_ONIG_LIB} REALPATH)
+      string(REGEX MATCH "libonig\\.so\\.[0-9]+" soname "${real}")
+      if(NOT soname)
+        set(soname libonig.so)
+      endif()
+      add_library(vkbert::onig INTERFACE IMPORTED GLOBAL)
+      set_target_properties(vkbert::onig PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${VKBERT_ONIG_INCLUDE}
+                            INTERFACE_COMPILE_DEFINITIONS "VKBERT_ONIG_DLOPEN;VKBERT_ONIG_SONAME=\"${soname}\"")
+      message(STATUS "vkbert: Oniguruma opened at run time as ${soname} (RTLD_LOCAL)")
+    else()
+      add_library(vkbert::onig UNKNOWN IMPORTED GLOBAL)
+      set_target_properties(vkbert::onig PROPERTIES IMPORTED_LOCATION ${VKBERT_ONIG_LIB}
+                            INTERFACE_INCLUDE_DIRECTORIES ${VKBERT_ONIG_INCLUDE})
+    endif()
   elseif(vkbert_fetch_missing)
     set(BUILD_SHARED_LIBS OFF)
     set(CMAKE_POLICY_DEFAULT_CMP0077 NEW)

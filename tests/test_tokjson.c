@@ -4,10 +4,17 @@
  * give the same ids, token types, special-tokens mask and offsets (the cases count code
  * points; the API gives bytes, converted here) and the same decode, with and without
  * special tokens. No GPU needed. Usage: test_tokjson DATA_DIR [MODEL...] */
+#if defined(VKBERT_ONIG_DLOPEN)
+#  define _GNU_SOURCE 1 /* dladdr, for onig_scope */
+#endif
 #include "test_util.h"
 #include "vkb_internal.h"
 
 #include <cjson/cJSON.h>
+
+#if defined(VKBERT_ONIG_DLOPEN)
+#  include <dlfcn.h>
+#endif
 
 #define CAP 4096
 
@@ -212,6 +219,22 @@ static void hostile_files(void) {
 
 static void run_model(const char *data, const char *model) { run_model_as(data, model, model); }
 
+/* With a system's shared libonig, its POSIX names must stay out of the global scope once a
+ * regex tokenizer has opened it: linked, libonig's regcomp shadowed the C library's for
+ * Mesa's driconf (and, under ASan, paired it with glibc's regexec: a hang). */
+static void onig_scope(void) {
+#if defined(VKBERT_ONIG_DLOPEN)
+    void *h = dlopen(VKBERT_ONIG_SONAME, RTLD_NOW | RTLD_NOLOAD);
+    CHECK(h != NULL, "a ByteLevel tokenizer.json opened " VKBERT_ONIG_SONAME);
+    if (h) dlclose(h);
+    Dl_info info;
+    void *rc = dlsym(RTLD_DEFAULT, "regcomp");
+    CHECK(rc && dladdr(rc, &info) && info.dli_fname, "regcomp resolves");
+    if (rc && dladdr(rc, &info) && info.dli_fname)
+        CHECK(strstr(info.dli_fname, "libonig") == NULL, "the process's regcomp is %s, not Oniguruma's", info.dli_fname);
+#endif
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_tokjson DATA_DIR [MODEL...]\n");
@@ -225,5 +248,6 @@ int main(int argc, char **argv) {
         for (int i = 2; i < argc; ++i) run_model(argv[1], argv[i]);
     else
         for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0]; ++i) run_model(argv[1], MODELS[i]);
+    onig_scope();
     return test_finish("test_tokjson");
 }

@@ -67,7 +67,7 @@ enum { TB_REMOVED, TB_ISOLATED, TB_PREVIOUS, TB_NEXT, TB_CONTIGUOUS };
 
 typedef struct vkb_tj_pretok {
     int kind;
-    void *re;                 /* OnigRegex: ByteLevel's split, Whitespace's, Split's regex */
+    struct vkb_regex *re;     /* regex.h: ByteLevel's split, Whitespace's, Split's regex */
     int32_t *str;             /* Split with a String pattern: its code points */
     size_t nstr;
     int behavior;

@@ -6,8 +6,9 @@
  * the onig crate, with its default Ruby syntax), searched over the piece's UTF-8. */
 #include "tj_internal.h"
 
+#include "regex.h"
+
 #include <cjson/cJSON.h>
-#include <oniguruma.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -180,17 +181,15 @@ static size_t char_at(const rx_buf *b, size_t n, size_t byte) {
     return lo;
 }
 
-static bool regex_spans(OnigRegex re, rx_buf *b, const vkb_nchar *c, size_t n, spans *l) {
+static bool regex_spans(const vkb_regex *re, rx_buf *b, const vkb_nchar *c, size_t n, spans *l) {
     if (!vkb_nchars_utf8(c, n, &b->s, &b->cap, &b->len, &b->at, &b->at_cap)) return false;
-    OnigRegion *reg = onig_region_new();
+    vkb_regex_region *reg = vkb_regex_region_new();
     if (!reg) return false;
-    const UChar *s = (const UChar *)b->s, *end = s + b->len;
     size_t pos = 0, gap = 0;
     bool ok = true;
     while (ok && pos <= b->len) {
-        int r = onig_search(re, s, end, s + pos, end, reg, ONIG_OPTION_NONE);
-        if (r < 0) break; /* ONIG_MISMATCH, or an error: the rest is no match */
-        size_t ms = (size_t)reg->beg[0], me = (size_t)reg->end[0];
+        size_t ms, me; /* no match (or an engine error): the rest is no match */
+        if (!vkb_regex_search(re, reg, b->s, b->len, pos, &ms, &me)) break;
         if (me == ms) { /* an empty match: step over one code point */
             pos = ms < b->len ? b->at[char_at(b, n, ms) + 1] : b->len + 1;
             continue;
@@ -200,7 +199,7 @@ static bool regex_spans(OnigRegex re, rx_buf *b, const vkb_nchar *c, size_t n, s
         gap = ce;
         pos = me;
     }
-    onig_region_free(reg, 1);
+    vkb_regex_region_free(reg);
     return ok && spush(l, gap, n, false);
 }
 
@@ -305,25 +304,14 @@ bool vkb_tj_pretokenize(const vkb_tj_pretok *v, size_t nv, const vkb_nchar *c, s
 
 void vkb_tj_pretok_free(vkb_tj_pretok *v, size_t n) {
     for (size_t i = 0; v && i < n; ++i) {
-        if (v[i].re) onig_free(v[i].re);
+        vkb_regex_free(v[i].re);
         vkb_free(v[i].str);
     }
     vkb_free(v);
 }
 
 static vkbert_status compile(vkb_tj_pretok *p, const char *pat, const char *path) {
-    OnigErrorInfo info;
-    OnigRegex re;
-    int r = onig_new(&re, (const UChar *)pat, (const UChar *)pat + strlen(pat), ONIG_OPTION_NONE, ONIG_ENCODING_UTF8,
-                     ONIG_SYNTAX_DEFAULT, &info);
-    if (r != ONIG_NORMAL) {
-        UChar msg[ONIG_MAX_ERROR_MESSAGE_LEN];
-        onig_error_code_to_str(msg, r, &info);
-        return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: the regex \"%.200s\" does not compile: %s", path, pat,
-                        (const char *)msg);
-    }
-    p->re = re;
-    return VKBERT_OK;
+    return vkb_regex_new(pat, path, &p->re);
 }
 
 static int behavior(const char *s) {
