@@ -98,6 +98,10 @@ copy_deps() { # DEST FILE...
 copy_deps "$KIT/lib" "$KIT"/bin/*
 LIBDIR=/usr/lib/x86_64-linux-gnu
 cp -L "$LIBDIR/libvulkan.so.1" "$KIT/lib/"   # vkbert opens it at run time (test_external links it)
+# Oniguruma, which vkbert opens at run time too (RTLD_LOCAL: runtime/src/text/regex.c), for
+# tokenizer.json files with a regex
+cp -L "$LIBDIR/libonig.so.5" "$KIT/lib/" 2>/dev/null \
+  || log "warning: no libonig.so.5 here (apt-get install libonig5): the kit's vkbert reads no byte-level tokenizer.json"
 cp -L "$LIBDIR/libGLdispatch.so.0" "$KIT/lib/glvnd/" 2>/dev/null \
   || log "warning: no libGLdispatch.so.0 here (apt-get install libglvnd0): the kit goes without it"
 VL="$LIBDIR/libVkLayer_khronos_validation.so"
@@ -105,7 +109,7 @@ if [ -f "$VL" ]; then
   cp -L "$VL" "$KIT/layer/"
   strip --strip-unneeded "$KIT/layer/libVkLayer_khronos_validation.so"
   copy_deps "$KIT/lib/cxx" "$VL"
-  rm -f "$KIT"/lib/cxx/{libcjson,libutf8proc,libvulkan}*
+  rm -f "$KIT"/lib/cxx/{libcjson,libutf8proc,libvulkan,libonig}*
   api=$(sed -n 's/.*"api_version": *"\([0-9.]*\)".*/\1/p' /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json | head -1)
   # the packaged manifest names the library bare; this one next to it
   sed 's#"library_path": *"[^"]*"#"library_path": "./libVkLayer_khronos_validation.so"#' \
