@@ -35,10 +35,20 @@ if(SET STREQUAL "tiny")
   make(roberta-tiny-odd --family roberta --seed 22 --hidden 36 --heads 3 --intermediate 50 --layers 3 --positions 42
        --std 0.1 --with-decoder)
   make(roberta-tiny-nohead --family roberta --seed 21 --no-head --no-prefix --positions 66)
-  make(camembert-tiny --family camembert --seed 23 --positions 66)
-  make(xlmr-tiny --family xlm-roberta --seed 24 --positions 66 --vocab-size 250002)
-  # multilingual BERT: BERT with bert-base-multilingual-cased's own 119,547-entry vocab.txt, cased
   get_filename_component(data ${VOCAB} DIRECTORY)
+  make(camembert-tiny --family camembert --seed 23 --positions 66 --vocab-size 32005)
+  make(xlmr-tiny --family xlm-roberta --seed 24 --positions 66 --vocab-size 250002)
+  # their own tokenizers, in place of the stand-in vocab.txt: roberta-base's byte-level BPE
+  # tokenizer.json (50,265 tokens); for XLM-R and CamemBERT the XLM-R-like Unigram one derived
+  # from T5's (tests/data/tokenizers/README.md; <pad> is 1, as the configs' pad_token_id)
+  make(roberta-tiny-bpe --family roberta --seed 26 --positions 66 --vocab-size 50265)
+  foreach(pair "roberta-tiny-bpe;roberta-base" "xlmr-tiny;unigram-xlmr-like" "camembert-tiny;unigram-xlmr-like")
+    list(GET pair 0 name)
+    list(GET pair 1 tok)
+    file(COPY ${data}/tokenizers/${tok}/tokenizer.json DESTINATION ${OUT}/${name})
+    file(REMOVE ${OUT}/${name}/vocab.txt)
+  endforeach()
+  # multilingual BERT: BERT with bert-base-multilingual-cased's own 119,547-entry vocab.txt, cased
   make(mbert-tiny --seed 25 --vocab ${data}/bert-base-multilingual-cased-vocab.txt --cased)
 elseif(SET STREQUAL "base")
   make(bert-base-random --seed 7 --shape bert-base)

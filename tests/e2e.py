@@ -12,10 +12,12 @@ token types: PyTorch gets none, whatever the tokenizer says for a pair, so the r
 ignore them too. A model without an MLM head (PyTorch gives no logits): hidden states only.
 
 The RoBERTa family (roberta, xlm-roberta, camembert) has one token type and its own tokenizers
-(byte-level BPE, Unigram); its test models carry BERT's WordPiece vocab.txt as a stand-in, so
-its ids go in through `--ids` (the pair's as one sequence, every type 0), and the longest input
-(max_position_embeddings - padding_idx - 1) is checked: one more token is an error, and cut
-with --truncate.
+(byte-level BPE, Unigram). A test model with a tokenizer.json (roberta-tiny-bpe: roberta-base's;
+xlmr-tiny, camembert-tiny: the derived XLM-R-like Unigram one) takes the texts themselves, with
+the tokenizer's own mask token (`<mask>`) in place of [MASK]; one that carries BERT's WordPiece
+vocab.txt as a stand-in takes its ids through `--ids` (the pair's as one sequence, every type 0).
+The longest input (max_position_embeddings - padding_idx - 1) is checked: one more token is an
+error, and cut with --truncate.
 """
 import argparse
 import json
@@ -77,7 +79,7 @@ def compare_text(vkbert, model, text, pair, args, tmp):
     ids = tok["input_ids"]
     types = None if args.distil or args.roberta else tok["token_type_ids"]
     label = text
-    if args.roberta:  # the ids themselves, not the stand-in tokenizer's pair types
+    if args.roberta and not args.own_tokenizer:  # the ids themselves, not the stand-in tokenizer's pair types
         text, extra = None, ["--ids", ",".join(map(str, ids))]
     ref_hidden, ref_logits, _ = reference.run(model, [ids], None if types is None else [types])
     hidden_path, logits_path = os.path.join(tmp, "h.npy"), os.path.join(tmp, "l.npy")
@@ -146,8 +148,20 @@ def main():
     args.roberta = reference.family(cfg) == "roberta"
     if not have_device(args.vkbert):
         return 77
-    out = run_cli(args.vkbert, ["tokenize", "-m", args.model, "--json", "[MASK]"])
+    tj = os.path.join(args.model, "tokenizer.json")
+    args.own_tokenizer = os.path.exists(tj)
+    mask, mask_id = "[MASK]", None
+    if args.own_tokenizer:  # its own mask token, an added special token
+        with open(tj, encoding="utf-8") as f:
+            added = json.load(f).get("added_tokens", [])
+        found = [a for a in added if a.get("special") and a["content"] in ("<mask>", "[MASK]")]
+        check(len(found) == 1, f"{tj}: no mask token among its added tokens")
+        if found:
+            mask, mask_id = found[0]["content"], found[0]["id"]
+    out = run_cli(args.vkbert, ["tokenize", "-m", args.model, "--json", mask])
     args.mask_id = json.loads(out)["input_ids"][1] if out else 103  # the tokenizer's own mask token
+    if mask_id is not None:
+        check(args.mask_id == mask_id, f"{mask} tokenizes to {args.mask_id}, not its id {mask_id}")
     texts = [("The capital of France is [MASK].", None)]
     if not args.quick:
         texts += [
@@ -168,6 +182,7 @@ def main():
     if cased and not args.quick:  # a cased multilingual vocabulary: accents, capitals, CJK split per character
         texts += [("Die Hauptstadt von Frankreich ist [MASK]. Ça coûte 5 €, señor!", None),
                   ("北京是中国的[MASK]都。東京は日本の首都です。", "Москва — столица России.")]
+    texts = [(t.replace("[MASK]", mask), p and p.replace("[MASK]", mask)) for t, p in texts]
     with tempfile.TemporaryDirectory() as tmp:
         if args.expect_log:
             p = subprocess.run([args.vkbert, "encode", "--verbose", "--logits", os.path.join(tmp, "l.npy"), "-m",
