@@ -19,6 +19,7 @@
 static const char *USAGE_BENCH =
     "usage: vkbert bench [--shape NAME | -m DIR] [--batch LIST] [--seq LIST] [options]\n"
     "       vkbert bench --task embed [--shape NAME | -m DIR] [--batch LIST] [--sentences N] [options]\n"
+    "       vkbert bench --tokenizer -m DIR [--text FILE] [--iters N] [--warmup N] [--json]\n"
     "\n"
     "Times the encoder + MLM head on this device and reports per-kernel figures.\n"
     "  --shape NAME        bert-base (default), bert-large, bert-tiny, minilm-l6, bge-small,\n"
@@ -51,7 +52,14 @@ static const char *USAGE_BENCH =
     "  --sentences N       sentences per pass (default 1024)\n"
     "  --lengths MIN-MAX   tokens per sentence, [CLS] and [SEP] included (default 8-64)\n"
     "  --max-batch-tokens N  the runner's padded-token budget per encode (default: the runner's, 16384)\n"
-    "  --iters N, --warmup N  timed and untimed passes over all sentences (default 3 and 1)\n";
+    "  --iters N, --warmup N  timed and untimed passes over all sentences (default 3 and 1)\n"
+    "\n"
+    "--tokenizer: the tokenizer of DIR alone (tokenizer.json, vocab.txt or vocab.json + merges.txt;\n"
+    "no device, no weights), one thread: every line of --text FILE (default: a made-up multilingual\n"
+    "text of about 8 MB, which --save-text FILE also writes) one input with special tokens, no\n"
+    "truncation; MB/s of the lines' UTF-8\n"
+    "(median and best of --iters passes, default 5, after --warmup, default 1) and tokens/s.\n"
+    "scripts/tokenizer-speed.sh runs Hugging Face's Rust tokenizers (npm) on the same text.\n";
 
 /* pooling: what --task embed pools a random model of this shape with (the model it stands
  * for: all-MiniLM-L6-v2 means, bge-small-en-v1.5 takes [CLS]) */
@@ -74,6 +82,8 @@ typedef struct bench_opts {
     int nbatch, nseq, iters, warmup;   /* iters, warmup -1: the task's default */
     bool peak_only, no_peak, json, verbose;
     bool embed;                        /* --task embed */
+    bool tokenizer;                    /* --tokenizer (bench_tok.c) */
+    const char *text, *save_text;      /* --tokenizer's --text FILE, --save-text FILE */
     uint32_t sentences, min_len, max_len, max_batch_tokens;
 } bench_opts;
 
@@ -114,6 +124,7 @@ static int parse_bench(int argc, char **argv, bench_opts *o) {
             return 0;
         } else if (!strcmp(a, "--json")) { o->json = g_json = true; continue; }
         else if (!strcmp(a, "--peak")) { o->peak_only = true; continue; }
+        else if (!strcmp(a, "--tokenizer")) { o->tokenizer = true; continue; }
         else if (!strcmp(a, "--no-peak")) { o->no_peak = true; continue; }
         else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) { o->verbose = true; continue; }
         if (!v) return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "%s needs a value (see --help)", a);
@@ -154,6 +165,8 @@ static int parse_bench(int argc, char **argv, bench_opts *o) {
             o->min_len = lo;
             o->max_len = hi;
         }
+        else if (!strcmp(a, "--text")) o->text = v;
+        else if (!strcmp(a, "--save-text")) o->save_text = v;
         else if (!strcmp(a, "--sentences")) u = &o->sentences;
         else if (!strcmp(a, "--max-batch-tokens")) u = &o->max_batch_tokens;
         else if (!strcmp(a, "--batch")) { if ((o->nbatch = parse_list(v, o->batches, 16, "--batch")) < 0) return -o->nbatch; }
@@ -669,6 +682,17 @@ int cmd_bench(int argc, char **argv) {
     bench_opts o = {.iters = -1, .warmup = -1};
     int rc = parse_bench(argc, argv, &o);
     if (rc >= 0) return rc;
+    if ((o.text || o.save_text) && !o.tokenizer)
+        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--text and --save-text are for --tokenizer");
+    if (o.text && o.save_text)
+        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--save-text writes the made-up text: not with --text");
+    if (o.tokenizer) {
+        if (o.shape || o.embed || o.peak_only || o.nbatch || o.nseq)
+            return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
+                        "--tokenizer takes -m DIR, --text, --iters, --warmup and --json only");
+        return bench_tokenizer(o.model, o.text, o.save_text, o.iters < 0 ? 5 : o.iters, o.warmup < 0 ? 1 : o.warmup,
+                               o.json);
+    }
     if (o.embed) {
         if (o.nseq)
             return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--seq is for --task mlm (--task embed: --lengths)");

@@ -94,7 +94,8 @@ vkbert_status vkb_regex_new(const char *pat, const char *path, vkb_regex **out) 
     int r = g_onig.new_(&re, (const OnigUChar *)pat, (const OnigUChar *)pat + n, ONIG_OPTION_NONE, g_onig.utf8,
                         g_onig.syntax, &info);
     if (r != ONIG_NORMAL) {
-        if (r == ONIGERR_MEMORY) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "%s: out of memory compiling a regex", path);
+        if (r == ONIGERR_MEMORY)
+            return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "%s: out of memory compiling a regex", path);
         OnigUChar msg[ONIG_MAX_ERROR_MESSAGE_LEN];
         g_onig.error_str(msg, r, &info);
         return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: the regex \"%.200s\" does not compile: %s", path, pat,

@@ -214,6 +214,13 @@ vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
         vkb_free(vt);
         return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     }
+    if (!exists(vt) && !exists(vj)) {
+        vkb_free(vj);
+        vkb_free(mt);
+        vkb_free(vt);
+        return vkb_fail(NULL, VKBERT_ERROR_IO, "cannot open a tokenizer in %s: no tokenizer.json, vocab.txt or vocab.json + merges.txt",
+                        dir);
+    }
     if (!exists(vt) && exists(vj) && exists(mt)) { /* the older byte-level BPE file set */
         vkbert_status bs = load_bpe_files(vj, mt, out);
         vkb_free(vj);
