@@ -3,7 +3,12 @@
  * and encoding. Each failure must be a clean error status with a message; nothing may
  * leak (host allocations counted by vkb_malloc, Vulkan objects reported by the
  * validation layer's object tracker at vkDestroyDevice); the context must still be
- * destroyable. Also: injected device loss is sticky, injected timeouts recover. */
+ * destroyable. Also: injected device loss is sticky, injected timeouts recover. And,
+ * before any device is needed, the tokenizers of the directories after MODEL_DIR
+ * (tokenizer.json: byte-level BPE, Unigram; vocab.json + merges.txt): each host allocation of
+ * loading one and encoding and decoding texts with it fails in turn (every one of the first
+ * 4000, then ever sparser steps to the last); each failure must be an error with a message,
+ * leak nothing, and a run the fault did not reach must give the clean run's ids. */
 #include "test_util.h"
 #include "vkb_internal.h"
 
@@ -134,12 +139,69 @@ static void device_loss_and_timeouts(void) {
     CHECK(vkb_fault_live_allocations() == 0, "%ld allocations leaked after device loss", vkb_fault_live_allocations());
 }
 
+#define TOK_CAP 512
+static const char *const TOK_TEXTS[] = {"The capital of France is <mask>. Café naïve résumé, 北京 — Москва!",
+                                        "  spaces\tand   tabs,  ﬁ ligatures and ＡＢＣ 😀 [MASK] 12345"};
+
+/* Loads the tokenizer of `dir` and encodes (with offsets and special tokens, a pair too) and
+ * decodes; the ids of every text one after another in ids[0..*n). */
+static vkbert_status tokenize_all(const char *dir, int32_t *ids, size_t *n) {
+    vkbert_tokenizer *tok = NULL;
+    vkbert_status st = vkbert_tokenizer_load(dir, &tok);
+    *n = 0;
+    for (size_t i = 0; !st && i < sizeof TOK_TEXTS / sizeof TOK_TEXTS[0]; ++i) {
+        size_t count = 0;
+        vkbert_offset off[TOK_CAP / 2];
+        st = vkbert_tokenizer_encode_offsets(tok, TOK_TEXTS[i], strlen(TOK_TEXTS[i]), NULL, 0, ids + *n, NULL, off,
+                                             TOK_CAP / 2, &count);
+        char text[1024];
+        if (!st) st = vkbert_tokenizer_decode(tok, ids + *n, count, true, text, sizeof text, NULL);
+        if (!st) *n += count;
+    }
+    size_t pair = 0;
+    if (!st) st = vkbert_tokenizer_encode(tok, TOK_TEXTS[0], TOK_TEXTS[1], ids + *n, NULL, TOK_CAP / 2, &pair);
+    if (!st) *n += pair;
+    vkbert_tokenizer_destroy(tok);
+    return st;
+}
+
+static void tokenizer_faults(const char *dir) {
+    int32_t want[TOK_CAP], got[TOK_CAP];
+    size_t nwant = 0, ngot = 0;
+    vkb_faults.host_fail_at = 1L << 40; /* counts this clean run's allocations */
+    vkbert_status st = tokenize_all(dir, want, &nwant);
+    long total = (1L << 40) - vkb_faults.host_fail_at;
+    vkb_faults.host_fail_at = 0;
+    CHECK(st == VKBERT_OK && nwant > 20, "%s: the clean run: %s", dir, vkbert_last_error());
+    if (st) return;
+    int n = 0;
+    for (long k = 1; k <= total + 1; k = k < 4000 ? k + 1 : k + k / 16) {
+        vkb_faults.host_fail_at = k;
+        st = tokenize_all(dir, got, &ngot);
+        bool fired = vkb_faults.host_fail_at == 0;
+        vkb_faults.host_fail_at = 0;
+        CHECK(vkb_fault_live_allocations() == 0, "%s fault %ld: %ld host allocations leaked", dir, k,
+              vkb_fault_live_allocations());
+        if (!fired) {
+            CHECK(st == VKBERT_OK && ngot == nwant && !memcmp(got, want, nwant * sizeof *want),
+                  "%s: the run the fault did not reach differs: %s", dir, vkbert_last_error());
+            break;
+        }
+        ++n;
+        CHECK(st != VKBERT_OK, "%s fault %ld of %ld was swallowed: the run reported success", dir, k, total);
+        CHECK(vkbert_last_error()[0] != '\0', "%s fault %ld: no message", dir, k);
+    }
+    CHECK(n > 100, "%s: only %d faults injected (of %ld allocations)", dir, n, total);
+    printf("tokenizer %s: %d faults injected over its %ld allocations, each a clean error\n", dir, n, total);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: test_faults MODEL_DIR\n");
+        fprintf(stderr, "usage: test_faults MODEL_DIR [TOKENIZER_DIR...]\n");
         return 2;
     }
     g_model = argv[1];
+    for (int i = 2; i < argc; ++i) tokenizer_faults(argv[i]);
     vkbert_context *probe = test_context(NULL); /* skips (77) without a device */
     vkbert_context_destroy(probe);
 

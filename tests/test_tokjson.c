@@ -177,6 +177,13 @@ static void hostile_files(void) {
     /* a regex that does not compile */
     hostile("null", "{\"type\": \"Split\", \"pattern\": {\"Regex\": \"(a\"}, \"behavior\": \"Isolated\"}", wp, "null",
             "null", "[]", VKBERT_ERROR_MODEL_FORMAT, "does not compile");
+    hostile("{\"type\": \"Replace\", \"pattern\": {\"Regex\": \"[a\"}, \"content\": \"b\"}", "null", wp, "null",
+            "null", "[]", VKBERT_ERROR_MODEL_FORMAT, "does not compile");
+    hostile("{\"type\": \"Replace\", \"pattern\": {\"Glob\": \"*\"}, \"content\": \"b\"}", "null", wp, "null",
+            "null", "[]", VKBERT_ERROR_MODEL_FORMAT, "pattern");
+    /* a regex Replace whose matches may be empty: nothing replaced there, and it ends */
+    hostile("{\"type\": \"Replace\", \"pattern\": {\"Regex\": \"x*\"}, \"content\": \"b\"}", "null", wp, "null",
+            "null", "[]", VKBERT_OK, NULL);
     /* a charsmap that is truncated, or whose trie size points outside it */
     hostile("{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"AAA=\"}", "null", wp, "null", "null", "[]",
             VKBERT_ERROR_MODEL_FORMAT, "shorter than");
@@ -241,7 +248,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     static const char *const MODELS[] = {"distilbert-base-uncased", "bge-small-en-v1.5", "bert-base-multilingual-cased",
-                                         "roberta-base", "ModernBERT-base", "t5-small", "unigram-xlmr-like"};
+                                         "roberta-base", "ModernBERT-base", "t5-small", "unigram-xlmr-like",
+                                         "unigram-spm-replace"};
     hostile_files();
     run_model_as(argv[1], "roberta-base-files", "roberta-base"); /* vocab.json + merges.txt */
     if (argc > 2)

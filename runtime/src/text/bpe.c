@@ -147,7 +147,11 @@ bool vkb_bpe_encode(const vkb_bpe *b, const vkb_vocab *v, const vkb_nchar *c, si
     if (n == 0) return true;
     char *s = NULL;
     size_t cap = 0, len = 0, *at = NULL, at_cap = 0;
-    if (!vkb_nchars_utf8(c, n, &s, &cap, &len, &at, &at_cap)) return false;
+    if (!vkb_nchars_utf8(c, n, &s, &cap, &len, &at, &at_cap)) { /* either may have been allocated */
+        vkb_free(s);
+        vkb_free(at);
+        return false;
+    }
     if (b->ignore_merges) {
         int32_t id = lookup(v, s, len);
         if (id >= 0) {

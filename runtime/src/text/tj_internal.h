@@ -45,6 +45,7 @@ typedef struct vkb_tj_norm {
     int kind;
     vkb_bert_normalizer bert;
     int32_t *from, *to; /* Replace (string pattern): code points; Prepend: `to` */
+    struct vkb_regex *re;     /* Replace with a {"Regex": ...} pattern (regex.h); `to` its content */
     size_t nfrom, nto;
     bool left, right;         /* Strip */
     const uint32_t *trie;     /* Precompiled: darts double array, `trie_units` entries */

@@ -6,6 +6,8 @@
  * else per code point, as the Rust `spm_precompiled` crate applies it. */
 #include "tj_internal.h"
 
+#include "regex.h"
+
 #include <cjson/cJSON.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -239,9 +241,55 @@ static bool unicode_nf(int kind, const vkb_nchars *src, vkb_nchars *dst) {
     return ok;
 }
 
+/* Code point index of byte offset `byte` (a code point boundary) of at[0..n]. */
+static size_t char_of(const size_t *at, size_t n, size_t byte) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (at[mid] < byte) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Replace with a regex, as NormalizedString::replace: every non-empty match, left to right
+ * and not overlapping, becomes the content, each of whose code points takes the alignment of
+ * the match's last code point (transform_range: inserted characters share the alignment of
+ * the one before them, which is the last removed), as a string pattern's do. */
+static bool regex_replace(const vkb_tj_norm *nz, const vkb_nchars *src, vkb_nchars *dst) {
+    char *s = NULL;
+    size_t cap = 0, len = 0, *at = NULL, at_cap = 0, n = src->n;
+    bool ok = vkb_nchars_utf8(src->v, n, &s, &cap, &len, &at, &at_cap);
+    vkb_regex_region *reg = ok ? vkb_regex_region_new() : NULL;
+    ok = ok && reg;
+    size_t i = 0, pos = 0; /* i: the next code point to copy; pos: where the next search starts */
+    while (ok && pos <= len) {
+        size_t ms, me;
+        if (!vkb_regex_search(nz->re, reg, s, len, pos, &ms, &me)) break;
+        size_t cs = char_of(at, n, ms), ce = char_of(at, n, me);
+        if (me == ms) { /* an empty match replaces nothing: step over one code point */
+            pos = cs < n ? at[cs + 1] : len + 1;
+            continue;
+        }
+        for (; ok && i < cs; ++i) ok = vkb_nchars_push(dst, src->v[i].cp, src->v[i].start, src->v[i].end);
+        for (size_t j = 0; ok && j < nz->nto; ++j)
+            ok = vkb_nchars_push(dst, nz->to[j], src->v[ce - 1].start, src->v[ce - 1].end);
+        i = ce;
+        pos = me;
+    }
+    for (; ok && i < n; ++i) ok = vkb_nchars_push(dst, src->v[i].cp, src->v[i].start, src->v[i].end);
+    vkb_regex_region_free(reg);
+    vkb_free(s);
+    vkb_free(at);
+    return ok;
+}
+
 static bool step(const vkb_tj_norm *nz, const vkb_nchars *src, vkb_nchars *dst) {
     dst->n = 0;
     switch (nz->kind) {
+    case TN_REPLACE:
+        if (nz->re) return regex_replace(nz, src, dst);
+        break;
     case TN_NFC: case TN_NFD: case TN_NFKC: case TN_NFKD: return unicode_nf(nz->kind, src, dst);
     case TN_PRECOMPILED: return precompiled(nz, src, dst);
     case TN_PREPEND:
@@ -273,8 +321,8 @@ static bool step(const vkb_tj_norm *nz, const vkb_nchars *src, vkb_nchars *dst) 
             size_t k = 0;
             while (k < nz->nfrom && src->v[i + k].cp == nz->from[k]) ++k;
             if (k == nz->nfrom) {
-                for (size_t j = 0; ok && j < nz->nto; ++j)
-                    ok = vkb_nchars_push(dst, nz->to[j], c->start, src->v[i + k - 1].end);
+                const vkb_nchar *last = &src->v[i + k - 1];
+                for (size_t j = 0; ok && j < nz->nto; ++j) ok = vkb_nchars_push(dst, nz->to[j], last->start, last->end);
                 i += k - 1;
             } else {
                 ok = vkb_nchars_push(dst, c->cp, c->start, c->end);
@@ -301,6 +349,7 @@ void vkb_tj_norm_free(vkb_tj_norm *v, size_t n) {
     for (size_t i = 0; v && i < n; ++i) {
         vkb_free(v[i].from);
         vkb_free(v[i].to);
+        vkb_regex_free(v[i].re);
         vkb_free((void *)v[i].trie);
         vkb_free(v[i].blob);
     }
@@ -329,10 +378,12 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_norm **out, si
         if (!vkb_tj_bool(j, "clean_text", 1)) return bad(path, "BertNormalizer", "clean_text false is not supported");
     } else if (kind == TN_REPLACE) {
         const cJSON *pat = cJSON_GetObjectItemCaseSensitive(j, "pattern");
-        const char *s = vkb_tj_str(pat, "String"), *content = vkb_tj_str(j, "content");
-        if (!s || !content) return bad(path, "Replace", "only a {\"String\": ...} pattern and a content are supported");
-        if (!(nz->from = cps(s, &nz->nfrom)) || !(nz->to = cps(content, &nz->nto)))
+        const char *s = vkb_tj_str(pat, "String"), *rx = vkb_tj_str(pat, "Regex"), *content = vkb_tj_str(j, "content");
+        if ((!s && !rx) || !content)
+            return bad(path, "Replace", "needs a {\"String\": ...} or {\"Regex\": ...} pattern and a content");
+        if (!(nz->to = cps(content, &nz->nto)) || (s && !(nz->from = cps(s, &nz->nfrom))))
             return bad(path, "Replace", "pattern or content is not UTF-8");
+        if (!s) return vkb_regex_new(rx, path, &nz->re);
     } else if (kind == TN_PREPEND) {
         const char *s = vkb_tj_str(j, "prepend");
         if (!s || !(nz->to = cps(s, &nz->nto))) return bad(path, "Prepend", "no \"prepend\" string");

@@ -474,29 +474,49 @@ static bool find_added(const vkb_tj *t, bool normalized, const vkb_nchar *c, siz
     return false;
 }
 
-static bool emit_hit(tj_enc *x, int32_t id, const vkb_nchar *c, size_t s, size_t e) {
-    if (x->t->trim) {
-        if (x->nhits == x->hits_cap) {
-            size_t cap = x->hits_cap ? x->hits_cap * 2 : 16;
-            size_t *a = vkb_realloc(x->hit_at, cap * sizeof *a);
-            if (!a) return false;
-            x->hit_at = a;
-            uint32_t *l = vkb_realloc(x->hit_lead, cap * sizeof *l);
-            if (!l) return false;
-            x->hit_lead = l;
-            uint32_t *r = vkb_realloc(x->hit_trail, cap * sizeof *r);
-            if (!r) return false;
-            x->hit_trail = r;
-            x->hits_cap = cap;
-        }
-        uint32_t lead = 0, trail = 0;
-        while (s + lead < e && vkb_text_is_whitespace(c[s + lead].cp)) ++lead;
-        while (e - trail > s + lead && vkb_text_is_whitespace(c[e - 1 - trail].cp)) ++trail;
-        x->hit_at[x->nhits] = x->out->count;
-        x->hit_lead[x->nhits] = lead;
-        x->hit_trail[x->nhits++] = trail;
+/* Records that token `at` (a sink index) covers c[s..e), whose leading and trailing
+ * whitespace the offset trim counts instead of its vocabulary string's. */
+static bool record_hit(tj_enc *x, size_t at, const vkb_nchar *c, size_t s, size_t e) {
+    if (x->nhits == x->hits_cap) {
+        size_t cap = x->hits_cap ? x->hits_cap * 2 : 16;
+        size_t *a = vkb_realloc(x->hit_at, cap * sizeof *a);
+        if (!a) return false;
+        x->hit_at = a;
+        uint32_t *l = vkb_realloc(x->hit_lead, cap * sizeof *l);
+        if (!l) return false;
+        x->hit_lead = l;
+        uint32_t *r = vkb_realloc(x->hit_trail, cap * sizeof *r);
+        if (!r) return false;
+        x->hit_trail = r;
+        x->hits_cap = cap;
     }
+    uint32_t lead = 0, trail = 0;
+    while (s + lead < e && vkb_text_is_whitespace(c[s + lead].cp)) ++lead;
+    while (e - trail > s + lead && vkb_text_is_whitespace(c[e - 1 - trail].cp)) ++trail;
+    x->hit_at[x->nhits] = at;
+    x->hit_lead[x->nhits] = lead;
+    x->hit_trail[x->nhits++] = trail;
+    return true;
+}
+
+static bool emit_hit(tj_enc *x, int32_t id, const vkb_nchar *c, size_t s, size_t e) {
+    if (x->t->trim && !record_hit(x, x->out->count, c, s, e)) return false;
     vkb_sink_emit(x->out, id, c[s].start, c[e - 1].end);
+    return true;
+}
+
+/* Unigram's unknown pieces: Hugging Face's token is the piece's own text, not "<unk>", so the
+ * offset trim counts that text's whitespace: c's code points within each such token's span. */
+static bool unk_hits(tj_enc *x, const vkb_nchar *c, size_t n, size_t k0) {
+    vkb_tok_sink *o = x->out;
+    if (!x->t->trim || !o->ids || !o->offsets) return true;
+    for (size_t i = k0; i < o->count && i < o->capacity; ++i) {
+        if (o->ids[i] != x->t->uni.unk) continue;
+        size_t s = 0, e;
+        while (s < n && c[s].start < o->offsets[i].start) ++s;
+        for (e = s; e < n && c[e].end <= o->offsets[i].end;) ++e;
+        if (e > s && !record_hit(x, i, c, s, e)) return false;
+    }
     return true;
 }
 
@@ -508,7 +528,8 @@ static bool model_piece(tj_enc *x, const vkb_nchar *c, size_t n) {
         return true;
     }
     if (t->model == M_BPE) return vkb_bpe_encode(&t->bpe, &t->vocab, c, n, x->out);
-    return vkb_unigram_encode(&t->uni, &t->vocab, c, n, x->out);
+    size_t k0 = x->out->count;
+    return vkb_unigram_encode(&t->uni, &t->vocab, c, n, x->out) && unk_hits(x, c, n, k0);
 }
 
 static bool pretok_model(tj_enc *x, const vkb_nchar *c, size_t n) {
@@ -555,6 +576,25 @@ static void spaces(const char *s, uint32_t *lead, uint32_t *trail) {
     *trail = run_;
 }
 
+/* The code point of x->raw (this text's) starting at byte `byte`, or after it: the count when
+ * `byte` is the text's end. */
+static size_t raw_char(const tj_enc *x, uint32_t byte) {
+    size_t lo = 0, hi = x->raw.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (x->raw.v[mid].start < byte) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static uint32_t raw_byte(const tj_enc *x, size_t k) {
+    return k < x->raw.n ? x->raw.v[k].start : x->raw.n ? x->raw.v[x->raw.n - 1].end : 0;
+}
+
+/* ByteLevel's/RobertaProcessing's trim_offsets (process_offsets). Hugging Face applies it to
+ * offsets already in code points (encode_char_offsets converts each sequence's before the
+ * post-processor), so the whitespace counts move code points, converted back to bytes here. */
 static void trim(tj_enc *x, size_t k0) {
     vkb_tok_sink *o = x->out;
     size_t h = 0;
@@ -564,11 +604,15 @@ static void trim(tj_enc *x, size_t k0) {
         if (h < x->nhits && x->hit_at[h] == i) lead = x->hit_lead[h], trail = x->hit_trail[h];
         else spaces(x->t->vocab.tokens[o->ids ? o->ids[i] : 0], &lead, &trail);
         vkbert_offset *f = &o->offsets[i];
+        if (!lead && !trail) continue;
+        size_t cs = raw_char(x, f->start), ce = raw_char(x, f->end);
         if (lead) {
-            if ((i == k0 || f->start == 0) && x->t->trim_prefix_space) lead = 0; /* the space it added */
-            f->start = f->start + lead < f->end ? f->start + lead : f->end;
+            if ((i == k0 || cs == 0) && x->t->trim_prefix_space) lead = 0; /* the space it added */
+            cs = cs + lead < ce ? cs + lead : ce;
         }
-        if (trail && f->end >= trail) f->end = f->end - trail > f->start ? f->end - trail : f->start;
+        if (trail && ce >= trail) ce = ce - trail > cs ? ce - trail : cs;
+        f->start = raw_byte(x, cs);
+        f->end = raw_byte(x, ce);
     }
 }
 

@@ -12,7 +12,11 @@ bool vkb_unigram_encode(const vkb_unigram *u, const vkb_vocab *v, const vkb_ncha
     if (n == 0) return true;
     char *s = NULL;
     size_t cap = 0, len = 0, *at = NULL, at_cap = 0;
-    if (!vkb_nchars_utf8(c, n, &s, &cap, &len, &at, &at_cap)) return false;
+    if (!vkb_nchars_utf8(c, n, &s, &cap, &len, &at, &at_cap)) { /* either may have been allocated */
+        vkb_free(s);
+        vkb_free(at);
+        return false;
+    }
     double *best = vkb_malloc((n + 1) * sizeof *best);
     size_t *from = vkb_malloc((n + 1) * sizeof *from);
     int32_t *bid = vkb_malloc((n + 1) * sizeof *bid);
