@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang + ASan/UBSan into ./build-fuzz and runs each for
-# SECONDS (default 60): safetensors, config, vocab, tokenizer, prepare (the runner's inputs),
+# SECONDS (default 60): safetensors, config, vocab, tokenizer, tokjson (tokenizer.json), prepare (the runner's inputs),
 # st_config (sentence-transformers' files). New corpus entries stay in build-fuzz/corpus/<target>; a crash is written to build-fuzz/crashes/ and fails the run —
 # copy it into tests/fuzz/regressions/<target>/ once fixed, so ctest replays it forever.
 #   scripts/fuzz.sh 600        # the documented longer run: 10 minutes per target
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-60}"
-TARGETS="${FUZZ_TARGETS:-safetensors config vocab tokenizer prepare st_config}"
+TARGETS="${FUZZ_TARGETS:-safetensors config vocab tokenizer tokjson prepare st_config}"
 if ! command -v clang >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >/dev/null
