@@ -611,10 +611,49 @@ static void families(void) {
               "random distilbert: family %s, %u token types", c->family, c->type_vocab_size);
         vkbert_model_destroy(m);
     }
+    /* ALBERT: one layer's weights on the device, however many layers run them; ELECTRA's factorised
+     * embeddings add the projection. The widths come back as given. */
+    uint64_t albert_bytes[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        vkbert_model_config ac = cfg;
+        ac.family = "albert";
+        ac.type_vocab_size = 2;
+        ac.embedding_size = 8;
+        ac.num_hidden_layers = i ? 12 : 1;
+        m = NULL;
+        CHECK(vkbert_model_create_random(ctx, &ac, 3, true, &m) == 0, "random albert: %s", vkbert_last_error());
+        if (!m) continue;
+        const vkbert_model_config *c = vkbert_model_get_config(m);
+        CHECK(!strcmp(c->family, "albert") && c->embedding_size == 8 && !strcmp(c->hidden_act, "gelu_new") &&
+                  c->num_hidden_layers == ac.num_hidden_layers,
+              "random albert: family %s, embedding_size %u, hidden_act %s", c->family, c->embedding_size, c->hidden_act);
+        albert_bytes[i] = vkbert_model_device_bytes(m);
+        vkbert_model_destroy(m);
+    }
+    CHECK(albert_bytes[0] && albert_bytes[0] == albert_bytes[1],
+          "random albert: %llu device bytes with 1 layer, %llu with 12 (one shared layer group)",
+          (unsigned long long)albert_bytes[0], (unsigned long long)albert_bytes[1]);
+    uint64_t electra_bytes[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        vkbert_model_config ec = cfg;
+        ec.family = "electra";
+        ec.type_vocab_size = 2;
+        ec.embedding_size = i ? 8 : 0; /* 0: hidden_size, no projection */
+        m = NULL;
+        CHECK(vkbert_model_create_random(ctx, &ec, 3, true, &m) == 0, "random electra: %s", vkbert_last_error());
+        if (!m) continue;
+        CHECK(vkbert_model_get_config(m)->embedding_size == (i ? 8u : 16u), "random electra: embedding_size %u",
+              vkbert_model_get_config(m)->embedding_size);
+        electra_bytes[i] = vkbert_model_device_bytes(m);
+        vkbert_model_destroy(m);
+    }
+    CHECK(electra_bytes[1] && electra_bytes[1] < electra_bytes[0],
+          "random electra: %llu device bytes with 8-wide embeddings, %llu with 16-wide",
+          (unsigned long long)electra_bytes[1], (unsigned long long)electra_bytes[0]);
     cfg.family = "gpt2";
     m = NULL;
     CHECK_ERROR(vkbert_model_create_random(ctx, &cfg, 3, true, &m), VKBERT_ERROR_INVALID_ARGUMENT,
-                "unknown family \"gpt2\" (vkbert runs: bert, distilbert, roberta)");
+                "unknown family \"gpt2\" (vkbert runs: bert, distilbert, roberta, albert, electra)");
     CHECK(m == NULL, "model returned on failure");
 }
 

@@ -49,6 +49,8 @@ typedef struct vkb_arch {
     uint32_t mlm_act;
     /* Every layer runs the same weights (ALBERT's one layer group): loaded and uploaded once. */
     bool shared_layers;
+    /* config.json's hidden_act when it has none (NULL: "gelu"; ALBERT's "gelu_new"). */
+    const char *default_act;
     /* The embedding projection even where embedding_size == hidden_size (ALBERT always has one;
      * ELECTRA only when the widths differ). */
     bool always_project;

@@ -14,10 +14,12 @@
 
 #define L "encoder.albert_layer_groups.0.albert_layers.0."
 
+extern const vkb_arch vkb_arch_albert;
+
 static vkbert_status parse(vkbert_context *ctx, const cJSON *root, const char *path, vkbert_model_config *c) {
     vkbert_status s = vkb_bert_parse_config(ctx, root, path, c);
     uint32_t groups = 1, inner = 1;
-    if (!s && !cJSON_GetObjectItemCaseSensitive(root, "hidden_act")) c->hidden_act = "gelu_new"; /* AlbertConfig's */
+    if (!s && !cJSON_GetObjectItemCaseSensitive(root, "hidden_act")) c->hidden_act = vkb_arch_albert.default_act;
     if (!s) s = vkb_config_u32(ctx, root, path, "embedding_size", 128, 1, VKB_MAX_HIDDEN, &c->embedding_size);
     if (!s) s = vkb_config_u32(ctx, root, path, "num_hidden_groups", 1, 1, VKB_MAX_LAYERS, &groups);
     if (!s) s = vkb_config_u32(ctx, root, path, "inner_group_num", 1, 1, VKB_MAX_LAYERS, &inner);
@@ -70,6 +72,7 @@ const vkb_arch vkb_arch_albert = {
     .pooler_act = VKB_ACT_TANH,
     .mlm_act = VKB_ACT_NONE, /* AlbertMLMHead: ACT2FN[hidden_act] */
     .shared_layers = true,
+    .default_act = "gelu_new", /* AlbertConfig's */
     .always_project = true,
     .parse_config = parse,
     .build_layer = vkb_encoder_post_norm_layer,

@@ -190,12 +190,10 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
     int n = snprintf(json, sizeof json,
                      "{\"vocab_size\":%u,\"hidden_size\":%u,\"num_hidden_layers\":%u,\"num_attention_heads\":%u,"
                      "\"intermediate_size\":%u,\"max_position_embeddings\":%u,\"type_vocab_size\":%u,"
-                     "\"layer_norm_eps\":%.9g,\"embedding_size\":%u%s%.32s%s}",
+                     "\"layer_norm_eps\":%.9g%s%.32s%s}",
                      config->vocab_size, config->hidden_size, config->num_hidden_layers, config->num_attention_heads,
                      config->intermediate_size, config->max_position_embeddings, types,
-                     config->layer_norm_eps > 0 ? (double)config->layer_norm_eps : 1e-12,
-                     config->embedding_size ? config->embedding_size : config->hidden_size,
-                     *act ? ",\"hidden_act\":\"" : "", act, *act ? "\"" : "");
+                     config->layer_norm_eps > 0 ? (double)config->layer_norm_eps : 1e-12, *act ? ",\"hidden_act\":\"" : "", act, *act ? "\"" : "");
     if (strpbrk(act, "\"\\"))
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "hidden_act \"%.32s\" is not an activation", act);
     vkb_loader L = {.ctx = ctx, .dir = "random weights", .random = true, .random_head = mlm_head, .seed = seed};
@@ -204,10 +202,19 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
     L.m->ctx = ctx;
     vkb_st_config_read(ctx, NULL, 0, &L.m->st);
     vkbert_status s = vkb_config_parse(ctx, json, (size_t)n, "the model config", &L.m->config);
-    if (!s) {
-        L.m->config.family = arch->name;
-        if (!arch->names[VKB_T_TYPE_EMB]) L.m->config.type_vocab_size = 0;
-        bind_model(&L);
+    vkbert_model_config *c = &L.m->config;
+    if (!s) { /* the family's own fields, which BERT's keys do not carry */
+        c->family = arch->name;
+        if (!arch->names[VKB_T_TYPE_EMB]) c->type_vocab_size = 0;
+        if (config->embedding_size) c->embedding_size = config->embedding_size;
+        if (!*act && arch->default_act) c->hidden_act = arch->default_act;
+        if (c->embedding_size > 3 * c->hidden_size)
+            s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "embedding_size %u over 3 x hidden_size (%u) is not supported",
+                         c->embedding_size, 3 * c->hidden_size);
+        else if (c->embedding_size != c->hidden_size && !arch->names[VKB_T_EMB_PROJ_W])
+            s = vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the %s family has no embedding projection: embedding_size "
+                         "must be hidden_size (or 0)", arch->name);
+        if (!s) bind_model(&L);
     }
     L.m->mask_id = L.m->config.vocab_size > 103 ? 103 : -1;
     if (!s) s = load_weights(&L, true);
