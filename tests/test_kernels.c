@@ -481,7 +481,8 @@ int main(int argc, char **argv) {
                                       1 + act * 2 + accum); /* every row-group count on every shape */
         /* tanh (pooler, Dense), ReLU (pre_classifier), tanh GELU (ALBERT's gelu_new) */
         for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i)
-            for (uint32_t act = 2; act < 5; ++act) test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, 0, 1, 0, act - 1);
+            for (uint32_t act = 2; act < 5; ++act)
+                test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, 0, 1, 0, act - 1);
     }
     const uint32_t ln[][2] = {{1, 1}, {1, 7}, {1, 4}, {3, 128}, {5, 129}, {130, 300}, {9, 1024}, {2, 768}};
     for (size_t i = 0; i < sizeof ln / sizeof ln[0]; ++i) test_layernorm(ln[i][0], ln[i][1]);

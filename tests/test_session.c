@@ -626,7 +626,8 @@ static void families(void) {
         const vkbert_model_config *c = vkbert_model_get_config(m);
         CHECK(!strcmp(c->family, "albert") && c->embedding_size == 8 && !strcmp(c->hidden_act, "gelu_new") &&
                   c->num_hidden_layers == ac.num_hidden_layers,
-              "random albert: family %s, embedding_size %u, hidden_act %s", c->family, c->embedding_size, c->hidden_act);
+              "random albert: family %s, embedding_size %u, hidden_act %s", c->family, c->embedding_size,
+              c->hidden_act);
         albert_bytes[i] = vkbert_model_device_bytes(m);
         vkbert_model_destroy(m);
     }

@@ -193,7 +193,8 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
                      "\"layer_norm_eps\":%.9g%s%.32s%s}",
                      config->vocab_size, config->hidden_size, config->num_hidden_layers, config->num_attention_heads,
                      config->intermediate_size, config->max_position_embeddings, types,
-                     config->layer_norm_eps > 0 ? (double)config->layer_norm_eps : 1e-12, *act ? ",\"hidden_act\":\"" : "", act, *act ? "\"" : "");
+                     config->layer_norm_eps > 0 ? (double)config->layer_norm_eps : 1e-12,
+                     *act ? ",\"hidden_act\":\"" : "", act, *act ? "\"" : "");
     if (strpbrk(act, "\"\\"))
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "hidden_act \"%.32s\" is not an activation", act);
     vkb_loader L = {.ctx = ctx, .dir = "random weights", .random = true, .random_head = mlm_head, .seed = seed};
