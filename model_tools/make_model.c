@@ -32,6 +32,7 @@ typedef struct cfg {
     uint32_t embedding;         /* --embedding-size (ALBERT, ELECTRA); 0 until resolved */
     uint64_t seed;
     const char *dtype;     /* F32, F16, BF16 */
+    const char *act;       /* --hidden-act: config.json's hidden_act (DistilBERT: activation); NULL until resolved */
     double std;
     bool no_head, no_prefix, gamma_beta, with_decoder, untied, extra;
     bool cased;                 /* --cased: tokenizer_config.json's do_lower_case false (multilingual BERT) */
@@ -71,6 +72,9 @@ static const char *USAGE =
     "                      (DistilBERT's config calls them dim, n_layers, n_heads, hidden_dim,\n"
     "                      max_position_embeddings; it has no token types, so no --types)\n"
     "  --vocab-size N      rows of the embedding (default: lines of VOCAB.txt)\n"
+    "  --hidden-act NAME   gelu (the exact GELU; every family's default but ALBERT's) or gelu_new\n"
+    "                      (the tanh GELU; ALBERT's default): config.json's hidden_act (DistilBERT:\n"
+    "                      activation)\n"
     "  --seed N            default 1\n"
     "  --dtype F32|F16|BF16  tensor storage type (default F32)\n"
     "  --std X             standard deviation of weight matrices (default 0.02)\n"
@@ -558,12 +562,12 @@ static int write_roberta_config(const cfg *c) {
     const roberta_kind *k = c->roberta;
     snprintf(json, cap,
              "{\n  \"architectures\": [\"%s\"],\n  \"attention_probs_dropout_prob\": 0.1,\n  \"bos_token_id\": 0,\n"
-             "  \"eos_token_id\": 2,\n  \"hidden_act\": \"gelu\",\n  \"hidden_dropout_prob\": 0.1,\n  \"hidden_size\": %u,\n%s"
+             "  \"eos_token_id\": 2,\n  \"hidden_act\": \"%s\",\n  \"hidden_dropout_prob\": 0.1,\n  \"hidden_size\": %u,\n%s"
              "  \"initializer_range\": 0.02,\n  \"intermediate_size\": %u,\n  \"layer_norm_eps\": 1e-05,\n"
              "  \"max_position_embeddings\": %u,\n  \"model_type\": \"%s\",\n  \"num_attention_heads\": %u,\n"
              "  \"num_hidden_layers\": %u,\n  \"pad_token_id\": 1,\n  \"position_embedding_type\": \"absolute\",\n%s"
              "  \"type_vocab_size\": %u,\n  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
-             c->classifier ? k->seqcls : c->no_head ? k->base : k->mlm, c->hidden, head, c->intermediate, c->positions,
+             c->classifier ? k->seqcls : c->no_head ? k->base : k->mlm, c->act, c->hidden, head, c->intermediate, c->positions,
              k->model_type, c->heads, c->layers, c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->types,
              c->vocab_size, (unsigned long long)c->seed);
     int rc = write_text(c->out, "config.json", json);
@@ -582,7 +586,7 @@ static int write_albert_config(const cfg *c) {
     snprintf(json, cap,
              "{\n  \"architectures\": [\"%s\"],\n  \"attention_probs_dropout_prob\": 0,\n  \"bos_token_id\": 2,\n"
              "  \"classifier_dropout_prob\": 0.1,\n  \"down_scale_factor\": 1,\n  \"embedding_size\": %u,\n"
-             "  \"eos_token_id\": 3,\n  \"gap_size\": 0,\n  \"hidden_act\": \"gelu_new\",\n  \"hidden_dropout_prob\": 0,\n"
+             "  \"eos_token_id\": 3,\n  \"gap_size\": 0,\n  \"hidden_act\": \"%s\",\n  \"hidden_dropout_prob\": 0,\n"
              "  \"hidden_size\": %u,\n%s  \"initializer_range\": 0.02,\n  \"inner_group_num\": 1,\n"
              "  \"intermediate_size\": %u,\n  \"layer_norm_eps\": 1e-12,\n  \"max_position_embeddings\": %u,\n"
              "  \"model_type\": \"albert\",\n  \"net_structure_type\": 0,\n  \"num_attention_heads\": %u,\n"
@@ -590,7 +594,7 @@ static int write_albert_config(const cfg *c) {
              "  \"pad_token_id\": 0,\n  \"position_embedding_type\": \"absolute\",\n%s  \"type_vocab_size\": %u,\n"
              "  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
              c->classifier ? "AlbertForSequenceClassification" : c->no_head ? "AlbertModel" : "AlbertForMaskedLM",
-             c->embedding, c->hidden, head, c->intermediate, c->positions, c->heads, c->layers,
+             c->embedding, c->act, c->hidden, head, c->intermediate, c->positions, c->heads, c->layers,
              c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->types, c->vocab_size,
              (unsigned long long)c->seed);
     int rc = write_text(c->out, "config.json", json);
@@ -609,14 +613,14 @@ static int write_electra_config(const cfg *c) {
     if (!json) { free(head); return 1; }
     snprintf(json, cap,
              "{\n  \"architectures\": [\"%s\"],\n  \"attention_probs_dropout_prob\": 0.1,\n  \"embedding_size\": %u,\n"
-             "  \"hidden_act\": \"gelu\",\n  \"hidden_dropout_prob\": 0.1,\n  \"hidden_size\": %u,\n%s"
+             "  \"hidden_act\": \"%s\",\n  \"hidden_dropout_prob\": 0.1,\n  \"hidden_size\": %u,\n%s"
              "  \"initializer_range\": 0.02,\n  \"intermediate_size\": %u,\n  \"layer_norm_eps\": 1e-12,\n"
              "  \"max_position_embeddings\": %u,\n  \"model_type\": \"electra\",\n  \"num_attention_heads\": %u,\n"
              "  \"num_hidden_layers\": %u,\n  \"pad_token_id\": 0,\n  \"position_embedding_type\": \"absolute\",\n%s%s"
              "  \"type_vocab_size\": %u,\n  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n"
              "  \"vkbert_seed\": %llu\n}\n",
              c->classifier ? "ElectraForSequenceClassification" : c->no_head ? "ElectraModel" : "ElectraForMaskedLM",
-             c->embedding, c->hidden, head, c->intermediate, c->positions, c->heads, c->layers,
+             c->embedding, c->act, c->hidden, head, c->intermediate, c->positions, c->heads, c->layers,
              c->classifier ? "  \"summary_activation\": \"gelu\",\n  \"summary_last_dropout\": 0.1,\n"
                              "  \"summary_type\": \"first\",\n  \"summary_use_proj\": true,\n" : "",
              c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->types, c->vocab_size,
@@ -637,11 +641,11 @@ static int write_bert_config(const cfg *c) {
              "{\n  \"architectures\": [\"%s\"],\n  \"model_type\": \"bert\",\n  \"vocab_size\": %u,\n"
              "  \"hidden_size\": %u,\n  \"num_hidden_layers\": %u,\n  \"num_attention_heads\": %u,\n"
              "  \"intermediate_size\": %u,\n  \"max_position_embeddings\": %u,\n  \"type_vocab_size\": %u,\n"
-             "  \"hidden_act\": \"gelu\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
+             "  \"hidden_act\": \"%s\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
              "  \"position_embedding_type\": \"absolute\",\n  \"tie_word_embeddings\": %s,\n%s"
              "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
              c->classifier ? "BertForSequenceClassification" : "BertForMaskedLM", c->vocab_size, c->hidden, c->layers,
-             c->heads, c->intermediate, c->positions, c->types, c->untied ? "false" : "true", head,
+             c->heads, c->intermediate, c->positions, c->types, c->act, c->untied ? "false" : "true", head,
              (unsigned long long)c->seed);
     int rc = write_text(c->out, "config.json", json);
     free(json);
@@ -659,12 +663,13 @@ static int write_distil_config(const cfg *c) {
     char *json = malloc(cap);
     if (!json) { free(head); return 1; }
     snprintf(json, cap,
-             "{\n  \"activation\": \"gelu\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
+             "{\n  \"activation\": \"%s\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
              "  \"attention_dropout\": 0.1,\n  \"dim\": %u,\n  \"dropout\": 0.1,\n  \"hidden_dim\": %u,\n%s"
              "  \"initializer_range\": 0.02,\n  \"max_position_embeddings\": %u,\n  \"model_type\": \"distilbert\",\n"
              "  \"n_heads\": %u,\n  \"n_layers\": %u,\n  \"pad_token_id\": 0,\n  \"qa_dropout\": 0.1,\n"
              "  \"seq_classif_dropout\": 0.2,\n  \"sinusoidal_pos_embds\": false,\n  \"tie_weights_\": %s,\n%s"
              "  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c->act,
              c->classifier ? "DistilBertForSequenceClassification" : c->no_head ? "DistilBertModel" : "DistilBertForMaskedLM",
              c->hidden, c->intermediate, head, c->positions, c->heads, c->layers, c->untied ? "false" : "true",
              c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->vocab_size, (unsigned long long)c->seed);
@@ -808,6 +813,13 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--embedding-size")) u = &c.embedding;
         else if (!strcmp(a, "--classifier")) u = &c.classifier;
         else if (!strcmp(a, "--labels")) c.labels = v;
+        else if (!strcmp(a, "--hidden-act")) {
+            if (strcmp(v, "gelu") && strcmp(v, "gelu_new")) {
+                fprintf(stderr, "vkbert-make-model: --hidden-act must be gelu or gelu_new\n");
+                return 2;
+            }
+            c.act = v;
+        }
         else if (!strcmp(a, "--problem-type")) c.problem_type = v;
         else { fprintf(stderr, "vkbert-make-model: unknown option %s\n%s", a, USAGE); return 2; }
         if (u && !parse_u32(v, u)) { fprintf(stderr, "vkbert-make-model: %s needs a positive integer\n", a); return 2; }
@@ -822,6 +834,7 @@ static int run(int argc, char **argv) {
         return 2;
     }
     if (!classifier_options_ok(&c)) return 2;
+    if (!c.act) c.act = c.family == FAMILY_ALBERT ? "gelu_new" : "gelu"; /* AlbertConfig's; the others' */
     if (c.classifier) c.no_head = true; /* a *ForSequenceClassification checkpoint has no MLM head */
     vkb_make_dir(c.out); /* EEXIST when it is there; any other error shows when a file is written */
     uint32_t lines;

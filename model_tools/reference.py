@@ -7,7 +7,8 @@ forward pass of Hugging Face's model written out in plain PyTorch (Debian's
 python3-torch; the `transformers` package is not needed). config.json's "model_type" picks it:
 
 - "bert" (or none): BertForMaskedLM. Embeddings (word + position + token type) + LayerNorm,
-  self-attention with the additive padding mask (torch.finfo(float32).min), GELU (erf),
+  self-attention with the additive padding mask (torch.finfo(float32).min), hidden_act (the
+  exact erf GELU, or "gelu_new", its tanh approximation) in the layers and the MLM transform,
   residual LayerNorms, and the MLM head with the decoder tied to the word embeddings (or its
   own decoder weight when the config says "tie_word_embeddings": false).
 - "distilbert": DistilBertForMaskedLM (modeling_distilbert.py). Embeddings are word + position
@@ -23,8 +24,8 @@ python3-torch; the `transformers` package is not needed). config.json's "model_t
   CamemBERT's classes are copies of it). Names under "roberta." (a RobertaModel checkpoint may
   have none). Position ids from the input ids (create_position_ids_from_input_ids): with
   padding_idx = pad_token_id, mask = ids != padding_idx, position = cumsum(mask) * mask +
-  padding_idx; token type embeddings (one row in practice), LayerNorm; BERT's layer; the head
-  lm_head.dense -> GELU (erf) -> lm_head.layer_norm -> lm_head.decoder, tied to the word
+  padding_idx; token type embeddings (one row in practice), LayerNorm; BERT's layer (hidden_act);
+  the head lm_head.dense -> GELU (erf, whatever hidden_act says) -> lm_head.layer_norm -> lm_head.decoder, tied to the word
   embeddings unless "tie_word_embeddings": false, + lm_head.bias. Padded batch rows get
   padding_idx as their id, as Hugging Face's tokenizers pad them.
 - "albert": AlbertForMaskedLM (modeling_albert.py). Names under "albert." (an AlbertModel
@@ -111,6 +112,7 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
     nh = cfg["num_attention_heads"]
     D = H // nh
     eps = cfg.get("layer_norm_eps", 1e-12)
+    act = activation(cfg.get("hidden_act", "gelu"))
     B, S = ids.shape
     pos = torch.arange(S).unsqueeze(0).expand(B, S)
     x = get(w, "embeddings.word_embeddings.weight")[ids] \
@@ -132,13 +134,13 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
         x = layer_norm(lin(ctx, p + "attention.output.dense") + x,
                        get(w, p + "attention.output.LayerNorm.weight"),
                        get(w, p + "attention.output.LayerNorm.bias"), eps)
-        inter = torch.nn.functional.gelu(lin(x, p + "intermediate.dense"))
+        inter = act(lin(x, p + "intermediate.dense"))
         x = layer_norm(lin(inter, p + "output.dense") + x, get(w, p + "output.LayerNorm.weight"),
                        get(w, p + "output.LayerNorm.bias"), eps)
     hidden = x
     if "cls.predictions.transform.dense.weight" not in w and "bert.cls.predictions.transform.dense.weight" not in w:
         return hidden, None
-    t = torch.nn.functional.gelu(lin(x, "cls.predictions.transform.dense"))
+    t = act(lin(x, "cls.predictions.transform.dense"))  # BertPredictionHeadTransform: ACT2FN[hidden_act]
     t = layer_norm(t, get(w, "cls.predictions.transform.LayerNorm.weight"),
                    get(w, "cls.predictions.transform.LayerNorm.bias"), eps)
     bias = w.get("cls.predictions.bias", w.get("cls.predictions.decoder.bias"))
@@ -298,8 +300,7 @@ def forward_roberta(w, cfg, ids, types, mask, dtype=torch.float32):
     """RobertaForMaskedLM. ids, types, mask: [B, S]. Returns hidden [B, S, H], logits [B, S, V] or None."""
     if cfg.get("position_embedding_type", "absolute") != "absolute":
         raise ValueError("RoBERTa with relative position embeddings is not supported")
-    if cfg.get("hidden_act", "gelu") != "gelu":
-        raise ValueError(f"hidden_act {cfg['hidden_act']!r}: the reference knows gelu")
+    act = activation(cfg.get("hidden_act", "gelu"))  # the layers'; RobertaLMHead fixes the exact GELU
     w = {k: v.to(dtype) for k, v in w.items()}
 
     def enc(name):
@@ -331,7 +332,7 @@ def forward_roberta(w, cfg, ids, types, mask, dtype=torch.float32):
         ctx = (probs @ v).transpose(1, 2).reshape(B, S, H)
         x = layer_norm(lin(ctx, p + "attention.output.dense") + x, enc(p + "attention.output.LayerNorm.weight"),
                        enc(p + "attention.output.LayerNorm.bias"), eps)
-        ffn = lin(torch.nn.functional.gelu(lin(x, p + "intermediate.dense")), p + "output.dense")
+        ffn = lin(act(lin(x, p + "intermediate.dense")), p + "output.dense")
         x = layer_norm(ffn + x, enc(p + "output.LayerNorm.weight"), enc(p + "output.LayerNorm.bias"), eps)
     if "lm_head.dense.weight" not in w:  # RobertaModel or a classifier: no MLM head
         return x, None
@@ -353,10 +354,8 @@ def get_distil(w, name):
 
 
 def distil_activation(cfg):
-    act = cfg.get("activation", "gelu")
-    if act != "gelu":  # transformers' ACT2FN["gelu"] is the exact (erf) GELU
-        raise ValueError(f"DistilBERT activation {act!r}: the reference knows gelu")
-    return torch.nn.functional.gelu
+    """get_activation(config.activation): the layers' and the MLM head's."""
+    return activation(cfg.get("activation", "gelu"))
 
 
 def forward_distil(w, cfg, ids, mask, dtype=torch.float32):

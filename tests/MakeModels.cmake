@@ -57,6 +57,14 @@ if(SET STREQUAL "tiny")
        --no-prefix)
   make(electra-tiny-same --family electra --seed 53 --std 0.2 --embedding-size 32)
   make(electra-tiny-untied --family electra --seed 54 --std 0.2 --untied)
+  # hidden_act gelu_new in the other families (std 0.2, as above): BERT's and DistilBERT's MLM
+  # transforms follow it, RoBERTa's and ELECTRA's generator heads keep the exact GELU; albert-tiny-gelu
+  # is ALBERT v1's hidden_act gelu.
+  make(tiny-gelu-new --seed 61 --std 0.2 --hidden-act gelu_new)
+  make(distil-tiny-gelu-new --family distilbert --seed 62 --std 0.2 --hidden-act gelu_new)
+  make(roberta-tiny-gelu-new --family roberta --seed 63 --std 0.2 --positions 66 --hidden-act gelu_new)
+  make(electra-tiny-gelu-new --family electra --seed 64 --std 0.2 --hidden-act gelu_new)
+  make(albert-tiny-gelu --family albert --seed 65 --std 0.2 --hidden-act gelu)
   # multilingual BERT: BERT with bert-base-multilingual-cased's own 119,547-entry vocab.txt, cased
   get_filename_component(data ${VOCAB} DIRECTORY)
   make(mbert-tiny --seed 25 --vocab ${data}/bert-base-multilingual-cased-vocab.txt --cased)
