@@ -57,6 +57,8 @@ if(SET STREQUAL "tiny")
        --no-prefix)
   make(electra-tiny-same --family electra --seed 53 --std 0.2 --embedding-size 32)
   make(electra-tiny-untied --family electra --seed 54 --std 0.2 --untied)
+  # embeddings wider than hidden_size (ElectraModel projects them down; at most 3 x hidden_size in vkbert)
+  make(electra-tiny-wide --family electra --seed 55 --std 0.2 --embedding-size 72)
   # hidden_act gelu_new in the other families (std 0.2, as above): BERT's and DistilBERT's MLM
   # transforms follow it, RoBERTa's and ELECTRA's generator heads keep the exact GELU; albert-tiny-gelu
   # is ALBERT v1's hidden_act gelu.
