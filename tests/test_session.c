@@ -578,7 +578,8 @@ static void split_buffers(void) {
 }
 
 /* Families: DistilBERT from files and with random weights; its token types are ignored (the
- * model takes none), an unknown family is an error. */
+ * model takes none); ALBERT and ELECTRA sessions, ALBERT's one set of layer weights, ELECTRA's
+ * projection; an unknown family is an error. */
 static void families(void) {
     vkbert_model *m = NULL;
     CHECK(vkbert_model_load(ctx, &(vkbert_model_desc){.path = model_path("distil-tiny")}, &m) == 0,
