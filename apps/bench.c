@@ -252,6 +252,8 @@ static cJSON *record_start(const setup *su, const vkbert_model_config *cfg) {
     cJSON_AddNumberToObject(c, "intermediate_size", cfg->intermediate_size);
     cJSON_AddNumberToObject(c, "vocab_size", cfg->vocab_size);
     cJSON_AddNumberToObject(c, "max_position_embeddings", cfg->max_position_embeddings);
+    cJSON_AddNumberToObject(c, "embedding_size", cfg->embedding_size); /* hidden_size but in ALBERT, ELECTRA */
+    cJSON_AddStringToObject(c, "hidden_act", cfg->hidden_act ? cfg->hidden_act : "gelu");
     return r;
 }
 

@@ -1,4 +1,4 @@
-/* vkbert-make-model: writes a random-weight BERT or DistilBERT model directory (config.json,
+/* vkbert-make-model: writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT or ELECTRA model directory (config.json,
  * vocab.txt, tokenizer_config.json, model.safetensors with Hugging Face tensor names): a masked-LM
  * checkpoint, an encoder only (--no-head), or a sequence classifier (--classifier N).
  * Deterministic: each tensor's values depend only on --seed and the tensor's name.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum family { FAMILY_BERT, FAMILY_DISTILBERT, FAMILY_ROBERTA } family;
+typedef enum family { FAMILY_BERT, FAMILY_DISTILBERT, FAMILY_ROBERTA, FAMILY_ALBERT, FAMILY_ELECTRA } family;
 
 /* The RoBERTa layouts: RoBERTa's code under three model_types, each with its own class names. */
 typedef struct roberta_kind { const char *family, *model_type, *mlm, *seqcls, *base; } roberta_kind;
@@ -29,8 +29,10 @@ typedef struct cfg {
     family family;
     const roberta_kind *roberta;  /* FAMILY_ROBERTA: which model_type */
     uint32_t vocab_size, hidden, layers, heads, intermediate, positions, types;
+    uint32_t embedding;         /* --embedding-size (ALBERT, ELECTRA); 0 until resolved */
     uint64_t seed;
     const char *dtype;     /* F32, F16, BF16 */
+    const char *act;       /* --hidden-act: config.json's hidden_act (DistilBERT: activation); NULL until resolved */
     double std;
     bool no_head, no_prefix, gamma_beta, with_decoder, untied, extra;
     bool cased;                 /* --cased: tokenizer_config.json's do_lower_case false (multilingual BERT) */
@@ -47,13 +49,22 @@ typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kin
 static const char *USAGE =
     "usage: vkbert-make-model --out DIR --vocab VOCAB.txt [options]\n"
     "\n"
-    "Writes a random-weight BERT, DistilBERT or RoBERTa model directory in Hugging Face layout.\n"
+    "Writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT or ELECTRA model directory in Hugging\n"
+    "Face layout.\n"
     "  --family NAME       bert (default: BertForMaskedLM), distilbert (DistilBertForMaskedLM;\n"
     "                      DistilBertModel with --no-head), roberta, xlm-roberta or camembert\n"
     "                      (RobertaForMaskedLM, XLMRobertaForMaskedLM, CamembertForMaskedLM: the\n"
     "                      \"roberta.\" prefix, lm_head.*, one token type unless --types, no pooler\n"
     "                      unless --pooler, roberta-base's config keys: pad_token_id 1, so\n"
-    "                      --positions must count the 2 positions below the first token)\n"
+    "                      --positions must count the 2 positions below the first token),\n"
+    "                      albert (AlbertForMaskedLM: albert-base-v2's config keys, \"albert.\"\n"
+    "                      prefix, one shared layer group, gelu_new, predictions.*; AlbertModel with\n"
+    "                      --no-head, with its pooler unless --no-pooler) or electra\n"
+    "                      (ElectraForMaskedLM, the generator: \"electra.\" prefix,\n"
+    "                      embeddings_project when --embedding-size differs from --hidden,\n"
+    "                      generator_predictions.*, generator_lm_head; ElectraModel with --no-head)\n"
+    "  --embedding-size N  ALBERT, ELECTRA: width of the embeddings (default 128, or half of --hidden\n"
+    "                      when that is 128 or less: unlike --hidden, so that the projection runs)\n"
     "  --shape NAME        tiny (default: 32 hidden, 2 layers, 4 heads, 37 intermediate,\n"
     "                      64 positions), bert-base (bert-base-uncased's exact shape) or\n"
     "                      distilbert-base (distilbert-base-uncased's: bert-base with 6 layers)\n"
@@ -61,6 +72,9 @@ static const char *USAGE =
     "                      (DistilBERT's config calls them dim, n_layers, n_heads, hidden_dim,\n"
     "                      max_position_embeddings; it has no token types, so no --types)\n"
     "  --vocab-size N      rows of the embedding (default: lines of VOCAB.txt)\n"
+    "  --hidden-act NAME   gelu (the exact GELU; every family's default but ALBERT's) or gelu_new\n"
+    "                      (the tanh GELU; ALBERT's default): config.json's hidden_act (DistilBERT:\n"
+    "                      activation)\n"
     "  --seed N            default 1\n"
     "  --dtype F32|F16|BF16  tensor storage type (default F32)\n"
     "  --std X             standard deviation of weight matrices (default 0.02)\n"
@@ -83,7 +97,10 @@ static const char *USAGE =
     "                      classifier.weight [N,H] and classifier.bias [N]; DistilBERT:\n"
     "                      DistilBertForSequenceClassification, pre_classifier.weight [dim,dim],\n"
     "                      pre_classifier.bias, classifier.weight [N,dim], classifier.bias;\n"
-    "                      RoBERTa: classifier.dense [H,H] (+ tanh on <s>) and classifier.out_proj [N,H].\n"
+    "                      RoBERTa: classifier.dense [H,H] (+ tanh on <s>) and classifier.out_proj [N,H];\n"
+    "                      ALBERT: albert.pooler [H,H] (+ tanh) and classifier [N,H]; ELECTRA:\n"
+    "                      ElectraClassificationHead's classifier.dense [H,H] (+ GELU) and\n"
+    "                      classifier.out_proj [N,H].\n"
     "                      The head's names are never prefixed (as Hugging Face names them);\n"
     "                      config.json gets \"architectures\", \"id2label\" and \"label2id\"\n"
     "  --labels A,B,...    the labels' names, N of them (default LABEL_0, LABEL_1, ...)\n"
@@ -147,6 +164,10 @@ static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, ui
         pre = (c->no_prefix || strncmp(name, "vocab_", 6) == 0 || is_class_head(name)) ? "" : "distilbert.";
     else if (c->family == FAMILY_ROBERTA) /* as lm_head.* */
         pre = (c->no_prefix || strncmp(name, "lm_head.", 8) == 0 || is_class_head(name)) ? "" : "roberta.";
+    else if (c->family == FAMILY_ALBERT) /* AlbertForMaskedLM's predictions.* */
+        pre = (c->no_prefix || strncmp(name, "predictions.", 12) == 0 || is_class_head(name)) ? "" : "albert.";
+    else if (c->family == FAMILY_ELECTRA) /* generator_predictions.*, generator_lm_head.* */
+        pre = (c->no_prefix || strncmp(name, "generator_", 10) == 0 || is_class_head(name)) ? "" : "electra.";
     else
         pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0 || is_class_head(name)) ? "" : "bert.";
     char nm[160];
@@ -242,15 +263,71 @@ static int list_roberta_head(const cfg *c, tensor *t, int n) {
     return n;
 }
 
+/* The embeddings of BERT's layout, E wide; word embeddings first (generate() takes the tied
+ * decoder's values from t[0]). */
+static int add_embeddings(tensor *t, int n, const cfg *c, uint64_t E) {
+    n = add(t, n, c, "embeddings.word_embeddings.weight", c->vocab_size, E, 0);
+    n = add(t, n, c, "embeddings.position_embeddings.weight", c->positions, E, 0);
+    n = add(t, n, c, "embeddings.token_type_embeddings.weight", c->types, E, 0);
+    return add_norm(t, n, c, "embeddings.LayerNorm", E);
+}
+
+/* A masked-LM transform and decoder of embedding width E (ALBERT's predictions.*, ELECTRA's
+ * generator_*): dense [E,H], norm [E], the decoder [V,E] with --with-decoder (a tied copy) or
+ * --untied, its bias [V]. */
+static int add_mlm_head(tensor *t, int n, const cfg *c, const char *dense, const char *norm, const char *decoder,
+                        const char *bias, uint64_t E) {
+    n = add_linear(t, n, c, dense, E, c->hidden);
+    n = add_norm(t, n, c, norm, E);
+    if (c->with_decoder || c->untied) n = add(t, n, c, decoder, c->vocab_size, E, c->untied ? 0 : 3);
+    return add(t, n, c, bias, c->vocab_size, 0, 1);
+}
+
+/* AlbertForMaskedLM's tensors (modeling_albert.py): factorised embeddings, their projection, the
+ * one layer of the one layer group that every layer runs; AlbertModel's pooler (no MLM head, or
+ * AlbertForSequenceClassification). */
+static int list_albert_tensors(const cfg *c, tensor *t) {
+    uint64_t H = c->hidden, I = c->intermediate, E = c->embedding;
+    int n = add_embeddings(t, 0, c, E);
+    n = add_linear(t, n, c, "encoder.embedding_hidden_mapping_in", H, E);
+#define AL "encoder.albert_layer_groups.0.albert_layers.0."
+    n = add_linear(t, n, c, AL "attention.query", H, H);
+    n = add_linear(t, n, c, AL "attention.key", H, H);
+    n = add_linear(t, n, c, AL "attention.value", H, H);
+    n = add_linear(t, n, c, AL "attention.dense", H, H);
+    n = add_norm(t, n, c, AL "attention.LayerNorm", H);
+    n = add_linear(t, n, c, AL "ffn", I, H);
+    n = add_linear(t, n, c, AL "ffn_output", H, I);
+    n = add_norm(t, n, c, AL "full_layer_layer_norm", H);
+#undef AL
+    if (c->pooler || c->classifier || (c->no_head && !c->no_pooler)) n = add_linear(t, n, c, "pooler", H, H);
+    if (!c->no_head)
+        n = add_mlm_head(t, n, c, "predictions.dense", "predictions.LayerNorm", "predictions.decoder.weight",
+                         "predictions.bias", E);
+    if (c->classifier) n = add_linear(t, n, c, "classifier", c->classifier, H);
+    return n;
+}
+
+/* ElectraForMaskedLM's head or ElectraForSequenceClassification's after the encoder tensors. */
+static int list_electra_head(const cfg *c, tensor *t, int n) {
+    uint64_t H = c->hidden;
+    if (!c->no_head)
+        n = add_mlm_head(t, n, c, "generator_predictions.dense", "generator_predictions.LayerNorm",
+                         "generator_lm_head.weight", "generator_lm_head.bias", c->embedding);
+    if (c->classifier) {
+        n = add_linear(t, n, c, "classifier.dense", H, H);
+        n = add_linear(t, n, c, "classifier.out_proj", c->classifier, H);
+    }
+    return n;
+}
+
 static int list_tensors(const cfg *c, tensor *t) {
     if (c->family == FAMILY_DISTILBERT) return list_distil_tensors(c, t);
-    int n = 0;
+    if (c->family == FAMILY_ALBERT) return list_albert_tensors(c, t);
     uint64_t H = c->hidden, I = c->intermediate, V = c->vocab_size;
-    n = add(t, n, c, "embeddings.word_embeddings.weight", V, H, 0);
-    n = add(t, n, c, "embeddings.position_embeddings.weight", c->positions, H, 0);
-    n = add(t, n, c, "embeddings.token_type_embeddings.weight", c->types, H, 0);
-    n = add(t, n, c, "embeddings.LayerNorm.weight", H, 0, 2);
-    n = add(t, n, c, "embeddings.LayerNorm.bias", H, 0, 1);
+    bool electra = c->family == FAMILY_ELECTRA;
+    int n = add_embeddings(t, 0, c, electra ? c->embedding : H);
+    if (electra && c->embedding != c->hidden) n = add_linear(t, n, c, "embeddings_project", H, c->embedding);
     for (uint32_t l = 0; l < c->layers; ++l) {
         char b[160];
         static const char *qkv[] = {"query", "key", "value"};
@@ -272,6 +349,7 @@ static int list_tensors(const cfg *c, tensor *t) {
         snprintf(b, sizeof b, "encoder.layer.%u.output.LayerNorm.bias", l); n = add(t, n, c, b, H, 0, 1);
     }
     if (c->family == FAMILY_ROBERTA) return list_roberta_head(c, t, n);
+    if (electra) return list_electra_head(c, t, n);
     if (!c->no_pooler) {
         n = add(t, n, c, "pooler.dense.weight", H, H, 0);
         n = add(t, n, c, "pooler.dense.bias", H, 0, 1);
@@ -484,14 +562,69 @@ static int write_roberta_config(const cfg *c) {
     const roberta_kind *k = c->roberta;
     snprintf(json, cap,
              "{\n  \"architectures\": [\"%s\"],\n  \"attention_probs_dropout_prob\": 0.1,\n  \"bos_token_id\": 0,\n"
-             "  \"eos_token_id\": 2,\n  \"hidden_act\": \"gelu\",\n  \"hidden_dropout_prob\": 0.1,\n  \"hidden_size\": %u,\n%s"
+             "  \"eos_token_id\": 2,\n  \"hidden_act\": \"%s\",\n  \"hidden_dropout_prob\": 0.1,\n  \"hidden_size\": %u,\n%s"
              "  \"initializer_range\": 0.02,\n  \"intermediate_size\": %u,\n  \"layer_norm_eps\": 1e-05,\n"
              "  \"max_position_embeddings\": %u,\n  \"model_type\": \"%s\",\n  \"num_attention_heads\": %u,\n"
              "  \"num_hidden_layers\": %u,\n  \"pad_token_id\": 1,\n  \"position_embedding_type\": \"absolute\",\n%s"
              "  \"type_vocab_size\": %u,\n  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
-             c->classifier ? k->seqcls : c->no_head ? k->base : k->mlm, c->hidden, head, c->intermediate, c->positions,
+             c->classifier ? k->seqcls : c->no_head ? k->base : k->mlm, c->act, c->hidden, head, c->intermediate, c->positions,
              k->model_type, c->heads, c->layers, c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->types,
              c->vocab_size, (unsigned long long)c->seed);
+    int rc = write_text(c->out, "config.json", json);
+    free(json);
+    free(head);
+    return rc;
+}
+
+/* albert-base-v2's config.json with this model's shape. */
+static int write_albert_config(const cfg *c) {
+    char *head = class_head_json(c);
+    if (!head) return 1;
+    size_t cap = 1536 + strlen(head);
+    char *json = malloc(cap);
+    if (!json) { free(head); return 1; }
+    snprintf(json, cap,
+             "{\n  \"architectures\": [\"%s\"],\n  \"attention_probs_dropout_prob\": 0,\n  \"bos_token_id\": 2,\n"
+             "  \"classifier_dropout_prob\": 0.1,\n  \"down_scale_factor\": 1,\n  \"embedding_size\": %u,\n"
+             "  \"eos_token_id\": 3,\n  \"gap_size\": 0,\n  \"hidden_act\": \"%s\",\n  \"hidden_dropout_prob\": 0,\n"
+             "  \"hidden_size\": %u,\n%s  \"initializer_range\": 0.02,\n  \"inner_group_num\": 1,\n"
+             "  \"intermediate_size\": %u,\n  \"layer_norm_eps\": 1e-12,\n  \"max_position_embeddings\": %u,\n"
+             "  \"model_type\": \"albert\",\n  \"net_structure_type\": 0,\n  \"num_attention_heads\": %u,\n"
+             "  \"num_hidden_groups\": 1,\n  \"num_hidden_layers\": %u,\n  \"num_memory_blocks\": 0,\n"
+             "  \"pad_token_id\": 0,\n  \"position_embedding_type\": \"absolute\",\n%s  \"type_vocab_size\": %u,\n"
+             "  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c->classifier ? "AlbertForSequenceClassification" : c->no_head ? "AlbertModel" : "AlbertForMaskedLM",
+             c->embedding, c->act, c->hidden, head, c->intermediate, c->positions, c->heads, c->layers,
+             c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->types, c->vocab_size,
+             (unsigned long long)c->seed);
+    int rc = write_text(c->out, "config.json", json);
+    free(json);
+    free(head);
+    return rc;
+}
+
+/* google/electra-small-generator's config.json (a classifier's: the discriminator's summary_*
+ * keys too) with this model's shape. */
+static int write_electra_config(const cfg *c) {
+    char *head = class_head_json(c);
+    if (!head) return 1;
+    size_t cap = 1536 + strlen(head);
+    char *json = malloc(cap);
+    if (!json) { free(head); return 1; }
+    snprintf(json, cap,
+             "{\n  \"architectures\": [\"%s\"],\n  \"attention_probs_dropout_prob\": 0.1,\n  \"embedding_size\": %u,\n"
+             "  \"hidden_act\": \"%s\",\n  \"hidden_dropout_prob\": 0.1,\n  \"hidden_size\": %u,\n%s"
+             "  \"initializer_range\": 0.02,\n  \"intermediate_size\": %u,\n  \"layer_norm_eps\": 1e-12,\n"
+             "  \"max_position_embeddings\": %u,\n  \"model_type\": \"electra\",\n  \"num_attention_heads\": %u,\n"
+             "  \"num_hidden_layers\": %u,\n  \"pad_token_id\": 0,\n  \"position_embedding_type\": \"absolute\",\n%s%s"
+             "  \"type_vocab_size\": %u,\n  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n"
+             "  \"vkbert_seed\": %llu\n}\n",
+             c->classifier ? "ElectraForSequenceClassification" : c->no_head ? "ElectraModel" : "ElectraForMaskedLM",
+             c->embedding, c->act, c->hidden, head, c->intermediate, c->positions, c->heads, c->layers,
+             c->classifier ? "  \"summary_activation\": \"gelu\",\n  \"summary_last_dropout\": 0.1,\n"
+                             "  \"summary_type\": \"first\",\n  \"summary_use_proj\": true,\n" : "",
+             c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->types, c->vocab_size,
+             (unsigned long long)c->seed);
     int rc = write_text(c->out, "config.json", json);
     free(json);
     free(head);
@@ -508,11 +641,11 @@ static int write_bert_config(const cfg *c) {
              "{\n  \"architectures\": [\"%s\"],\n  \"model_type\": \"bert\",\n  \"vocab_size\": %u,\n"
              "  \"hidden_size\": %u,\n  \"num_hidden_layers\": %u,\n  \"num_attention_heads\": %u,\n"
              "  \"intermediate_size\": %u,\n  \"max_position_embeddings\": %u,\n  \"type_vocab_size\": %u,\n"
-             "  \"hidden_act\": \"gelu\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
+             "  \"hidden_act\": \"%s\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
              "  \"position_embedding_type\": \"absolute\",\n  \"tie_word_embeddings\": %s,\n%s"
              "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
              c->classifier ? "BertForSequenceClassification" : "BertForMaskedLM", c->vocab_size, c->hidden, c->layers,
-             c->heads, c->intermediate, c->positions, c->types, c->untied ? "false" : "true", head,
+             c->heads, c->intermediate, c->positions, c->types, c->act, c->untied ? "false" : "true", head,
              (unsigned long long)c->seed);
     int rc = write_text(c->out, "config.json", json);
     free(json);
@@ -530,12 +663,13 @@ static int write_distil_config(const cfg *c) {
     char *json = malloc(cap);
     if (!json) { free(head); return 1; }
     snprintf(json, cap,
-             "{\n  \"activation\": \"gelu\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
+             "{\n  \"activation\": \"%s\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
              "  \"attention_dropout\": 0.1,\n  \"dim\": %u,\n  \"dropout\": 0.1,\n  \"hidden_dim\": %u,\n%s"
              "  \"initializer_range\": 0.02,\n  \"max_position_embeddings\": %u,\n  \"model_type\": \"distilbert\",\n"
              "  \"n_heads\": %u,\n  \"n_layers\": %u,\n  \"pad_token_id\": 0,\n  \"qa_dropout\": 0.1,\n"
              "  \"seq_classif_dropout\": 0.2,\n  \"sinusoidal_pos_embds\": false,\n  \"tie_weights_\": %s,\n%s"
              "  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c->act,
              c->classifier ? "DistilBertForSequenceClassification" : c->no_head ? "DistilBertModel" : "DistilBertForMaskedLM",
              c->hidden, c->intermediate, head, c->positions, c->heads, c->layers, c->untied ? "false" : "true",
              c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->vocab_size, (unsigned long long)c->seed);
@@ -569,12 +703,26 @@ static bool roberta_options_ok(cfg *c) {
     return bad == NULL;
 }
 
+/* ALBERT and ELECTRA: no TF-era names, no NSP head; ELECTRA has no pooler at all. The embedding
+ * width defaults to 128, or half of a hidden size of 128 or less. */
+static bool factorised_options_ok(cfg *c) {
+    bool electra = c->family == FAMILY_ELECTRA;
+    const char *bad = c->gamma_beta ? "--gamma-beta (no TF-era names in this layout)"
+                      : c->extra    ? "--extra (the NSP head is BERT's)"
+                      : electra && c->pooler ? "--pooler (ELECTRA has no pooler)"
+                      : electra && c->no_pooler ? "--no-pooler (ELECTRA has no pooler)"
+                                    : NULL;
+    if (bad) fprintf(stderr, "vkbert-make-model: --family %s does not take %s\n", electra ? "electra" : "albert", bad);
+    if (!c->embedding) c->embedding = c->hidden > 128 ? 128 : (c->hidden + 1) / 2;
+    return bad == NULL;
+}
+
 /* --labels, --problem-type and --no-id2label belong to --classifier; the names must be N. */
 static bool classifier_options_ok(const cfg *c) {
     const char *bad = NULL;
     if (!c->classifier && (c->labels || c->problem_type || c->no_id2label))
         bad = "--labels, --problem-type and --no-id2label need --classifier N";
-    else if (c->classifier && c->no_pooler && c->family != FAMILY_ROBERTA)
+    else if (c->classifier && c->no_pooler && c->family != FAMILY_ROBERTA && c->family != FAMILY_ELECTRA)
         bad = "--classifier needs the pooler (BertForSequenceClassification applies it): drop --no-pooler";
     else if (c->labels && c->no_id2label)
         bad = "--labels and --no-id2label contradict each other";
@@ -625,12 +773,14 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--family")) {
             if (!strcmp(v, "bert")) c.family = FAMILY_BERT;
             else if (!strcmp(v, "distilbert")) c.family = FAMILY_DISTILBERT;
+            else if (!strcmp(v, "albert")) c.family = FAMILY_ALBERT;
+            else if (!strcmp(v, "electra")) c.family = FAMILY_ELECTRA;
             else {
                 for (size_t k = 0; k < sizeof ROBERTA_KINDS / sizeof ROBERTA_KINDS[0]; ++k)
                     if (!strcmp(v, ROBERTA_KINDS[k].family)) c.family = FAMILY_ROBERTA, c.roberta = &ROBERTA_KINDS[k];
                 if (!c.roberta) {
                     fprintf(stderr, "vkbert-make-model: unknown family %s (bert, distilbert, roberta, xlm-roberta, "
-                            "camembert)\n", v);
+                            "camembert, albert, electra)\n", v);
                     return 2;
                 }
             }
@@ -660,8 +810,16 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--positions")) u = &c.positions;
         else if (!strcmp(a, "--types")) { u = &c.types; c.types_set = true; }
         else if (!strcmp(a, "--vocab-size")) u = &c.vocab_size;
+        else if (!strcmp(a, "--embedding-size")) u = &c.embedding;
         else if (!strcmp(a, "--classifier")) u = &c.classifier;
         else if (!strcmp(a, "--labels")) c.labels = v;
+        else if (!strcmp(a, "--hidden-act")) {
+            if (strcmp(v, "gelu") && strcmp(v, "gelu_new")) {
+                fprintf(stderr, "vkbert-make-model: --hidden-act must be gelu or gelu_new\n");
+                return 2;
+            }
+            c.act = v;
+        }
         else if (!strcmp(a, "--problem-type")) c.problem_type = v;
         else { fprintf(stderr, "vkbert-make-model: unknown option %s\n%s", a, USAGE); return 2; }
         if (u && !parse_u32(v, u)) { fprintf(stderr, "vkbert-make-model: %s needs a positive integer\n", a); return 2; }
@@ -670,7 +828,13 @@ static int run(int argc, char **argv) {
     if (c.hidden % c.heads) { fprintf(stderr, "vkbert-make-model: --hidden must be divisible by --heads\n"); return 2; }
     if (c.family == FAMILY_DISTILBERT && !distil_options_ok(&c)) return 2;
     if (c.family == FAMILY_ROBERTA && !roberta_options_ok(&c)) return 2;
+    if ((c.family == FAMILY_ALBERT || c.family == FAMILY_ELECTRA) && !factorised_options_ok(&c)) return 2;
+    if (c.embedding && c.family != FAMILY_ALBERT && c.family != FAMILY_ELECTRA) {
+        fprintf(stderr, "vkbert-make-model: --embedding-size is for --family albert or electra\n");
+        return 2;
+    }
     if (!classifier_options_ok(&c)) return 2;
+    if (!c.act) c.act = c.family == FAMILY_ALBERT ? "gelu_new" : "gelu"; /* AlbertConfig's; the others' */
     if (c.classifier) c.no_head = true; /* a *ForSequenceClassification checkpoint has no MLM head */
     vkb_make_dir(c.out); /* EEXIST when it is there; any other error shows when a file is written */
     uint32_t lines;
@@ -678,6 +842,8 @@ static int run(int argc, char **argv) {
     if (!c.vocab_size) c.vocab_size = lines;
     if ((c.family == FAMILY_DISTILBERT ? write_distil_config(&c)
          : c.family == FAMILY_ROBERTA  ? write_roberta_config(&c)
+         : c.family == FAMILY_ALBERT   ? write_albert_config(&c)
+         : c.family == FAMILY_ELECTRA  ? write_electra_config(&c)
                                        : write_bert_config(&c)) ||
         write_text(c.out, "tokenizer_config.json", c.cased ? "{\"do_lower_case\": false, \"model_max_length\": 512}\n"
                                                            : "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""PyTorch reference for BertForMaskedLM, DistilBertForMaskedLM and RobertaForMaskedLM: the test oracle for vkbert.
+"""PyTorch reference for BertForMaskedLM, DistilBertForMaskedLM, RobertaForMaskedLM, AlbertForMaskedLM and
+ElectraForMaskedLM: the test oracle for vkbert.
 
 Reads a Hugging Face model directory (config.json + model.safetensors) and runs the
 forward pass of Hugging Face's model written out in plain PyTorch (Debian's
 python3-torch; the `transformers` package is not needed). config.json's "model_type" picks it:
 
 - "bert" (or none): BertForMaskedLM. Embeddings (word + position + token type) + LayerNorm,
-  self-attention with the additive padding mask (torch.finfo(float32).min), GELU (erf),
+  self-attention with the additive padding mask (torch.finfo(float32).min), hidden_act (the
+  exact erf GELU, or "gelu_new", its tanh approximation) in the layers and the MLM transform,
   residual LayerNorms, and the MLM head with the decoder tied to the word embeddings (or its
   own decoder weight when the config says "tie_word_embeddings": false).
 - "distilbert": DistilBertForMaskedLM (modeling_distilbert.py). Embeddings are word + position
@@ -22,10 +24,28 @@ python3-torch; the `transformers` package is not needed). config.json's "model_t
   CamemBERT's classes are copies of it). Names under "roberta." (a RobertaModel checkpoint may
   have none). Position ids from the input ids (create_position_ids_from_input_ids): with
   padding_idx = pad_token_id, mask = ids != padding_idx, position = cumsum(mask) * mask +
-  padding_idx; token type embeddings (one row in practice), LayerNorm; BERT's layer; the head
-  lm_head.dense -> GELU (erf) -> lm_head.layer_norm -> lm_head.decoder, tied to the word
+  padding_idx; token type embeddings (one row in practice), LayerNorm; BERT's layer (hidden_act);
+  the head lm_head.dense -> GELU (erf, whatever hidden_act says) -> lm_head.layer_norm -> lm_head.decoder, tied to the word
   embeddings unless "tie_word_embeddings": false, + lm_head.bias. Padded batch rows get
   padding_idx as their id, as Hugging Face's tokenizers pad them.
+- "albert": AlbertForMaskedLM (modeling_albert.py). Names under "albert." (an AlbertModel
+  checkpoint may have none), the head's (predictions.*) never. Embeddings word + position (from
+  0) + token type, embedding_size wide, LayerNorm over embedding_size, then
+  encoder.embedding_hidden_mapping_in to hidden_size. num_hidden_layers layers, layer i running
+  group i * num_hidden_groups // num_hidden_layers, each group inner_group_num layers
+  (albert_layer_groups.G.albert_layers.J): attention.query/key/value, attention.dense,
+  attention.LayerNorm(x + attn), ffn -> hidden_act -> ffn_output, full_layer_layer_norm(ffn +
+  attn). hidden_act "gelu_new" (AlbertConfig's default: 0.5 x (1 + tanh(sqrt(2/pi) (x +
+  0.044715 x^3)))) or "gelu". The head: predictions.dense -> hidden_act -> predictions.LayerNorm
+  -> predictions.decoder (tied to the word embeddings unless "tie_word_embeddings": false) +
+  predictions.bias. class_logits: AlbertForSequenceClassification's classifier(tanh(pooler(h[0]))).
+- "electra": ElectraForMaskedLM, the generator (modeling_electra.py). Names under "electra.",
+  the heads' never. Embeddings as BERT's but embedding_size wide (LayerNorm over embedding_size),
+  then embeddings_project to hidden_size only when the widths differ; BERT's layers; the head
+  generator_predictions.dense -> GELU (the exact one, whatever hidden_act says: the PyTorch class
+  fixes it) -> generator_predictions.LayerNorm -> generator_lm_head (tied to the word embeddings
+  unless "tie_word_embeddings": false) + generator_lm_head.bias. class_logits:
+  ElectraClassificationHead's classifier.out_proj(gelu(classifier.dense(h[0]))), no pooler.
 
 The tensor names are written out here on purpose, apart from the runtime's: this is the oracle.
 
@@ -92,6 +112,7 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
     nh = cfg["num_attention_heads"]
     D = H // nh
     eps = cfg.get("layer_norm_eps", 1e-12)
+    act = activation(cfg.get("hidden_act", "gelu"))
     B, S = ids.shape
     pos = torch.arange(S).unsqueeze(0).expand(B, S)
     x = get(w, "embeddings.word_embeddings.weight")[ids] \
@@ -113,13 +134,13 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
         x = layer_norm(lin(ctx, p + "attention.output.dense") + x,
                        get(w, p + "attention.output.LayerNorm.weight"),
                        get(w, p + "attention.output.LayerNorm.bias"), eps)
-        inter = torch.nn.functional.gelu(lin(x, p + "intermediate.dense"))
+        inter = act(lin(x, p + "intermediate.dense"))
         x = layer_norm(lin(inter, p + "output.dense") + x, get(w, p + "output.LayerNorm.weight"),
                        get(w, p + "output.LayerNorm.bias"), eps)
     hidden = x
     if "cls.predictions.transform.dense.weight" not in w and "bert.cls.predictions.transform.dense.weight" not in w:
         return hidden, None
-    t = torch.nn.functional.gelu(lin(x, "cls.predictions.transform.dense"))
+    t = act(lin(x, "cls.predictions.transform.dense"))  # BertPredictionHeadTransform: ACT2FN[hidden_act]
     t = layer_norm(t, get(w, "cls.predictions.transform.LayerNorm.weight"),
                    get(w, "cls.predictions.transform.LayerNorm.bias"), eps)
     bias = w.get("cls.predictions.bias", w.get("cls.predictions.decoder.bias"))
@@ -134,22 +155,152 @@ ROBERTA_TYPES = ("roberta", "xlm-roberta", "camembert")
 
 
 def family(cfg):
-    """"bert", "distilbert" or "roberta" (also for xlm-roberta and camembert), from config.json's
-    model_type (absent: bert, as before)."""
+    """"bert", "distilbert", "roberta" (also for xlm-roberta and camembert), "albert" or "electra",
+    from config.json's model_type (absent: bert, as before)."""
     kind = cfg.get("model_type", "bert")
     if kind in ROBERTA_TYPES:
         return "roberta"
-    if kind not in ("bert", "distilbert"):
-        raise ValueError(f"model_type {kind!r}: the reference knows bert, distilbert and {', '.join(ROBERTA_TYPES)}")
+    if kind not in ("bert", "distilbert", "albert", "electra"):
+        raise ValueError(f"model_type {kind!r}: the reference knows bert, distilbert, {', '.join(ROBERTA_TYPES)}, "
+                         "albert and electra")
     return kind
+
+
+def gelu_tanh(x):
+    """transformers' "gelu_new" (NewGELUActivation), the tanh approximation of GELU."""
+    return 0.5 * x * (1.0 + torch.tanh((2.0 / torch.pi) ** 0.5 * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+def activation(name):
+    """ACT2FN[name] for the activations these checkpoints use."""
+    if name in ("gelu", "gelu_python"):
+        return torch.nn.functional.gelu  # the exact (erf) GELU
+    if name in ("gelu_new", "gelu_pytorch_tanh"):
+        return gelu_tanh
+    raise ValueError(f"hidden_act {name!r}: the reference knows gelu and gelu_new")
+
+
+def prefixed(w, prefix):
+    """A lookup of encoder tensors with or without the prefix ("albert.", "electra.")."""
+    def enc(name):
+        for full in (prefix + name, name):
+            if full in w:
+                return w[full]
+        raise KeyError(prefix + name)
+    return enc
+
+
+def attention_block(x, add_mask, nh, q, k, v, o, ln, eps):
+    """Post-norm self-attention: LN(x + softmax(q k^T / sqrt(D) + mask) v Wo). q, k, v, o: Linear
+    callables; ln: (weight, bias)."""
+    B, S, H = x.shape
+    D = H // nh
+    qh, kh, vh = (f(x).view(B, S, nh, D).transpose(1, 2) for f in (q, k, v))
+    probs = torch.softmax(qh @ kh.transpose(-1, -2) / (D ** 0.5) + add_mask, dim=-1)
+    ctx = (probs @ vh).transpose(1, 2).reshape(B, S, H)
+    return layer_norm(o(ctx) + x, ln[0], ln[1], eps)
+
+
+def forward_albert(w, cfg, ids, types, mask, dtype=torch.float32):
+    """AlbertForMaskedLM. ids, types, mask: [B, S]. Returns hidden [B, S, H], logits [B, S, V] or None."""
+    if cfg.get("position_embedding_type", "absolute") != "absolute":
+        raise ValueError("ALBERT with relative position embeddings is not supported")
+    w = {k: v.to(dtype) for k, v in w.items()}
+    enc = prefixed(w, "albert.")
+    act = activation(cfg.get("hidden_act", "gelu_new"))
+    H, nh, L = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_hidden_layers"]
+    groups, inner = cfg.get("num_hidden_groups", 1), cfg.get("inner_group_num", 1)
+    eps = cfg.get("layer_norm_eps", 1e-12)
+    B, S = ids.shape
+    pos = torch.arange(S).unsqueeze(0).expand(B, S)
+    e = enc("embeddings.word_embeddings.weight")[ids] + enc("embeddings.position_embeddings.weight")[pos] \
+        + enc("embeddings.token_type_embeddings.weight")[types]
+    e = layer_norm(e, enc("embeddings.LayerNorm.weight"), enc("embeddings.LayerNorm.bias"), eps)
+    x = e @ enc("encoder.embedding_hidden_mapping_in.weight").T + enc("encoder.embedding_hidden_mapping_in.bias")
+    add_mask = (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+    def lin(p):
+        return lambda t: t @ enc(p + ".weight").T + enc(p + ".bias")
+
+    for i in range(L):
+        g = int(i / (L / groups))  # AlbertTransformer: layers_per_group = L / groups
+        for j in range(inner):
+            p = f"encoder.albert_layer_groups.{g}.albert_layers.{j}."
+            a = attention_block(x, add_mask, nh, lin(p + "attention.query"), lin(p + "attention.key"),
+                                lin(p + "attention.value"), lin(p + "attention.dense"),
+                                (enc(p + "attention.LayerNorm.weight"), enc(p + "attention.LayerNorm.bias")), eps)
+            ffn = lin(p + "ffn_output")(act(lin(p + "ffn")(a)))
+            x = layer_norm(ffn + a, enc(p + "full_layer_layer_norm.weight"), enc(p + "full_layer_layer_norm.bias"), eps)
+    if "predictions.dense.weight" not in w:  # AlbertModel or a classifier: no MLM head
+        return x, None
+    t = act(x @ w["predictions.dense.weight"].T + w["predictions.dense.bias"])
+    t = layer_norm(t, w["predictions.LayerNorm.weight"], w["predictions.LayerNorm.bias"], eps)
+    decoder = enc("embeddings.word_embeddings.weight")
+    if not cfg.get("tie_word_embeddings", True):
+        decoder = w["predictions.decoder.weight"]
+    bias = w["predictions.bias"] if "predictions.bias" in w else w["predictions.decoder.bias"]
+    return x, t @ decoder.T + bias
+
+
+def forward_electra(w, cfg, ids, types, mask, dtype=torch.float32):
+    """ElectraForMaskedLM (the generator). ids, types, mask: [B, S]. Returns hidden [B, S, H], logits or None."""
+    if cfg.get("position_embedding_type", "absolute") != "absolute":
+        raise ValueError("ELECTRA with relative position embeddings is not supported")
+    w = {k: v.to(dtype) for k, v in w.items()}
+    enc = prefixed(w, "electra.")
+    act = activation(cfg.get("hidden_act", "gelu"))
+    H, nh = cfg["hidden_size"], cfg["num_attention_heads"]
+    E = cfg.get("embedding_size", 128)
+    eps = cfg.get("layer_norm_eps", 1e-12)
+    B, S = ids.shape
+    pos = torch.arange(S).unsqueeze(0).expand(B, S)
+    x = enc("embeddings.word_embeddings.weight")[ids] + enc("embeddings.position_embeddings.weight")[pos] \
+        + enc("embeddings.token_type_embeddings.weight")[types]
+    x = layer_norm(x, enc("embeddings.LayerNorm.weight"), enc("embeddings.LayerNorm.bias"), eps)
+    if E != H:  # ElectraModel has embeddings_project only then
+        x = x @ enc("embeddings_project.weight").T + enc("embeddings_project.bias")
+    add_mask = (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+    def lin(p):
+        return lambda t: t @ enc(p + ".weight").T + enc(p + ".bias")
+
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"encoder.layer.{i}."
+        x = attention_block(x, add_mask, nh, lin(p + "attention.self.query"), lin(p + "attention.self.key"),
+                            lin(p + "attention.self.value"), lin(p + "attention.output.dense"),
+                            (enc(p + "attention.output.LayerNorm.weight"), enc(p + "attention.output.LayerNorm.bias")),
+                            eps)
+        ffn = lin(p + "output.dense")(act(lin(p + "intermediate.dense")(x)))
+        x = layer_norm(ffn + x, enc(p + "output.LayerNorm.weight"), enc(p + "output.LayerNorm.bias"), eps)
+    if "generator_predictions.dense.weight" not in w:  # ElectraModel or a classifier
+        return x, None
+    t = torch.nn.functional.gelu(x @ w["generator_predictions.dense.weight"].T + w["generator_predictions.dense.bias"])
+    t = layer_norm(t, w["generator_predictions.LayerNorm.weight"], w["generator_predictions.LayerNorm.bias"], eps)
+    decoder = enc("embeddings.word_embeddings.weight")
+    if not cfg.get("tie_word_embeddings", True):
+        decoder = w["generator_lm_head.weight"]
+    return x, t @ decoder.T + w["generator_lm_head.bias"]
+
+
+def class_head(w, cfg, h0, dtype=torch.float32):
+    """The sequence-classification head of an ALBERT or ELECTRA checkpoint on the first token's
+    hidden states h0 [n, H]: logits [n, labels]."""
+    w = {k: v.to(dtype) for k, v in w.items()}
+    if family(cfg) == "albert":  # AlbertForSequenceClassification: the pooler (+ tanh), then classifier
+        enc = prefixed(w, "albert.")
+        x = torch.tanh(h0 @ enc("pooler.weight").T + enc("pooler.bias"))
+        return x @ w["classifier.weight"].T + w["classifier.bias"]
+    if family(cfg) == "electra":  # ElectraClassificationHead: dense, the exact GELU (not tanh), out_proj
+        x = torch.nn.functional.gelu(h0 @ w["classifier.dense.weight"].T + w["classifier.dense.bias"])
+        return x @ w["classifier.out_proj.weight"].T + w["classifier.out_proj.bias"]
+    raise ValueError(f"class_head: {family(cfg)} is not albert or electra")
 
 
 def forward_roberta(w, cfg, ids, types, mask, dtype=torch.float32):
     """RobertaForMaskedLM. ids, types, mask: [B, S]. Returns hidden [B, S, H], logits [B, S, V] or None."""
     if cfg.get("position_embedding_type", "absolute") != "absolute":
         raise ValueError("RoBERTa with relative position embeddings is not supported")
-    if cfg.get("hidden_act", "gelu") != "gelu":
-        raise ValueError(f"hidden_act {cfg['hidden_act']!r}: the reference knows gelu")
+    act = activation(cfg.get("hidden_act", "gelu"))  # the layers'; RobertaLMHead fixes the exact GELU
     w = {k: v.to(dtype) for k, v in w.items()}
 
     def enc(name):
@@ -181,7 +332,7 @@ def forward_roberta(w, cfg, ids, types, mask, dtype=torch.float32):
         ctx = (probs @ v).transpose(1, 2).reshape(B, S, H)
         x = layer_norm(lin(ctx, p + "attention.output.dense") + x, enc(p + "attention.output.LayerNorm.weight"),
                        enc(p + "attention.output.LayerNorm.bias"), eps)
-        ffn = lin(torch.nn.functional.gelu(lin(x, p + "intermediate.dense")), p + "output.dense")
+        ffn = lin(act(lin(x, p + "intermediate.dense")), p + "output.dense")
         x = layer_norm(ffn + x, enc(p + "output.LayerNorm.weight"), enc(p + "output.LayerNorm.bias"), eps)
     if "lm_head.dense.weight" not in w:  # RobertaModel or a classifier: no MLM head
         return x, None
@@ -203,10 +354,8 @@ def get_distil(w, name):
 
 
 def distil_activation(cfg):
-    act = cfg.get("activation", "gelu")
-    if act != "gelu":  # transformers' ACT2FN["gelu"] is the exact (erf) GELU
-        raise ValueError(f"DistilBERT activation {act!r}: the reference knows gelu")
-    return torch.nn.functional.gelu
+    """get_activation(config.activation): the layers' and the MLM head's."""
+    return activation(cfg.get("activation", "gelu"))
 
 
 def forward_distil(w, cfg, ids, mask, dtype=torch.float32):
@@ -281,6 +430,10 @@ def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
             hidden, logits = forward_distil(w, cfg, ids, mask, dtype)
         elif kind == "roberta":
             hidden, logits = forward_roberta(w, cfg, ids, types, mask, dtype)
+        elif kind == "albert":
+            hidden, logits = forward_albert(w, cfg, ids, types, mask, dtype)
+        elif kind == "electra":
+            hidden, logits = forward_electra(w, cfg, ids, types, mask, dtype)
         else:
             hidden, logits = forward(w, cfg, ids, types, mask, dtype)
     return (hidden.float().numpy(), None if logits is None else logits.float().numpy(), mask.numpy())

@@ -18,6 +18,8 @@ package is needed), sharing nothing with the runtime:
   F.normalize(x, p=2, dim=1). Without modules.json: CLS pooling, nothing else.
 - BertForSequenceClassification: logits = classifier(tanh(pooler.dense(h[:, 0]))).
   DistilBertForSequenceClassification: logits = classifier(relu(pre_classifier(h[:, 0]))).
+  AlbertForSequenceClassification and ElectraForSequenceClassification: reference.py's class_head
+  (classifier(tanh(albert.pooler(h[:, 0]))); classifier.out_proj(gelu(classifier.dense(h[:, 0])))).
   Scores as Hugging Face's text-classification pipeline and TEI: sigmoid when there is one label or
   problem_type is "multi_label_classification", else softmax over the labels. A rerank score is
   sigmoid(logit) of the pair (query, text) on a one-label model.
@@ -233,6 +235,9 @@ def class_logits(model_dir, seqs, type_seqs=None, dtype=torch.float32):
         type_seqs = None  # DistilBERT takes no token types: a pair's are dropped, as its forward has none
     hidden, _, _ = reference.run(model_dir, seqs, type_seqs, dtype)
     w = {k: v.to(dtype) for k, v in reference.load_safetensors(os.path.join(model_dir, "model.safetensors")).items()}
+    if reference.family(cfg) in ("albert", "electra"):
+        with torch.no_grad():
+            return reference.class_head(w, cfg, torch.from_numpy(hidden[:, 0]), dtype).float().numpy()
     if "classifier.weight" not in w:
         raise ValueError("no classifier.weight: not a sequence-classification checkpoint")
     h0 = torch.from_numpy(hidden[:, 0]).to(dtype)

@@ -27,11 +27,17 @@ float vkb_tanh(float x) {
     return sign(x) * (1.0 - e) / (1.0 + e);
 }
 
+// GELU's tanh approximation (Hugging Face's "gelu_new", ALBERT's):
+// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+float vkb_gelu_tanh(float x) { return 0.5 * x * (1.0 + vkb_tanh(0.79788456080286536 * (x + 0.044715 * x * x * x))); }
+
 // The matmul epilogue's activation: 0 none, 1 exact GELU, 2 tanh (BERT's pooler, a
-// sentence-transformers Dense), 3 ReLU (DistilBERT's pre_classifier).
+// sentence-transformers Dense), 3 ReLU (DistilBERT's pre_classifier), 4 tanh-approximated GELU
+// (gelu_new: ALBERT).
 float vkb_act(float v, uint act) {
     if (act == 1u) return vkb_gelu(v);
     if (act == 2u) return vkb_tanh(v);
     if (act == 3u) return max(v, 0.0);
+    if (act == 4u) return vkb_gelu_tanh(v);
     return v;
 }

@@ -4,7 +4,7 @@
 //           2 b [n] (read), 3 Y [m, n] (read/write).
 // Push: vkb_push_matmul. Workgroup 16 x 4; each invocation computes a TM x TN block,
 // rows strided by 4 and columns by 16 so neighbouring lanes touch neighbouring columns.
-// Spec constants: 0 ACT (0 none, 1 exact GELU, 2 tanh, 3 ReLU: vkb_act), 1 ACCUM (0 store, 1 add to Y).
+// Spec constants: 0 ACT (0 none, 1 exact GELU, 2 tanh, 3 ReLU, 4 tanh GELU: vkb_act), 1 ACCUM (0 store, 1 add to Y).
 // Built twice: with W_F16 defined (matmul_f16w) W holds float16 values (16-bit storage),
 // converted on load; the arithmetic stays fp32.
 #version 450

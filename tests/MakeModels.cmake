@@ -35,6 +35,36 @@ if(SET STREQUAL "tiny")
   make(roberta-tiny-odd --family roberta --seed 22 --hidden 36 --heads 3 --intermediate 50 --layers 3 --positions 42
        --std 0.1 --with-decoder)
   make(roberta-tiny-nohead --family roberta --seed 21 --no-head --no-prefix --positions 66)
+  # ALBERT and ELECTRA (issue 15): factorised embeddings (albert-base-v2's and
+  # electra-small-generator's config keys), BERT's vocab.txt (ALBERT's own tokenizer is SentencePiece).
+  # Weights at std 0.2, so that the FFN's pre-activations are O(1) and gelu_new (ALBERT's tanh
+  # GELU) differs measurably from the exact GELU. albert-tiny and electra-tiny have 100,000 rows of
+  # 24-wide embeddings (9.6 MB: parts at 8 MiB bindings); -odd: widths that are no multiple of 4
+  # (the storage kernels) and a stored tied decoder; -nohead: AlbertModel / ElectraModel without the
+  # prefix (ALBERT's with its pooler); electra-tiny-same: embedding_size = hidden_size, so no
+  # embeddings_project (electra-base's layout); electra-tiny-untied: its own generator_lm_head.weight.
+  make(albert-tiny --family albert --seed 41 --std 0.2 --vocab-size 100000 --embedding-size 24)
+  make(albert-tiny-odd --family albert --seed 42 --hidden 36 --heads 3 --intermediate 50 --layers 3 --positions 40
+       --std 0.2 --embedding-size 18 --with-decoder)
+  make(albert-tiny-nohead --family albert --seed 41 --std 0.2 --vocab-size 100000 --embedding-size 24 --no-head
+       --no-prefix)
+  make(electra-tiny --family electra --seed 51 --std 0.2 --vocab-size 100000 --embedding-size 24)
+  make(electra-tiny-odd --family electra --seed 52 --hidden 36 --heads 3 --intermediate 50 --layers 3 --positions 40
+       --std 0.2 --embedding-size 18 --with-decoder)
+  make(electra-tiny-nohead --family electra --seed 51 --std 0.2 --vocab-size 100000 --embedding-size 24 --no-head
+       --no-prefix)
+  make(electra-tiny-same --family electra --seed 53 --std 0.2 --embedding-size 32)
+  make(electra-tiny-untied --family electra --seed 54 --std 0.2 --untied)
+  # embeddings wider than hidden_size (ElectraModel projects them down; at most 3 x hidden_size in vkbert)
+  make(electra-tiny-wide --family electra --seed 55 --std 0.2 --embedding-size 72)
+  # hidden_act gelu_new in the other families (std 0.2, as above): BERT's and DistilBERT's MLM
+  # transforms follow it, RoBERTa's and ELECTRA's generator heads keep the exact GELU; albert-tiny-gelu
+  # is ALBERT v1's hidden_act gelu.
+  make(tiny-gelu-new --seed 61 --std 0.2 --hidden-act gelu_new)
+  make(distil-tiny-gelu-new --family distilbert --seed 62 --std 0.2 --hidden-act gelu_new)
+  make(roberta-tiny-gelu-new --family roberta --seed 63 --std 0.2 --positions 66 --hidden-act gelu_new)
+  make(electra-tiny-gelu-new --family electra --seed 64 --std 0.2 --hidden-act gelu_new)
+  make(albert-tiny-gelu --family albert --seed 65 --std 0.2 --hidden-act gelu)
   get_filename_component(data ${VOCAB} DIRECTORY)
   make(camembert-tiny --family camembert --seed 23 --positions 66 --vocab-size 32005)
   make(xlmr-tiny --family xlm-roberta --seed 24 --positions 66 --vocab-size 250002)

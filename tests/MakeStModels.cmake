@@ -77,5 +77,9 @@ make(cls-multilabel --seed 32 --no-prefix --classifier 4 --labels toxic,obscene,
 # A cross-encoder (reranker): one label, BERT with token types
 make(xenc-tiny --seed 33 --classifier 1)
 make(cls-distil --family distilbert --seed 34 --classifier 2 --labels NEGATIVE,POSITIVE)
+# ALBERT (albert.pooler + tanh, classifier; factorised embeddings, gelu_new) and ELECTRA (the
+# discriminator's classifier.dense + GELU, classifier.out_proj; embeddings_project), with token types
+make(cls-albert --family albert --seed 41 --classifier 3 --labels negative,neutral,positive)
+make(cls-electra --family electra --seed 42 --classifier 2 --labels NEGATIVE,POSITIVE)
 # A classifier whose config.json has no id2label: an error test
 make(cls-noid2label --seed 40 --classifier 2 --no-id2label)

@@ -11,6 +11,9 @@ BERT and DistilBERT alike (reference.py reads the family from config.json). Dist
 token types: PyTorch gets none, whatever the tokenizer says for a pair, so the runtime must
 ignore them too. A model without an MLM head (PyTorch gives no logits): hidden states only.
 
+ALBERT and ELECTRA read their texts as BERT does (their test models carry BERT's vocab.txt, token
+types included); reference.py runs AlbertForMaskedLM and ElectraForMaskedLM.
+
 The RoBERTa family (roberta, xlm-roberta, camembert) has one token type and its own tokenizers
 (byte-level BPE, Unigram). A test model with a tokenizer.json (roberta-tiny-bpe: roberta-base's;
 xlmr-tiny, camembert-tiny: the derived XLM-R-like Unigram one) takes the texts themselves, with

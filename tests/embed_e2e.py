@@ -360,7 +360,11 @@ def part_classify(cli, models, tmp):
              ("cls-multilabel", "You are a wonderful person.", None),
              ("xenc-tiny", "What is the capital of France?", "Paris is the capital of France."),
              ("cls-distil", "A delightful little movie.", None),
-             ("cls-distil", "First segment.", "Second segment: DistilBERT ignores token types.")]
+             ("cls-distil", "First segment.", "Second segment: DistilBERT ignores token types."),
+             ("cls-albert", "I loved this film, it was wonderful!", None),
+             ("cls-albert", "The premise is true.", "The hypothesis follows from it."),
+             ("cls-electra", "A delightful little movie.", None),
+             ("cls-electra", "The premise is true.", "The hypothesis follows from it.")]
     for name, text, pair in cases:
         model = os.path.join(models, name)
         labels = R.labels(model)

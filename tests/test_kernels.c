@@ -454,13 +454,13 @@ int main(int argc, char **argv) {
     const uint32_t mm[][3] = {{1, 1, 1}, {1, 7, 3}, {3, 5, 7}, {16, 64, 32}, {17, 65, 33}, {33, 130, 70}, {9, 200, 64},
                               {70, 65, 20}};
     for (size_t i = 0; i < sizeof mm / sizeof mm[0]; ++i)
-        for (uint32_t act = 0; act < 4; ++act) /* none, GELU, tanh, ReLU */
+        for (uint32_t act = 0; act < 5; ++act) /* none, GELU, tanh, ReLU, tanh GELU */
             for (uint32_t accum = 0; accum < 2; ++accum) test_matmul(mm[i][0], mm[i][1], mm[i][2], act, accum);
     if (ctx->coop[3]) { /* the cooperative-matrix matmul, where this device and build have it */
         const uint32_t cm[][3] = {{1, 1, 1}, {1, 7, 3}, {3, 5, 7}, {8, 8, 8}, {16, 64, 32}, {17, 65, 33},
                                   {33, 130, 70}, {70, 65, 20}, {64, 96, 128}, {5, 300, 257}};
         for (size_t i = 0; i < sizeof cm / sizeof cm[0]; ++i)
-            for (uint32_t act = 0; act < 4; ++act)
+            for (uint32_t act = 0; act < 5; ++act)
                 for (uint32_t accum = 0; accum < 2; ++accum) {
                     bool f16w = ctx->storage16 && (act + accum + i) % 2;
                     test_matmul_coopmat(cm[i][0], cm[i][1], cm[i][2], act, accum, f16w, true, (act + i) % 3 == 1);
@@ -479,8 +479,10 @@ int main(int argc, char **argv) {
                 for (uint32_t accum = 0; accum < 2; ++accum)
                     test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, accum, 1, (act + accum + (uint32_t)i) % 2,
                                       1 + act * 2 + accum); /* every row-group count on every shape */
-        for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i) /* tanh (pooler, Dense) and ReLU (pre_classifier) */
-            for (uint32_t act = 2; act < 4; ++act) test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, 0, 1, 0, act - 1);
+        /* tanh (pooler, Dense), ReLU (pre_classifier), tanh GELU (ALBERT's gelu_new) */
+        for (size_t i = 0; i < sizeof mt / sizeof mt[0]; ++i)
+            for (uint32_t act = 2; act < 5; ++act)
+                test_matmul_texel(mt[i][0], mt[i][1], mt[i][2], act, 0, 1, 0, act - 1);
     }
     const uint32_t ln[][2] = {{1, 1}, {1, 7}, {1, 4}, {3, 128}, {5, 129}, {130, 300}, {9, 1024}, {2, 768}};
     for (size_t i = 0; i < sizeof ln / sizeof ln[0]; ++i) test_layernorm(ln[i][0], ln[i][1]);

@@ -11,6 +11,11 @@ where the shape does not decide them.
 RoBERTa: a padded batch gives each sequence the hidden states it has alone (positions come from
 the ids, padding at padding_idx), the -nohead checkpoint (no prefix) the same as the MLM one.
 
+ALBERT and ELECTRA: the same two checks; gelu_new equal to PyTorch's own tanh GELU and apart from
+the exact one; ALBERT's layer group read num_hidden_layers times (a checkpoint whose one group is
+stored again as a second group of num_hidden_groups 2 gives the same states); ELECTRA without
+embeddings_project when embedding_size == hidden_size; the generated configs carry the hub's keys.
+
     test_reference.py MAKE_MODEL VOCAB MODELS_DIR DATA_DIR SCRATCH
 """
 import json
@@ -48,6 +53,87 @@ def check_roberta(models):
     nohead, _, _ = reference.run(os.path.join(models, "roberta-tiny-nohead"), seqs)
     check(np.array_equal(both, nohead), "roberta-tiny-nohead (no prefix) and roberta-tiny differ in hidden states")
     print(f"roberta: padded batch {err:.2e} from alone")
+
+
+# albert-base-v2's and google/electra-small-generator's config.json keys (values are the shape's)
+ALBERT_KEYS = {"architectures", "attention_probs_dropout_prob", "bos_token_id", "classifier_dropout_prob",
+               "down_scale_factor", "embedding_size", "eos_token_id", "gap_size", "hidden_act", "hidden_dropout_prob",
+               "hidden_size", "initializer_range", "inner_group_num", "intermediate_size", "layer_norm_eps",
+               "max_position_embeddings", "model_type", "net_structure_type", "num_attention_heads",
+               "num_hidden_groups", "num_hidden_layers", "num_memory_blocks", "pad_token_id", "type_vocab_size",
+               "vocab_size"}
+ELECTRA_KEYS = {"architectures", "attention_probs_dropout_prob", "embedding_size", "hidden_act", "hidden_dropout_prob",
+                "hidden_size", "initializer_range", "intermediate_size", "layer_norm_eps", "max_position_embeddings",
+                "model_type", "num_attention_heads", "num_hidden_layers", "pad_token_id", "type_vocab_size",
+                "vocab_size"}
+
+
+def check_factorised(models, scratch):
+    import torch
+    x = torch.linspace(-6, 6, 1001, dtype=torch.float64)
+    err = float((reference.gelu_tanh(x) - torch.nn.functional.gelu(x, approximate="tanh")).abs().max())
+    check(err < 1e-12, f"gelu_new differs from torch's tanh GELU by {err:.3g}")
+    apart = float((reference.gelu_tanh(x) - torch.nn.functional.gelu(x)).abs().max())
+    check(apart > 1e-4, f"gelu_new is only {apart:.3g} from the exact GELU: the tests could not tell them apart")
+    seqs = [[101, 1996, 3007, 1997, 2605, 2003, 103, 1012, 102], [101, 103, 102]]
+    types = [[0, 0, 0, 0, 1, 1, 1, 1, 1], [0, 0, 1]]
+    for fam, keys in (("albert", ALBERT_KEYS), ("electra", ELECTRA_KEYS)):
+        model = os.path.join(models, f"{fam}-tiny")
+        with open(os.path.join(model, "config.json")) as f:
+            cfg = json.load(f)
+        check(keys <= set(cfg), f"{fam}-tiny's config lacks {sorted(keys - set(cfg))}")
+        check(reference.family(cfg) == fam and cfg["embedding_size"] != cfg["hidden_size"], f"{fam}-tiny: {cfg}")
+        both, logits, _ = reference.run(model, seqs, types)
+        alone, _, _ = reference.run(model, seqs[1:], types[1:])
+        err = float(np.abs(both[1, :3] - alone[0]).max())
+        check(err < 1e-5, f"{fam}-tiny: a padded sequence differs from itself alone by {err:.3g}")
+        check(logits is not None and logits.shape == (2, 9, cfg["vocab_size"]), f"{fam}-tiny: logits")
+        nohead, none, _ = reference.run(os.path.join(models, f"{fam}-tiny-nohead"), seqs, types)
+        check(none is None and np.array_equal(both, nohead), f"{fam}-tiny-nohead (no prefix) and {fam}-tiny differ")
+        print(f"{fam}: padded batch {err:.2e} from alone, hidden {both.shape}")
+    # ALBERT: a second, identical layer group (num_hidden_groups 2) changes nothing
+    src = os.path.join(models, "albert-tiny-odd")
+    two = os.path.join(scratch, "albert-two-groups")
+    shutil.rmtree(two, ignore_errors=True)
+    os.makedirs(two)
+    w = reference.load_safetensors(os.path.join(src, "model.safetensors"))
+    g0 = "albert.encoder.albert_layer_groups.0."
+    w.update({k.replace(g0, "albert.encoder.albert_layer_groups.1."): v for k, v in w.items() if k.startswith(g0)})
+    with open(os.path.join(src, "config.json")) as f:
+        cfg = json.load(f)
+    cfg.update(num_hidden_groups=2, num_hidden_layers=4)
+    with open(os.path.join(two, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    write_safetensors(os.path.join(two, "model.safetensors"), w)
+    cfg["num_hidden_groups"] = 1
+    one = os.path.join(scratch, "albert-one-group")
+    shutil.rmtree(one, ignore_errors=True)
+    shutil.copytree(src, one)
+    with open(os.path.join(one, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    a, _, _ = reference.run(two, seqs, types)
+    b, _, _ = reference.run(one, seqs, types)
+    check(np.array_equal(a, b), "albert: two identical layer groups differ from one shared group")
+    d, _, _ = reference.run(src, seqs, types)
+    check(not np.allclose(a, d, atol=1e-3), "albert: 4 layers give the states of 3")
+    same = os.path.join(models, "electra-tiny-same")
+    names = reference.load_safetensors(os.path.join(same, "model.safetensors"))
+    check(not any("embeddings_project" in k for k in names), "electra-tiny-same stores embeddings_project")
+    hidden, logits, _ = reference.run(same, seqs, types)
+    check(bool(np.isfinite(hidden).all()) and logits is not None, "electra-tiny-same: not finite")
+
+
+def write_safetensors(path, tensors):
+    header, blobs, off = {}, [], 0
+    for name, t in tensors.items():
+        b = t.numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
 
 
 def main():
@@ -96,6 +182,7 @@ def main():
         check(k in SHAPE_KEYS or made.get(k) == v, f"generated config: {k} = {made.get(k)!r}, real {v!r}")
 
     check_roberta(models)
+    check_factorised(models, scratch)
     p = subprocess.run([make_model, "--family", "distilbert", "--types", "2", "--vocab", vocab, "--out",
                         os.path.join(scratch, "distil-types")], capture_output=True, text=True)
     check(p.returncode == 2 and "token type" in p.stderr, f"make-model --types: exit {p.returncode}, {p.stderr!r}")

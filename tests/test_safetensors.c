@@ -192,7 +192,7 @@ static void config_cases(void) {
     CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.family && !strcmp(c.family, "bert"),
           "bert config: %s", vkbert_last_error());
     struct { const char *fmt, *extra; vkbert_status st; const char *frag; } family_cases[] = {
-        {NULL, ",\"model_type\":\"gpt2\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta)"},
+        {NULL, ",\"model_type\":\"gpt2\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta, albert, electra)"},
         {NULL, ",\"model_type\":7", VKBERT_ERROR_MODEL_FORMAT, "\"model_type\" must be a string"},
         {"d", ",\"sinusoidal_pos_embds\":true", VKBERT_ERROR_UNSUPPORTED, "sinusoidal_pos_embds"},
         {"d", ",\"activation\":\"relu\"", VKBERT_ERROR_UNSUPPORTED, "activation relu"},
@@ -202,6 +202,40 @@ static void config_cases(void) {
         if (family_cases[i].fmt) snprintf(json, sizeof json, distil, family_cases[i].extra);
         else snprintf(json, sizeof json, base, "8", "2", family_cases[i].extra);
         CHECK_ERROR(vkb_config_parse(NULL, json, strlen(json), "cfg", &c), family_cases[i].st, family_cases[i].frag);
+    }
+    /* ALBERT and ELECTRA: embedding_size (AlbertConfig's and ElectraConfig's default 128, at most 3 x
+     * hidden_size), ALBERT's gelu_new default and its one layer group */
+    snprintf(json, sizeof json, base, "8", "2", ",\"model_type\":\"albert\",\"embedding_size\":4");
+    CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && !strcmp(c.family, "albert") &&
+              c.embedding_size == 4 && !strcmp(c.hidden_act, "gelu_new") && c.type_vocab_size == 2,
+          "albert config: %s", vkbert_last_error());
+    snprintf(json, sizeof json, base, "64", "2", ",\"model_type\":\"albert\",\"hidden_act\":\"gelu\"");
+    CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.embedding_size == 128 &&
+              !strcmp(c.hidden_act, "gelu"), "albert config, default embedding_size: %s", vkbert_last_error());
+    snprintf(json, sizeof json, base, "8", "2", ",\"model_type\":\"electra\",\"embedding_size\":8");
+    CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && !strcmp(c.family, "electra") &&
+              c.embedding_size == 8 && !strcmp(c.hidden_act, "gelu"), "electra config: %s", vkbert_last_error());
+    snprintf(json, sizeof json, base, "8", "2", ",\"hidden_act\":\"gelu_pytorch_tanh\"");
+    CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && !strcmp(c.hidden_act, "gelu_new"),
+          "bert config with the tanh GELU: %s", vkbert_last_error());
+    struct { const char *extra; vkbert_status st; const char *frag; } factorised[] = {
+        {",\"model_type\":\"albert\",\"embedding_size\":0", VKBERT_ERROR_MODEL_FORMAT, "\"embedding_size\" must be an integer in [1,"},
+        {",\"model_type\":\"electra\",\"embedding_size\":0", VKBERT_ERROR_MODEL_FORMAT, "\"embedding_size\" must be an integer in [1,"},
+        {",\"model_type\":\"albert\",\"embedding_size\":25", VKBERT_ERROR_UNSUPPORTED, "embedding_size 25 over 3 x hidden_size (24)"},
+        {",\"model_type\":\"albert\",\"embedding_size\":4,\"num_hidden_groups\":2", VKBERT_ERROR_UNSUPPORTED,
+         "num_hidden_groups 2 and inner_group_num 1 are not supported"},
+        {",\"model_type\":\"albert\",\"embedding_size\":4,\"inner_group_num\":3", VKBERT_ERROR_UNSUPPORTED,
+         "num_hidden_groups 1 and inner_group_num 3 are not supported"},
+        {",\"model_type\":\"albert\",\"embedding_size\":4,\"num_hidden_groups\":0", VKBERT_ERROR_MODEL_FORMAT,
+         "\"num_hidden_groups\" must be an integer"},
+        {",\"model_type\":\"albert\",\"embedding_size\":4,\"hidden_act\":\"swish\"", VKBERT_ERROR_UNSUPPORTED,
+         "hidden_act swish is not supported (vkbert implements \"gelu\", the exact erf GELU, and \"gelu_new\""},
+        {",\"model_type\":\"electra\",\"hidden_act\":\"gelu_fast\"", VKBERT_ERROR_UNSUPPORTED, "hidden_act gelu_fast"},
+        {",\"model_type\":\"electra\",\"hidden_act\":3", VKBERT_ERROR_UNSUPPORTED, "hidden_act (not a string)"},
+    };
+    for (size_t i = 0; i < sizeof factorised / sizeof factorised[0]; ++i) {
+        snprintf(json, sizeof json, base, "8", "2", factorised[i].extra);
+        CHECK_ERROR(vkb_config_parse(NULL, json, strlen(json), "cfg", &c), factorised[i].st, factorised[i].frag);
     }
     const char *no_dim = "{\"model_type\":\"distilbert\",\"vocab_size\":100,\"hidden_size\":8}";
     CHECK_ERROR(vkb_config_parse(NULL, no_dim, strlen(no_dim), "cfg", &c), VKBERT_ERROR_MODEL_FORMAT, "missing \"dim\"");

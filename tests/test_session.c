@@ -578,7 +578,8 @@ static void split_buffers(void) {
 }
 
 /* Families: DistilBERT from files and with random weights; its token types are ignored (the
- * model takes none), an unknown family is an error. */
+ * model takes none); ALBERT and ELECTRA sessions, ALBERT's one set of layer weights, ELECTRA's
+ * projection; an unknown family is an error. */
 static void families(void) {
     vkbert_model *m = NULL;
     CHECK(vkbert_model_load(ctx, &(vkbert_model_desc){.path = model_path("distil-tiny")}, &m) == 0,
@@ -611,10 +612,81 @@ static void families(void) {
               "random distilbert: family %s, %u token types", c->family, c->type_vocab_size);
         vkbert_model_destroy(m);
     }
+    /* ALBERT and ELECTRA from files: the projection of their factorised embeddings and the
+     * embedding-wide MLM head in a session (under the synchronization and GPU-assisted validation
+     * runs of this test too); a sequence in a padded batch reads as it does alone. */
+    static const char *factorised[] = {"albert-tiny-odd", "electra-tiny"};
+    for (size_t f = 0; f < 2; ++f) {
+        m = NULL;
+        CHECK(vkbert_model_load(ctx, &(vkbert_model_desc){.path = model_path(factorised[f])}, &m) == 0, "%s: %s",
+              factorised[f], vkbert_last_error());
+        if (!m) continue;
+        const vkbert_model_config *c = vkbert_model_get_config(m);
+        CHECK(c->embedding_size != c->hidden_size && vkbert_model_has_mlm_head(m), "%s: embedding_size %u",
+              factorised[f], c->embedding_size);
+        vkbert_session *s = NULL;
+        CHECK(vkbert_session_create(m, &(vkbert_session_desc){.max_seq = 8, .max_batch = 2}, &s) == 0, "%s",
+              vkbert_last_error());
+        int32_t ids[2][6] = {{101, 7592, 103, 2088, 1012, 102}, {101, 103, 102}};
+        vkbert_sequence two[2] = {{ids[0], NULL, 6}, {ids[1], NULL, 3}};
+        size_t H = c->hidden_size;
+        float a[3 * 36], b[3 * 36];
+        vkbert_prediction top[5];
+        bool ok = s && H <= 36 && vkbert_session_encode(s, two, 2) == 0 &&
+                  vkbert_session_read_hidden(s, 1, a, 3 * H, NULL) == 0 &&
+                  vkbert_session_read_topk(s, 0, top, 5, NULL) == 0 && vkbert_session_encode(s, &two[1], 1) == 0 &&
+                  vkbert_session_read_hidden(s, 0, b, 3 * H, NULL) == 0;
+        double err = 0;
+        for (size_t i = 0; ok && i < 3 * H; ++i) err = fmax(err, fabs((double)a[i] - b[i]));
+        CHECK(ok && err < 1e-5, "%s: a padded sequence differs from itself alone by %g: %s", factorised[f], err,
+              vkbert_last_error());
+        vkbert_session_destroy(s);
+        vkbert_model_destroy(m);
+    }
+    /* ALBERT: one layer's weights on the device, however many layers run them; ELECTRA's factorised
+     * embeddings add the projection. The widths come back as given. */
+    uint64_t albert_bytes[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        vkbert_model_config ac = cfg;
+        ac.family = "albert";
+        ac.type_vocab_size = 2;
+        ac.embedding_size = 8;
+        ac.num_hidden_layers = i ? 12 : 1;
+        m = NULL;
+        CHECK(vkbert_model_create_random(ctx, &ac, 3, true, &m) == 0, "random albert: %s", vkbert_last_error());
+        if (!m) continue;
+        const vkbert_model_config *c = vkbert_model_get_config(m);
+        CHECK(!strcmp(c->family, "albert") && c->embedding_size == 8 && !strcmp(c->hidden_act, "gelu_new") &&
+                  c->num_hidden_layers == ac.num_hidden_layers,
+              "random albert: family %s, embedding_size %u, hidden_act %s", c->family, c->embedding_size,
+              c->hidden_act);
+        albert_bytes[i] = vkbert_model_device_bytes(m);
+        vkbert_model_destroy(m);
+    }
+    CHECK(albert_bytes[0] && albert_bytes[0] == albert_bytes[1],
+          "random albert: %llu device bytes with 1 layer, %llu with 12 (one shared layer group)",
+          (unsigned long long)albert_bytes[0], (unsigned long long)albert_bytes[1]);
+    uint64_t electra_bytes[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        vkbert_model_config ec = cfg;
+        ec.family = "electra";
+        ec.type_vocab_size = 2;
+        ec.embedding_size = i ? 8 : 0; /* 0: hidden_size, no projection */
+        m = NULL;
+        CHECK(vkbert_model_create_random(ctx, &ec, 3, true, &m) == 0, "random electra: %s", vkbert_last_error());
+        if (!m) continue;
+        CHECK(vkbert_model_get_config(m)->embedding_size == (i ? 8u : 16u), "random electra: embedding_size %u",
+              vkbert_model_get_config(m)->embedding_size);
+        electra_bytes[i] = vkbert_model_device_bytes(m);
+        vkbert_model_destroy(m);
+    }
+    CHECK(electra_bytes[1] && electra_bytes[1] < electra_bytes[0],
+          "random electra: %llu device bytes with 8-wide embeddings, %llu with 16-wide",
+          (unsigned long long)electra_bytes[1], (unsigned long long)electra_bytes[0]);
     cfg.family = "gpt2";
     m = NULL;
     CHECK_ERROR(vkbert_model_create_random(ctx, &cfg, 3, true, &m), VKBERT_ERROR_INVALID_ARGUMENT,
-                "unknown family \"gpt2\" (vkbert runs: bert, distilbert, roberta)");
+                "unknown family \"gpt2\" (vkbert runs: bert, distilbert, roberta, albert, electra)");
     CHECK(m == NULL, "model returned on failure");
 }
 

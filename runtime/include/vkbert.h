@@ -502,8 +502,9 @@ VKBERT_API bool vkbert_tokenizer_is_special(const vkbert_tokenizer *tok, int32_t
  * model family config.json's model_type names ("bert" for a config without one; the README
  * lists the families); NULL or "" means "bert" for vkbert_model_create_random.
  * type_vocab_size is 0 for a family without token types: token_type_ids given to such a model
- * are ignored, as its own forward pass takes none. The fields after `family` are derived by the
- * loader (vkbert_model_create_random ignores them in its config argument).
+ * are ignored, as its own forward pass takes none. position_offset and max_tokens are derived by
+ * the loader (vkbert_model_create_random ignores them in its config argument); embedding_size (0:
+ * hidden_size) and hidden_act (NULL: the family's default) are read by both.
  */
 typedef struct vkbert_model_config {
     uint32_t vocab_size;
@@ -520,6 +521,8 @@ typedef struct vkbert_model_config {
     uint32_t max_tokens;       /* the longest input, in tokens: max_position_embeddings - position_offset */
     uint32_t embedding_size;   /* width of the embedding tables: hidden_size, or less where the family
                                   factorises them (ALBERT, ELECTRA) and projects them to hidden_size */
+    const char *hidden_act;    /* the encoder's activation: "gelu" (the exact erf GELU; NULL too) or
+                                  "gelu_new" (its tanh approximation: ALBERT) */
 } vkbert_model_config;
 
 /**
@@ -543,9 +546,11 @@ typedef struct vkbert_model_files {
  * config.json, vocab.txt and model.safetensors (or shards listed by
  * model.safetensors.index.json), `files` the same in memory. Tensors are F32, F16 or
  * BF16 (converted on upload). config.json's model_type picks the family ("bert", or none:
- * BertModel / BertForMaskedLM; "distilbert": DistilBertModel / DistilBertForMaskedLM; any
- * other is VKBERT_ERROR_UNSUPPORTED naming the supported ones). Tensor names with or without
- * the family's prefix ("bert.", "distilbert."), LayerNorm weight/bias or gamma/beta, a tied,
+ * BertModel / BertForMaskedLM; "distilbert": DistilBertModel / DistilBertForMaskedLM;
+ * "roberta", "xlm-roberta", "camembert": the RoBERTa classes; "albert": AlbertModel /
+ * AlbertForMaskedLM; "electra": ElectraModel / ElectraForMaskedLM, the generator; any other is
+ * VKBERT_ERROR_UNSUPPORTED naming the supported ones). Tensor names with or without the family's
+ * prefix ("bert.", "distilbert.", "roberta.", "albert.", "electra."), LayerNorm weight/bias or gamma/beta, a tied,
  * untied or absent decoder weight are all accepted; extra tensors are ignored; a checkpoint
  * without the MLM head loads for encoding only. A directory may also hold
  * sentence-transformers' files (see vkbert_embedding_info; a malformed one is an error) and a

@@ -413,8 +413,15 @@ vkbert_status vkb_config_u32(vkbert_context *ctx, const struct cJSON *root, cons
 /* A LayerNorm epsilon in (0, 1]; 1e-12 when absent. */
 vkbert_status vkb_config_eps(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key,
                              float *out);
-/* An activation that must be the exact GELU when present. */
-vkbert_status vkb_config_gelu(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key);
+/* The matmul epilogue's activations (spec constant ACT; shaders/common.glsl's vkb_act). */
+enum { VKB_ACT_NONE, VKB_ACT_GELU, VKB_ACT_TANH, VKB_ACT_RELU, VKB_ACT_GELU_TANH };
+/* The encoder's activation under `key`: "gelu" (also "gelu_python": the exact erf GELU) or
+ * "gelu_new" (also "gelu_pytorch_tanh": its tanh approximation); *out gets the canonical name
+ * ("gelu" or "gelu_new"), `def` when the key is absent. Any other is VKBERT_ERROR_UNSUPPORTED. */
+vkbert_status vkb_config_act(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key,
+                             const char *def, const char **out);
+/* The matmul ACT of a config's hidden_act (NULL: the exact GELU). */
+uint32_t vkb_act_code(const char *hidden_act);
 /* id2label (in id order; NULL/0 without one) and whether problem_type is multi-label. */
 vkbert_status vkb_config_labels(vkbert_context *ctx, const char *json, size_t len, const char *path, char ***labels,
                                 uint32_t *count, bool *multi_label);

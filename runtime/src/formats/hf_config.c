@@ -40,14 +40,22 @@ vkbert_status vkb_config_eps(vkbert_context *ctx, const cJSON *root, const char 
     return VKBERT_OK;
 }
 
-vkbert_status vkb_config_gelu(vkbert_context *ctx, const cJSON *root, const char *path, const char *key) {
+vkbert_status vkb_config_act(vkbert_context *ctx, const cJSON *root, const char *path, const char *key,
+                             const char *def, const char **out) {
     const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, key);
-    if (act && !(cJSON_IsString(act) &&
-                 (strcmp(act->valuestring, "gelu") == 0 || strcmp(act->valuestring, "gelu_python") == 0)))
+    const char *v = cJSON_IsString(act) ? act->valuestring : NULL;
+    if (!act) *out = def;
+    else if (v && (!strcmp(v, "gelu") || !strcmp(v, "gelu_python"))) *out = "gelu";
+    else if (v && (!strcmp(v, "gelu_new") || !strcmp(v, "gelu_pytorch_tanh"))) *out = "gelu_new";
+    else
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
-                        "%s: %s %s is not supported (vkbert implements \"gelu\", the exact erf GELU)", path, key,
-                        cJSON_IsString(act) ? act->valuestring : "(not a string)");
+                        "%s: %s %.64s is not supported (vkbert implements \"gelu\", the exact erf GELU, and "
+                        "\"gelu_new\", its tanh approximation)", path, key, v ? v : "(not a string)");
     return VKBERT_OK;
+}
+
+uint32_t vkb_act_code(const char *hidden_act) {
+    return hidden_act && !strcmp(hidden_act, "gelu_new") ? VKB_ACT_GELU_TANH : VKB_ACT_GELU;
 }
 
 /* model_type picks the family; its parser reads its keys; the checks below hold for all. */
@@ -73,6 +81,11 @@ vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len
         s = arch->parse_config(ctx, root, path, cfg);
     }
     if (!s && !cfg->embedding_size) cfg->embedding_size = cfg->hidden_size;
+    if (!s && !cfg->hidden_act) cfg->hidden_act = "gelu";
+    /* factorised embeddings are summed in the QKV scratch ([tokens, 3 x hidden]) before their projection */
+    if (!s && cfg->embedding_size > 3 * cfg->hidden_size)
+        s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: embedding_size %u over 3 x hidden_size (%u) is not supported",
+                     path, cfg->embedding_size, 3 * cfg->hidden_size);
     if (!s && cfg->position_offset >= cfg->max_position_embeddings)
         s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: padding_idx %u leaves none of the %u positions for tokens",
                      path, cfg->position_offset - 1, cfg->max_position_embeddings);

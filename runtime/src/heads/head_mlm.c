@@ -1,4 +1,5 @@
-/* The masked-language-model head: t = LN(gelu(x Wd^T + bd)); logits = t E^T + bias with the
+/* The masked-language-model head: t = LN(act(x Wd^T + bd)), embedding_size wide (hidden_size
+ * but in ALBERT and ELECTRA; act the family's, arch->mlm_act); logits = t E^T + bias with the
  * decoder E tied to the word embeddings (or the checkpoint's own); top-k of softmax(logits).
  * Logits live in parts of whole rows (a vocabulary-wide row set may exceed one binding). */
 #include "heads/head.h"
@@ -7,10 +8,10 @@
 #include <string.h>
 
 typedef struct mlm_weights {
-    vkb_split dense_w;     /* [H, H] */
-    vkb_buffer dense_b;    /* [H] */
-    vkb_buffer ln;         /* [2, H] */
-    vkb_split decoder_w;   /* [V, H] only when not tied to the word embeddings */
+    vkb_split dense_w;     /* [E, H] (E = embedding_size) */
+    vkb_buffer dense_b;    /* [E] */
+    vkb_buffer ln;         /* [2, E] */
+    vkb_split decoder_w;   /* [V, E] only when not tied to the word embeddings */
     vkb_buffer bias;       /* [V] */
 } mlm_weights;
 
@@ -20,7 +21,7 @@ typedef struct mlm_state {
     const vkb_buffer *x;
     uint32_t rows, top_k, vocab;
     bool keep_logits;
-    vkb_buffer t;                 /* [R, H] transformed rows */
+    vkb_buffer t;                 /* [R, E] transformed rows */
     vkb_split logits;             /* [R, V] */
     vkb_buffer top_ids, top_probs;  /* [R, k] each */
     vkb_buffer rb_top;            /* ids [R, k] then probs [R, k] */
@@ -40,7 +41,7 @@ static void free_weights(vkbert_context *ctx, void *p) {
 
 static vkbert_status load(vkb_loader *L, bool tied, void **out) {
     *out = NULL;
-    uint64_t H = L->config->hidden_size, V = L->config->vocab_size;
+    uint64_t H = L->config->hidden_size, E = L->config->embedding_size, V = L->config->vocab_size;
     if (!vkb_weights_has(L, VKB_T_MLM_DENSE_W, 0)) {
         vkb_log(L->ctx, VKBERT_LOG_INFO, "%s has no MLM head: loaded for encoding only", L->dir);
         return VKBERT_OK;
@@ -48,15 +49,15 @@ static vkbert_status load(vkb_loader *L, bool tied, void **out) {
     mlm_weights *w = vkb_calloc(1, sizeof *w);
     if (!w) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     vkbert_status s;
-    if ((s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_MLM_DENSE_W, H, H}}, 1, 0, H, H, "the MLM dense weight",
+    if ((s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_MLM_DENSE_W, E, H}}, 1, 0, E, H, "the MLM dense weight",
                                 &w->dense_w)) ||
-        (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_MLM_DENSE_B, H, 0}}, 1, 0, "the MLM dense bias", &w->dense_b)) ||
-        (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_MLM_LN_W, H, 0}, {VKB_T_MLM_LN_B, H, 0}}, 2, 0,
+        (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_MLM_DENSE_B, E, 0}}, 1, 0, "the MLM dense bias", &w->dense_b)) ||
+        (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_MLM_LN_W, E, 0}, {VKB_T_MLM_LN_B, E, 0}}, 2, 0,
                               "the MLM LayerNorm", &w->ln)) ||
         (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_MLM_BIAS, V, 0}}, 1, 0, "the MLM output bias", &w->bias)))
         goto fail;
     if (!L->random && !tied && vkb_weights_has(L, VKB_T_MLM_DECODER_W, 0) &&
-        (s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_MLM_DECODER_W, V, H}}, 1, 0, V, H, "the MLM decoder weight",
+        (s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_MLM_DECODER_W, V, E}}, 1, 0, V, E, "the MLM decoder weight",
                                 &w->decoder_w)))
         goto fail;
     *out = w;
@@ -88,9 +89,9 @@ static vkbert_status create(const vkb_head_input *in, void **out) {
     h->top_k = in->top_k;
     h->vocab = in->model->config.vocab_size;
     h->keep_logits = in->keep_logits;
-    size_t R = in->rows, H = in->model->config.hidden_size, V = h->vocab, K = h->top_k;
+    size_t R = in->rows, E = in->model->config.embedding_size, V = h->vocab, K = h->top_k;
     vkbert_status st;
-    if ((st = vkb_buffer_create(ctx, R * H * 4, VKB_MEM_DEVICE, "MLM head activations", &h->t)) ||
+    if ((st = vkb_buffer_create(ctx, R * E * 4, VKB_MEM_DEVICE, "MLM head activations", &h->t)) ||
         (st = vkb_split_create(ctx, R, V * 4, 1, 0, VKB_MEM_DEVICE, "MLM logits", &h->logits)) ||
         (st = vkb_buffer_create(ctx, R * K * 4, VKB_MEM_DEVICE, "top-k ids", &h->top_ids)) ||
         (st = vkb_buffer_create(ctx, R * K * 4, VKB_MEM_DEVICE, "top-k probabilities", &h->top_probs)) ||
@@ -99,7 +100,8 @@ static vkbert_status create(const vkb_head_input *in, void **out) {
     if (h->keep_logits &&
         (st = vkb_split_create(ctx, R, V * 4, 1, 0, VKB_MEM_READBACK, "the logits readback", &h->rb_logits)))
         return st;
-    if (in->x->view && (st = vkb_buffer_make_view(ctx, &h->t, VK_FORMAT_R32G32B32A32_SFLOAT))) return st;
+    if (in->x->view && E % 4 == 0 && (st = vkb_buffer_make_view(ctx, &h->t, VK_FORMAT_R32G32B32A32_SFLOAT)))
+        return st;
     return VKBERT_OK;
 }
 
@@ -107,16 +109,17 @@ static vkbert_status create(const vkb_head_input *in, void **out) {
 static vkbert_status build(void *p, vkb_graph *g) {
     mlm_state *h = p;
     const vkbert_model *m = h->model;
-    uint32_t R = h->rows, H = m->config.hidden_size, V = h->vocab;
+    uint32_t R = h->rows, H = m->config.hidden_size, E = m->config.embedding_size, V = h->vocab;
+    uint32_t act = m->arch->mlm_act ? m->arch->mlm_act : m->act;
     vkbert_status st;
-    if ((st = vkb_op_matmul(g, VKB_OP_HEAD_DENSE, -1, h->x, 0, &h->w->dense_w, &h->w->dense_b, &h->t, R, H, H, 1, 0,
+    if ((st = vkb_op_matmul(g, VKB_OP_HEAD_DENSE, -1, h->x, 0, &h->w->dense_w, &h->w->dense_b, &h->t, R, E, H, act, 0,
                             (vkb_rows){true, 0})) ||
-        (st = vkb_op_layernorm(g, VKB_OP_HEAD_LAYERNORM, -1, &h->t, &h->w->ln, R, H, m->config.layer_norm_eps, true)))
+        (st = vkb_op_layernorm(g, VKB_OP_HEAD_LAYERNORM, -1, &h->t, &h->w->ln, R, E, m->config.layer_norm_eps, true)))
         return st;
     const vkb_split *dec = h->w->decoder_w.count ? &h->w->decoder_w : &m->word_emb;
     for (uint32_t q = 0; q < h->logits.count; ++q) { /* logits in parts of whole rows */
         uint32_t r0 = q * h->logits.part_rows, rq = vkb_split_part_count(&h->logits, q);
-        if ((st = vkb_op_matmul(g, VKB_OP_HEAD_DECODER, -1, &h->t, r0, dec, &h->w->bias, &h->logits.part[q], rq, V, H,
+        if ((st = vkb_op_matmul(g, VKB_OP_HEAD_DECODER, -1, &h->t, r0, dec, &h->w->bias, &h->logits.part[q], rq, V, E,
                                 0, 0, (vkb_rows){true, r0})) ||
             (st = vkb_op_topk(g, &h->logits.part[q], r0, rq, V, h->top_k, &h->top_ids, &h->top_probs)))
             return st;

@@ -9,14 +9,17 @@
 struct cJSON;
 struct vkb_encoder;
 
-/* Canonical tensor slots. Per-layer slots take the layer index through "%u" in their names. */
+/* Canonical tensor slots. Per-layer slots take the layer index through "%u" in their names (not
+ * in a family whose layers share one set of weights). */
 typedef enum vkb_tensor {
-    /* embeddings */
-    VKB_T_WORD_EMB, VKB_T_POS_EMB, VKB_T_TYPE_EMB, VKB_T_EMB_LN_W, VKB_T_EMB_LN_B,
+    /* embeddings (embedding_size wide), and their projection to hidden_size where the family
+     * factorises them (ALBERT's embedding_hidden_mapping_in, ELECTRA's embeddings_project) */
+    VKB_T_WORD_EMB, VKB_T_POS_EMB, VKB_T_TYPE_EMB, VKB_T_EMB_LN_W, VKB_T_EMB_LN_B, VKB_T_EMB_PROJ_W, VKB_T_EMB_PROJ_B,
     /* each layer: self-attention, its output and norm, the FFN and its norm */
     VKB_T_Q_W, VKB_T_K_W, VKB_T_V_W, VKB_T_Q_B, VKB_T_K_B, VKB_T_V_B, VKB_T_O_W, VKB_T_O_B,
     VKB_T_LN1_W, VKB_T_LN1_B, VKB_T_FF1_W, VKB_T_FF1_B, VKB_T_FF2_W, VKB_T_FF2_B, VKB_T_LN2_W, VKB_T_LN2_B,
-    /* the MLM head: transform dense, its norm, the decoder (absent: tied to the word embeddings) and bias */
+    /* the MLM head: transform dense (hidden -> embedding_size), its norm, the decoder (absent: tied to
+     * the word embeddings) and bias */
     VKB_T_MLM_DENSE_W, VKB_T_MLM_DENSE_B, VKB_T_MLM_LN_W, VKB_T_MLM_LN_B, VKB_T_MLM_DECODER_W, VKB_T_MLM_BIAS,
     /* sequence classification: the pooler (BERT) or pre_classifier (DistilBERT) on [CLS], the classifier */
     VKB_T_POOLER_W, VKB_T_POOLER_B, VKB_T_CLASSIFIER_W, VKB_T_CLASSIFIER_B,
@@ -38,8 +41,19 @@ typedef struct vkb_arch {
     /* config.json -> cfg (family-specific keys; shared checks follow in hf_config.c). */
     vkbert_status (*parse_config)(vkbert_context *ctx, const struct cJSON *root, const char *path,
                                   vkbert_model_config *cfg);
-    /* The activation after the pooler (matmul ACT: 2 tanh, BERT; 3 ReLU, DistilBERT's pre_classifier). */
+    /* The activation after the pooler (VKB_ACT_*: tanh, BERT; ReLU, DistilBERT's pre_classifier;
+     * GELU, ELECTRA's classifier.dense). */
     uint32_t pooler_act;
+    /* The MLM transform's activation (VKB_ACT_*); VKB_ACT_NONE: the config's hidden_act, as BERT's
+     * BertPredictionHeadTransform. RoBERTa's and ELECTRA's heads hard-code the exact GELU. */
+    uint32_t mlm_act;
+    /* Every layer runs the same weights (ALBERT's one layer group): loaded and uploaded once. */
+    bool shared_layers;
+    /* config.json's hidden_act when it has none (NULL: "gelu"; ALBERT's "gelu_new"). */
+    const char *default_act;
+    /* The embedding projection even where embedding_size == hidden_size (ALBERT always has one;
+     * ELECTRA only when the widths differ). */
+    bool always_project;
     /* Records layer `layer` of the encoder. */
     vkbert_status (*build_layer)(const struct vkb_encoder *e, uint32_t layer);
 } vkb_arch;

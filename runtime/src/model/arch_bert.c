@@ -19,7 +19,7 @@ vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const cJSON *root, cons
                             &c->max_position_embeddings)) ||
         (s = vkb_config_u32(ctx, root, path, "type_vocab_size", 2, 1, VKB_MAX_TYPES, &c->type_vocab_size)) ||
         (s = vkb_config_eps(ctx, root, path, "layer_norm_eps", &c->layer_norm_eps)) ||
-        (s = vkb_config_gelu(ctx, root, path, "hidden_act")))
+        (s = vkb_config_act(ctx, root, path, "hidden_act", "gelu", &c->hidden_act)))
         return s;
     const cJSON *pe = cJSON_GetObjectItemCaseSensitive(root, "position_embedding_type");
     if (pe && !(cJSON_IsString(pe) && !strcmp(pe->valuestring, "absolute")))
@@ -44,7 +44,7 @@ const vkb_arch vkb_arch_bert = {
         [VKB_T_CLASSIFIER_W] = "classifier.weight",
         [VKB_T_CLASSIFIER_B] = "classifier.bias",
     },
-    .pooler_act = 2,
+    .pooler_act = VKB_ACT_TANH,
     .parse_config = vkb_bert_parse_config,
     .build_layer = vkb_encoder_post_norm_layer,
 };

@@ -19,7 +19,7 @@ static vkbert_status parse(vkbert_context *ctx, const cJSON *root, const char *p
         (s = vkb_config_u32(ctx, root, path, "hidden_dim", 0, 1, VKB_MAX_INTERMEDIATE, &c->intermediate_size)) ||
         (s = vkb_config_u32(ctx, root, path, "max_position_embeddings", 512, 1, VKB_MAX_POSITIONS,
                             &c->max_position_embeddings)) ||
-        (s = vkb_config_gelu(ctx, root, path, "activation")))
+        (s = vkb_config_act(ctx, root, path, "activation", "gelu", &c->hidden_act)))
         return s;
     const cJSON *sin = cJSON_GetObjectItemCaseSensitive(root, "sinusoidal_pos_embds");
     if (cJSON_IsTrue(sin))
@@ -65,7 +65,7 @@ const vkb_arch vkb_arch_distilbert = {
         [VKB_T_CLASSIFIER_W] = "classifier.weight",
         [VKB_T_CLASSIFIER_B] = "classifier.bias",
     },
-    .pooler_act = 3,
+    .pooler_act = VKB_ACT_RELU,
     .parse_config = parse,
     .build_layer = vkb_encoder_post_norm_layer,
 };

@@ -36,7 +36,8 @@ const vkb_arch vkb_arch_roberta = {
         [VKB_T_CLASSIFIER_W] = "classifier.out_proj.weight",
         [VKB_T_CLASSIFIER_B] = "classifier.out_proj.bias",
     },
-    .pooler_act = 2,
+    .pooler_act = VKB_ACT_TANH,
+    .mlm_act = VKB_ACT_GELU, /* RobertaLMHead: gelu, whatever hidden_act says */
     .parse_config = parse,
     .build_layer = vkb_encoder_post_norm_layer,
 };

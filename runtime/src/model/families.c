@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const vkb_arch vkb_arch_bert, vkb_arch_distilbert, vkb_arch_roberta;
-static const vkb_arch *const FAMILIES[] = {&vkb_arch_bert, &vkb_arch_distilbert, &vkb_arch_roberta};
+extern const vkb_arch vkb_arch_bert, vkb_arch_distilbert, vkb_arch_roberta, vkb_arch_albert, vkb_arch_electra;
+static const vkb_arch *const FAMILIES[] = {&vkb_arch_bert, &vkb_arch_distilbert, &vkb_arch_roberta, &vkb_arch_albert,
+                                           &vkb_arch_electra};
 #define FAMILY_COUNT (sizeof FAMILIES / sizeof FAMILIES[0])
 
 /* Whether `list` ('|'-separated) holds `word`. */

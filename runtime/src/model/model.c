@@ -16,6 +16,7 @@ static void bind_model(vkb_loader *L) {
     L->arch = L->m->arch = vkb_arch_named(L->m->config.family);
     L->config = &L->m->config;
     L->device_bytes = &L->m->device_bytes;
+    L->m->act = vkb_act_code(L->m->config.hidden_act);
 }
 
 
@@ -119,17 +120,30 @@ static vkbert_status load_memory(vkb_loader *L, const vkbert_model_files *f) {
 static vkbert_status load_weights(vkb_loader *L, bool tied) {
     vkbert_model *m = L->m;
     const vkbert_model_config *c = &m->config;
-    uint64_t H = c->hidden_size, P = c->max_position_embeddings;
+    uint64_t H = c->hidden_size, E = c->embedding_size, P = c->max_position_embeddings;
     m->type_rows = c->type_vocab_size ? c->type_vocab_size : 1;
-    vkbert_status s = vkb_weights_embedding(L, c->vocab_size, H, &m->word_emb);
+    vkbert_status s = vkb_weights_embedding(L, c->vocab_size, E, &m->word_emb);
     if (!s)
-        s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_POS_EMB, P, H}, {VKB_T_TYPE_EMB, m->type_rows, H},
-                                             {VKB_T_EMB_LN_W, H, 0}, {VKB_T_EMB_LN_B, H, 0}}, 4, 0,
+        s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_POS_EMB, P, E}, {VKB_T_TYPE_EMB, m->type_rows, E},
+                                             {VKB_T_EMB_LN_W, E, 0}, {VKB_T_EMB_LN_B, E, 0}}, 4, 0,
                              "the embedding tables", &m->emb_aux);
+    if (!s && (E != H || m->arch->always_project)) {
+        if (!m->arch->names[VKB_T_EMB_PROJ_W]) /* the family parsers that read embedding_size name one */
+            return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: embedding_size %u differs from hidden_size %u, "
+                            "and the %s family has no embedding projection", L->dir, c->embedding_size,
+                            c->hidden_size, m->arch->name);
+        if ((s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_EMB_PROJ_W, H, E}}, 1, 0, H, E,
+                                    "the embedding projection weight", &m->emb_proj_w)) ||
+            (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_EMB_PROJ_B, H, 0}}, 1, 0, "the embedding projection bias",
+                                  &m->emb_proj_b)))
+            return s;
+    }
     if (s) return s;
-    m->layers = vkb_calloc(c->num_hidden_layers, sizeof *m->layers);
+    /* a family whose layers share their weights loads (and uploads) them once */
+    m->layer_sets = m->arch->shared_layers ? 1 : c->num_hidden_layers;
+    m->layers = vkb_calloc(m->layer_sets, sizeof *m->layers);
     if (!m->layers) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    for (uint32_t i = 0; i < c->num_hidden_layers && !s; ++i) s = load_layer(L, i, &m->layers[i]);
+    for (uint32_t i = 0; i < m->layer_sets && !s; ++i) s = load_layer(L, i, &m->layers[i]);
     if (!s) s = vkb_head_mlm.load(L, tied, &m->mlm);
     if (!s) s = vkb_head_embed.load(L, tied, &m->embed);
     if (!s) s = vkb_head_seqcls.load(L, tied, &m->seqcls);
@@ -171,24 +185,37 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown family \"%.32s\" (vkbert runs: %s)", config->family,
                         vkb_arch_list((char[128]){0}, 128));
     uint32_t types = !arch->names[VKB_T_TYPE_EMB] ? 1 : config->type_vocab_size;
-    char json[512];
+    char json[640];
+    const char *act = config->hidden_act ? config->hidden_act : "";
     int n = snprintf(json, sizeof json,
                      "{\"vocab_size\":%u,\"hidden_size\":%u,\"num_hidden_layers\":%u,\"num_attention_heads\":%u,"
                      "\"intermediate_size\":%u,\"max_position_embeddings\":%u,\"type_vocab_size\":%u,"
-                     "\"layer_norm_eps\":%.9g}",
+                     "\"layer_norm_eps\":%.9g%s%.32s%s}",
                      config->vocab_size, config->hidden_size, config->num_hidden_layers, config->num_attention_heads,
                      config->intermediate_size, config->max_position_embeddings, types,
-                     config->layer_norm_eps > 0 ? (double)config->layer_norm_eps : 1e-12);
+                     config->layer_norm_eps > 0 ? (double)config->layer_norm_eps : 1e-12,
+                     *act ? ",\"hidden_act\":\"" : "", act, *act ? "\"" : "");
+    if (strpbrk(act, "\"\\"))
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "hidden_act \"%.32s\" is not an activation", act);
     vkb_loader L = {.ctx = ctx, .dir = "random weights", .random = true, .random_head = mlm_head, .seed = seed};
     L.m = vkb_calloc(1, sizeof *L.m);
     if (!L.m) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     L.m->ctx = ctx;
     vkb_st_config_read(ctx, NULL, 0, &L.m->st);
     vkbert_status s = vkb_config_parse(ctx, json, (size_t)n, "the model config", &L.m->config);
-    if (!s) {
-        L.m->config.family = arch->name;
-        if (!arch->names[VKB_T_TYPE_EMB]) L.m->config.type_vocab_size = 0;
-        bind_model(&L);
+    vkbert_model_config *c = &L.m->config;
+    if (!s) { /* the family's own fields, which BERT's keys do not carry */
+        c->family = arch->name;
+        if (!arch->names[VKB_T_TYPE_EMB]) c->type_vocab_size = 0;
+        if (config->embedding_size) c->embedding_size = config->embedding_size;
+        if (!*act && arch->default_act) c->hidden_act = arch->default_act;
+        if (c->embedding_size > 3 * c->hidden_size)
+            s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "embedding_size %u over 3 x hidden_size (%u) is not supported",
+                         c->embedding_size, 3 * c->hidden_size);
+        else if (c->embedding_size != c->hidden_size && !arch->names[VKB_T_EMB_PROJ_W])
+            s = vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the %s family has no embedding projection: embedding_size "
+                         "must be hidden_size (or 0)", arch->name);
+        if (!s) bind_model(&L);
     }
     L.m->mask_id = L.m->config.vocab_size > 103 ? 103 : -1;
     if (!s) s = load_weights(&L, true);
@@ -205,7 +232,7 @@ void vkbert_model_destroy(vkbert_model *m) {
     if (!m) return;
     vkbert_context *ctx = m->ctx;
     if (m->layers)
-        for (uint32_t i = 0; i < m->config.num_hidden_layers; ++i) {
+        for (uint32_t i = 0; i < m->layer_sets; ++i) {
             vkb_layer *l = &m->layers[i];
             vkb_buffer *bs[] = {&l->qkv_b, &l->out_b, &l->ln1, &l->ffn1_b, &l->ffn2_b, &l->ln2};
             for (size_t k = 0; k < sizeof bs / sizeof bs[0]; ++k) vkb_buffer_destroy(ctx, bs[k]);
@@ -220,6 +247,8 @@ void vkbert_model_destroy(vkbert_model *m) {
     for (uint32_t i = 0; i < m->label_count; ++i) vkb_free(m->labels[i]);
     vkb_free(m->labels);
     vkb_buffer_destroy(ctx, &m->emb_aux);
+    vkb_buffer_destroy(ctx, &m->emb_proj_b);
+    vkb_split_destroy(ctx, &m->emb_proj_w);
     vkb_split_destroy(ctx, &m->word_emb);
     vkbert_tokenizer_destroy(m->tokenizer);
     vkb_free(m);

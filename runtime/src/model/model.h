@@ -30,9 +30,13 @@ struct vkbert_model {
     vkbert_tokenizer *tokenizer;
     int32_t mask_id;       /* the head's rows in VKBERT_HEAD_MASKED mode: [MASK], or 103 (BERT's) for random models */
     uint32_t type_rows;    /* rows of the token-type table: type_vocab_size, or 1 (zeros) without token types */
-    vkb_split word_emb;    /* [V, H] row-major; also the tied MLM decoder weight */
-    vkb_buffer emb_aux;    /* [P, H] positions, [type_rows, H] token types, [H] gamma, [H] beta */
-    vkb_layer *layers;
+    vkb_split word_emb;    /* [V, E] row-major (E = embedding_size); also the tied MLM decoder weight */
+    vkb_buffer emb_aux;    /* [P, E] positions, [type_rows, E] token types, [E] gamma, [E] beta */
+    vkb_split emb_proj_w;  /* [H, E]: the embeddings' projection to hidden_size (count 0: none, E == H) */
+    vkb_buffer emb_proj_b; /* [H] */
+    vkb_layer *layers;     /* layer_sets of them: one per layer, or one shared by all (arch->shared_layers) */
+    uint32_t layer_sets;
+    uint32_t act;          /* VKB_ACT_* of config.hidden_act: the FFN's activation */
     void *mlm;             /* the MLM head's weights (heads/head_mlm.c), NULL without one */
     void *embed;           /* the embedding head's (a Dense module; heads/head_embed.c), NULL without one */
     void *seqcls;          /* the classification head's (heads/head_seqcls.c), NULL without one */

@@ -10,8 +10,10 @@
 
 /* The exact GELU: 0.5 x (1 + erf(x / sqrt 2)). */
 double vkb_ref_gelu(double x);
+/* GELU's tanh approximation ("gelu_new"): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
+double vkb_ref_gelu_tanh(double x);
 /* matmul_ref.c: ref[m, n] = act(x[m, :] . w[n, :] + b[n]) (+ y0[m, n] when accum); act 0 none,
- * 1 GELU, 2 tanh, 3 ReLU. */
+ * 1 GELU, 2 tanh, 3 ReLU, 4 tanh-approximated GELU. */
 void vkb_ref_matmul(const float *x, const float *w, const float *b, const float *y0, uint32_t M, uint32_t N,
                     uint32_t K, uint32_t act, uint32_t accum, float *ref);
 /* layernorm_ref.c: one row, y = (x - mean) / sqrt(var + eps) * g + b. */

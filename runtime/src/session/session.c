@@ -53,8 +53,10 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     s->head_rows = s->head_mode != VKBERT_HEAD_NONE ? (d.max_head_rows ? d.max_head_rows : s->tokens) : 0;
     if (s->head_rows > s->tokens) s->head_rows = s->tokens;
     if (s->head_rows > maxx) s->head_rows = maxx;
-    if (s->head_mode != VKBERT_HEAD_NONE) { /* the head's [rows, hidden] buffers stay within one binding and texel view */
-        uint32_t fit = vkb_split_rows(ctx, s->head_rows, (uint64_t)c->hidden_size * 4, 1,
+    if (s->head_mode != VKBERT_HEAD_NONE) { /* the head's [rows, hidden] and [rows, embedding_size] buffers stay
+                                                within one binding and texel view */
+        uint64_t width = c->embedding_size > c->hidden_size ? c->embedding_size : c->hidden_size;
+        uint32_t fit = vkb_split_rows(ctx, s->head_rows, width * 4, 1,
                                       ctx->matmul_texel ? vkb_texel_view_max_bytes(ctx, 16) : 0);
         if (fit < s->head_rows) {
             vkb_log(ctx, VKBERT_LOG_INFO, "the MLM head takes at most %u rows per encode on this device", fit);
