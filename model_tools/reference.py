@@ -283,7 +283,7 @@ def forward_electra(w, cfg, ids, types, mask, dtype=torch.float32):
 
 
 def class_head(w, cfg, h0, dtype=torch.float32):
-    """The sequence-classification head of an ALBERT or ELECTRA checkpoint on the first token's
+    """The sequence-classification head of an ALBERT, ELECTRA or RoBERTa-family checkpoint on the first token's
     hidden states h0 [n, H]: logits [n, labels]."""
     w = {k: v.to(dtype) for k, v in w.items()}
     if family(cfg) == "albert":  # AlbertForSequenceClassification: the pooler (+ tanh), then classifier
@@ -293,7 +293,10 @@ def class_head(w, cfg, h0, dtype=torch.float32):
     if family(cfg) == "electra":  # ElectraClassificationHead: dense, the exact GELU (not tanh), out_proj
         x = torch.nn.functional.gelu(h0 @ w["classifier.dense.weight"].T + w["classifier.dense.bias"])
         return x @ w["classifier.out_proj.weight"].T + w["classifier.out_proj.bias"]
-    raise ValueError(f"class_head: {family(cfg)} is not albert or electra")
+    if family(cfg) == "roberta":  # RobertaClassificationHead: dense, tanh, out_proj on <s> (no pooler)
+        x = torch.tanh(h0 @ w["classifier.dense.weight"].T + w["classifier.dense.bias"])
+        return x @ w["classifier.out_proj.weight"].T + w["classifier.out_proj.bias"]
+    raise ValueError(f"class_head: {family(cfg)} is not albert, electra or roberta")
 
 
 def forward_roberta(w, cfg, ids, types, mask, dtype=torch.float32):

@@ -235,7 +235,7 @@ def class_logits(model_dir, seqs, type_seqs=None, dtype=torch.float32):
         type_seqs = None  # DistilBERT takes no token types: a pair's are dropped, as its forward has none
     hidden, _, _ = reference.run(model_dir, seqs, type_seqs, dtype)
     w = {k: v.to(dtype) for k, v in reference.load_safetensors(os.path.join(model_dir, "model.safetensors")).items()}
-    if reference.family(cfg) in ("albert", "electra"):
+    if reference.family(cfg) in ("albert", "electra", "roberta"):
         with torch.no_grad():
             return reference.class_head(w, cfg, torch.from_numpy(hidden[:, 0]), dtype).float().numpy()
     if "classifier.weight" not in w:

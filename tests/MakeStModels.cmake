@@ -81,5 +81,17 @@ make(cls-distil --family distilbert --seed 34 --classifier 2 --labels NEGATIVE,P
 # discriminator's classifier.dense + GELU, classifier.out_proj; embeddings_project), with token types
 make(cls-albert --family albert --seed 41 --classifier 3 --labels negative,neutral,positive)
 make(cls-electra --family electra --seed 42 --classifier 2 --labels NEGATIVE,POSITIVE)
+# RoBERTa (classifier.dense + tanh on <s>, classifier.out_proj; no pooler) with roberta-base's own
+# tokenizer.json, and XLM-R with the XLM-R-like Unigram one
+make(cls-roberta --family roberta --seed 43 --classifier 3 --labels negative,neutral,positive --positions 66
+     --vocab-size 50265)
+make(cls-xlmr --family xlm-roberta --seed 44 --classifier 2 --labels NEGATIVE,POSITIVE --positions 66
+     --vocab-size 32002)
+foreach(pair "cls-roberta;roberta-base" "cls-xlmr;unigram-xlmr-like")
+  list(GET pair 0 name)
+  list(GET pair 1 tok)
+  file(COPY ${DATA}/tokenizers/${tok}/tokenizer.json DESTINATION ${OUT}/${name})
+  file(REMOVE ${OUT}/${name}/vocab.txt)
+endforeach()
 # A classifier whose config.json has no id2label: an error test
 make(cls-noid2label --seed 40 --classifier 2 --no-id2label)

@@ -364,7 +364,11 @@ def part_classify(cli, models, tmp):
              ("cls-albert", "I loved this film, it was wonderful!", None),
              ("cls-albert", "The premise is true.", "The hypothesis follows from it."),
              ("cls-electra", "A delightful little movie.", None),
-             ("cls-electra", "The premise is true.", "The hypothesis follows from it.")]
+             ("cls-electra", "The premise is true.", "The hypothesis follows from it."),
+             ("cls-roberta", "I loved this film, it was wonderful!", None),
+             ("cls-roberta", "The premise is true.", "The hypothesis follows from it."),
+             ("cls-xlmr", "Ce film était merveilleux !", None),
+             ("cls-xlmr", "The premise is true.", "Die Hypothese folgt daraus.")]
     for name, text, pair in cases:
         model = os.path.join(models, name)
         labels = R.labels(model)
