@@ -72,7 +72,10 @@ if(SET STREQUAL "tiny")
   # tokenizer.json (50,265 tokens); for XLM-R and CamemBERT the XLM-R-like Unigram one derived
   # from T5's (tests/data/tokenizers/README.md; <pad> is 1, as the configs' pad_token_id)
   make(roberta-tiny-bpe --family roberta --seed 26 --positions 66 --vocab-size 50265)
-  foreach(pair "roberta-tiny-bpe;roberta-base" "xlmr-tiny;unigram-xlmr-like" "camembert-tiny;unigram-xlmr-like")
+  # ALBERT with an ALBERT-like Unigram tokenizer.json (ALBERT's layout and normalizer over T5's pieces)
+  make(albert-tiny-spm --family albert --seed 46 --std 0.2 --vocab-size 32005 --embedding-size 24)
+  foreach(pair "roberta-tiny-bpe;roberta-base" "xlmr-tiny;unigram-xlmr-like" "camembert-tiny;unigram-xlmr-like"
+          "albert-tiny-spm;unigram-albert-like")
     list(GET pair 0 name)
     list(GET pair 1 tok)
     file(COPY ${data}/tokenizers/${tok}/tokenizer.json DESTINATION ${OUT}/${name})

@@ -249,7 +249,7 @@ int main(int argc, char **argv) {
     }
     static const char *const MODELS[] = {"distilbert-base-uncased", "bge-small-en-v1.5", "bert-base-multilingual-cased",
                                          "roberta-base", "ModernBERT-base", "t5-small", "unigram-xlmr-like",
-                                         "unigram-spm-replace"};
+                                         "unigram-spm-replace", "unigram-albert-like"};
     hostile_files();
     run_model_as(argv[1], "roberta-base-files", "roberta-base"); /* vocab.json + merges.txt */
     if (argc > 2)

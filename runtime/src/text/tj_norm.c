@@ -316,7 +316,11 @@ static bool step(const vkb_tj_norm *nz, const vkb_nchars *src, vkb_nchars *dst) 
             ok = c->cp == 0x130 ? vkb_nchars_push(dst, 'i', c->start, c->end) && vkb_nchars_push(dst, 0x307, c->start, c->end)
                                 : vkb_nchars_push(dst, utf8proc_tolower(c->cp), c->start, c->end);
         } else if (nz->kind == TN_STRIP_ACCENTS) {
-            ok = utf8proc_category(c->cp) == UTF8PROC_CATEGORY_MN || vkb_nchars_push(dst, c->cp, c->start, c->end);
+            /* every combining mark (Mn, Mc, Me), as the Rust library's is_combining_mark; BertNormalizer
+             * strips only Mn */
+            utf8proc_category_t k = utf8proc_category(c->cp);
+            ok = k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_MC || k == UTF8PROC_CATEGORY_ME ||
+                 vkb_nchars_push(dst, c->cp, c->start, c->end);
         } else if (nz->kind == TN_REPLACE && nz->nfrom && i + nz->nfrom <= src->n) {
             size_t k = 0;
             while (k < nz->nfrom && src->v[i + k].cp == nz->from[k]) ++k;
