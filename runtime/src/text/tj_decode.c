@@ -143,8 +143,10 @@ static bool step(const vkb_tj_dec *d, char **t, size_t *n) {
     case TD_BYTEFALLBACK: {
         size_t w = 0;
         for (size_t i = 0; i < *n;) {
-            if (hexbyte(t[i]) < 0) {
-                t[w++] = t[i++];
+            if (hexbyte(t[i]) < 0) { /* moved down; every slot a pointer left is NULL, so the caller frees each once */
+                char *keep = t[i];
+                t[i++] = NULL;
+                t[w++] = keep;
                 continue;
             }
             size_t j = i;
@@ -152,7 +154,10 @@ static bool step(const vkb_tj_dec *d, char **t, size_t *n) {
             size_t nb = 0;
             while (j < *n && nb < sizeof buf && hexbyte(t[j]) >= 0) buf[nb++] = (uint8_t)hexbyte(t[j++]);
             bool valid = utf8proc_decompose(buf, (utf8proc_ssize_t)nb, NULL, 0, 0) >= 0;
-            for (size_t k = i; k < j; ++k) vkb_free(t[k]);
+            for (size_t k = i; k < j; ++k) {
+                vkb_free(t[k]);
+                t[k] = NULL;
+            }
             if (valid) {
                 if (!(t[w++] = cat((const char *)buf, nb, "", 0))) return false;
             } else {

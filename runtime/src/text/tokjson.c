@@ -554,7 +554,7 @@ static bool run(tj_enc *x, const vkb_nchar *c, size_t n) {
         if (!pretok_model(x, norm.v + from, s - from) || !emit_hit(x, id, norm.v, s, e)) return false;
         from = e;
     }
-    return pretok_model(x, norm.v + from, norm.n - from);
+    return from >= norm.n || pretok_model(x, norm.v + from, norm.n - from); /* norm.v may be NULL when empty */
 }
 
 /* Leading/trailing 'Ġ' or whitespace of a token string, in code points. */
@@ -631,7 +631,7 @@ static bool segment(tj_enc *x, const char *s, size_t len) {
         if (!run(x, x->raw.v + from, a - from) || !emit_hit(x, id, x->raw.v, a, b)) return false;
         from = b;
     }
-    if (!run(x, x->raw.v + from, x->raw.n - from)) return false;
+    if (from < x->raw.n && !run(x, x->raw.v + from, x->raw.n - from)) return false; /* raw.v: NULL for "" */
     if (x->t->trim && x->out->ids) trim(x, k0);
     return true;
 }
