@@ -9,6 +9,7 @@
  * template adds [CLS] and [SEP]. */
 #include "text_internal.h"
 #include "tokjson.h"
+#include "base/fs.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -141,7 +142,7 @@ static vkbert_status load_bpe_files(const char *vocab_path, const char *merges_p
 }
 
 static bool exists(const char *path) {
-    FILE *f = path ? fopen(path, "rb") : NULL;
+    FILE *f = path ? vkb_fopen(path, "rb") : NULL; /* UTF-8 paths on Windows too */
     if (f) fclose(f);
     return f != NULL;
 }
