@@ -677,7 +677,7 @@ vkbert_status vkb_tj_decode_ids(const vkb_tj *t, const int32_t *ids, size_t coun
         ok = (toks[n++] = vkb_strdup(t->vocab.tokens[ids[i]])) != NULL;
     }
     ok = ok && vkb_tj_decode(t->dec, t->ndec, toks, &n, text, len);
-    for (size_t i = 0; i < count; ++i) vkb_free(toks[i]);
+    for (size_t i = 0; i <= count; ++i) vkb_free(toks[i]); /* ByteLevel and Fuse write toks[0] even for no ids */
     vkb_free(toks);
     return ok ? VKBERT_OK : vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
 }
