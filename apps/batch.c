@@ -144,10 +144,7 @@ int batch_inputs(const batch_opts *o, size_t lead, const char *lead_names, cli_i
     return -1;
 }
 
-/* The runner's progress: one line on stderr, rewritten in place, when someone may be waiting
- * for it (stderr is a terminal, or the run is long); a new line only when the percentage moves. */
-static void on_progress(size_t done, size_t total, void *user) {
-    struct batch_progress *p = user;
+void batch_progress_update(struct batch_progress *p, size_t done, size_t total) {
     if (!p->enabled || total == 0) return;
     unsigned percent = (unsigned)(done * 100 / total);
     if (p->open && percent == p->percent && done < total) return;
@@ -157,9 +154,18 @@ static void on_progress(size_t done, size_t total, void *user) {
     p->percent = percent;
 }
 
+void batch_progress_end(struct batch_progress *p) {
+    if (p->open) fputc('\n', stderr);
+    p->open = false;
+}
+
+/* The runner's progress callback. */
+static void on_progress(size_t done, size_t total, void *user) { batch_progress_update(user, done, total); }
+
 int batch_open(const batch_opts *o, vkbert_task task, size_t count, batch_run *r) {
     *r = (batch_run){.verbose = o->verbose};
-    r->progress.enabled = vkb_is_terminal(stderr) || count > 1000;
+    r->progress.enabled = vkb_is_terminal(stderr) && !o->json; /* a terminal only: quiet in pipes and logs */
+    (void)count;
     int rc = open_model_dir(o->model, o->device, o->precision, &r->verbose, &r->ctx, &r->model);
     if (rc >= 0) return rc;
     uint32_t labels = vkbert_model_label_count(r->model);
@@ -192,8 +198,7 @@ void batch_close(batch_run *r) {
 }
 
 void batch_done(batch_run *r, vkbert_status st, const vkbert_run_stats *stats) {
-    if (r->progress.open) fputc('\n', stderr);
-    r->progress.open = false;
+    batch_progress_end(&r->progress);
     vkbert_embedding_info info = {0};
     if (st == VKBERT_OK && stats->truncated > 0 && vkbert_model_embedding_info(r->model, &info) == VKBERT_OK)
         fprintf(stderr, "vkbert: %zu of %zu inputs were truncated to %u tokens\n", stats->truncated, stats->inputs,

@@ -43,6 +43,20 @@ void on_log(vkbert_log_level level, const char *msg, void *user) {
 }
 
 
+vkbert_status cli_encode(const vkbert_tokenizer *tok, const char *text, const char *pair, int32_t **ids, int32_t **types,
+                         size_t *n) {
+    size_t cap = 256;
+    for (;;) {
+        int32_t *a = realloc(*ids, cap * sizeof **ids), *b = a ? realloc(*types, cap * sizeof **types) : NULL;
+        if (a) *ids = a;
+        if (b) *types = b;
+        if (!a || !b) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
+        vkbert_status st = vkbert_tokenizer_encode(tok, text, pair, *ids, *types, cap, n);
+        if (st != VKBERT_ERROR_BUFFER_TOO_SMALL) return st;
+        cap = *n;
+    }
+}
+
 void version_string(uint32_t v, char *buf, size_t n) {
     snprintf(buf, n, "%u.%u.%u", (v >> 22) & 0x7F, (v >> 12) & 0x3FF, v & 0xFFF);
 }

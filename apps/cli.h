@@ -36,6 +36,18 @@ int open_model_dir(const char *dir, const char *device, const char *precision, b
  * stays as it was). false with errno set on failure. */
 bool write_npy(const char *path, const float *data, size_t rows, size_t cols);
 
+/* Tokenizes text (and pair, NULL for none) with special tokens into *ids and *types (grown
+ * with realloc; free them). The tokenizer's status. */
+vkbert_status cli_encode(const vkbert_tokenizer *tok, const char *text, const char *pair, int32_t **ids, int32_t **types,
+                         size_t *n);
+/* --ids "0,713,50264,2": the ids as given (every token type 0; *ids, *types malloc'd), each
+ * checked against the model's vocabulary. -1 on success, else the exit code (the error said). */
+int cli_parse_ids(const char *list, const vkbert_model *model, int32_t **ids, int32_t **types, size_t *n);
+
+/* cmd_fill.c: fill-mask (many inputs, targets) and predict (the argmax at every token). */
+int cmd_fill_mask(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+
 /* ---- many texts: embed, similarity (cmd_embed.c), rerank, classify (cmd_score.c) ---- */
 int cmd_embed(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);
@@ -112,6 +124,10 @@ typedef struct batch_run {
     } progress;
 } batch_run;
 int batch_open(const batch_opts *o, vkbert_task task, size_t count, batch_run *r);
+/* Progress "vkbert: 3 of 9 inputs (33%)" rewritten in place on stderr while p->enabled (stderr a
+ * terminal, not --json); a new line only when the percentage moves. _end finishes the line. */
+void batch_progress_update(struct batch_progress *p, size_t done, size_t total);
+void batch_progress_end(struct batch_progress *p);
 void batch_close(batch_run *r);
 /* After a runner call: ends the progress line; on success says how many inputs were cut. */
 void batch_done(batch_run *r, vkbert_status st, const vkbert_run_stats *stats);
@@ -137,7 +153,7 @@ int batch_flush_stdout(void);
     "  --precision P          weights on the device: fp32, fp16 or auto (default: fastest accurate)\n" \
     "  --verbose              log device and driver messages to stderr\n" \
     "Inputs are sorted by length and batched; how many were cut is said on stderr; progress goes\n" \
-    "to stderr when it is a terminal or there are more than 1000 inputs. Errors are one line on\n" \
+    "to stderr when it is a terminal (never in a pipe or with --json). Errors are one line on\n" \
     "stderr (with --json also {\"error\":{...}} on stdout) and nothing is written.\n"
 
 /* JSON as serde_json (TEI) writes it: an f32 in its shortest round-trip form ("0.5", "1.0",

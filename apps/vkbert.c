@@ -33,7 +33,8 @@ static const char *USAGE_MAIN =
     "commands:\n"
     "  devices     list Vulkan devices with the limits and features vkbert uses\n"
     "  tokenize    show the tokens of a text (tokenizer.json or vocab.txt; no GPU needed)\n"
-    "  fill-mask   predict the words behind every [MASK] in a text\n"
+    "  fill-mask   the top-k words behind every mask token of many texts (Hugging Face's fill-mask)\n"
+    "  predict     the most likely token at every position of a text, decoded (the MLM example)\n"
     "  encode      write hidden states and/or MLM logits as .npy files\n"
     "  embed       sentence embeddings of many texts (JSON as TEI's /embed, or .npy)\n"
     "  similarity  cosine similarity of a text with others (TEI's /similarity)\n"
@@ -65,22 +66,6 @@ static const char *USAGE_TOKENIZE =
     "  --pair TEXT       second segment (token types as the tokenizer's template says)\n"
     "  --json            print input_ids, tokens, token_type_ids, offsets (code points, [0,0] for\n"
     "                    added special tokens) and special_tokens_mask\n";
-
-static const char *USAGE_FILL =
-    "usage: vkbert fill-mask -m DIR [-k N] [--json] [--device SEL] [--truncate] TEXT | --ids ID,...\n"
-    "\n"
-    "Predicts the top-k tokens for every mask token (the tokenizer's: [MASK], <mask>) in TEXT.\n"
-    "  -m, --model DIR   Hugging Face model directory (config.json, vocab.txt, model.safetensors)\n"
-    "  --ids ID,ID,...   token ids in place of TEXT, fed to the model as they are (special tokens\n"
-    "                    included; every token type 0), each checked against the vocabulary\n"
-    "  -k, --top-k N     predictions per mask (default 5, at most 64)\n"
-    "  --device SEL      device index or part of its name (see 'vkbert devices')\n"
-    "  --truncate        cut texts longer than the model's positions instead of failing (an\n"
-    "                    answer over every token is not cut silently, unlike embed's inputs)\n"
-    "  --precision P     weights on the device: fp32, fp16 or auto (default: fastest accurate)\n"
-    "  --json            print {\"masks\":[{\"position\":P,\"predictions\":[{\"id\":I,\"token\":T,\n"
-    "                    \"probability\":X}]}]}\n"
-    "  --verbose         log device and driver messages to stderr\n";
 
 static const char *USAGE_ENCODE =
     "usage: vkbert encode -m DIR [--hidden H.npy] [--logits L.npy] [--pair TEXT] [--json] TEXT | --ids ID,...\n"
@@ -279,19 +264,6 @@ static int cmd_devices(int argc, char **argv) {
     return 0;
 }
 
-/* Tokenizes o->text (+ pair), growing the buffers as the API asks. */
-static vkbert_status tokenize(const vkbert_tokenizer *tok, const opts *o, int32_t **ids, int32_t **types, size_t *n) {
-    size_t cap = 256;
-    for (;;) {
-        *ids = realloc(*ids, cap * sizeof **ids);
-        *types = realloc(*types, cap * sizeof **types);
-        if (!*ids || !*types) return VKBERT_ERROR_OUT_OF_HOST_MEMORY;
-        vkbert_status st = vkbert_tokenizer_encode(tok, o->text, o->pair, *ids, *types, cap, n);
-        if (st != VKBERT_ERROR_BUFFER_TOO_SMALL) return st;
-        cap = *n;
-    }
-}
-
 static void print_json(cJSON *root) {
     char *s = cJSON_PrintUnformatted(root);
     if (s) printf("%s\n", s);
@@ -308,17 +280,15 @@ static int need_model_and_text(const opts *o, const char *cmd) {
     return -1;
 }
 
-/* --ids "0,713,50264,2": the ids as given (every token type 0), each checked against the
- * model's vocabulary. -1 on success, else an exit code (the error reported). */
-static int parse_ids(const opts *o, const vkbert_model *model, int32_t **ids, int32_t **types, size_t *n) {
+int cli_parse_ids(const char *list, const vkbert_model *model, int32_t **ids, int32_t **types, size_t *n) {
     uint32_t vocab = vkbert_model_get_config(model)->vocab_size;
     size_t cap = 1;
-    for (const char *p = o->ids; *p; ++p) cap += *p == ',';
+    for (const char *p = list; *p; ++p) cap += *p == ',';
     *ids = malloc(cap * sizeof **ids);
     *types = calloc(cap, sizeof **types);
     if (!*ids || !*types) return fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
     *n = 0;
-    for (const char *p = o->ids;; ++p) {
+    for (const char *p = list;; ++p) {
         char *end = NULL;
         errno = 0;
         long v = strtol(p, &end, 10);
@@ -336,8 +306,8 @@ static int parse_ids(const opts *o, const vkbert_model *model, int32_t **ids, in
 
 /* The input's ids: --ids, or TEXT (and --pair) through the model's tokenizer. */
 static int input_ids(const opts *o, const vkbert_model *model, int32_t **ids, int32_t **types, size_t *n) {
-    if (o->ids) return parse_ids(o, model, ids, types, n);
-    vkbert_status st = tokenize(vkbert_model_tokenizer(model), o, ids, types, n);
+    if (o->ids) return cli_parse_ids(o->ids, model, ids, types, n);
+    vkbert_status st = cli_encode(vkbert_model_tokenizer(model), o->text, o->pair, ids, types, n);
     return st ? fail_status(st) : -1;
 }
 
@@ -351,7 +321,7 @@ static size_t *code_points(const char *s) {
     return cp;
 }
 
-/* As tokenize(), with each token's byte offsets too. */
+/* As cli_encode(), with each token's byte offsets too. */
 static vkbert_status tokenize_offsets(const vkbert_tokenizer *tok, const opts *o, int32_t **ids, int32_t **types,
                                       vkbert_offset **offs, uint8_t **mask, size_t *n) {
     size_t cap = 256, tl = strlen(o->text), pl = o->pair ? strlen(o->pair) : 0;
@@ -448,74 +418,6 @@ static int fit_positions(const opts *o, const vkbert_model *model, int32_t *ids,
     return -1;
 }
 
-static int cmd_fill_mask(int argc, char **argv) {
-    opts o = {.top_k = 5};
-    int rc = parse(argc, argv, &o, USAGE_FILL);
-    if (rc >= 0) return rc;
-    if ((rc = need_model_and_text(&o, "fill-mask")) >= 0) return rc;
-    vkbert_context *ctx = NULL;
-    vkbert_model *model = NULL;
-    vkbert_session *s = NULL;
-    int32_t *ids = NULL, *types = NULL;
-    size_t n = 0;
-    if ((rc = open_model(&o, &ctx, &model)) >= 0) return rc;
-    const vkbert_tokenizer *tok = vkbert_model_tokenizer(model);
-    vkbert_status st = VKBERT_OK;
-    if ((rc = input_ids(&o, model, &ids, &types, &n)) >= 0) goto done;
-    if (!vkbert_model_has_mlm_head(model)) {
-        rc = fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no masked-language-model head (cls.predictions.*)", o.model);
-        goto done;
-    }
-    if ((rc = fit_positions(&o, model, ids, &n)) >= 0) goto done;
-    uint32_t masks = 0;
-    for (size_t i = 0; i < n; ++i) masks += ids[i] == vkbert_tokenizer_mask_id(tok);
-    if (masks == 0) {
-        rc = fail(1, VKBERT_ERROR_NO_MASK, "the text has no %s token to fill",
-                  vkbert_tokenizer_mask_token(tok) ? vkbert_tokenizer_mask_token(tok) : "mask");
-        goto done;
-    }
-    st = vkbert_session_create(model, &(vkbert_session_desc){.max_seq = (uint32_t)n, .max_head_rows = masks,
-                                                             .top_k = (uint32_t)o.top_k}, &s);
-    if (!st) st = vkbert_session_encode(s, &(vkbert_sequence){ids, types, (uint32_t)n}, 1);
-    if (st) {
-        rc = fail_status(st);
-        goto done;
-    }
-    cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "masks");
-    for (uint32_t r = 0; r < vkbert_session_head_row_count(s); ++r) {
-        uint32_t pos = 0;
-        vkbert_prediction pred[VKBERT_MAX_TOP_K];
-        size_t k = 0;
-        vkbert_session_head_row(s, r, NULL, &pos);
-        vkbert_session_read_topk(s, r, pred, VKBERT_MAX_TOP_K, &k);
-        cJSON *m = cJSON_CreateObject(), *ps = NULL;
-        cJSON_AddNumberToObject(m, "position", pos);
-        ps = cJSON_AddArrayToObject(m, "predictions");
-        if (!o.json) printf("%s at position %u:\n", vkbert_tokenizer_mask_token(tok), pos);
-        for (size_t i = 0; i < k; ++i) {
-            const char *t = vkbert_tokenizer_token(tok, pred[i].id);
-            if (!t) t = "";
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddNumberToObject(p, "id", pred[i].id);
-            cJSON_AddStringToObject(p, "token", t);
-            cJSON_AddNumberToObject(p, "probability", pred[i].probability);
-            cJSON_AddItemToArray(ps, p);
-            if (!o.json) printf("  %7.4f  %-16s (id %d)\n", pred[i].probability, t, pred[i].id);
-        }
-        cJSON_AddItemToArray(arr, m);
-    }
-    if (o.json) print_json(root);
-    else cJSON_Delete(root);
-    rc = 0;
-done:
-    free(ids);
-    free(types);
-    vkbert_session_destroy(s);
-    vkbert_model_destroy(model);
-    vkbert_context_destroy(ctx);
-    return rc;
-}
-
 static int cmd_encode(int argc, char **argv) {
     opts o = {0};
     int rc = parse(argc, argv, &o, USAGE_ENCODE);
@@ -609,6 +511,7 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(cmd, "fill-mask")) return cmd_fill_mask(argc - 2, argv + 2);
+    if (!strcmp(cmd, "predict")) return cmd_predict(argc - 2, argv + 2);
     if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
     if (!strcmp(cmd, "embed")) return cmd_embed(argc - 2, argv + 2);
     if (!strcmp(cmd, "similarity")) return cmd_similarity(argc - 2, argv + 2);

@@ -116,7 +116,7 @@ def main():
         long_text = "word " * 200 + "[MASK]"
         expect_error(vkbert, ["frobnicate"], "unknown command", 2)
         expect_error(vkbert, ["fill-mask", "The [MASK]."], "needs a model directory", 2)
-        expect_error(vkbert, ["fill-mask", "-m", model], "needs a TEXT", 2)
+        expect_error(vkbert, ["fill-mask", "-m", model], "no inputs: standard input has no lines", 1)
         expect_error(vkbert, ["fill-mask", "-m", model, "--bogus", "x"], "unknown option --bogus", 2)
         expect_error(vkbert, ["fill-mask", "-m", model, "-k", "0", "x [MASK]"], "-k must be", 2)
         expect_error(vkbert, ["fill-mask", "-m", model, "-k", "abc", "x [MASK]"], "-k must be", 2)
@@ -126,6 +126,37 @@ def main():
         expect_error(vkbert, ["fill-mask", "-m", model, long_text], "use --truncate")
         expect_error(vkbert, ["fill-mask", "-m", model, "--device", "no-such-device", "x [MASK]"],
                      "no Vulkan device matches")
+        # many inputs, targets and predict (issue 16)
+        expect_error(vkbert, ["fill-mask", "-m", model, "x [MASK]", "no mask"], "TEXT 2 has no [MASK] token to fill")
+        nomask_file = os.path.join(tmp, "nomask.txt")
+        with open(nomask_file, "wb") as f:
+            f.write(b"a [MASK]\nb [MASK]\nnothing\n")
+        expect_error(vkbert, ["fill-mask", "-m", model, "-f", nomask_file], f"line 3 of {nomask_file} has no [MASK]")
+        expect_error(vkbert, ["fill-mask", "-m", model, "-f", os.path.join(tmp, "missing.txt")], "missing.txt")
+        expect_error(vkbert, ["fill-mask", "-m", model, "-f", nomask_file, "x [MASK]"], "not both", 2)
+        expect_error(vkbert, ["fill-mask", "-m", model, "--targets", ",,", "x [MASK]"],
+                     "--targets: no word gives a token")
+        expect_error(vkbert, ["fill-mask", "-m", model, "--targets", b"a,\xff", "x [MASK]"], "not valid UTF-8")
+        expect_error(vkbert, ["fill-mask", "-m", model, "--ids", "101,103,102", "x [MASK]"], "takes --ids or TEXT", 2)
+        expect_error(vkbert, ["fill-mask", "-m", model, "--ids", "101,1996,102"], "has no [MASK] token")
+        expect_error(vkbert, ["predict", "-m", model], "predict needs a TEXT argument", 2)
+        expect_error(vkbert, ["predict", "-m", model, "a", "b"], "predict takes one TEXT", 2)
+        expect_error(vkbert, ["predict", "-m", model, "--targets", "x", "a"], "unknown option --targets", 2)
+        expect_error(vkbert, ["predict", "-m", model, b"a\xff"], "not valid UTF-8")
+        expect_error(vkbert, ["predict", "-m", model, "--ids", "101,99999999,102"], "outside the model's vocabulary")
+        nohead = os.path.join(os.path.dirname(model), "tiny-nohead")
+        for cmd in ("predict", "fill-mask"):
+            expect_error(vkbert, [cmd, "-m", nohead, "x [MASK]"], "has no masked-language-model head",
+                         name=f"{cmd} without an MLM head")
+        # a vocabulary without the mask token says so (not that the text lacks one)
+        nomask_model = os.path.join(tmp, "nomask-vocab")
+        shutil.copytree(model, nomask_model)
+        vocab_path = os.path.join(nomask_model, "vocab.txt")
+        with open(vocab_path, encoding="utf-8") as f:
+            vocab = f.read().split("\n")
+        with open(vocab_path, "w", encoding="utf-8") as f:
+            f.write("\n".join("[MASQ]" if v == "[MASK]" else v for v in vocab))
+        expect_error(vkbert, ["fill-mask", "-m", nomask_model, "x [MASK]"], "has no mask token")
         # invalid UTF-8 must reach the program as raw bytes
         for name, arg in [("lone continuation", b"a\x80b [MASK]"), ("truncated", b"ab\xe2\x82"),
                           ("overlong", b"\xc0\xaf [MASK]"), ("surrogate", b"\xed\xa0\x80 [MASK]")]:
