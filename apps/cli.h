@@ -47,6 +47,8 @@ int cli_parse_ids(const char *list, const vkbert_model *model, int32_t **ids, in
 /* cmd_fill.c: fill-mask (many inputs, targets) and predict (the argmax at every token). */
 int cmd_fill_mask(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+/* cmd_pll.c: vkbert score, masked-LM pseudo-log-likelihoods (vkbert_runner_score). */
+int cmd_mlm_score(int argc, char **argv);
 
 /* ---- many texts: embed, similarity (cmd_embed.c), rerank, classify (cmd_score.c) ---- */
 int cmd_embed(int argc, char **argv);

@@ -35,6 +35,7 @@ static const char *USAGE_MAIN =
     "  tokenize    show the tokens of a text (tokenizer.json or vocab.txt; no GPU needed)\n"
     "  fill-mask   the top-k words behind every mask token of many texts (Hugging Face's fill-mask)\n"
     "  predict     the most likely token at every position of a text, decoded (the MLM example)\n"
+    "  score       masked-LM pseudo-log-likelihood and pseudo-perplexity of many texts\n"
     "  encode      write hidden states and/or MLM logits as .npy files\n"
     "  embed       sentence embeddings of many texts (JSON as TEI's /embed, or .npy)\n"
     "  similarity  cosine similarity of a text with others (TEI's /similarity)\n"
@@ -512,6 +513,7 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(cmd, "fill-mask")) return cmd_fill_mask(argc - 2, argv + 2);
     if (!strcmp(cmd, "predict")) return cmd_predict(argc - 2, argv + 2);
+    if (!strcmp(cmd, "score")) return cmd_mlm_score(argc - 2, argv + 2);
     if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
     if (!strcmp(cmd, "embed")) return cmd_embed(argc - 2, argv + 2);
     if (!strcmp(cmd, "similarity")) return cmd_similarity(argc - 2, argv + 2);

@@ -442,6 +442,26 @@ def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
     return (hidden.float().numpy(), None if logits is None else logits.float().numpy(), mask.numpy())
 
 
+def pseudo_log_likelihood(model_dir, ids, special, mask_id, types=None):
+    """Masked-LM scoring (Salazar et al. 2020): every position whose id is not in `special` is
+    replaced by mask_id in its own copy of `ids`; the sum over those positions of the natural
+    log-softmax of the true id there. Returns (pll, tokens scored); the copies run as one batch."""
+    positions = [i for i, t in enumerate(ids) if t not in special]
+    if not positions:
+        raise ValueError("no token to score")
+    copies = []
+    for i in positions:
+        c = list(ids)
+        c[i] = mask_id
+        copies.append(c)
+    _, logits, _ = run(model_dir, copies, None if types is None else [types] * len(copies))
+    total = 0.0
+    for b, i in enumerate(positions):
+        row = torch.from_numpy(logits[b, i]).double()
+        total += float(torch.log_softmax(row, dim=-1)[ids[i]])
+    return total, len(positions)
+
+
 def parse_lists(text):
     return [[int(v) for v in part.split(",") if v.strip()] for part in text.split(";")]
 

@@ -148,6 +148,10 @@ def main():
         for cmd in ("predict", "fill-mask"):
             expect_error(vkbert, [cmd, "-m", nohead, "x [MASK]"], "has no masked-language-model head",
                          name=f"{cmd} without an MLM head")
+        expect_error(vkbert, ["score", "-m", nohead, "a text"], "no masked-language-model head")
+        expect_error(vkbert, ["score", "-m", model, "fine", "[MASK] [SEP]"], "TEXT 2: input 1 has no token to score")
+        expect_error(vkbert, ["score", "-m", model, b"a\xffb"], "not valid UTF-8")
+        expect_error(vkbert, ["score", "-m", model], "no inputs")
         # a vocabulary without the mask token says so (not that the text lacks one)
         nomask_model = os.path.join(tmp, "nomask-vocab")
         shutil.copytree(model, nomask_model)
@@ -157,6 +161,7 @@ def main():
         with open(vocab_path, "w", encoding="utf-8") as f:
             f.write("\n".join("[MASQ]" if v == "[MASK]" else v for v in vocab))
         expect_error(vkbert, ["fill-mask", "-m", nomask_model, "x [MASK]"], "has no mask token")
+        expect_error(vkbert, ["score", "-m", nomask_model, "a text"], "no mask token")
         # invalid UTF-8 must reach the program as raw bytes
         for name, arg in [("lone continuation", b"a\x80b [MASK]"), ("truncated", b"ab\xe2\x82"),
                           ("overlong", b"\xc0\xaf [MASK]"), ("surrogate", b"\xed\xa0\x80 [MASK]")]:

@@ -2,7 +2,8 @@
  *   test_runner DATA_DIR truncation   (unit) the runner's truncation against Hugging Face's Rust
  *                                     tokenizers (tests/data/truncation-cases.json)
  *   test_runner DATA_DIR              (gpu) pooling against hidden states, batches against one
- *                                     by one, statistics, and the errors of bad input
+ *                                     by one, statistics, and the errors of bad input; masked-LM
+ *                                     scoring's batching (vkbert_runner_score)
  * Embeddings against PyTorch on sentence-transformers layouts: tests/embed_e2e.py. */
 #include "test_util.h"
 #include "tasks/tasks.h"
@@ -215,6 +216,53 @@ static void test_runner(vkbert_model *m, const vkbert_tokenizer *tok) {
     free(one);
 }
 
+/* vkbert_runner_score on a random model with an MLM head (PyTorch's numbers: tests/score_e2e.py):
+ * every text's masked copies in shared batches, the same scores however they are batched, and the
+ * errors. */
+static void test_score(vkbert_model *m, const vkbert_tokenizer *tok) {
+    const char *texts[] = {"the cat sat on the mat", "hello world", "a [MASK] b"};
+    const uint32_t scored[] = {6, 2, 2}; /* the text's own [MASK] is special: not scored */
+    vkbert_pll_score all[3], one;
+    vkbert_run_stats st;
+    vkbert_runner *r = NULL;
+    CHECK(vkbert_runner_create(m, &(vkbert_runner_desc){.task = VKBERT_TASK_SCORE, .tokenizer = tok}, &r) == VKBERT_OK,
+          "%s", vkbert_last_error());
+    if (!r) return;
+    CHECK(vkbert_runner_score(r, texts, 3, all, &st) == VKBERT_OK, "%s", vkbert_last_error());
+    CHECK(st.encodes == 1, "10 masked copies of three texts took %zu encodes, not one", st.encodes);
+    CHECK(st.tokens == 6 * 8 + 2 * 4 + 2 * 5, "stats: %llu tokens", (unsigned long long)st.tokens);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(all[i].tokens == scored[i], "text %d: %u tokens scored, want %u", i, all[i].tokens, scored[i]);
+        CHECK(all[i].pll < 0 && fabs(all[i].pppl - exp(-all[i].pll / all[i].tokens)) <= 1e-9 * all[i].pppl,
+              "text %d: pll %g, pppl %g", i, all[i].pll, all[i].pppl);
+        CHECK(vkbert_runner_score(r, &texts[i], 1, &one, NULL) == VKBERT_OK, "%s", vkbert_last_error());
+        CHECK(fabs(one.pll - all[i].pll) <= 1e-5 * fabs(all[i].pll), "text %d: alone %g, batched %g", i, one.pll,
+              all[i].pll);
+    }
+    vkbert_runner_destroy(r);
+    /* small batches: more encodes, the same scores */
+    CHECK(vkbert_runner_create(m, &(vkbert_runner_desc){.task = VKBERT_TASK_SCORE, .max_batch = 3, .tokenizer = tok},
+                               &r) == VKBERT_OK, "%s", vkbert_last_error());
+    if (!r) return;
+    vkbert_pll_score small[3];
+    CHECK(vkbert_runner_score(r, texts, 3, small, &st) == VKBERT_OK, "%s", vkbert_last_error());
+    CHECK(st.encodes == 4, "10 copies in batches of 3: %zu encodes", st.encodes);
+    for (int i = 0; i < 3; ++i)
+        CHECK(fabs(small[i].pll - all[i].pll) <= 1e-5 * fabs(all[i].pll) && small[i].tokens == all[i].tokens,
+              "text %d: batches of 3 give %g, not %g", i, small[i].pll, all[i].pll);
+    const char *only_special[] = {"fine", "[MASK] [SEP]"};
+    CHECK_ERROR(vkbert_runner_score(r, only_special, 2, small, &st), VKBERT_ERROR_INVALID_TEXT, "input 1 has no token");
+    CHECK(st.failed_index == 1, "failed_index %zu", st.failed_index);
+    const char *bad_utf8[] = {"bad \xff"};
+    CHECK_ERROR(vkbert_runner_score(r, bad_utf8, 1, small, &st), VKBERT_ERROR_INVALID_TEXT, "input 0");
+    vkbert_runner_destroy(r);
+    CHECK(vkbert_runner_create(m, &(vkbert_runner_desc){.task = VKBERT_TASK_EMBED, .tokenizer = tok}, &r) == VKBERT_OK,
+          "%s", vkbert_last_error());
+    CHECK_ERROR(vkbert_runner_score(r, texts, 1, small, NULL), VKBERT_ERROR_INVALID_ARGUMENT,
+                "needs a runner created for VKBERT_TASK_SCORE");
+    vkbert_runner_destroy(r);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_runner DATA_DIR [truncation | chunks]\n");
@@ -235,6 +283,24 @@ int main(int argc, char **argv) {
     if (m) {
         test_pooling(m, argc > 2 && !strcmp(argv[2], "chunks"));
         test_runner(m, tok);
+        vkbert_runner *r = NULL;
+        CHECK_ERROR(vkbert_runner_create(m, &(vkbert_runner_desc){.task = VKBERT_TASK_SCORE, .tokenizer = tok}, &r),
+                    VKBERT_ERROR_UNSUPPORTED, "no masked-language-model head");
+    }
+    vkbert_model_destroy(m);
+    m = NULL;
+    CHECK(vkbert_model_create_random(ctx, &cfg, 8, true, &m) == VKBERT_OK, "%s", vkbert_last_error());
+    if (m && argc > 2 && !strcmp(argv[2], "chunks")) { /* bindings too small for one row of logits: said */
+        vkbert_runner *r = NULL;
+        vkbert_pll_score out;
+        const char *text[] = {"hello world"};
+        CHECK(vkbert_runner_create(m, &(vkbert_runner_desc){.task = VKBERT_TASK_SCORE, .tokenizer = tok}, &r) ==
+              VKBERT_OK, "%s", vkbert_last_error());
+        CHECK(vkbert_runner_score(r, text, 1, &out, NULL) != VKBERT_OK &&
+              strstr(vkbert_last_error(), "do not fit in one buffer binding"), "small bindings: %s", vkbert_last_error());
+        vkbert_runner_destroy(r);
+    } else if (m) {
+        test_score(m, tok);
     }
     check_no_validation(ctx);
     vkbert_model_destroy(m);

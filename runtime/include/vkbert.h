@@ -674,7 +674,8 @@ typedef enum vkbert_head_rows {
 typedef enum vkbert_task {
     VKBERT_TASK_MLM = 0,     /* the MLM head on the rows `head` says (or the encoder only) */
     VKBERT_TASK_EMBED,       /* one pooled (Dense, normalised) embedding per sequence */
-    VKBERT_TASK_CLASSIFY     /* the sequence-classification head: class logits per sequence */
+    VKBERT_TASK_CLASSIFY,    /* the sequence-classification head: class logits per sequence */
+    VKBERT_TASK_SCORE        /* runners only (vkbert_runner_score): masked-LM pseudo-log-likelihoods */
 } vkbert_task;
 
 typedef struct vkbert_session_desc {
@@ -810,8 +811,9 @@ typedef enum vkbert_truncation {
 
 /**
  * Defaults (all-zero):
- *   task              VKBERT_TASK_EMBED (vkbert_runner_embed) or VKBERT_TASK_CLASSIFY
- *                     (vkbert_runner_classify, vkbert_runner_rerank); MLM is invalid here.
+ *   task              VKBERT_TASK_EMBED (vkbert_runner_embed), VKBERT_TASK_CLASSIFY
+ *                     (vkbert_runner_classify, vkbert_runner_rerank) or VKBERT_TASK_SCORE
+ *                     (vkbert_runner_score; the model needs an MLM head); MLM (0) means EMBED.
  *   max_batch_tokens  16384: padded tokens per encode (sequences x the batch's padded length)
  *   max_batch         128 sequences per encode
  *   max_seq           the model's max_seq_length (vkbert_embedding_info; a number above it is
@@ -890,6 +892,29 @@ VKBERT_API vkbert_status vkbert_runner_classify(vkbert_runner *runner, const cha
  */
 VKBERT_API vkbert_status vkbert_runner_rerank(vkbert_runner *runner, const char *query, const char *const *texts,
                                               size_t count, float *scores, vkbert_run_stats *stats);
+
+/** One text's masked-LM score (vkbert_runner_score). */
+typedef struct vkbert_pll_score {
+    double pll;        /* pseudo-log-likelihood: the sum over scored tokens of ln p(token | the text
+                          with that token masked), natural log */
+    double pppl;       /* pseudo-perplexity: exp(-pll / tokens) */
+    uint32_t tokens;   /* tokens scored: every token of the text but the tokenizer's special ones
+                          ([CLS], [SEP], [PAD], [UNK], [MASK], <s>, </s>, ...; vkbert_tokenizer_is_special) */
+} vkbert_pll_score;
+
+/**
+ * Scores `count` texts with the model's MLM head (a runner created with VKBERT_TASK_SCORE):
+ * for each text, every non-special token in turn is replaced by the mask token and the
+ * log-probability of the true token there (log-softmax over the whole vocabulary) is summed
+ * (Salazar et al., "Masked Language Model Scoring", 2020). A text of n scored tokens is n masked
+ * copies of it, batched with other texts' copies under the runner's max_batch_tokens and
+ * max_batch (and at most 64 MiB of logits read back per encode) — not n encodes of its own.
+ * out[i] for texts[i], in input order. Inputs longer than max_seq are cut as the runner's
+ * truncation says (stats->truncated counts them). Errors as vkbert_runner_embed's; a text with
+ * no token to score (only special tokens) is VKBERT_ERROR_INVALID_TEXT naming it.
+ */
+VKBERT_API vkbert_status vkbert_runner_score(vkbert_runner *runner, const char *const *texts, size_t count,
+                                             vkbert_pll_score *out, vkbert_run_stats *stats);
 
 #ifdef __cplusplus
 }

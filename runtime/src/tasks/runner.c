@@ -11,29 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHED 2
-#define PAD 8u
-
-typedef struct cached_session {
-    vkbert_session *s;
-    uint32_t batch, seq;
-    uint64_t used;
-} cached_session;
-
-struct vkbert_runner {
-    vkbert_model *model;
-    vkbert_context *ctx;
-    vkbert_runner_desc d;        /* resolved */
-    const vkbert_tokenizer *tok;
-    uint32_t width;
-    char *prompt;                /* EMBED: put before every text, or NULL */
-    uint32_t prompt_skip;        /* tokens pooling leaves out: [CLS] + the prompt's, with include_prompt false */
-    bool lower;
-    cached_session cache[CACHED];
-    uint64_t tick;
-};
-
-static void stats_init(vkbert_run_stats *st, size_t n) {
+void vkb_run_stats_init(vkbert_run_stats *st, size_t n) {
     if (st) *st = (vkbert_run_stats){.inputs = n, .failed_index = SIZE_MAX};
 }
 
@@ -69,13 +47,16 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
     vkbert_context *ctx = model->ctx;
     vkbert_runner_desc d = desc ? *desc : (vkbert_runner_desc){0};
     if (d.task == VKBERT_TASK_MLM) d.task = VKBERT_TASK_EMBED;
-    if ((unsigned)d.task > VKBERT_TASK_CLASSIFY || (unsigned)d.truncation > VKBERT_TRUNCATE_NONE ||
+    if ((unsigned)d.task > VKBERT_TASK_SCORE || (unsigned)d.truncation > VKBERT_TRUNCATE_NONE ||
         (unsigned)d.pooling > VKBERT_POOLING_LAST || (unsigned)d.normalize > VKBERT_NORMALIZE_OFF)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_runner_desc: unknown task, truncation, pooling or "
                         "normalize value");
     if (d.task == VKBERT_TASK_CLASSIFY && !model->seqcls)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no sequence-classification head (classifier.weight "
                         "and id2label in config.json): it cannot classify or rerank");
+    if (d.task == VKBERT_TASK_SCORE && !model->mlm)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no masked-language-model head: it cannot score "
+                        "texts (VKBERT_TASK_SCORE)");
     const vkbert_tokenizer *tok = d.tokenizer ? d.tokenizer : model->tokenizer;
     if (!tok)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the model has no tokenizer (random weights): give one in "
@@ -90,7 +71,7 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
     if (!d.max_batch) d.max_batch = 128;
     if (d.max_seq < 4)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "max_seq %u leaves no room for text", d.max_seq);
-    uint32_t longest = (d.max_seq + PAD - 1) / PAD * PAD;
+    uint32_t longest = (d.max_seq + VKB_RUNNER_PAD - 1) / VKB_RUNNER_PAD * VKB_RUNNER_PAD;
     if (longest > model->config.max_tokens) longest = model->config.max_tokens;
     if (d.max_batch_tokens < longest)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "max_batch_tokens %u is below one input of the longest "
@@ -102,7 +83,7 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
     r->tok = tok;
     r->d = d;
     r->d.prompt = r->d.prompt_name = NULL;
-    r->width = d.task == VKBERT_TASK_EMBED ? vkb_embed_width(model) : model->label_count;
+    r->width = d.task == VKBERT_TASK_EMBED ? vkb_embed_width(model) : d.task == VKBERT_TASK_SCORE ? 1 : model->label_count;
     r->lower = d.task == VKBERT_TASK_EMBED && model->st.do_lower_case;
     vkbert_status s = d.task == VKBERT_TASK_EMBED ? resolve_prompt(r, &d) : VKBERT_OK;
     if (!s && d.task == VKBERT_TASK_EMBED && !model->st.present && !d.pooling)
@@ -119,18 +100,24 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
 
 void vkbert_runner_destroy(vkbert_runner *r) {
     if (!r) return;
-    for (int i = 0; i < CACHED; ++i) vkbert_session_destroy(r->cache[i].s);
+    for (int i = 0; i < VKB_RUNNER_CACHED; ++i) vkbert_session_destroy(r->cache[i].s);
     vkb_free(r->prompt);
     vkb_free(r);
+}
+
+const char *vkb_runner_task_name(const vkbert_runner *r) {
+    return r->d.task == VKBERT_TASK_EMBED      ? "embeddings (VKBERT_TASK_EMBED)"
+           : r->d.task == VKBERT_TASK_CLASSIFY ? "classification (VKBERT_TASK_CLASSIFY)"
+                                               : "masked-LM scoring (VKBERT_TASK_SCORE)";
 }
 
 uint32_t vkbert_runner_width(const vkbert_runner *r) { return r ? r->width : 0; }
 
 /* A session of exactly batch x seq: a kept one, or a new one in place of the least recent. */
 static vkbert_status session_for(vkbert_runner *r, uint32_t batch, uint32_t seq, vkbert_session **out) {
-    cached_session *slot = &r->cache[0];
-    for (int i = 0; i < CACHED; ++i) {
-        cached_session *c = &r->cache[i];
+    vkb_cached_session *slot = &r->cache[0];
+    for (int i = 0; i < VKB_RUNNER_CACHED; ++i) {
+        vkb_cached_session *c = &r->cache[i];
         if (c->s && c->batch == batch && c->seq == seq) {
             c->used = ++r->tick;
             *out = c->s;
@@ -139,12 +126,12 @@ static vkbert_status session_for(vkbert_runner *r, uint32_t batch, uint32_t seq,
         if (!c->s || c->used < slot->used) slot = c;
     }
     vkbert_session_destroy(slot->s); /* its memory goes before the next one's comes */
-    *slot = (cached_session){0};
+    *slot = (vkb_cached_session){0};
     vkbert_session_desc sd = {.max_batch = batch, .max_seq = seq, .task = r->d.task, .pooling = r->d.pooling,
                               .normalize = r->d.normalize};
     vkbert_status s = vkbert_session_create(r->model, &sd, &slot->s);
     if (s) return s;
-    *slot = (cached_session){slot->s, batch, seq, ++r->tick};
+    *slot = (vkb_cached_session){slot->s, batch, seq, ++r->tick};
     *out = slot->s;
     return VKBERT_OK;
 }
@@ -190,7 +177,7 @@ static vkbert_status run_batches(vkbert_runner *r, const vkb_prepared *p, float 
         size_t j = i;
         uint32_t seq = 0;
         while (j < n && j - i < r->d.max_batch) {
-            uint32_t pad = (order[j].length + PAD - 1) / PAD * PAD;
+            uint32_t pad = (order[j].length + VKB_RUNNER_PAD - 1) / VKB_RUNNER_PAD * VKB_RUNNER_PAD;
             if (pad > P) pad = P;
             if (j > i && (uint64_t)(j - i + 1) * pad > r->d.max_batch_tokens) break;
             seq = pad;
@@ -228,13 +215,11 @@ static vkbert_status run_batches(vkbert_runner *r, const vkb_prepared *p, float 
 static vkbert_status run(vkbert_runner *r, vkbert_task task, const char *first, const char *const *texts,
                          const char *const *pairs, size_t count, float *out, size_t capacity, bool sigmoid,
                          vkbert_run_stats *st) {
-    stats_init(st, count);
+    vkb_run_stats_init(st, count);
     if (!r) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "the runner is NULL");
     vkbert_context *ctx = r->ctx;
     if (r->d.task != task)
-        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the runner was created for %s",
-                        r->d.task == VKBERT_TASK_EMBED ? "embeddings (VKBERT_TASK_EMBED)"
-                                                       : "classification (VKBERT_TASK_CLASSIFY)");
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the runner was created for %s", vkb_runner_task_name(r));
     if (count == 0) return VKBERT_OK;
     if (!texts || !out) return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "texts or the output is NULL");
     if (capacity / r->width < count)
@@ -266,7 +251,7 @@ vkbert_status vkbert_runner_classify(vkbert_runner *r, const char *const *texts,
 
 vkbert_status vkbert_runner_rerank(vkbert_runner *r, const char *query, const char *const *texts, size_t count,
                                    float *out, vkbert_run_stats *st) {
-    stats_init(st, count);
+    vkb_run_stats_init(st, count);
     if (!r) return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "the runner is NULL");
     if (r->d.task == VKBERT_TASK_CLASSIFY && r->width != 1)
         return vkb_fail(r->ctx, VKBERT_ERROR_UNSUPPORTED, "rerank needs a cross-encoder (a classifier of one label); "

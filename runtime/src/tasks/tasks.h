@@ -32,4 +32,32 @@ vkbert_status vkb_prepare(vkbert_context *ctx, const vkb_prepare_desc *d, const 
                           size_t *failed);
 void vkb_prepared_free(vkb_prepared *p);
 
+/* ---- the runner (runner.c), and its masked-LM scoring (score.c) ---- */
+#define VKB_RUNNER_CACHED 2
+#define VKB_RUNNER_PAD 8u  /* a batch's length is rounded up to this, so shapes repeat */
+
+typedef struct vkb_cached_session {
+    vkbert_session *s;
+    uint32_t batch, seq;
+    uint64_t used;
+} vkb_cached_session;
+
+struct vkbert_runner {
+    vkbert_model *model;
+    vkbert_context *ctx;
+    vkbert_runner_desc d;        /* resolved */
+    const vkbert_tokenizer *tok;
+    uint32_t width;
+    char *prompt;                /* EMBED: put before every text, or NULL */
+    uint32_t prompt_skip;        /* tokens pooling leaves out: [CLS] + the prompt's, with include_prompt false */
+    bool lower;
+    vkb_cached_session cache[VKB_RUNNER_CACHED];
+    uint64_t tick;
+};
+
+/* "embeddings (VKBERT_TASK_EMBED)", ... for messages. */
+const char *vkb_runner_task_name(const vkbert_runner *r);
+/* *st zeroed for n inputs (st may be NULL). */
+void vkb_run_stats_init(vkbert_run_stats *st, size_t n);
+
 #endif
