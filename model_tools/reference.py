@@ -101,6 +101,18 @@ def get(w, name):
     raise KeyError(name)
 
 
+# attention_probs() sets this to a list: every layer's softmax(q k^T / sqrt(D) + mask), [B, heads, S, S],
+# is appended to it in layer order.
+_ATTENTION_RECORD = None
+
+
+def _attention_softmax(scores):
+    probs = torch.softmax(scores, dim=-1)
+    if _ATTENTION_RECORD is not None:
+        _ATTENTION_RECORD.append(probs.detach().clone())
+    return probs
+
+
 def layer_norm(x, w, b, eps):
     return torch.nn.functional.layer_norm(x, (x.shape[-1],), w, b, eps)
 
@@ -130,7 +142,7 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
         k = lin(x, p + "attention.self.key").view(B, S, nh, D).transpose(1, 2)
         v = lin(x, p + "attention.self.value").view(B, S, nh, D).transpose(1, 2)
         scores = q @ k.transpose(-1, -2) / (D ** 0.5) + add_mask
-        ctx = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(B, S, H)
+        ctx = (_attention_softmax(scores) @ v).transpose(1, 2).reshape(B, S, H)
         x = layer_norm(lin(ctx, p + "attention.output.dense") + x,
                        get(w, p + "attention.output.LayerNorm.weight"),
                        get(w, p + "attention.output.LayerNorm.bias"), eps)
@@ -196,7 +208,7 @@ def attention_block(x, add_mask, nh, q, k, v, o, ln, eps):
     B, S, H = x.shape
     D = H // nh
     qh, kh, vh = (f(x).view(B, S, nh, D).transpose(1, 2) for f in (q, k, v))
-    probs = torch.softmax(qh @ kh.transpose(-1, -2) / (D ** 0.5) + add_mask, dim=-1)
+    probs = _attention_softmax(qh @ kh.transpose(-1, -2) / (D ** 0.5) + add_mask)
     ctx = (probs @ vh).transpose(1, 2).reshape(B, S, H)
     return layer_norm(o(ctx) + x, ln[0], ln[1], eps)
 
@@ -331,7 +343,7 @@ def forward_roberta(w, cfg, ids, types, mask, dtype=torch.float32):
     for i in range(cfg["num_hidden_layers"]):
         p = f"encoder.layer.{i}."
         q, k, v = (lin(x, p + "attention.self." + n).view(B, S, nh, D).transpose(1, 2) for n in ("query", "key", "value"))
-        probs = torch.softmax(q @ k.transpose(-1, -2) / (D ** 0.5) + add_mask, dim=-1)
+        probs = _attention_softmax(q @ k.transpose(-1, -2) / (D ** 0.5) + add_mask)
         ctx = (probs @ v).transpose(1, 2).reshape(B, S, H)
         x = layer_norm(lin(ctx, p + "attention.output.dense") + x, enc(p + "attention.output.LayerNorm.weight"),
                        enc(p + "attention.output.LayerNorm.bias"), eps)
@@ -387,7 +399,7 @@ def forward_distil(w, cfg, ids, mask, dtype=torch.float32):
         k = lin(x, p + "attention.k_lin").view(B, S, nh, D).transpose(1, 2)
         v = lin(x, p + "attention.v_lin").view(B, S, nh, D).transpose(1, 2)
         scores = (q @ k.transpose(-1, -2)).masked_fill(padded, torch.finfo(dtype).min)
-        ctx = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(B, S, H)
+        ctx = (_attention_softmax(scores) @ v).transpose(1, 2).reshape(B, S, H)
         x = layer_norm(lin(ctx, p + "attention.out_lin") + x, get_distil(w, p + "sa_layer_norm.weight"),
                        get_distil(w, p + "sa_layer_norm.bias"), eps)
         ffn = lin(act(lin(x, p + "ffn.lin1")), p + "ffn.lin2")
@@ -460,6 +472,17 @@ def pseudo_log_likelihood(model_dir, ids, special, mask_id, types=None):
         row = torch.from_numpy(logits[b, i]).double()
         total += float(torch.log_softmax(row, dim=-1)[ids[i]])
     return total, len(positions)
+
+
+def attention_probs(model_dir, ids, types=None):
+    """Every layer's attention probabilities for one sequence: a list of [heads, S, S] numpy arrays."""
+    global _ATTENTION_RECORD
+    _ATTENTION_RECORD = []
+    try:
+        run(model_dir, [ids], None if types is None else [types])
+        return [p[0].numpy() for p in _ATTENTION_RECORD]
+    finally:
+        _ATTENTION_RECORD = None
 
 
 def parse_lists(text):

@@ -6,7 +6,9 @@
 // from global memory once per workgroup, not once per query); every score updates a
 // running max and sum (online softmax), so the seq x seq score matrix is never stored and
 // a fully masked row degrades exactly as Hugging Face's does.
-// Bindings: 0 qkv (read), 1 input int32 (attention mask at mask_offset), 2 ctx (write).
+// Bindings: 0 qkv (read), 1 input int32 (attention mask at mask_offset), 2 ctx (write);
+// attention_probs (PROBS) also 3 probs (write): probs[((b * heads + h) * seq + s) * seq + j], the
+// softmax itself, from a second pass over the keys once the row's max and sum are known.
 // Push: vkb_push_attention. Workgroup 64; grid (ceil(seq/64), heads, batch): all heads in
 // one dispatch. Shared memory: under 16 KiB. Spec constant 0: D, the head dimension (at
 // most 256); KB keys per block (31 for D = 64, 7 for D = 256). Loops over the head dimension are
@@ -28,6 +30,9 @@ const uint KB = KB_FIT < 64 ? KB_FIT : 64;
 layout(std430, binding = 0) readonly buffer QkvBuf { float qkv[]; };
 layout(std430, binding = 1) readonly buffer InBuf { int inputs[]; };
 layout(std430, binding = 2) writeonly buffer CtxBuf { float ctx[]; };
+#ifdef PROBS
+layout(std430, binding = 3) writeonly buffer ProbBuf { float probs[]; };
+#endif
 
 shared float ks[KB * D];
 shared float vs[KB * D];
@@ -75,8 +80,34 @@ void main() {
         }
         barrier();
     }
+#ifndef PROBS
     if (!live) return;
+#endif
     float inv = 1.0 / sum;
     uint obase = t * pc.hidden + h * D;
-    [[unroll]] for (uint d = 0; d < D; ++d) ctx[obase + d] = acc[d] * inv;
+    if (live) {
+        [[unroll]] for (uint d = 0; d < D; ++d) ctx[obase + d] = acc[d] * inv;
+    }
+#ifdef PROBS
+    // every lane stays for the barriers; the scores again, each now exp(score - max) / sum
+    uint pbase = ((b * pc.heads + h) * pc.seq + min(s, pc.seq - 1)) * pc.seq;
+    for (uint j0 = 0; j0 < pc.seq; j0 += KB) {
+        uint n = min(KB, pc.seq - j0);
+        for (uint e = l; e < n * D; e += VKB_ATTENTION_QUERIES) {
+            uint j = e / D, d = e % D;
+            ks[e] = qkv[(b * pc.seq + j0 + j) * row + pc.hidden + h * D + d];
+        }
+        for (uint j = l; j < n; j += VKB_ATTENTION_QUERIES)
+            maskv[j] = inputs[pc.mask_offset + b * pc.seq + j0 + j] != 0 ? 0.0 : VKB_NEG_MAX;
+        barrier();
+        if (live) {
+            for (uint j = 0; j < n; ++j) {
+                float sc = 0.0;
+                [[unroll]] for (uint d = 0; d < D; ++d) sc = fma(q[d], ks[j * D + d], sc);
+                probs[pbase + j0 + j] = exp(sc * pc.scale + maskv[j] - m) * inv;
+            }
+        }
+        barrier();
+    }
+#endif
 }

@@ -10,7 +10,9 @@
 // (gallivm's guard against hangs), which a long sequence times a large head would
 // otherwise reach.
 // Bindings: 0 qkv as RGBA32F texel buffer ([tokens, 3 * hidden / 4] texels), 1 input int32
-//           (attention mask at mask_offset), 2 ctx [tokens, hidden] (write).
+//           (attention mask at mask_offset), 2 ctx [tokens, hidden] (write); attention_texel_probs
+//           (PROBS) also 3 probs (write): probs[((b * heads + h) * seq + s) * seq + j], the softmax
+//           itself, from a second pass over the keys once the row's max and sum are known.
 // Push: vkb_push_attention. Workgroup 64 queries; grid (ceil(seq/64), heads, batch).
 // Spec constant 0: D, the head dimension.
 #version 450
@@ -27,6 +29,9 @@ layout(constant_id = 0) const uint D = 64;
 layout(binding = 0) uniform samplerBuffer qkv;
 layout(std430, binding = 1) readonly buffer InBuf { int inputs[]; };
 layout(std430, binding = 2) writeonly buffer CtxBuf { float ctx[]; };
+#ifdef PROBS
+layout(std430, binding = 3) writeonly buffer ProbBuf { float probs[]; };
+#endif
 
 const uint D4 = D / 4;
 
@@ -84,6 +89,27 @@ void main() {
         }
         m = mn;
     }
+#ifdef PROBS
+    {   // every lane takes part in the shuffles again: the scores, each now exp(score - max) / sum
+        float pinv = 1.0 / l;
+        uint pbase = ((b * pc.heads + h) * pc.seq + min(s, pc.seq - 1)) * pc.seq;
+        for (uint j0 = 0; j0 < pc.seq; j0 += 8) {
+            uint kt = b * pc.seq + min(j0 + lane, pc.seq - 1);
+            int kbase = int(kt * row4 + h4 + hd4);
+            float bias = j0 + lane >= pc.seq ? -1.0 / 0.0 : inputs[pc.mask_offset + kt] != 0 ? 0.0 : VKB_NEG_MAX;
+            vec4 sv[8];
+            [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = vec4(0.0);
+            [[unroll]] for (uint d = 0; d < D4; ++d) {
+                vec4 kd = texelFetch(qkv, kbase + int(d));
+                [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = fma(q[d], subgroupShuffle(kd, r), sv[r]);
+            }
+            [[unroll]] for (uint r = 0; r < 8; ++r) {
+                float sc = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + subgroupShuffle(bias, r);
+                if (live && j0 + r < pc.seq) probs[pbase + j0 + r] = exp(sc - m) * pinv;
+            }
+        }
+    }
+#endif
     if (!live) return;
     float inv = 1.0 / l;
     uint obase = t * pc.hidden + h * D;

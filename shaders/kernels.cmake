@@ -36,3 +36,5 @@ vkbert_kernel(l2norm              l2norm           ""                       1   
 vkbert_kernel(matmul_coopmat      matmul_coopmat   ""                       4        matmul     7    0          1.3)
 vkbert_kernel(matmul_coopmat_f16w matmul_coopmat   "W_F16=1"                4        matmul     7    0          1.3)
 vkbert_kernel(peak_coopmat        peak_coopmat     ""                       1        peak       5    0          1.3)
+vkbert_kernel(attention_probs       attention        "PROBS=1"             4        attention  1    0          1.1)
+vkbert_kernel(attention_texel_probs attention_texel  "PROBS=1"             4        attention  1    0x1        1.1)

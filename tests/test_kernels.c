@@ -246,11 +246,15 @@ static void test_layernorm(uint32_t rows, uint32_t width) {
     free(x); free(p); free(ref); free(out);
 }
 
-/* mask_kind: 0 all real, 1 trailing padding per sequence, 2 first sequence fully masked */
+/* mask_kind: 0 all real, 1 trailing padding per sequence, 2 first sequence fully masked. The
+ * _probs variants also against the reference's probabilities. */
 static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
     uint32_t H = heads * D, T = B * S;
-    size_t nq = (size_t)T * 3 * H;
+    bool texel = kernel == VKB_KERNEL_ATTENTION_TEXEL || kernel == VKB_KERNEL_ATTENTION_TEXEL_PROBS;
+    bool with_probs = kernel == VKB_KERNEL_ATTENTION_PROBS || kernel == VKB_KERNEL_ATTENTION_TEXEL_PROBS;
+    size_t nq = (size_t)T * 3 * H, np = (size_t)B * heads * S * S;
     float *qkv = malloc(nq * 4), *ref = malloc((size_t)T * H * 4), *out = malloc((size_t)T * H * 4);
+    float *pref = with_probs ? malloc(np * 4) : NULL, *pout = with_probs ? malloc(np * 4) : NULL;
     int32_t *in = calloc(3 * T, 4);
     for (size_t i = 0; i < nq; ++i) qkv[i] = 2.0f * frand();
     for (uint32_t b = 0; b < B; ++b)
@@ -261,14 +265,15 @@ static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint3
             in[2 * T + b * S + s] = real;
         }
     float scale = 1.0f / sqrtf((float)D);
-    vkb_ref_attention(qkv, in + 2 * T, B, S, heads, D, scale, ref);
+    vkb_ref_attention(qkv, in + 2 * T, B, S, heads, D, scale, ref, pref);
     vkb_buffer bq = upload(qkv, nq * 4), bi = upload(in, 3 * T * 4), bo = upload(NULL, (size_t)T * H * 4);
-    if (kernel == VKB_KERNEL_ATTENTION_TEXEL)
-        CHECK(vkb_buffer_make_view(ctx, &bq, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "%s", vkbert_last_error());
+    vkb_buffer bp = with_probs ? upload(NULL, np * 4) : (vkb_buffer){0};
+    if (texel) CHECK(vkb_buffer_make_view(ctx, &bq, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "%s", vkbert_last_error());
     vkb_op op = {.kernel = kernel, .spec = {D},
-                 .bind = {kernel == VKB_KERNEL_ATTENTION_TEXEL ? vkb_bind_view(&bq) : vkb_bind(&bq), vkb_bind(&bi),
-                          vkb_bind(&bo)},
-                 .writes = 4, .groups = {vkb_div_up(S, VKB_ATTENTION_QUERIES), heads, B}, .indirect = -1};
+                 .bind = {texel ? vkb_bind_view(&bq) : vkb_bind(&bq), vkb_bind(&bi), vkb_bind(&bo),
+                          with_probs ? vkb_bind(&bp) : (vkb_binding){0}},
+                 .writes = with_probs ? 4 | 8 : 4, .groups = {vkb_div_up(S, VKB_ATTENTION_QUERIES), heads, B},
+                 .indirect = -1};
     vkb_push_attention pc = {S, H, heads, T, 2 * T, scale};
     memcpy(op.push, &pc, sizeof pc);
     run_op(&op);
@@ -276,21 +281,32 @@ static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint3
     double e = rel_err(out, ref, (size_t)T * H);
     CHECK(e < 1e-5, "%s B=%u S=%u heads=%u D=%u mask=%d: error %g", vkb_kernel(kernel)->name, B, S, heads, D,
           mask_kind, e);
+    if (with_probs) {
+        download(&bp, pout, np * 4);
+        double ep = rel_err(pout, pref, np), worst = 0;
+        for (size_t i = 0; i < np; ++i) worst = fmax(worst, fabs((double)pout[i] - pref[i]));
+        CHECK(ep < 1e-5 && worst < 1e-5, "%s B=%u S=%u heads=%u D=%u mask=%d: probabilities' error %g (max abs %g)",
+              vkb_kernel(kernel)->name, B, S, heads, D, mask_kind, ep, worst);
+        vkb_buffer_destroy(ctx, &bp);
+    }
     vkb_buffer_destroy(ctx, &bq);
     vkb_buffer_destroy(ctx, &bi);
     vkb_buffer_destroy(ctx, &bo);
-    free(qkv); free(ref); free(out); free(in);
+    free(qkv); free(ref); free(out); free(in); free(pref); free(pout);
 }
 
 static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
     test_attention_kernel(VKB_KERNEL_ATTENTION, B, S, heads, D, mask_kind);
+    test_attention_kernel(VKB_KERNEL_ATTENTION_PROBS, B, S, heads, D, mask_kind);
     /* the texel variant where the device's texel views hold the QKV buffer (maxTexelBufferElements
      * may be as low as 65536: SwiftShader) and subgroups are 8 wide with shuffle */
     uint64_t texels = (uint64_t)B * S * 3 * heads * D / 4;
     const vkbert_device_info *dev = vkbert_context_device(ctx);
     if (D % 4 == 0 && !ctx->min_limits && texels <= dev->max_texel_buffer_elements && dev->subgroup_size == 8 &&
-        dev->subgroup_shuffle)
+        dev->subgroup_shuffle) {
         test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL, B, S, heads, D, mask_kind);
+        test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL_PROBS, B, S, heads, D, mask_kind);
+    }
 }
 
 /* pos_offset > 0: RoBERTa's positions, with padding (mask 0) after each sequence's first

@@ -689,6 +689,9 @@ typedef struct vkbert_session_desc {
     vkbert_task task;            /* VKBERT_TASK_MLM: head, max_head_rows, top_k, keep_logits apply */
     vkbert_pooling pooling;      /* VKBERT_TASK_EMBED: DEFAULT is the model's */
     vkbert_normalize normalize;  /* VKBERT_TASK_EMBED: DEFAULT is the model's */
+    bool keep_attention;         /* also write layer attention_layer's attention probabilities
+                                    (vkbert_session_read_attention) */
+    uint32_t attention_layer;    /* counted from 0 */
 } vkbert_session_desc;
 
 typedef struct vkbert_session vkbert_session;
@@ -770,6 +773,17 @@ VKBERT_API vkbert_status vkbert_session_read_logits(const vkbert_session *sessio
                                                     float *dst, size_t capacity,
                                                     size_t *needed);
 
+/**
+ * The attention probabilities of layer desc.attention_layer, head `head`, sequence `seq` of the
+ * last encode (sessions created with keep_attention): [length, length] floats, row i for the
+ * query at position i, column j its weight on key j (a row sums to 1; padding gets none). They
+ * come from the model's own attention kernel in a variant that also writes them (the
+ * probabilities are otherwise never stored); the session's max_batch x heads x max_seq^2 floats
+ * must fit one buffer binding, else vkbert_session_create says so. BUFFER_TOO_SMALL reports the
+ * count in *needed.
+ */
+VKBERT_API vkbert_status vkbert_session_read_attention(const vkbert_session *session, uint32_t seq, uint32_t head,
+                                                       float *dst, size_t capacity, size_t *needed);
 /** The embedding of sequence `seq` of the last encode (VKBERT_TASK_EMBED): `dimension` floats
  *  (vkbert_embedding_info). BUFFER_TOO_SMALL reports the count in *needed. */
 VKBERT_API vkbert_status vkbert_session_read_embedding(const vkbert_session *session, uint32_t seq, float *dst,

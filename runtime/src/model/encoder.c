@@ -25,7 +25,7 @@ vkbert_status vkb_encoder_post_norm_layer(const vkb_encoder *e, uint32_t l) {
     vkb_attention_shape a = {e->seqs, e->seq, H, c->num_attention_heads};
     vkbert_status st;
     if ((st = vkb_op_matmul(g, VKB_OP_QKV, li, e->h, 0, &ly->qkv_w, &ly->qkv_b, e->qkv, T, 3 * H, H, 0, 0, VKB_ALL_ROWS)) ||
-        (st = vkb_op_attention(g, li, e->qkv, e->input, e->attn, a)) ||
+        (st = vkb_op_attention(g, li, e->qkv, e->input, e->attn, l == e->probs_layer ? e->probs : NULL, a)) ||
         (st = vkb_op_matmul(g, VKB_OP_ATTN_OUT, li, e->attn, 0, &ly->out_w, &ly->out_b, e->h, T, H, H, 0, 1,
                             VKB_ALL_ROWS)) ||
         (st = vkb_op_layernorm(g, VKB_OP_LAYERNORM, li, e->h, &ly->ln1, T, H, eps, false)) ||

@@ -13,6 +13,8 @@ typedef struct vkb_encoder {
     const vkb_buffer *h;       /* hidden states [T, H], updated in place */
     const vkb_buffer *qkv, *attn, *inter;   /* scratch [T, 3H], [T, H], [T, I] */
     uint32_t seqs, seq;        /* T = seqs * seq */
+    const vkb_buffer *probs;   /* NULL, or layer probs_layer's attention probabilities [seqs, heads, seq, seq] */
+    uint32_t probs_layer;
 } vkb_encoder;
 
 /* Embedding sum and LayerNorm into e->h. */

@@ -1,11 +1,11 @@
-/* Reference of attention and attention_texel: the full softmax, scores kept. */
+/* Reference of attention and attention_texel (and their _probs variants): the full softmax, scores kept. */
 #include "ops/ref.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 void vkb_ref_attention(const float *qkv, const int32_t *mask, uint32_t B, uint32_t S, uint32_t heads, uint32_t D,
-                       float scale, float *out) {
+                       float scale, float *out, float *probs) {
     uint32_t H = heads * D;
     double *sc = malloc(S * sizeof *sc);
     if (!sc) return;
@@ -24,6 +24,8 @@ void vkb_ref_attention(const float *qkv, const int32_t *mask, uint32_t B, uint32
                     if (v > mx) mx = v;
                 }
                 for (uint32_t j = 0; j < S; ++j) sum += (sc[j] = exp(sc[j] - mx));
+                if (probs)
+                    for (uint32_t j = 0; j < S; ++j) probs[(((size_t)b * heads + h) * S + i) * S + j] = (float)(sc[j] / sum);
                 for (uint32_t d = 0; d < D; ++d) {
                     double acc = 0;
                     for (uint32_t j = 0; j < S; ++j) acc += sc[j] / sum * qkv[(size_t)(b * S + j) * 3 * H + 2 * H + h * D + d];

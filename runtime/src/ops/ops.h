@@ -51,10 +51,11 @@ vkbert_status vkb_op_layernorm(vkb_graph *g, uint8_t kind, int layer, const vkb_
                                uint32_t rows, uint32_t width, float eps, bool live);
 
 /* attention.c: out = softmax(q k^T / sqrt(D) + mask) v per sequence and head, from fused
- * qkv [tokens, 3 * hidden] and the input buffer's attention mask. */
+ * qkv [tokens, 3 * hidden] and the input buffer's attention mask; with `probs` (NULL: none)
+ * also the probabilities, float [seqs, heads, seq, seq]. */
 typedef struct vkb_attention_shape { uint32_t seqs, seq, hidden, heads; } vkb_attention_shape;
 vkbert_status vkb_op_attention(vkb_graph *g, int layer, const vkb_buffer *qkv, const vkb_buffer *input,
-                               const vkb_buffer *out, vkb_attention_shape shape);
+                               const vkb_buffer *out, const vkb_buffer *probs, vkb_attention_shape shape);
 
 /* embed_ln.c: out = LN(word[id] + pos[t % seq] + type[tt]) for `tokens` rows of the input buffer
  * (ids, types, mask), the word table in parts; aux holds positions, types, gamma, beta. */

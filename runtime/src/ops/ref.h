@@ -19,9 +19,10 @@ void vkb_ref_matmul(const float *x, const float *w, const float *b, const float 
 /* layernorm_ref.c: one row, y = (x - mean) / sqrt(var + eps) * g + b. */
 void vkb_ref_layernorm(const float *x, const float *g, const float *b, float *y, uint32_t width, float eps);
 /* attention_ref.c: out[t, h*D:(h+1)*D] = softmax(q k^T * scale + mask) v for B sequences of S,
- * fused qkv [B*S, 3H], mask [B*S] (1 real, 0 padding, as Hugging Face's fp32 additive mask). */
+ * fused qkv [B*S, 3H], mask [B*S] (1 real, 0 padding, as Hugging Face's fp32 additive mask); the
+ * probabilities too, [B, heads, S, S], when `probs` is not NULL. */
 void vkb_ref_attention(const float *qkv, const int32_t *mask, uint32_t B, uint32_t S, uint32_t heads, uint32_t D,
-                       float scale, float *out);
+                       float scale, float *out, float *probs);
 /* embed_ln_ref.c: out[t] = LN(word[ids[t]] + pos[p(t)] + type[types[t]]), aux holding P position
  * rows, TV type rows, gamma and beta; p(t) = t % S, or with pos_offset = padding_idx + 1 RoBERTa's
  * cumulative-sum rule over the mask and ids. */

@@ -58,6 +58,17 @@ static vkbert_status create_buffers(vkbert_session *s) {
         if ((H / c->num_attention_heads) % 4 == 0 && H % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->qkv, f)))
             return st;
     }
+    if (s->keep_attention) { /* [batch, heads, seq, seq] floats in one binding, all in one chunk */
+        uint64_t bytes = (uint64_t)s->chunk_seqs * c->num_attention_heads * s->seq * s->seq * 4u;
+        if (s->chunks > 1 || bytes > ctx->max_binding)
+            return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "attention probabilities of %u x %u heads x %u x %u positions "
+                            "(%llu bytes) do not fit in one buffer binding of at most %llu bytes on this device (fewer "
+                            "sequences or a shorter max_seq)", s->batch, c->num_attention_heads, s->seq, s->seq,
+                            (unsigned long long)bytes, (unsigned long long)ctx->max_binding);
+        if ((st = vkb_buffer_create(ctx, (size_t)bytes, VKB_MEM_DEVICE, "attention probabilities", &s->probs)) ||
+            (st = vkb_buffer_create(ctx, (size_t)bytes, VKB_MEM_READBACK, "the attention readback", &s->rb_probs)))
+            return st;
+    }
     if ((st = vkb_buffer_create(ctx, (size_t)2 * s->chunks * s->chunk_seqs * 4, VKB_MEM_UPLOAD, "the sequence table",
                                 &s->seqtab)))
         return st;
@@ -83,7 +94,8 @@ vkbert_status vkb_session_plan(vkbert_session *s) {
 
 /* Every single buffer of a session (the per-chunk ones separately). */
 uint32_t vkb_session_buffers(const vkbert_session *s, const vkb_buffer **out) {
-    const vkb_buffer *bs[] = {&s->rows_in, &s->seqtab, &s->indirect, &s->qkv, &s->attn, &s->inter, &s->head_x};
+    const vkb_buffer *bs[] = {&s->rows_in, &s->seqtab, &s->indirect, &s->qkv, &s->attn, &s->inter, &s->head_x,
+                              &s->probs, &s->rb_probs};
     uint32_t n = 0;
     for (size_t i = 0; i < sizeof bs / sizeof bs[0]; ++i) out[n++] = bs[i];
     return n;

@@ -7,7 +7,8 @@
 /* The encoder of chunk c: embeddings, then the family's layers. */
 static vkbert_status build_encoder(vkbert_session *s, uint32_t c) {
     const vkbert_model *m = s->model;
-    vkb_encoder e = {&s->graph, m, &s->input[c], &s->h[c], &s->qkv, &s->attn, &s->inter, s->chunk_seqs, s->seq};
+    vkb_encoder e = {&s->graph, m, &s->input[c], &s->h[c], &s->qkv, &s->attn, &s->inter, s->chunk_seqs, s->seq,
+                     s->keep_attention ? &s->probs : NULL, s->attention_layer};
     vkbert_status st = vkb_encoder_embed(&e);
     for (uint32_t l = 0; !st && l < m->config.num_hidden_layers; ++l) st = m->arch->build_layer(&e, l);
     return st;
@@ -28,12 +29,14 @@ static vkbert_status build_head(vkbert_session *s) {
 static vkbert_status record(vkbert_session *s) {
     size_t T = s->chunk_tokens, H = s->model->config.hidden_size;
     uint32_t hc = s->task == VKBERT_TASK_MLM ? s->chunks : 0; /* hidden states come back for MLM only */
-    uint32_t n = hc + (s->head ? s->head_class->copies(s->head_state, NULL) : 0);
+    uint32_t n = hc + (s->head ? s->head_class->copies(s->head_state, NULL) : 0) + s->keep_attention;
     vkb_copy *copies = vkb_calloc(n ? n : 1, sizeof *copies);
     if (!copies) return vkb_fail(s->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t ch = 0; ch < hc; ++ch)
         copies[ch] = (vkb_copy){s->h[ch].buffer, s->rb_hidden[ch].buffer, 0, 0, T * H * 4};
     if (s->head) s->head_class->copies(s->head_state, copies + hc);
+    if (s->keep_attention)
+        copies[n - 1] = (vkb_copy){s->probs.buffer, s->rb_probs.buffer, 0, 0, s->probs.size};
     vkbert_status st = vkb_program_record(s->ctx, &s->prog, copies, n);
     vkb_free(copies);
     return st;

@@ -29,6 +29,29 @@ vkbert_status vkbert_session_read_hidden(const vkbert_session *s, uint32_t seq, 
     return VKBERT_OK;
 }
 
+vkbert_status vkbert_session_read_attention(const vkbert_session *s, uint32_t seq, uint32_t head, float *dst,
+                                            size_t capacity, size_t *needed) {
+    vkbert_status st = need_results(s);
+    if (st) return st;
+    const uint32_t heads = s->model->config.num_attention_heads;
+    if (!s->keep_attention)
+        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "attention probabilities need a session created with "
+                        "keep_attention");
+    if (seq >= s->count)
+        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "sequence %u: the last encode had %u", seq, s->count);
+    if (head >= heads)
+        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "head %u: the model has %u heads (0 to %u)", head, heads,
+                        heads - 1);
+    size_t L = s->lengths[seq], n = L * L;
+    if (needed) *needed = n;
+    if (capacity < n || !dst)
+        return vkb_fail(s->ctx, VKBERT_ERROR_BUFFER_TOO_SMALL, "attention probabilities need %zu floats; the buffer "
+                        "holds %zu", n, capacity);
+    const float *p = (const float *)s->rb_probs.mapped + ((size_t)seq * heads + head) * s->seq * s->seq;
+    for (size_t i = 0; i < L; ++i) memcpy(dst + i * L, p + i * s->seq, L * sizeof(float));
+    return VKBERT_OK;
+}
+
 uint32_t vkbert_session_head_row_count(const vkbert_session *s) { return s && s->have_results ? s->rows : 0; }
 
 static vkbert_status check_row(const vkbert_session *s, uint32_t row) {

@@ -26,6 +26,9 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     if (d.task == VKBERT_TASK_CLASSIFY && !model->seqcls)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no sequence-classification head (classifier.weight "
                         "and id2label): it cannot classify or rerank");
+    if (d.keep_attention && d.attention_layer >= c->num_hidden_layers)
+        return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "attention layer %u: the model has %u layers (0 to %u)",
+                        d.attention_layer, c->num_hidden_layers, c->num_hidden_layers - 1);
     uint64_t batch = d.max_batch ? d.max_batch : 1, seq = d.max_seq ? d.max_seq : c->max_tokens;
     uint64_t tokens = batch * seq;
     uint32_t maxx = ctx->info.max_workgroup_count[0], maxz = ctx->info.max_workgroup_count[2];
@@ -40,6 +43,8 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     s->seq = (uint32_t)seq;
     s->tokens = (uint32_t)tokens;
     s->task = d.task;
+    s->keep_attention = d.keep_attention;
+    s->attention_layer = d.attention_layer;
     s->head_mode = model->mlm && d.task == VKBERT_TASK_MLM ? d.head : VKBERT_HEAD_NONE;
     s->head_class = d.task == VKBERT_TASK_EMBED ? &vkb_head_embed
                     : d.task == VKBERT_TASK_CLASSIFY ? &vkb_head_seqcls : &vkb_head_mlm;

@@ -20,6 +20,9 @@ struct vkbert_session {
     vkbert_task task;
     uint32_t pooling;              /* EMBED: VKBERT_POOLING_*, resolved */
     bool normalize;                /* EMBED: resolved */
+    bool keep_attention;           /* layer attention_layer's probabilities come back (one chunk only) */
+    uint32_t attention_layer;
+    vkb_buffer probs, rb_probs;    /* float [batch, heads, seq, seq] and its readback */
 
     vkb_buffer *input;     /* per chunk, int32: ids [Tc], types [Tc], mask [Tc] (mapped) */
     vkb_buffer *h;         /* per chunk: hidden states [Tc, H] */
