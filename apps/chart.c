@@ -304,7 +304,9 @@ plot *chart_bars(const char *title, const char *const *groups, int ngroups, cons
             int y = value_y(&pn, v);
             plot_rect(p, x + (bw - inner) / 2, y, inner, pn.y + pn.h - y, chart_color(b->series));
             value_label(v, r ? "%" : "", label, sizeof label);
-            int scale = plot_text_width(label, TEXT) <= bw ? TEXT : plot_text_width(label, 1) <= bw + 2 ? 1 : 0;
+            /* a label may be as wide as its bar, or its group when the bar is alone there */
+            int room = nseries == 1 ? gw - 8 : bw;
+            int scale = plot_text_width(label, TEXT) <= room ? TEXT : plot_text_width(label, 1) <= room + 2 ? 1 : 0;
             if (scale)
                 plot_text(p, x + bw / 2 - plot_text_width(label, scale) / 2, y - plot_text_height(scale) - 4, scale,
                           INK, label);
