@@ -210,33 +210,46 @@ static void fmt_peak(const record *r, char *buf, size_t n) {
         snprintf(buf, n, "-");
 }
 
+/* Characters (UTF-8 code points) of s: what a terminal gives a device name's column. */
+static int columns(const char *s) {
+    int n = 0;
+    for (; *s; ++s)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* One row: the first three cells left-aligned, the numbers right-aligned, two spaces apart. */
+static void print_row(const char *const cells[8], const int w[8]) {
+    for (int c = 0; c < 8; ++c) {
+        int pad = w[c] - columns(cells[c]);
+        if (c >= 3) printf("%*s", pad > 0 ? pad : 0, "");
+        fputs(cells[c], stdout);
+        if (c < 3) printf("%*s", pad > 0 ? pad : 0, "");
+        fputs(c < 7 ? "  " : "\n", stdout);
+    }
+}
+
 static void print_table(const records *rs) {
-    static const char *HEAD[8] = {"device", "model", "precision", "batch", "seq", "ms", "tokens/s", "% of peak"};
+    static const char *const HEAD[8] = {"device", "model", "precision", "batch", "seq", "ms", "tokens/s", "% of peak"};
     int w[8];
     for (int c = 0; c < 8; ++c)
-        w[c] = (int)strlen(HEAD[c]);
-    char cell[8][64];
+        w[c] = columns(HEAD[c]);
+    char num[5][32];
     for (int pass = 0; pass < 2; ++pass) {
-        if (pass)
-            printf("%-*s  %-*s  %-*s  %*s  %*s  %*s  %*s  %*s\n", w[0], HEAD[0], w[1], HEAD[1], w[2], HEAD[2], w[3],
-                   HEAD[3], w[4], HEAD[4], w[5], HEAD[5], w[6], HEAD[6], w[7], HEAD[7]);
+        if (pass) print_row(HEAD, w);
         for (size_t i = 0; i < rs->n; ++i) {
             const record *r = &rs->r[i];
-            snprintf(cell[3], sizeof cell[3], "%u", r->batch);
-            snprintf(cell[4], sizeof cell[4], "%u", r->seq);
-            snprintf(cell[5], sizeof cell[5], "%.2f", r->ms);
-            snprintf(cell[6], sizeof cell[6], "%.1f", r->tokens_per_s);
-            fmt_peak(r, cell[7], sizeof cell[7]);
-            const char *text[3] = {r->device, r->model, r->precision};
-            if (!pass) {
-                for (int c = 0; c < 3; ++c)
-                    if ((int)strlen(text[c]) > w[c]) w[c] = (int)strlen(text[c]);
-                for (int c = 3; c < 8; ++c)
-                    if ((int)strlen(cell[c]) > w[c]) w[c] = (int)strlen(cell[c]);
-                continue;
-            }
-            printf("%-*s  %-*s  %-*s  %*s  %*s  %*s  %*s  %*s\n", w[0], text[0], w[1], text[1], w[2], text[2], w[3],
-                   cell[3], w[4], cell[4], w[5], cell[5], w[6], cell[6], w[7], cell[7]);
+            snprintf(num[0], sizeof num[0], "%u", r->batch);
+            snprintf(num[1], sizeof num[1], "%u", r->seq);
+            snprintf(num[2], sizeof num[2], "%.2f", r->ms);
+            snprintf(num[3], sizeof num[3], "%.1f", r->tokens_per_s);
+            fmt_peak(r, num[4], sizeof num[4]);
+            const char *const cells[8] = {r->device, r->model, r->precision, num[0], num[1], num[2], num[3], num[4]};
+            if (pass)
+                print_row(cells, w);
+            else
+                for (int c = 0; c < 8; ++c)
+                    if (columns(cells[c]) > w[c]) w[c] = columns(cells[c]);
         }
     }
 }
