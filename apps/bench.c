@@ -6,6 +6,7 @@
  * --task embed: sentence embeddings of many sentences of mixed lengths through the runner
  * (bench_embed below). */
 #include "cli.h"
+#include "plot.h"
 #include "base/clock.h"
 #include "base/fs.h"
 
@@ -36,6 +37,9 @@ static const char *USAGE_BENCH =
     "  --no-peak           skip the peak measurement (no share-of-peak figures)\n"
     "  --device SEL        device index or part of its name\n"
     "  --json              one JSON record per configuration (JSON Lines)\n"
+    "  --plot FILE         also draw the sweeps: ms per encode, tokens/s and the share of peak\n"
+    "                      against batch and sequence length (FILE ends in .png or .svg; see\n"
+    "                      'vkbert bench-compare' to set runs on other devices side by side)\n"
     "  --matmul V          matmul design for tuning runs: texel, tiled, storage or coopmat\n"
     "                      (default: the device-class table; VKBERT_MATMUL when not given)\n"
     "  --tile X,Y,M,N      matmul_tiled workgroup X x Y, M x N outputs per invocation (VKBERT_TILE)\n"
@@ -75,6 +79,7 @@ static const shape SHAPES[] = {
 
 typedef struct bench_opts {
     const char *model, *shape, *device, *precision;
+    const char *plot;             /* --plot FILE */
     vkbert_model_config over;     /* non-zero fields override the shape */
     vkbert_matmul matmul;         /* --matmul, --tile, --texel-rows: context desc fields */
     uint32_t tile[4], texel_rows;
@@ -133,6 +138,7 @@ static int parse_bench(int argc, char **argv, bench_opts *o) {
         else if (!strcmp(a, "--shape")) o->shape = v;
         else if (!strcmp(a, "--device")) o->device = v;
         else if (!strcmp(a, "--precision")) o->precision = v;
+        else if (!strcmp(a, "--plot")) o->plot = v;
         else if (!strcmp(a, "--matmul")) {
             if (strcmp(v, "texel") && strcmp(v, "tiled") && strcmp(v, "storage") && strcmp(v, "coopmat"))
                 return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--matmul must be texel, tiled, storage or coopmat");
@@ -289,7 +295,9 @@ static vkbert_status warm_pipelines(const bench_opts *o, setup *su, const vkbert
     return st;
 }
 
-static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t seq, bool first) {
+/* One configuration, the `index`th of `total` (for the progress line); its figures in *pt. */
+static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t seq, bool first, int index, int total,
+                      chart_point *pt) {
     const vkbert_model_config *cfg = vkbert_model_get_config(su->model);
     if (seq > cfg->max_tokens)
         return fail(1, VKBERT_ERROR_TOO_LONG, "--seq %u is over the model's %u tokens", seq, cfg->max_tokens);
@@ -329,16 +337,17 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
     }
     int n = o->iters;
     double *ms = calloc((size_t)n, sizeof *ms);
-    bool tty = vkb_is_terminal(stderr) && !o->verbose;
+    /* progress only for someone watching: a terminal, not a pipe, not JSON */
+    bool tty = vkb_is_terminal(stderr) && !o->verbose && !o->json;
     for (int i = 0; i < o->warmup + n && !st; ++i) {
-        if (tty) fprintf(stderr, "\rbench: batch %u x seq %u: %s %d/%d   ", batch, seq,
+        if (tty) fprintf(stderr, "\rbench: batch %u seq %u (%d/%d): %s %d/%d   ", batch, seq, index, total,
                          i < o->warmup ? "warm-up" : "iteration", i < o->warmup ? i + 1 : i - o->warmup + 1,
                          i < o->warmup ? o->warmup : n);
         double t0 = vkb_now_ms();
         st = vkbert_session_encode(s, seqs, batch);
         if (i >= o->warmup) ms[i - o->warmup] = vkb_now_ms() - t0;
     }
-    if (tty) fprintf(stderr, "\r%60s\r", "");
+    if (tty) fprintf(stderr, "\r%70s\r", "");
     size_t nk = 0;
     vkbert_kernel_time *kt = NULL;
     if (!st) {
@@ -366,6 +375,7 @@ static int run_config(const bench_opts *o, setup *su, uint32_t batch, uint32_t s
     bool coop = !strcmp(su->variant, "coopmat") && su->peak.gflops_coopmat > 0;
     double peak = !su->have_peak ? 0 : coop ? su->peak.gflops_coopmat : su->peak.gflops_fp32;
     uint64_t mem = vkbert_model_device_bytes(su->model) + vkbert_session_device_bytes(s);
+    *pt = (chart_point){batch, seq, med, (double)batch * seq / (med * 1e-3), peak > 0 ? gflops / peak : -1};
 
     /* group kernels by kind (in first-seen order) and by layer */
     const char *kinds[32];
@@ -553,7 +563,7 @@ static vkbert_status time_embed(const bench_opts *o, vkbert_model *model, const 
     vkbert_status st = vkbert_runner_create(model, desc, &r);
     double *ms = calloc((size_t)o->iters, sizeof *ms);
     if (!st && !ms) st = VKBERT_ERROR_OUT_OF_HOST_MEMORY;
-    bool tty = vkb_is_terminal(stderr) && !o->verbose;
+    bool tty = vkb_is_terminal(stderr) && !o->verbose && !o->json;
     for (int i = 0; i < o->warmup + o->iters && !st; ++i) {
         if (tty)
             fprintf(stderr, "\rbench: embed %s: %s %d/%d   ", label, i < o->warmup ? "warm-up" : "pass",
@@ -680,6 +690,27 @@ static int bench_embed(const bench_opts *o, setup *su, vkbert_pooling pooling, c
     return rc;
 }
 
+/* --plot: the sweeps' chart, titled with the model's shape and precision and the device. */
+static int draw_sweeps(const bench_opts *o, const setup *su, const chart_point *points) {
+    const vkbert_model_config *c = vkbert_model_get_config(su->model);
+    const vkbert_device_info *d = vkbert_context_device(su->ctx);
+    const char *name = su->model_name;
+    for (const char *p = su->model_name; *p; ++p)
+        if ((*p == '/' || *p == '\\') && p[1]) name = p + 1;
+    char title[2048], err[512];
+    snprintf(title, sizeof title,
+             "vkbert bench: %s, %s weights, matmul %s\n%s (%s, %s, %s)\n"
+             "%s: %u layers, hidden %u, %u heads, intermediate %u; median of %d encodes", name,
+             vkbert_context_precision(su->ctx) == VKBERT_PRECISION_FP16 ? "fp16" : "fp32", su->variant, d->name,
+             d->vendor, type_name(d->type), d->driver_name, c->family ? c->family : "bert", c->num_hidden_layers,
+             c->hidden_size, c->num_attention_heads, c->intermediate_size, o->iters);
+    plot *p = chart_sweep(title, o->batches, o->nbatch, o->seqs, o->nseq, points);
+    if (!p) return fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory drawing the chart");
+    bool ok = plot_save(p, o->plot, err, sizeof err);
+    plot_destroy(p);
+    return ok ? 0 : fail(1, VKBERT_ERROR_IO, "%s", err);
+}
+
 int cmd_bench(int argc, char **argv) {
     bench_opts o = {.iters = -1, .warmup = -1};
     int rc = parse_bench(argc, argv, &o);
@@ -688,6 +719,10 @@ int cmd_bench(int argc, char **argv) {
         return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--text and --save-text are for --tokenizer");
     if (o.text && o.save_text)
         return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--save-text writes the made-up text: not with --text");
+    if (o.plot && (o.tokenizer || o.embed || o.peak_only))
+        return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
+                    "--plot draws the batch and sequence sweeps: not with --task embed, --tokenizer or --peak");
+    if (o.plot && (rc = check_plot_path(o.plot)) >= 0) return rc;
     if (o.tokenizer) {
         if (o.shape || o.embed || o.peak_only || o.nbatch || o.nseq)
             return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
@@ -826,14 +861,17 @@ int cmd_bench(int argc, char **argv) {
     }
     rc = 0;
     bool first = true;
+    chart_point points[16 * 16];
     for (int b = 0; b < o.nbatch && !rc; ++b)
         for (int q = 0; q < o.nseq && !rc; ++q) {
-            rc = run_config(&o, &su, o.batches[b], o.seqs[q], first);
+            rc = run_config(&o, &su, o.batches[b], o.seqs[q], first, b * o.nseq + q + 1, o.nbatch * o.nseq,
+                            &points[b * o.nseq + q]);
             if (first && !rc && !o.json)
                 printf("pipelines: created cold in %.1f ms, warm (from the pipeline cache) in %.1f ms\n",
                        su.pipeline_cold_ms, su.pipeline_warm_ms);
             first = false;
         }
+    if (!rc && o.plot) rc = draw_sweeps(&o, &su, points);
     vkbert_model_destroy(su.model);
     vkbert_context_destroy(su.ctx);
     return rc;

@@ -15,6 +15,10 @@ int fail_status(vkbert_status st);
 /* Log callback; `user` points to a bool: verbose. */
 void on_log(vkbert_log_level level, const char *msg, void *user);
 int cmd_bench(int argc, char **argv);
+/* bench_compare.c: vkbert bench-compare (bench --json records as a table and a chart). */
+int cmd_bench_compare(int argc, char **argv);
+/* -1 when `path` names a chart this build writes (.png, .svg), else the exit code (said). */
+int check_plot_path(const char *path);
 /* bench_tok.c: vkbert bench --tokenizer (no device); the exit code. */
 int bench_tokenizer(const char *dir, const char *text_path, const char *save_text, int iters, int warmup, bool json);
 /* "1.3.230" from a Vulkan version number. */

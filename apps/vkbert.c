@@ -42,6 +42,7 @@ static const char *USAGE_MAIN =
     "  rerank      rank texts against a query with a cross-encoder (TEI's /rerank)\n"
     "  classify    every label's score from a classification head (TEI's /predict)\n"
     "  bench       time the model on this device (per kernel, GFLOP/s, share of peak; embed throughput)\n"
+    "  bench-compare  bench --json records of one or more devices as a table and a chart\n"
     "\n"
     "embed, similarity, rerank and classify take many inputs (TEXT arguments, or one per line\n"
     "with -f FILE or on standard input), cut over-long ones (--no-truncate refuses them) and\n"
@@ -520,6 +521,7 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "rerank")) return cmd_rerank(argc - 2, argv + 2);
     if (!strcmp(cmd, "classify")) return cmd_classify(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
+    if (!strcmp(cmd, "bench-compare")) return cmd_bench_compare(argc - 2, argv + 2);
     return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown command \"%s\" (see vkbert --help)", cmd);
 }
 

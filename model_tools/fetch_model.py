@@ -12,7 +12,8 @@ Content-Length (or X-Linked-Size), and its SHA-256 against, in order, --sha256 N
 a SHA256SUMS file next to the files (mirrors), the hub's X-Linked-Etag (the LFS SHA-256
 of large files), or a hash pinned here. A file that fails is deleted; the exit status is
 non-zero. Files already present with the right checksum are not downloaded again.
-Standard library only.
+Progress (MB of the total, MB/s) is shown while stderr is a terminal; otherwise one line per
+file once it is complete. Standard library only.
 """
 import argparse
 import hashlib
@@ -72,6 +73,10 @@ def sha256_of(path):
 
 
 def progress(name, done, total, start, last):
+    """A line on stderr rewritten in place (bytes of total, rate), for someone watching a
+    terminal only: a pipe or a log gets the one summary line download() writes at the end."""
+    if not sys.stderr.isatty():
+        return last
     now = time.time()
     if now - last < 0.5 and done != total:
         return last
@@ -119,7 +124,10 @@ def download(url, dest, name, expected_sha, optional):
                 h.update(chunk)
                 done += len(chunk)
                 last = progress(name, done, total, start, last)
-        sys.stderr.write("\n")
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        else:
+            print(f"  {name}: {done / 1e6:.1f} MB in {time.time() - start:.1f} s", file=sys.stderr)
     try:
         if total is not None and done != total:
             raise FetchError(f"{name}: received {done} bytes, expected {total} (connection cut?)")

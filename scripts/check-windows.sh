@@ -102,7 +102,7 @@ esac
 
 # --- 1. the C tests --------------------------------------------------------------------
 export XDG_RUNTIME_DIR="$OUT"
-C_TESTS='^(make_tiny_models|make_st_models|test_tokenizer|test_safetensors|test_kernels|test_runner|test_runner_truncation|test_runner_chunks|test_options|test_barriers|test_validation_canary|test_session|test_faults|test_pipeline_cache|test_threads|test_external|test_portability|fuzz_regress_.*|readme_example|example_semantic_search|example_host_app)$'
+C_TESTS='^(make_tiny_models|make_st_models|test_tokenizer|test_safetensors|test_kernels|test_runner|test_runner_truncation|test_runner_chunks|test_options|test_barriers|test_validation_canary|test_session|test_faults|test_pipeline_cache|test_threads|test_external|test_portability|test_plot|fuzz_regress_.*|readme_example|example_semantic_search|example_host_app)$'
 (cd "$OUT/build" && nice -n 10 ctest --output-on-failure -j"$JOBS" -R "$C_TESTS")
 ran=$(cd "$OUT/build" && ctest -N -R "$C_TESTS" | sed -n 's/^Total Tests: //p')
 built=$(find "$OUT/build/tests" -maxdepth 1 -name 'test_*.exe' | wc -l)
@@ -167,16 +167,18 @@ echo "check-windows: the CLI's devices, tokenize, fill-mask and encode (.npy fil
 
 # --- 3. the Python-driven tests, the CLI started under Wine ----------------------------
 # Every Python-driven test passes this way (tried: all but the bert-base-sized and
-# validation-mode ones), with two cases skipped and said so on a Windows CLI
-# (VKBERT_TEST_TARGET=windows): cli_errors' arguments that are not UTF-8 (a Windows command
-# line is UTF-16 and cannot carry them; files given with -f still do) and test_shards' symlink
-# out of the model directory (Wine shows a Unix symlink to Windows programs as the file it
-# leads to). test_android_jni is not built in cross builds (a JVM for the target). For time,
-# CI runs five under Wine: the masked-LM commands with each kind of output (.npy through -o
-# included), the error paths, the embedding commands, the precisions and the kit's checker;
+# validation-mode ones, and plot_bench, not tried yet), with these cases skipped and said so on
+# a Windows CLI (VKBERT_TEST_TARGET=windows): cli_errors' arguments that are not UTF-8 (a
+# Windows command line is UTF-16 and cannot carry them; files given with -f still do),
+# test_shards' symlink out of the model directory (Wine shows a Unix symlink to Windows
+# programs as the file it leads to) and plot_bench's progress line on a terminal (a pty).
+# test_android_jni is not built in cross builds (a JVM for the target). For time, CI runs six
+# under Wine: the masked-LM commands with each kind of output (.npy through -o included), the
+# error paths, the embedding commands, the precisions, the kit's checker and bench-compare's
+# table and charts (PNG and SVG files written on Windows);
 # the others (classification and reranking, the other test models and kernel variants, which
 # C tests here and the Linux suite cover) are run by hand.
 # WINDOWS_PY_TESTS=REGEX picks others by hand (`.`: the whole cross-built suite, far longer)
-PY_TESTS=${WINDOWS_PY_TESTS:-'^(e2e_tiny|cli_errors|embed_e2e_embeddings|precision_tiny|test_kit_check)$'}
+PY_TESTS=${WINDOWS_PY_TESTS:-'^(e2e_tiny|cli_errors|embed_e2e_embeddings|precision_tiny|test_kit_check|plot_compare)$'}
 (cd "$OUT/build" && nice -n 10 ctest --output-on-failure -j"$JOBS" -R "$PY_TESTS")
 echo "check-windows: passed ($(( $(date +%s) - START )) s)"

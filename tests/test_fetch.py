@@ -23,6 +23,27 @@ def fetch(*args):
     return subprocess.run([sys.executable, FETCH] + list(args), capture_output=True, text=True, timeout=120)
 
 
+def fetch_on_terminal(*args):
+    """fetch_model's stderr when it is a terminal (a pty)."""
+    import pty
+    m, s = pty.openpty()
+    proc = subprocess.Popen([sys.executable, FETCH] + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=s)
+    os.close(s)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(m, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(m)
+    check(proc.wait(timeout=120) == 0, f"fetch on a terminal failed: {err!r}")
+    return err.decode(errors="replace")
+
+
 def main():
     model = sys.argv[1]
     tmp = tempfile.mkdtemp()
@@ -43,7 +64,14 @@ def main():
             check(os.path.exists(os.path.join(out, n)) and sha(os.path.join(out, n)) == sha(os.path.join(mirror, n)),
                   f"{n} differs after fetch")
         check("not in the repository (optional)" in p.stderr, "missing optional tokenizer_config.json not reported")
-        check("MB" in p.stderr, "no progress shown")
+        # a pipe: no progress line, one summary line per file
+        check("\r" not in p.stderr and "MB/s" not in p.stderr, f"progress written to a pipe: {p.stderr!r}")
+        check(all(f"  {n}: " in p.stderr and " MB in " in p.stderr for n in names), f"no summary lines: {p.stderr}")
+        # a terminal: the progress line (MB of the total, the rate), rewritten in place
+        err = fetch_on_terminal("--from", "file://" + mirror, "--out", os.path.join(tmp, "out-tty"))
+        size = os.path.getsize(os.path.join(mirror, "model.safetensors")) / 1e6
+        check(f"\r  model.safetensors: " in err and f"/ {size:.1f} MB" in err and "MB/s" in err,
+              f"no progress on a terminal: {err!r}")
         # second run: everything present and verified, nothing downloaded
         p = fetch("--from", "file://" + mirror, "--out", out)
         check(p.returncode == 0 and p.stderr.count("present, checksum ok") == 3, f"re-run: {p.stderr}")
