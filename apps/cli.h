@@ -53,6 +53,8 @@ int cmd_fill_mask(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 /* cmd_pll.c: vkbert score, masked-LM pseudo-log-likelihoods (vkbert_runner_score). */
 int cmd_mlm_score(int argc, char **argv);
+/* cmd_attention.c: vkbert attention, a layer's attention probabilities as a heatmap and JSON. */
+int cmd_attention(int argc, char **argv);
 
 /* ---- many texts: embed, similarity (cmd_embed.c), rerank, classify (cmd_score.c) ---- */
 int cmd_embed(int argc, char **argv);

@@ -131,6 +131,13 @@ int plot_text(plot *p, int x, int y, int scale, uint32_t rgb, const char *text) 
     return plot_text_width(text, scale);
 }
 
+int plot_text_up(plot *p, int x, int y, int scale, uint32_t rgb, const char *text) {
+    size_t before = p->count;
+    int w = plot_text(p, x, y, scale, rgb, text);
+    if (p->count > before) p->shapes[p->count - 1].h = 1; /* the shape just added */
+    return w;
+}
+
 plot_format plot_format_of(const char *path) {
     const char *dot = strrchr(path, '.');
     if (!dot || strpbrk(dot, "/\\")) return PLOT_FORMAT_NONE;
@@ -149,8 +156,26 @@ bool plot_png_supported(void) {
 /* ---- text: the font's pixels, each row's runs of set pixels as one rectangle ---- */
 
 /* Calls emit(x, y, w, h) for every run of set pixels of the text, scaled. */
+/* TEXT with h set reads upwards: (x, y) its bottom left corner, glyph row r at x + r * scale and
+ * the text's pixel u at y - (u + 1) * scale. */
 static void text_runs(const shape *s, void (*emit)(void *user, int x, int y, int w, int h), void *user) {
     int scale = s->w, cx = s->x;
+    if (s->h) {
+        int k = 0;
+        for (const char *c = s->text; *c; ++c, ++k)
+            for (int row = 0; row < FONT_GLYPH_H; ++row)
+                for (int col = 0; col < FONT_GLYPH_W;) {
+                    if (!font_pixel(*c, col, row)) {
+                        ++col;
+                        continue;
+                    }
+                    int start = col;
+                    while (col < FONT_GLYPH_W && font_pixel(*c, col, row))
+                        ++col;
+                    emit(user, s->x + row * scale, s->y - (k * FONT_ADVANCE + col) * scale, scale, (col - start) * scale);
+                }
+        return;
+    }
     for (const char *c = s->text; *c; ++c, cx += FONT_ADVANCE * scale)
         for (int row = 0; row < FONT_GLYPH_H; ++row)
             for (int col = 0; col < FONT_GLYPH_W;) {

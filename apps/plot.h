@@ -23,6 +23,9 @@ void plot_line(plot *p, int x0, int y0, int x1, int y1, int width, uint32_t rgb)
  * (a character outside printable ASCII draws as '?'); its width in pixels. */
 int plot_text(plot *p, int x, int y, int scale, uint32_t rgb, const char *text);
 int plot_text_width(const char *text, int scale);
+/* The same text turned a quarter to the left, reading upwards: (x, y) is its bottom left corner,
+ * it is plot_text_height(scale) wide and plot_text_width() tall; that height. */
+int plot_text_up(plot *p, int x, int y, int scale, uint32_t rgb, const char *text);
 /* The height of one line of text at `scale`, descenders included. */
 int plot_text_height(int scale);
 

@@ -36,6 +36,7 @@ static const char *USAGE_MAIN =
     "  fill-mask   the top-k words behind every mask token of many texts (Hugging Face's fill-mask)\n"
     "  predict     the most likely token at every position of a text, decoded (the MLM example)\n"
     "  score       masked-LM pseudo-log-likelihood and pseudo-perplexity of many texts\n"
+    "  attention   a layer's attention probabilities as a heatmap (PNG, SVG) and JSON\n"
     "  encode      write hidden states and/or MLM logits as .npy files\n"
     "  embed       sentence embeddings of many texts (JSON as TEI's /embed, or .npy)\n"
     "  similarity  cosine similarity of a text with others (TEI's /similarity)\n"
@@ -515,6 +516,7 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "fill-mask")) return cmd_fill_mask(argc - 2, argv + 2);
     if (!strcmp(cmd, "predict")) return cmd_predict(argc - 2, argv + 2);
     if (!strcmp(cmd, "score")) return cmd_mlm_score(argc - 2, argv + 2);
+    if (!strcmp(cmd, "attention")) return cmd_attention(argc - 2, argv + 2);
     if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
     if (!strcmp(cmd, "embed")) return cmd_embed(argc - 2, argv + 2);
     if (!strcmp(cmd, "similarity")) return cmd_similarity(argc - 2, argv + 2);
