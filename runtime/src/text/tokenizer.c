@@ -141,11 +141,9 @@ static vkbert_status load_bpe_files(const char *vocab_path, const char *merges_p
     return s;
 }
 
-static bool exists(const char *path) {
-    FILE *f = path ? vkb_fopen(path, "rb") : NULL; /* UTF-8 paths on Windows too */
-    if (f) fclose(f);
-    return f != NULL;
-}
+/* Anything by that name: a FIFO or a directory is then refused, by name, by its reader (not
+ * opened here, where a FIFO would block). */
+static bool exists(const char *path) { return path && vkb_path_kind_of(path, NULL) != VKB_PATH_NONE; }
 
 vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path, bool lowercase,
                                        bool strip_accents, bool chinese, vkbert_tokenizer **out) {
