@@ -179,13 +179,15 @@ static vkbert_status from_memory(const char *vocab, size_t vocab_size, const cha
         char err[256];
         cJSON *root = vkb_json_parse(cfg, cfg_size, 64, err, sizeof err);
         if (!root) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", cfg_name, err);
-        const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "do_lower_case");
-        if (cJSON_IsBool(j)) lower = cJSON_IsTrue(j);
-        j = cJSON_GetObjectItemCaseSensitive(root, "strip_accents");
-        if (cJSON_IsBool(j)) strip = cJSON_IsTrue(j);
-        j = cJSON_GetObjectItemCaseSensitive(root, "tokenize_chinese_chars");
-        if (cJSON_IsBool(j)) chinese = cJSON_IsTrue(j);
+        const cJSON *sa = NULL; /* null (BertTokenizer's default): follow lowercase */
+        vkbert_status s = cJSON_IsObject(root) ? VKBERT_OK
+                                               : vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: not a JSON object", cfg_name);
+        if (!s) s = vkb_json_bool(NULL, root, cfg_name, "do_lower_case", &lower);
+        if (!s) s = vkb_json_get(NULL, root, cfg_name, "strip_accents", VKB_JSON_BOOL, &sa);
+        if (!s) s = vkb_json_bool(NULL, root, cfg_name, "tokenize_chinese_chars", &chinese);
+        if (sa) strip = cJSON_IsTrue(sa);
         cJSON_Delete(root);
+        if (s) return s;
     }
     if (vocab_size > MAX_VOCAB_BYTES)
         return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s is larger than %u MiB", vocab_name, MAX_VOCAB_BYTES >> 20);
