@@ -457,5 +457,9 @@ vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char
                                        bool lowercase, bool strip_accents, bool chinese,
                                        vkbert_tokenizer **out);
 int32_t vkb_tokenizer_special(const vkbert_tokenizer *tok, int which); /* 0 PAD 1 UNK 2 CLS 3 SEP 4 MASK */
+/* What `tok` was read from ("tokenizer.json", "vocab.json + merges.txt", "vocab.txt", or
+ * "memory" for the _memory and _json loaders) and its model ("WordPiece", "BPE", "Unigram"). */
+const char *vkb_tokenizer_source(const vkbert_tokenizer *tok);
+const char *vkb_tokenizer_model(const vkbert_tokenizer *tok);
 
 #endif

@@ -722,6 +722,9 @@ vkbert_status vkb_tj_decode_ids(const vkb_tj *t, const int32_t *ids, size_t coun
 
 const vkb_vocab *vkb_tj_vocab(const vkb_tj *t) { return &t->vocab; }
 int32_t vkb_tj_mask(const vkb_tj *t) { return t->mask; }
+const char *vkb_tj_model_name(const vkb_tj *t) {
+    return t->model == M_UNIGRAM ? "Unigram" : t->model == M_BPE ? "BPE" : "WordPiece";
+}
 bool vkb_tj_is_special(const vkb_tj *t, int32_t id) { return t->is_special[id] != 0; }
 
 int32_t vkb_tj_special(const vkb_tj *t, int which) {
