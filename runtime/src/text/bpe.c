@@ -50,8 +50,10 @@ static char *dupstr(const cJSON *m, const char *k) {
 
 vkbert_status vkb_bpe_parse(vkb_bpe *b, const vkb_vocab *v, const cJSON *model, const char *path) {
     *b = (vkb_bpe){.unk = -1, .fuse_unk = false};
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(model, "dropout");
-    if (cJSON_IsNumber(j) && j->valuedouble != 0.0)
+    const cJSON *j = NULL;
+    vkbert_status s = vkb_json_get(NULL, model, path, "dropout", VKB_JSON_NUMBER, &j);
+    if (s) return s;
+    if (j && j->valuedouble != 0.0)
         return vkb_fail(NULL, VKBERT_ERROR_UNSUPPORTED, "%s: BPE dropout %g is not supported (only null or 0)", path,
                         j->valuedouble);
     b->fuse_unk = vkb_tj_bool(model, "fuse_unk", 0);
@@ -60,12 +62,13 @@ vkbert_status vkb_bpe_parse(vkb_bpe *b, const vkb_vocab *v, const cJSON *model, 
     b->prefix = dupstr(model, "continuing_subword_prefix");
     b->suffix = dupstr(model, "end_of_word_suffix");
     if (!b->prefix || !b->suffix) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    j = cJSON_GetObjectItemCaseSensitive(model, "unk_token");
-    if (cJSON_IsString(j)) {
-        b->unk = lookup(v, j->valuestring, strlen(j->valuestring));
+    const char *unk = NULL;
+    if ((s = vkb_json_string(NULL, model, path, "unk_token", &unk))) return s;
+    if (unk) {
+        b->unk = lookup(v, unk, strlen(unk));
         if (b->unk < 0)
             return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: BPE unk_token \"%.100s\" is not in the vocabulary",
-                            path, j->valuestring);
+                            path, unk);
     }
     const cJSON *merges = cJSON_GetObjectItemCaseSensitive(model, "merges"), *e;
     if (!cJSON_IsArray(merges)) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: BPE has no \"merges\" list", path);

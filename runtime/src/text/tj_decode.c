@@ -234,7 +234,10 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_dec **out, siz
                             path);
     } else if (kind == TD_STRIP) {
         a = vkb_tj_str(j, "content") ? vkb_tj_str(j, "content") : " ";
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "start"), *e = cJSON_GetObjectItemCaseSensitive(j, "stop");
+        const cJSON *s = NULL, *e = NULL;
+        vkbert_status st = vkb_json_get(NULL, j, path, "start", VKB_JSON_NUMBER, &s);
+        if (!st) st = vkb_json_get(NULL, j, path, "stop", VKB_JSON_NUMBER, &e);
+        if (st) return st;
         d->start = cJSON_IsNumber(s) && s->valuedouble >= 0 && s->valuedouble < 1e6 ? (uint32_t)s->valuedouble : 0;
         d->stop = cJSON_IsNumber(e) && e->valuedouble >= 0 && e->valuedouble < 1e6 ? (uint32_t)e->valuedouble : 0;
     }
