@@ -307,6 +307,18 @@ def check_json_types(vkbert, models, tmp):
         check(p is not None and p.returncode == 0, f"{fname} {field}=null refused: {p and p.stderr.strip()!r}")
 
 
+def check_readme(vkbert, models):
+    """README.md's example is info's real output for the tiny test model."""
+    readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md"), encoding="utf-8").read()
+    m = re.search(r"\$ \./build/vkbert info -m build/tests/models/tiny\n((?:  [a-z].*\n)+)", readme)
+    check(m is not None, "README.md has no `vkbert info` example")
+    p = run(vkbert, ["info", "-m", os.path.join(models, "tiny")])
+    if m and p and p.returncode == 0:
+        want = [line[2:] for line in m.group(1).splitlines()][1:]  # after the "model DIR" line
+        got = p.stdout.splitlines()[1:]
+        check(got == want, f"README.md's info example differs from the output: {want} vs {got}")
+
+
 def check_usage(vkbert, models):
     expect_error(vkbert, ["info", "-m", os.path.join(models, "no-such-model")], "no such directory", "info, missing dir")
     expect_error(vkbert, ["info", "-m", os.path.join(models, "tiny", "config.json")], "is not a directory",
@@ -322,6 +334,7 @@ def main():
     device = "--device" in sys.argv[3:] and have_device(vkbert)
     check_version(vkbert)
     check_usage(vkbert, models)
+    check_readme(vkbert, models)
     check_figures(vkbert, models)
     with tempfile.TemporaryDirectory() as tmp:
         check_file_kinds(vkbert, models, tmp, device)
