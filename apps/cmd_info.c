@@ -147,6 +147,7 @@ static size_t model_commands(const model_info *m, const char **out) {
     size_t n = 0;
     out[n++] = "tokenize";
     if (m->mlm) out[n++] = "fill-mask";
+    if (m->mlm) out[n++] = "predict";
     out[n++] = "encode";
     out[n++] = "embed";
     out[n++] = "similarity";

@@ -89,7 +89,8 @@ def check_figures(vkbert, models):
         check((j["heads"]["classifier"] is not None) == ("classifier" in heads), f"{name}: heads.classifier")
         check((j["heads"]["sentence_transformers"] is not None) == ("st" in heads), f"{name}: st")
         cmds = set(j["commands"])
-        check(("fill-mask" in cmds) == ("mlm" in heads), f"{name}: commands {cmds}")
+        check(("fill-mask" in cmds) == ("mlm" in heads) and ("predict" in cmds) == ("mlm" in heads),
+              f"{name}: commands {cmds}")
         check(("classify" in cmds) == ("classifier" in heads), f"{name}: commands {cmds}")
         if "classifier" in heads:
             labels = [cfg["id2label"][str(i)] for i in range(len(cfg["id2label"]))]
