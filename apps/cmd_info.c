@@ -245,14 +245,7 @@ static void print_text(const model_info *m) {
     printf(" of activations (estimate)\n");
 }
 
-static cJSON *json_info(const model_info *m) {
-    const vkbert_model_config *c = &m->cfg;
-    cJSON *r = cJSON_CreateObject();
-    cJSON_AddStringToObject(r, "model", m->dir);
-    cJSON_AddStringToObject(r, "family", c->family);
-    if (m->model_type) cJSON_AddStringToObject(r, "model_type", m->model_type);
-    else cJSON_AddNullToObject(r, "model_type");
-    cJSON *heads = cJSON_AddObjectToObject(r, "heads");
+static void json_heads(cJSON *heads, const model_info *m) {
     cJSON_AddBoolToObject(heads, "mlm", m->mlm);
     if (m->classifier) {
         cJSON *cl = cJSON_AddObjectToObject(heads, "classifier");
@@ -277,6 +270,35 @@ static cJSON *json_info(const model_info *m) {
     } else {
         cJSON_AddNullToObject(heads, "sentence_transformers");
     }
+}
+
+static void json_tokenizer(cJSON *tk, const vkbert_tokenizer *tok) {
+    cJSON_AddStringToObject(tk, "file", vkb_tokenizer_source(tok));
+    cJSON_AddStringToObject(tk, "model", vkb_tokenizer_model(tok));
+    cJSON_AddNumberToObject(tk, "vocab_size", vkbert_tokenizer_vocab_size(tok));
+    cJSON *sp = cJSON_AddObjectToObject(tk, "special_tokens");
+    for (int k = 0; k < 5; ++k) {
+        int which = SPECIAL_ORDER[k];
+        int32_t id = vkb_tokenizer_special(tok, which);
+        const char *t = id >= 0 ? vkbert_tokenizer_token(tok, id) : NULL;
+        if (!t) {
+            cJSON_AddNullToObject(sp, SPECIAL_KEYS[which]);
+            continue;
+        }
+        cJSON *e = cJSON_AddObjectToObject(sp, SPECIAL_KEYS[which]);
+        cJSON_AddStringToObject(e, "token", t);
+        cJSON_AddNumberToObject(e, "id", id);
+    }
+}
+
+static cJSON *json_info(const model_info *m) {
+    const vkbert_model_config *c = &m->cfg;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "model", m->dir);
+    cJSON_AddStringToObject(r, "family", c->family);
+    if (m->model_type) cJSON_AddStringToObject(r, "model_type", m->model_type);
+    else cJSON_AddNullToObject(r, "model_type");
+    json_heads(cJSON_AddObjectToObject(r, "heads"), m);
     const char *cmds[16];
     size_t nc = model_commands(m, cmds);
     cJSON_AddItemToObject(r, "commands", cJSON_CreateStringArray(cmds, (int)nc));
@@ -303,23 +325,7 @@ static cJSON *json_info(const model_info *m) {
     cJSON_AddNumberToObject(ck, "parameters", (double)params);
     cJSON *dt = cJSON_AddObjectToObject(ck, "dtypes");
     for (size_t i = 0; i < nd; ++i) cJSON_AddNumberToObject(dt, d[i].name, (double)d[i].tensors);
-    cJSON *tk = cJSON_AddObjectToObject(r, "tokenizer");
-    cJSON_AddStringToObject(tk, "file", vkb_tokenizer_source(m->tok));
-    cJSON_AddStringToObject(tk, "model", vkb_tokenizer_model(m->tok));
-    cJSON_AddNumberToObject(tk, "vocab_size", vkbert_tokenizer_vocab_size(m->tok));
-    cJSON *sp = cJSON_AddObjectToObject(tk, "special_tokens");
-    for (int k = 0; k < 5; ++k) {
-        int which = SPECIAL_ORDER[k];
-        int32_t id = vkb_tokenizer_special(m->tok, which);
-        const char *t = id >= 0 ? vkbert_tokenizer_token(m->tok, id) : NULL;
-        if (!t) {
-            cJSON_AddNullToObject(sp, SPECIAL_KEYS[which]);
-            continue;
-        }
-        cJSON *e = cJSON_AddObjectToObject(sp, SPECIAL_KEYS[which]);
-        cJSON_AddStringToObject(e, "token", t);
-        cJSON_AddNumberToObject(e, "id", id);
-    }
+    json_tokenizer(cJSON_AddObjectToObject(r, "tokenizer"), m->tok);
     uint64_t lin = 0, oth = 0;
     weight_elements(m, &lin, &oth);
     cJSON *mem = cJSON_AddObjectToObject(r, "memory");
