@@ -53,7 +53,13 @@ int vkb_wmain(int argc, wchar_t **wargv, int (*run)(int argc, char **argv)) {
     return run(argc, argv);
 }
 
-bool vkb_is_terminal(FILE *f) { return _isatty(_fileno(f)) != 0; }
+/* _isatty is true for every character device, NUL among them: input from NUL was taken for a
+ * console, so `vkbert fill-mask -m DIR < NUL` asked for TEXT arguments instead of saying that
+ * standard input has no lines (cli_errors under Wine). A console answers GetConsoleMode. */
+bool vkb_is_terminal(FILE *f) {
+    DWORD mode;
+    return _isatty(_fileno(f)) != 0 && GetConsoleMode((HANDLE)_get_osfhandle(_fileno(f)), &mode) != 0;
+}
 
 unsigned long vkb_process_id(void) { return (unsigned long)_getpid(); }
 
