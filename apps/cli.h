@@ -61,6 +61,9 @@ int cmd_embed(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);
 int cmd_rerank(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+/* cmd_info.c: vkbert info (no device), and vkbert --version. */
+int cmd_info(int argc, char **argv);
+int cmd_version(void);
 
 /* inputs.c: the texts of one command, read from arguments, a file or standard input, each
  * checked (not empty, valid UTF-8, no NUL byte) before any model runs. */

@@ -44,6 +44,7 @@ static const char *USAGE_MAIN =
     "  classify    every label's score from a classification head (TEI's /predict)\n"
     "  bench       time the model on this device (per kernel, GFLOP/s, share of peak; embed throughput)\n"
     "  bench-compare  bench --json records of one or more devices as a table and a chart\n"
+    "  info        what a model directory holds: family, heads, shapes, tokenizer, memory (no GPU needed)\n"
     "\n"
     "embed, similarity, rerank and classify take many inputs (TEXT arguments, or one per line\n"
     "with -f FILE or on standard input), cut over-long ones (--no-truncate refuses them) and\n"
@@ -507,10 +508,7 @@ static int run(int argc, char **argv) {
         printf("%s", USAGE_MAIN);
         return 0;
     }
-    if (!strcmp(cmd, "--version")) {
-        printf("vkbert %s\n", VKBERT_VERSION_STRING);
-        return 0;
-    }
+    if (!strcmp(cmd, "--version")) return cmd_version();
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(cmd, "fill-mask")) return cmd_fill_mask(argc - 2, argv + 2);
@@ -524,6 +522,7 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "classify")) return cmd_classify(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench-compare")) return cmd_bench_compare(argc - 2, argv + 2);
+    if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
     return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown command \"%s\" (see vkbert --help)", cmd);
 }
 

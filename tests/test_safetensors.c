@@ -231,7 +231,7 @@ static void config_cases(void) {
         {",\"model_type\":\"albert\",\"embedding_size\":4,\"hidden_act\":\"swish\"", VKBERT_ERROR_UNSUPPORTED,
          "hidden_act swish is not supported (vkbert implements \"gelu\", the exact erf GELU, and \"gelu_new\""},
         {",\"model_type\":\"electra\",\"hidden_act\":\"gelu_fast\"", VKBERT_ERROR_UNSUPPORTED, "hidden_act gelu_fast"},
-        {",\"model_type\":\"electra\",\"hidden_act\":3", VKBERT_ERROR_UNSUPPORTED, "hidden_act (not a string)"},
+        {",\"model_type\":\"electra\",\"hidden_act\":3", VKBERT_ERROR_MODEL_FORMAT, "\"hidden_act\" must be a string, not a number"},
     };
     for (size_t i = 0; i < sizeof factorised / sizeof factorised[0]; ++i) {
         snprintf(json, sizeof json, base, "8", "2", factorised[i].extra);

@@ -361,6 +361,23 @@ struct cJSON;
  * nesting deeper than max_depth. On failure writes a message to err. */
 struct cJSON *vkb_json_parse(const char *text, size_t len, int max_depth, char *err,
                              size_t errlen);
+/* Typed members, so that every reader of a JSON file refuses a wrong type the same way:
+ * "PATH: \"KEY\" must be a boolean, not a string" (VKBERT_ERROR_MODEL_FORMAT). An absent
+ * member, or null (which Hugging Face writes for "not set"), gives *out NULL (the getters of
+ * values: *out left as it was, the caller's default) and VKBERT_OK; so does an `obj` that is
+ * not an object. */
+typedef enum vkb_json_type { VKB_JSON_BOOL, VKB_JSON_NUMBER, VKB_JSON_STRING, VKB_JSON_ARRAY, VKB_JSON_OBJECT } vkb_json_type;
+vkbert_status vkb_json_get(vkbert_context *ctx, const struct cJSON *obj, const char *path, const char *key,
+                           vkb_json_type type, const struct cJSON **out);
+vkbert_status vkb_json_bool(vkbert_context *ctx, const struct cJSON *obj, const char *path, const char *key,
+                            bool *out);
+vkbert_status vkb_json_string(vkbert_context *ctx, const struct cJSON *obj, const char *path, const char *key,
+                              const char **out);
+/* "a string", "a number", "null", ... for messages. */
+const char *vkb_json_type_name(const struct cJSON *j);
+/* The error above, for a value `j` found not to be of `type`. */
+vkbert_status vkb_json_type_error(vkbert_context *ctx, const char *path, const char *key, vkb_json_type type,
+                                  const struct cJSON *j);
 
 /* ---- safetensors.c -------------------------------------------------------------- */
 typedef enum vkb_dtype { VKB_F32, VKB_F16, VKB_BF16, VKB_OTHER } vkb_dtype;
@@ -440,5 +457,9 @@ vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char
                                        bool lowercase, bool strip_accents, bool chinese,
                                        vkbert_tokenizer **out);
 int32_t vkb_tokenizer_special(const vkbert_tokenizer *tok, int which); /* 0 PAD 1 UNK 2 CLS 3 SEP 4 MASK */
+/* What `tok` was read from ("tokenizer.json", "vocab.json + merges.txt", "vocab.txt", or
+ * "memory" for the _memory and _json loaders) and its model ("WordPiece", "BPE", "Unigram"). */
+const char *vkb_tokenizer_source(const vkbert_tokenizer *tok);
+const char *vkb_tokenizer_model(const vkbert_tokenizer *tok);
 
 #endif

@@ -53,7 +53,13 @@ int vkb_wmain(int argc, wchar_t **wargv, int (*run)(int argc, char **argv)) {
     return run(argc, argv);
 }
 
-bool vkb_is_terminal(FILE *f) { return _isatty(_fileno(f)) != 0; }
+/* _isatty is true for every character device, NUL among them: input from NUL was taken for a
+ * console, so `vkbert fill-mask -m DIR < NUL` asked for TEXT arguments instead of saying that
+ * standard input has no lines (cli_errors under Wine). A console answers GetConsoleMode. */
+bool vkb_is_terminal(FILE *f) {
+    DWORD mode;
+    return _isatty(_fileno(f)) != 0 && GetConsoleMode((HANDLE)_get_osfhandle(_fileno(f)), &mode) != 0;
+}
 
 unsigned long vkb_process_id(void) { return (unsigned long)_getpid(); }
 
@@ -111,6 +117,26 @@ vkb_path_kind vkb_path_kind_of(const char *path, uint64_t *bytes) {
     }
     CloseHandle(h);
     return kind;
+}
+
+/* The kind from the path first, so that a device or pipe is not even opened; then the open
+ * handle's own type, in case the path changed in between. */
+vkbert_status vkb_open_regular(const char *path, FILE **out) {
+    *out = NULL;
+    vkb_path_kind kind = vkb_path_kind_of(path, NULL);
+    if (kind == VKB_PATH_DIR || kind == VKB_PATH_OTHER)
+        return vkb_fail(NULL, VKBERT_ERROR_IO, "%s is %s, not a regular file", path,
+                        kind == VKB_PATH_DIR ? "a directory" : "a device or a pipe");
+    FILE *f = vkb_fopen(path, "rb");
+    if (!f) return vkb_fail(NULL, VKBERT_ERROR_IO, "cannot open %s: %s", path, strerror(errno));
+    DWORD type = GetFileType((HANDLE)_get_osfhandle(_fileno(f)));
+    if (type != FILE_TYPE_DISK) {
+        fclose(f);
+        return vkb_fail(NULL, VKBERT_ERROR_IO, "%s is %s, not a regular file", path,
+                        type == FILE_TYPE_PIPE ? "a pipe" : type == FILE_TYPE_CHAR ? "a character device" : "a device");
+    }
+    *out = f;
+    return VKBERT_OK;
 }
 
 bool vkb_file_size(FILE *f, uint64_t *bytes) {
@@ -193,6 +219,7 @@ bool vkb_user_cache_dir(char **out) {
     return ok;
 }
 #else
+#  include <fcntl.h>
 #  include <limits.h>
 #  include <unistd.h>
 
@@ -209,6 +236,38 @@ vkb_path_kind vkb_path_kind_of(const char *path, uint64_t *bytes) {
     if (stat(path, &sb) != 0) return VKB_PATH_NONE;
     if (bytes) *bytes = (uint64_t)sb.st_size;
     return S_ISREG(sb.st_mode) ? VKB_PATH_FILE : S_ISDIR(sb.st_mode) ? VKB_PATH_DIR : VKB_PATH_OTHER;
+}
+
+static const char *mode_name(mode_t m) {
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a file";
+}
+
+/* stat first, so that a device is not even opened (opening some has effects); then open with
+ * O_NONBLOCK, which a FIFO's open needs not to wait for a writer, and fstat the descriptor in
+ * case the path changed in between; the flag is cleared before reading. */
+vkbert_status vkb_open_regular(const char *path, FILE **out) {
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return vkb_fail(NULL, VKBERT_ERROR_IO, "%s is %s, not a regular file", path, mode_name(sb.st_mode));
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) return vkb_fail(NULL, VKBERT_ERROR_IO, "cannot open %s: %s", path, strerror(errno));
+    int flags = fstat(fd, &sb) == 0 ? fcntl(fd, F_GETFL) : -1;
+    const char *what = flags == -1 ? strerror(errno) : NULL;
+    if (!what && !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return vkb_fail(NULL, VKBERT_ERROR_IO, "%s is %s, not a regular file", path, mode_name(sb.st_mode));
+    }
+    FILE *f = NULL;
+    if (!what && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) what = strerror(errno);
+    if (!what && !(f = fdopen(fd, "rb"))) what = strerror(errno);
+    if (!f) {
+        close(fd);
+        return vkb_fail(NULL, VKBERT_ERROR_IO, "cannot open %s: %s", path, what);
+    }
+    *out = f;
+    return VKBERT_OK;
 }
 
 /* off_t is 64 bits here: the library is built with _FILE_OFFSET_BITS=64 (32-bit Android) */
@@ -293,8 +352,9 @@ void vkb_make_parents(const char *path) {
 vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, size_t *size) {
     *data = NULL;
     *size = 0;
-    FILE *f = vkb_fopen(path, "rb");
-    if (!f) return vkb_fail(NULL, VKBERT_ERROR_IO, "cannot open %s: %s", path, strerror(errno));
+    FILE *f = NULL;
+    vkbert_status s = vkb_open_regular(path, &f);
+    if (s) return s;
     size_t cap = 4096, n = 0;
     char *buf = vkb_malloc(cap + 1);
     if (!buf) {

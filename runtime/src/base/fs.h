@@ -12,6 +12,13 @@
 
 /* fopen with a UTF-8 path; NULL with errno set. */
 FILE *vkb_fopen(const char *path, const char *mode);
+/* Opens `path` for reading ("rb"): a regular file, or a link to one. Anything else is refused
+ * without blocking and without reading from it: a FIFO's open would wait for a writer forever,
+ * a device such as /dev/zero never ends, a directory reads as an error on some systems. Every
+ * reader of a model file goes through here (vkb_read_file, the safetensors loader). The error
+ * (the thread's last error, status VKBERT_ERROR_IO) names the path and what it is: "PATH is a
+ * FIFO, not a regular file", or "cannot open PATH: <strerror>". */
+vkbert_status vkb_open_regular(const char *path, FILE **out);
 /* remove() with a UTF-8 path; 0 or -1 with errno set. */
 int vkb_remove(const char *path);
 
@@ -62,7 +69,8 @@ bool vkb_is_terminal(FILE *f);
 /* This process's id (temporary file names). */
 unsigned long vkb_process_id(void);
 
-/* Reads a whole small file (at most max_bytes) into a NUL-terminated buffer. */
+/* Reads a whole small regular file (at most max_bytes; see vkb_open_regular) into a
+ * NUL-terminated buffer. */
 vkbert_status vkb_read_file(const char *path, size_t max_bytes, char **data, size_t *size);
 
 #if defined(_WIN32)

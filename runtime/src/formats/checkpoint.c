@@ -71,8 +71,9 @@ static vkbert_status open_shards(vkb_checkpoint *L) {
         root = vkb_json_parse(json, len, 16, err, sizeof err);
         if (!root) s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", index, err);
     }
-    const cJSON *map = root ? cJSON_GetObjectItemCaseSensitive(root, "weight_map") : NULL;
-    if (!s && !cJSON_IsObject(map))
+    const cJSON *map = NULL;
+    if (!s) s = vkb_json_get(L->ctx, root, index, "weight_map", VKB_JSON_OBJECT, &map);
+    if (!s && !map)
         s = vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: no \"weight_map\" object", index);
     if (!s) L->shards = vkb_calloc(MAX_SHARDS, sizeof *L->shards);
     if (!s && !L->shards) s = vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");

@@ -24,8 +24,8 @@ vkbert_status vkb_config_u32(vkbert_context *ctx, const cJSON *root, const char 
     }
     double d = cJSON_IsNumber(j) ? j->valuedouble : NAN;
     if (!(d == floor(d)) || d < lo || d > hi)
-        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"%s\" must be an integer in [%u, %u]", path, key, lo,
-                        hi);
+        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"%s\" must be an integer in [%u, %u]%s%s", path, key, lo,
+                        hi, cJSON_IsNumber(j) ? "" : ", not ", cJSON_IsNumber(j) ? "" : vkb_json_type_name(j));
     *out = (uint32_t)d;
     return VKBERT_OK;
 }
@@ -35,22 +35,24 @@ vkbert_status vkb_config_eps(vkbert_context *ctx, const cJSON *root, const char 
     *out = 1e-12f;
     if (!eps) return VKBERT_OK;
     if (!cJSON_IsNumber(eps) || !(eps->valuedouble > 0.0) || eps->valuedouble > 1.0)
-        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"%s\" must be a number in (0, 1]", path, key);
+        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"%s\" must be a number in (0, 1]%s%s", path, key,
+                        cJSON_IsNumber(eps) ? "" : ", not ", cJSON_IsNumber(eps) ? "" : vkb_json_type_name(eps));
     *out = (float)eps->valuedouble;
     return VKBERT_OK;
 }
 
 vkbert_status vkb_config_act(vkbert_context *ctx, const cJSON *root, const char *path, const char *key,
                              const char *def, const char **out) {
-    const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, key);
-    const char *v = cJSON_IsString(act) ? act->valuestring : NULL;
-    if (!act) *out = def;
+    const char *v = NULL;
+    vkbert_status s = vkb_json_string(ctx, root, path, key, &v);
+    if (s) return s;
+    if (!v) *out = def;
     else if (v && (!strcmp(v, "gelu") || !strcmp(v, "gelu_python"))) *out = "gelu";
     else if (v && (!strcmp(v, "gelu_new") || !strcmp(v, "gelu_pytorch_tanh"))) *out = "gelu_new";
     else
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
                         "%s: %s %.64s is not supported (vkbert implements \"gelu\", the exact erf GELU, and "
-                        "\"gelu_new\", its tanh approximation)", path, key, v ? v : "(not a string)");
+                        "\"gelu_new\", its tanh approximation)", path, key, v);
     return VKBERT_OK;
 }
 
@@ -69,12 +71,12 @@ vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len
     const vkb_arch *arch = NULL;
     if (!cJSON_IsObject(root)) s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: not a JSON object", path);
     if (!s) {
-        const cJSON *mt = cJSON_GetObjectItemCaseSensitive(root, "model_type");
-        if (mt && !cJSON_IsString(mt))
-            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"model_type\" must be a string", path);
-        else if (!(arch = vkb_arch_find(mt ? mt->valuestring : NULL)))
+        const char *mt = NULL;
+        if ((s = vkb_json_string(ctx, root, path, "model_type", &mt))) {
+        } else if (!(arch = vkb_arch_find(mt))) {
             s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: model_type \"%.64s\" is not supported (vkbert runs: %s)",
-                         path, mt ? mt->valuestring : "", vkb_arch_list((char[128]){0}, 128));
+                         path, mt ? mt : "", vkb_arch_list((char[128]){0}, 128));
+        }
     }
     if (!s) {
         cfg->family = arch->name;
@@ -111,12 +113,12 @@ vkbert_status vkb_config_labels(vkbert_context *ctx, const char *json, size_t le
     char err[256];
     cJSON *root = vkb_json_parse(json, len, 64, err, sizeof err);
     if (!root) return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", path, err);
-    vkbert_status s = VKBERT_OK;
-    const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "id2label");
-    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(root, "problem_type");
-    if (cJSON_IsString(pt)) *multi_label = !strcmp(pt->valuestring, "multi_label_classification");
+    const cJSON *map = NULL;
+    const char *pt = NULL;
+    vkbert_status s = vkb_json_get(ctx, root, path, "id2label", VKB_JSON_OBJECT, &map);
+    if (!s) s = vkb_json_string(ctx, root, path, "problem_type", &pt);
+    if (pt) *multi_label = !strcmp(pt, "multi_label_classification");
     uint32_t n = 0;
-    if (map && !cJSON_IsObject(map)) s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"id2label\" must be an object", path);
     for (const cJSON *e = map ? map->child : NULL; e && !s; e = e->next)
         if (++n > 65536) s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: more than 65536 labels", path);
     char **l = n && !s ? vkb_calloc(n, sizeof *l) : NULL;

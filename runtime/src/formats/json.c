@@ -79,3 +79,61 @@ cJSON *vkb_json_parse(const char *text, size_t len, int max_depth, char *err, si
     }
     return root;
 }
+
+const char *vkb_json_type_name(const cJSON *j) {
+    if (!j) return "missing";
+    if (cJSON_IsBool(j)) return "a boolean";
+    if (cJSON_IsNull(j)) return "null";
+    if (cJSON_IsNumber(j)) return "a number";
+    if (cJSON_IsString(j)) return "a string";
+    if (cJSON_IsArray(j)) return "an array";
+    if (cJSON_IsObject(j)) return "an object";
+    return "invalid";
+}
+
+static bool has_type(const cJSON *j, vkb_json_type type) {
+    switch (type) {
+    case VKB_JSON_BOOL: return cJSON_IsBool(j);
+    case VKB_JSON_NUMBER: return cJSON_IsNumber(j);
+    case VKB_JSON_STRING: return cJSON_IsString(j);
+    case VKB_JSON_ARRAY: return cJSON_IsArray(j);
+    case VKB_JSON_OBJECT: return cJSON_IsObject(j);
+    }
+    return false;
+}
+
+static const char *type_want(vkb_json_type type) {
+    static const char *names[] = {"a boolean", "a number", "a string", "an array", "an object"};
+    return names[type];
+}
+
+vkbert_status vkb_json_type_error(vkbert_context *ctx, const char *path, const char *key, vkb_json_type type,
+                                  const cJSON *j) {
+    return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"%.100s\" must be %s, not %s", path, key, type_want(type),
+                    vkb_json_type_name(j));
+}
+
+vkbert_status vkb_json_get(vkbert_context *ctx, const cJSON *obj, const char *path, const char *key,
+                           vkb_json_type type, const cJSON **out) {
+    const cJSON *j = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+    *out = NULL;
+    if (!j || cJSON_IsNull(j)) return VKBERT_OK;
+    if (!has_type(j, type)) return vkb_json_type_error(ctx, path, key, type, j);
+    *out = j;
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_json_bool(vkbert_context *ctx, const cJSON *obj, const char *path, const char *key, bool *out) {
+    const cJSON *j = NULL;
+    vkbert_status s = vkb_json_get(ctx, obj, path, key, VKB_JSON_BOOL, &j);
+    if (j) *out = cJSON_IsTrue(j);
+    return s;
+}
+
+vkbert_status vkb_json_string(vkbert_context *ctx, const cJSON *obj, const char *path, const char *key,
+                              const char **out) {
+    const cJSON *j = NULL;
+    vkbert_status s = vkb_json_get(ctx, obj, path, key, VKB_JSON_STRING, &j);
+    if (j) *out = j->valuestring;
+    return s;
+}

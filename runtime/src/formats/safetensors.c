@@ -238,16 +238,16 @@ vkbert_status vkb_safetensors_open(vkbert_context *ctx, const char *path, vkb_sa
     memset(st, 0, sizeof *st);
     st->path = vkb_strdup(path);
     if (!st->path) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    FILE *f = vkb_fopen(path, "rb");
-    if (!f) {
-        vkbert_status s = vkb_fail(ctx, VKBERT_ERROR_IO, "cannot open %s: %s", path, strerror(errno));
+    FILE *f = NULL;
+    vkbert_status s = vkb_open_regular(path, &f); /* not a FIFO, a device, a directory */
+    if (s) {
+        vkb_propagate(ctx, s);
         vkb_safetensors_close(st);
         return s;
     }
     /* Unbuffered: every read goes to the file as it is now, so one that shrank is noticed. */
     setvbuf(f, NULL, _IONBF, 0);
     st->file = f;
-    vkbert_status s;
     if (!vkb_file_size(f, &st->file_size)) s = vkb_fail(ctx, VKBERT_ERROR_IO, "%s is not a regular file", path);
     else s = open_source(ctx, st);
     if (s) vkb_safetensors_close(st);

@@ -90,10 +90,9 @@ static vkbert_status read_pooling(vkbert_context *ctx, const char *mdir, uint32_
     };
     const char *first = NULL;
     for (size_t i = 0; i < sizeof modes / sizeof modes[0] && !s; ++i) {
-        const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, modes[i].key);
-        if (j && !cJSON_IsBool(j)) {
-            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"%s\" must be true or false", path, modes[i].key);
-        } else if (cJSON_IsTrue(j)) {
+        bool on = false;
+        if ((s = vkb_json_bool(ctx, root, path, modes[i].key, &on))) {
+        } else if (on) {
             if (first)
                 s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
                              "%s: two pooling modes (%s and %s); vkbert pools with exactly one", path, first,
@@ -108,14 +107,13 @@ static vkbert_status read_pooling(vkbert_context *ctx, const char *mdir, uint32_
     if (!s && !first)
         s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: no pooling mode is true (pooling_mode_cls_token, "
                      "_mean_tokens, _max_tokens, _mean_sqrt_len_tokens or _lasttoken)", path);
-    const cJSON *dim = cJSON_GetObjectItemCaseSensitive(root, "word_embedding_dimension");
-    if (!s && dim && !(cJSON_IsNumber(dim) && dim->valuedouble == (double)hidden))
+    const cJSON *dim = NULL;
+    if (!s) s = vkb_json_get(ctx, root, path, "word_embedding_dimension", VKB_JSON_NUMBER, &dim);
+    if (!s && dim && dim->valuedouble != (double)hidden)
         s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: word_embedding_dimension does not match the encoder's "
                      "hidden_size %u", path, hidden);
-    const cJSON *ip = cJSON_GetObjectItemCaseSensitive(root, "include_prompt");
-    if (!s && ip && !cJSON_IsBool(ip))
-        s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"include_prompt\" must be true or false", path);
-    c->include_prompt = !cJSON_IsFalse(ip);
+    c->include_prompt = true;
+    if (!s) s = vkb_json_bool(ctx, root, path, "include_prompt", &c->include_prompt);
     cJSON_Delete(root);
     vkb_free(path);
     return s;
@@ -135,10 +133,11 @@ static vkbert_status read_dense(vkbert_context *ctx, const char *mdir, uint32_t 
                      "embedding has %u", path, in, width);
         goto done;
     }
-    const cJSON *bias = cJSON_GetObjectItemCaseSensitive(root, "bias");
-    const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "activation_function");
-    c->dense_bias = !cJSON_IsFalse(bias);
-    const char *a = cJSON_IsString(act) ? act->valuestring : act ? "(not a string)" : "torch.nn.modules.activation.Tanh";
+    const char *a = "torch.nn.modules.activation.Tanh";
+    c->dense_bias = true;
+    if ((s = vkb_json_bool(ctx, root, path, "bias", &c->dense_bias)) ||
+        (s = vkb_json_string(ctx, root, path, "activation_function", &a)))
+        goto done;
     if (!strcmp(a, "torch.nn.modules.activation.Tanh")) {
         c->dense_act = 2;
     } else if (!strcmp(a, "torch.nn.modules.linear.Identity")) {
@@ -174,9 +173,11 @@ static vkbert_status read_modules(vkbert_context *ctx, const char *dir, uint32_t
     bool pooled = false;
     vkbert_status s = VKBERT_OK;
     for (const cJSON *m = mods->child; m && !s; m = m->next) {
-        const cJSON *type = cJSON_GetObjectItemCaseSensitive(m, "type");
-        const cJSON *path = cJSON_GetObjectItemCaseSensitive(m, "path");
-        if (!cJSON_IsString(type) || (path && !cJSON_IsString(path)))
+        const cJSON *type = NULL, *path = NULL;
+        if ((s = vkb_json_get(ctx, m, where, "type", VKB_JSON_STRING, &type)) ||
+            (s = vkb_json_get(ctx, m, where, "path", VKB_JSON_STRING, &path)))
+            return s;
+        if (!type)
             return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: every module needs a \"type\" and a \"path\" string",
                             where);
         int k = -1;
@@ -211,10 +212,11 @@ static vkbert_status read_modules(vkbert_context *ctx, const char *dir, uint32_t
 }
 
 static vkbert_status read_prompts(vkbert_context *ctx, const cJSON *root, const char *path, vkb_st_config *c) {
-    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(root, "prompts");
-    const cJSON *def = cJSON_GetObjectItemCaseSensitive(root, "default_prompt_name");
-    if (pr && !cJSON_IsObject(pr))
-        return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"prompts\" must be an object of strings", path);
+    const cJSON *pr = NULL, *def = NULL;
+    vkbert_status s;
+    if ((s = vkb_json_get(ctx, root, path, "prompts", VKB_JSON_OBJECT, &pr)) ||
+        (s = vkb_json_get(ctx, root, path, "default_prompt_name", VKB_JSON_STRING, &def)))
+        return s;
     uint32_t n = 0;
     for (const cJSON *e = pr ? pr->child : NULL; e; e = e->next) {
         if (!cJSON_IsString(e))
@@ -230,9 +232,7 @@ static vkbert_status read_prompts(vkbert_context *ctx, const cJSON *root, const 
         if (!p->name || !p->text) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     }
     c->default_prompt = -1;
-    if (def && !cJSON_IsNull(def)) {
-        if (!cJSON_IsString(def))
-            return vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"default_prompt_name\" must be a string", path);
+    if (def) {
         for (uint32_t i = 0; i < c->prompt_count; ++i)
             if (!strcmp(c->prompts[i].name, def->valuestring)) c->default_prompt = (int32_t)i;
         if (c->default_prompt < 0)
@@ -261,10 +261,7 @@ vkbert_status vkb_st_config_read(vkbert_context *ctx, const char *dir, uint32_t 
     path = NULL;
     if (!s) s = read_json(ctx, dir, "sentence_bert_config.json", false, &root, &path);
     if (!s && root) {
-        const cJSON *lc = cJSON_GetObjectItemCaseSensitive(root, "do_lower_case");
-        if (lc && !cJSON_IsBool(lc))
-            s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: \"do_lower_case\" must be true or false", path);
-        c->do_lower_case = cJSON_IsTrue(lc);
+        s = vkb_json_bool(ctx, root, path, "do_lower_case", &c->do_lower_case);
         const cJSON *ms = cJSON_GetObjectItemCaseSensitive(root, "max_seq_length");
         if (!s && ms && !cJSON_IsNull(ms))
             s = vkb_config_u32(ctx, root, path, "max_seq_length", 0, 1, VKB_MAX_POSITIONS, &c->max_seq_length);

@@ -21,8 +21,9 @@ vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const cJSON *root, cons
         (s = vkb_config_eps(ctx, root, path, "layer_norm_eps", &c->layer_norm_eps)) ||
         (s = vkb_config_act(ctx, root, path, "hidden_act", "gelu", &c->hidden_act)))
         return s;
-    const cJSON *pe = cJSON_GetObjectItemCaseSensitive(root, "position_embedding_type");
-    if (pe && !(cJSON_IsString(pe) && !strcmp(pe->valuestring, "absolute")))
+    const char *pe = NULL;
+    if ((s = vkb_json_string(ctx, root, path, "position_embedding_type", &pe))) return s;
+    if (pe && strcmp(pe, "absolute"))
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: only absolute position embeddings are supported", path);
     return VKBERT_OK;
 }

@@ -51,9 +51,8 @@ static vkbert_status parse_config(vkb_loader *L, const char *json, size_t len, c
     if (!s) bind_model(L);
     *tied = true;
     if (!s) {
-        cJSON *root = cJSON_ParseWithLength(json, len);
-        const cJSON *tie = root ? cJSON_GetObjectItemCaseSensitive(root, "tie_word_embeddings") : NULL;
-        if (cJSON_IsBool(tie)) *tied = cJSON_IsTrue(tie);
+        cJSON *root = cJSON_ParseWithLength(json, len); /* checked by vkb_config_parse */
+        s = vkb_json_bool(L->ctx, root, name, "tie_word_embeddings", tied);
         cJSON_Delete(root);
     }
     if (!s) s = vkb_config_labels(L->ctx, json, len, name, &L->m->labels, &L->m->label_count, &L->m->multi_label);

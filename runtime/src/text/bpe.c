@@ -44,28 +44,31 @@ void vkb_bpe_free(vkb_bpe *b) {
 static int32_t lookup(const vkb_vocab *v, const char *s, size_t n) { return vkb_vocab_lookup(v, false, s, n); }
 
 static char *dupstr(const cJSON *m, const char *k) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(m, k);
-    return vkb_strdup(cJSON_IsString(j) ? j->valuestring : "");
+    const char *v = vkb_tj_str(m, k);
+    return vkb_strdup(v ? v : "");
 }
 
 vkbert_status vkb_bpe_parse(vkb_bpe *b, const vkb_vocab *v, const cJSON *model, const char *path) {
     *b = (vkb_bpe){.unk = -1, .fuse_unk = false};
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(model, "dropout");
-    if (cJSON_IsNumber(j) && j->valuedouble != 0.0)
+    const cJSON *j = NULL;
+    vkbert_status s = vkb_json_get(NULL, model, path, "dropout", VKB_JSON_NUMBER, &j);
+    if (s) return s;
+    if (j && j->valuedouble != 0.0)
         return vkb_fail(NULL, VKBERT_ERROR_UNSUPPORTED, "%s: BPE dropout %g is not supported (only null or 0)", path,
                         j->valuedouble);
-    b->fuse_unk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(model, "fuse_unk"));
-    b->byte_fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(model, "byte_fallback"));
-    b->ignore_merges = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(model, "ignore_merges"));
+    b->fuse_unk = vkb_tj_bool(model, "fuse_unk", 0);
+    b->byte_fallback = vkb_tj_bool(model, "byte_fallback", 0);
+    b->ignore_merges = vkb_tj_bool(model, "ignore_merges", 0);
     b->prefix = dupstr(model, "continuing_subword_prefix");
     b->suffix = dupstr(model, "end_of_word_suffix");
     if (!b->prefix || !b->suffix) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    j = cJSON_GetObjectItemCaseSensitive(model, "unk_token");
-    if (cJSON_IsString(j)) {
-        b->unk = lookup(v, j->valuestring, strlen(j->valuestring));
+    const char *unk = NULL;
+    if ((s = vkb_json_string(NULL, model, path, "unk_token", &unk))) return s;
+    if (unk) {
+        b->unk = lookup(v, unk, strlen(unk));
         if (b->unk < 0)
             return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: BPE unk_token \"%.100s\" is not in the vocabulary",
-                            path, j->valuestring);
+                            path, unk);
     }
     const cJSON *merges = cJSON_GetObjectItemCaseSensitive(model, "merges"), *e;
     if (!cJSON_IsArray(merges)) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: BPE has no \"merges\" list", path);

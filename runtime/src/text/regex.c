@@ -105,6 +105,13 @@ vkbert_status vkb_regex_new(const char *pat, const char *path, vkb_regex **out) 
     return VKBERT_OK;
 }
 
+#define VKB_STR_(x) #x
+#define VKB_STR(x) VKB_STR_(x)
+const char *vkb_regex_version(void) {
+    return "Oniguruma " VKB_STR(ONIGURUMA_VERSION_MAJOR) "." VKB_STR(ONIGURUMA_VERSION_MINOR) "." VKB_STR(
+        ONIGURUMA_VERSION_TEENY);
+}
+
 void vkb_regex_free(vkb_regex *re) {
     if (re) g_onig.free_((OnigRegex)re); /* a regex exists only once the library is loaded */
 }

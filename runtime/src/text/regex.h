@@ -18,6 +18,8 @@ typedef struct vkb_regex_region vkb_regex_region; /* one search's match position
 /* `pat` is UTF-8; `path` names the file in the error. */
 vkbert_status vkb_regex_new(const char *pat, const char *path, vkb_regex **out);
 void vkb_regex_free(vkb_regex *re);
+/* "Oniguruma 6.9.8": the version of the headers vkbert was built with. */
+const char *vkb_regex_version(void);
 vkb_regex_region *vkb_regex_region_new(void); /* NULL: out of memory */
 void vkb_regex_region_free(vkb_regex_region *r);
 /* The first match in s[from..len): true and its byte span [*beg, *end); false for none

@@ -218,13 +218,12 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_dec **out, siz
     const char *a = "", *b = "";
     if (kind == TD_WORDPIECE) {
         a = vkb_tj_str(j, "prefix") ? vkb_tj_str(j, "prefix") : "##";
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "cleanup");
-        d->cleanup = !cJSON_IsBool(c) || cJSON_IsTrue(c);
+        d->cleanup = vkb_tj_bool(j, "cleanup", 1);
     } else if (kind == TD_METASPACE) {
         a = vkb_tj_str(j, "replacement") ? vkb_tj_str(j, "replacement") : "\xE2\x96\x81";
         const char *scheme = vkb_tj_str(j, "prepend_scheme");
-        const cJSON *aps = cJSON_GetObjectItemCaseSensitive(j, "add_prefix_space");
-        d->prepend = scheme ? strcmp(scheme, "never") != 0 : (!cJSON_IsBool(aps) || cJSON_IsTrue(aps));
+        int aps = vkb_tj_bool(j, "add_prefix_space", 1);
+        d->prepend = scheme ? strcmp(scheme, "never") != 0 : aps;
     } else if (kind == TD_BPE) {
         a = vkb_tj_str(j, "suffix") ? vkb_tj_str(j, "suffix") : "</w>";
     } else if (kind == TD_REPLACE) {
@@ -235,7 +234,10 @@ static vkbert_status add(const cJSON *j, const char *path, vkb_tj_dec **out, siz
                             path);
     } else if (kind == TD_STRIP) {
         a = vkb_tj_str(j, "content") ? vkb_tj_str(j, "content") : " ";
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "start"), *e = cJSON_GetObjectItemCaseSensitive(j, "stop");
+        const cJSON *s = NULL, *e = NULL;
+        vkbert_status st = vkb_json_get(NULL, j, path, "start", VKB_JSON_NUMBER, &s);
+        if (!st) st = vkb_json_get(NULL, j, path, "stop", VKB_JSON_NUMBER, &e);
+        if (st) return st;
         d->start = cJSON_IsNumber(s) && s->valuedouble >= 0 && s->valuedouble < 1e6 ? (uint32_t)s->valuedouble : 0;
         d->stop = cJSON_IsNumber(e) && e->valuedouble >= 0 && e->valuedouble < 1e6 ? (uint32_t)e->valuedouble : 0;
     }

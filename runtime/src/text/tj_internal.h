@@ -27,7 +27,9 @@ bool vkb_nchars_utf8(const vkb_nchar *c, size_t n, char **buf, size_t *cap, size
 /* A vocabulary from id-indexed strings (NULL: no token of that id), hashed as vocab.txt's. */
 vkbert_status vkb_vocab_from_tokens(vkb_vocab *v, char **tokens, uint32_t count, const char *path);
 
-/* JSON getters: a string member or NULL; a bool member or dflt. */
+/* JSON getters: a string member or NULL; a bool member or dflt (absent or null). A member of
+ * another type is remembered (the first one, per thread), and vkb_tj_from_json then fails with
+ * "PATH: \"KEY\" must be a boolean, not a string", as vkb_json_get's readers do. */
 const char *vkb_tj_str(const struct cJSON *o, const char *key);
 int vkb_tj_bool(const struct cJSON *o, const char *key, int dflt);
 /* A component (null: none) that may be {"type": "Sequence", list_key: [...]} (nested up to 8

@@ -27,7 +27,11 @@ struct vkbert_tokenizer {
     int32_t special[SP_COUNT]; /* ids, -1 when the vocabulary lacks one ([PAD], [MASK]) */
     vkb_bert_normalizer norm;
     vkb_tj *tj; /* a tokenizer.json chain; NULL: vocab.txt's WordPiece above */
+    const char *source; /* vkb_tokenizer_source */
 };
+
+const char *vkb_tokenizer_source(const vkbert_tokenizer *t) { return t->source ? t->source : "memory"; }
+const char *vkb_tokenizer_model(const vkbert_tokenizer *t) { return t->tj ? vkb_tj_model_name(t->tj) : "WordPiece"; }
 
 static const vkb_vocab *voc(const vkbert_tokenizer *t) { return t->tj ? vkb_tj_vocab(t->tj) : &t->vocab; }
 
@@ -62,6 +66,7 @@ static vkbert_status load_json_file(const char *path, vkbert_tokenizer **out) {
     if (s) return s;
     s = vkbert_tokenizer_load_json(json, n, out);
     vkb_free(json);
+    if (!s) (*out)->source = "tokenizer.json";
     if (s) { /* name the file, not "tokenizer.json" */
         char msg[1024];
         const char *e = vkbert_last_error();
@@ -129,6 +134,7 @@ static vkbert_status load_bpe_files(const char *vocab_path, const char *merges_p
         s = t ? vkb_tj_from_json(root, merges_path, &t->tj) : vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         if (!s) {
             for (int i = 0; i < SP_COUNT; ++i) t->special[i] = vkb_tj_special(t->tj, i);
+            t->source = "vocab.json + merges.txt";
             *out = t;
         } else {
             vkb_free(t);
@@ -141,11 +147,9 @@ static vkbert_status load_bpe_files(const char *vocab_path, const char *merges_p
     return s;
 }
 
-static bool exists(const char *path) {
-    FILE *f = path ? vkb_fopen(path, "rb") : NULL; /* UTF-8 paths on Windows too */
-    if (f) fclose(f);
-    return f != NULL;
-}
+/* Anything by that name: a FIFO or a directory is then refused, by name, by its reader (not
+ * opened here, where a FIFO would block). */
+static bool exists(const char *path) { return path && vkb_path_kind_of(path, NULL) != VKB_PATH_NONE; }
 
 vkbert_status vkb_tokenizer_from_vocab(const char *vocab, size_t len, const char *path, bool lowercase,
                                        bool strip_accents, bool chinese, vkbert_tokenizer **out) {
@@ -181,13 +185,15 @@ static vkbert_status from_memory(const char *vocab, size_t vocab_size, const cha
         char err[256];
         cJSON *root = vkb_json_parse(cfg, cfg_size, 64, err, sizeof err);
         if (!root) return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", cfg_name, err);
-        const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "do_lower_case");
-        if (cJSON_IsBool(j)) lower = cJSON_IsTrue(j);
-        j = cJSON_GetObjectItemCaseSensitive(root, "strip_accents");
-        if (cJSON_IsBool(j)) strip = cJSON_IsTrue(j);
-        j = cJSON_GetObjectItemCaseSensitive(root, "tokenize_chinese_chars");
-        if (cJSON_IsBool(j)) chinese = cJSON_IsTrue(j);
+        const cJSON *sa = NULL; /* null (BertTokenizer's default): follow lowercase */
+        vkbert_status s = cJSON_IsObject(root) ? VKBERT_OK
+                                               : vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: not a JSON object", cfg_name);
+        if (!s) s = vkb_json_bool(NULL, root, cfg_name, "do_lower_case", &lower);
+        if (!s) s = vkb_json_get(NULL, root, cfg_name, "strip_accents", VKB_JSON_BOOL, &sa);
+        if (!s) s = vkb_json_bool(NULL, root, cfg_name, "tokenize_chinese_chars", &chinese);
+        if (sa) strip = cJSON_IsTrue(sa);
         cJSON_Delete(root);
+        if (s) return s;
     }
     if (vocab_size > MAX_VOCAB_BYTES)
         return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s is larger than %u MiB", vocab_name, MAX_VOCAB_BYTES >> 20);
@@ -241,6 +247,7 @@ vkbert_status vkbert_tokenizer_load(const char *dir, vkbert_tokenizer **out) {
     if (!s && vkb_path_kind_of(cfg_path, NULL) != VKB_PATH_NONE) s = vkb_read_file(cfg_path, 1u << 20, &cfg, &cfg_size);
     if (!s) s = vkb_read_file(vocab_path, MAX_VOCAB_BYTES, &vocab, &vocab_size);
     if (!s) s = from_memory(vocab, vocab_size, vocab_path, cfg, cfg_size, cfg_path, out);
+    if (!s) (*out)->source = "vocab.txt";
     vkb_free(cfg);
     vkb_free(vocab);
     vkb_free(cfg_path);

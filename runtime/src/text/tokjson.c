@@ -58,13 +58,38 @@ static vkbert_status fmt(const char *path, const char *msg) {
     return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: %s", path, msg);
 }
 
+#if defined(_MSC_VER)
+#  define TJ_THREAD_LOCAL __declspec(thread)
+#else
+#  define TJ_THREAD_LOCAL _Thread_local
+#endif
+
+/* The first member of a wrong type met while one tokenizer.json is read (the getters return
+ * no value, so the error is raised where the file's reading ends). */
+static TJ_THREAD_LOCAL struct {
+    bool set;
+    char key[64];
+    vkb_json_type want;
+    const char *got;
+} wrong_type;
+
+static void note_wrong(const char *k, vkb_json_type want, const cJSON *j) {
+    if (wrong_type.set) return;
+    wrong_type.set = true;
+    snprintf(wrong_type.key, sizeof wrong_type.key, "%s", k);
+    wrong_type.want = want;
+    wrong_type.got = vkb_json_type_name(j);
+}
+
 const char *vkb_tj_str(const cJSON *o, const char *k) {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (j && !cJSON_IsNull(j) && !cJSON_IsString(j)) note_wrong(k, VKB_JSON_STRING, j);
     return cJSON_IsString(j) ? j->valuestring : NULL;
 }
 
 int vkb_tj_bool(const cJSON *o, const char *k, int dflt) {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (j && !cJSON_IsNull(j) && !cJSON_IsBool(j)) note_wrong(k, VKB_JSON_BOOL, j);
     return cJSON_IsBool(j) ? cJSON_IsTrue(j) : dflt;
 }
 
@@ -223,7 +248,7 @@ static vkbert_status load_vocab(vkb_tj *t, const cJSON *model, const cJSON *adde
         const cJSON *u = cJSON_GetObjectItemCaseSensitive(model, "unk_id");
         if (!cJSON_IsNull(u) && u && !jid(u, i, &unk)) return fmt(path, "Unigram unk_id is outside the vocabulary");
         t->uni.unk = unk;
-        t->uni.byte_fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(model, "byte_fallback"));
+        t->uni.byte_fallback = vkb_tj_bool(model, "byte_fallback", 0);
         for (uint32_t k = 0; k < i; ++k) {
             size_t n = 0;
             for (const char *p = t->vocab.tokens[k]; *p; ++p) n += ((uint8_t)*p & 0xC0) != 0x80;
@@ -259,12 +284,11 @@ static vkbert_status load_added(vkb_tj *t, const cJSON *added, const char *path)
         if (!c || !c[0])
             return vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: added token %d has %s content", path, (int)a->id,
                             c ? "an empty" : "no");
-        a->special = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "special"));
-        a->single_word = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "single_word"));
-        a->lstrip = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "lstrip"));
-        a->rstrip = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "rstrip"));
-        const cJSON *nz = cJSON_GetObjectItemCaseSensitive(e, "normalized");
-        a->normalized = cJSON_IsBool(nz) ? cJSON_IsTrue(nz) : !a->special;
+        a->special = vkb_tj_bool(e, "special", 0);
+        a->single_word = vkb_tj_bool(e, "single_word", 0);
+        a->lstrip = vkb_tj_bool(e, "lstrip", 0);
+        a->rstrip = vkb_tj_bool(e, "rstrip", 0);
+        a->normalized = vkb_tj_bool(e, "normalized", !a->special);
         ++t->nadded;
         if (!(a->cp = to_cps(c, strlen(c), &a->ncps))) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         if (a->normalized) { /* matched on normalized text: its normalized form */
@@ -345,8 +369,7 @@ static vkbert_status load_post(vkb_tj *t, const cJSON *j, const char *path, int 
         }
         return VKBERT_OK;
     }
-    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(j, "trim_offsets"),
-                *aps = cJSON_GetObjectItemCaseSensitive(j, "add_prefix_space");
+    bool trim = vkb_tj_bool(j, "trim_offsets", 1), prefix_space = vkb_tj_bool(j, "add_prefix_space", 1);
     if (strcmp(type, "TemplateProcessing") == 0) {
         const cJSON *sp = cJSON_GetObjectItemCaseSensitive(j, "special_tokens");
         vkbert_status s = template_list(cJSON_GetObjectItemCaseSensitive(j, "single"), sp, t, t->single, &t->nsingle, path);
@@ -368,14 +391,14 @@ static vkbert_status load_post(vkb_tj *t, const cJSON *j, const char *path, int 
         sp_item(&b[k++], sep, roberta ? 0 : 1);
         t->npair = k;
         if (roberta) {
-            t->trim = !cJSON_IsBool(tr) || cJSON_IsTrue(tr);
-            t->trim_prefix_space = !cJSON_IsBool(aps) || cJSON_IsTrue(aps);
+            t->trim = trim;
+            t->trim_prefix_space = prefix_space;
         }
         return VKBERT_OK;
     }
     if (strcmp(type, "ByteLevel") == 0) {
-        t->trim = !cJSON_IsBool(tr) || cJSON_IsTrue(tr);
-        t->trim_prefix_space = !cJSON_IsBool(aps) || cJSON_IsTrue(aps);
+        t->trim = trim;
+        t->trim_prefix_space = prefix_space;
         return VKBERT_OK;
     }
     return vkb_fail(NULL, VKBERT_ERROR_UNSUPPORTED, "%s: post-processor type \"%s\" is not supported", path, type);
@@ -394,7 +417,22 @@ vkbert_status vkb_tj_load(const char *json, size_t len, const char *path, vkb_tj
     return s;
 }
 
+static vkbert_status from_json(const cJSON *root, const char *path, vkb_tj **out);
+
 vkbert_status vkb_tj_from_json(const cJSON *root, const char *path, vkb_tj **out) {
+    wrong_type.set = false;
+    vkbert_status s = from_json(root, path, out);
+    if (wrong_type.set && s != VKBERT_ERROR_OUT_OF_HOST_MEMORY) { /* the cause of any other error too */
+        vkb_tj_free(*out);
+        *out = NULL;
+        s = vkb_fail(NULL, VKBERT_ERROR_MODEL_FORMAT, "%s: \"%s\" must be %s, not %s", path, wrong_type.key,
+                     wrong_type.want == VKB_JSON_BOOL ? "a boolean" : "a string", wrong_type.got);
+    }
+    wrong_type.set = false;
+    return s;
+}
+
+static vkbert_status from_json(const cJSON *root, const char *path, vkb_tj **out) {
     *out = NULL;
     if (!cJSON_IsObject(root)) return fmt(path, "not a JSON object");
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model"),
@@ -684,6 +722,9 @@ vkbert_status vkb_tj_decode_ids(const vkb_tj *t, const int32_t *ids, size_t coun
 
 const vkb_vocab *vkb_tj_vocab(const vkb_tj *t) { return &t->vocab; }
 int32_t vkb_tj_mask(const vkb_tj *t) { return t->mask; }
+const char *vkb_tj_model_name(const vkb_tj *t) {
+    return t->model == M_UNIGRAM ? "Unigram" : t->model == M_BPE ? "BPE" : "WordPiece";
+}
 bool vkb_tj_is_special(const vkb_tj *t, int32_t id) { return t->is_special[id] != 0; }
 
 int32_t vkb_tj_special(const vkb_tj *t, int which) {

@@ -23,5 +23,7 @@ int32_t vkb_tj_mask(const vkb_tj *t);
 bool vkb_tj_is_special(const vkb_tj *t, int32_t id);
 /* By the vkb_tokenizer_special numbering: 0 PAD 1 UNK 2 CLS 3 SEP 4 MASK. */
 int32_t vkb_tj_special(const vkb_tj *t, int which);
+/* The model's type: "WordPiece", "BPE" or "Unigram". */
+const char *vkb_tj_model_name(const vkb_tj *t);
 
 #endif
