@@ -41,6 +41,8 @@ static const char *USAGE_MAIN =
     "  similarity  cosine similarity of a text with others (TEI's /similarity)\n"
     "  rerank      rank texts against a query with a cross-encoder (TEI's /rerank)\n"
     "  classify    every label's score from a classification head (TEI's /predict)\n"
+    "  ner         named entities from a token-classification head (Hugging Face's pipeline)\n"
+    "  qa          the answer to a question in a context (Hugging Face's question-answering)\n"
     "  bench       time the model on this device (per kernel, GFLOP/s, share of peak; embed throughput)\n"
     "\n"
     "embed, similarity, rerank and classify take many inputs (TEXT arguments, or one per line\n"
@@ -519,6 +521,8 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "similarity")) return cmd_similarity(argc - 2, argv + 2);
     if (!strcmp(cmd, "rerank")) return cmd_rerank(argc - 2, argv + 2);
     if (!strcmp(cmd, "classify")) return cmd_classify(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ner")) return cmd_ner(argc - 2, argv + 2);
+    if (!strcmp(cmd, "qa")) return cmd_qa(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown command \"%s\" (see vkbert --help)", cmd);
 }
