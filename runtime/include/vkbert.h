@@ -990,7 +990,7 @@ typedef enum vkbert_aggregation {
  * Defaults (all-zero):
  *   aggregation    VKBERT_AGGREGATION_NONE
  *   ignore_labels  NULL: {"O"}. Otherwise ignore_count labels (0: ignore none) whose entities
- *                  (NONE: the token's label; else the group's label without B-/I-) are left out.
+ *                  (NONE: the token's label; else the group's label) are left out.
  */
 typedef struct vkbert_ner_options {
     vkbert_aggregation aggregation;
@@ -1000,7 +1000,8 @@ typedef struct vkbert_ner_options {
 
 /** One entity: a token (VKBERT_AGGREGATION_NONE) or a group of tokens (the others). */
 typedef struct vkbert_entity {
-    const char *label;        /* NONE: the token's label ("entity"); else the group's ("entity_group"), no B-/I- */
+    const char *label;        /* NONE: the token's label ("entity"); else the group's ("entity_group"): its
+                                 first token's label after the first '-' ("B-PER" -> "PER") */
     float score;              /* NONE: the label's softmax probability; else the pipeline's combined score */
     int32_t index;            /* NONE: the token's position in the encoded sequence ([CLS] = 0); -1 for a group */
     const char *word;         /* NONE: the token (the text's own slice for an unknown token); else the
@@ -1056,7 +1057,8 @@ typedef struct vkbert_qa_options {
 /** One answer: a span of the context. */
 typedef struct vkbert_answer {
     const char *answer;       /* context[start, end) */
-    float score;              /* start probability x end probability, within its window */
+    float score;              /* start probability x end probability within its window (summed over the
+                                 windows and spans that gave the same text) */
     uint32_t start, end;      /* bytes into the context */
     uint32_t start_char, end_char;  /* the same in code points */
 } vkbert_answer;
@@ -1068,9 +1070,10 @@ typedef struct vkbert_answers vkbert_answers;
  * context), the context cut into windows of max_seq_len tokens overlapping by doc_stride (the
  * question in every one) and encoded together; per window a softmax over the context's start and
  * end logits ([CLS] kept, every other token outside the context masked), the spans start <= end
- * of at most max_answer_len tokens scored start x end, its best top_k; then all windows' answers
- * best first (a tie in window order), top_k of them. A span's character range is that of the
- * words (pre-tokens) its first and last tokens belong to. Writes a new result to *out (destroy it
+ * of at most max_answer_len tokens scored start x end, its best top_k; a span's character range
+ * widened to the words (pre-tokens) its first and last tokens belong to; an answer whose text
+ * equals an earlier one's (ignoring case, Python's str.lower()) adds its score to that one; then
+ * all answers best first (a tie in window order), top_k of them. Writes a new result to *out (destroy it
  * with vkbert_answers_destroy). Errors: VKBERT_ERROR_INVALID_ARGUMENT (not a VKBERT_TASK_QA runner,
  * options out of range), VKBERT_ERROR_INVALID_TEXT (an empty or non-UTF-8 question or context),
  * VKBERT_ERROR_TOO_LONG (a question that leaves no room for the context in max_seq_len, or

@@ -197,10 +197,11 @@ static vkbert_status add_entity(ner *x, const char *label, float score, int32_t 
     return VKBERT_OK;
 }
 
-/* group_sub_entities: lab[a..b) as one entity of the first one's tag. */
+/* group_sub_entities: lab[a..b) as one entity, labelled by its first one's label after the first
+ * '-' ("B-PER" -> "PER", "O" -> "O"; split("-", 1)[-1]). */
 static vkbert_status group(ner *x, size_t a, size_t b) {
-    char bi;
-    const char *tag = tag_of(x->m->labels[x->lab[a].label], &bi);
+    const char *label = x->m->labels[x->lab[a].label], *dash = strchr(label, '-');
+    const char *tag = dash ? dash + 1 : label; /* the group's label: all after the first '-' */
     double sum = 0.0;
     const char **words = vkb_malloc((b - a) * sizeof *words);
     if (!words) return oom(x);

@@ -4,7 +4,8 @@
  * only_second truncation with stride and overflowing tokens), every window encoded; per window
  * select_starts_ends and decode_spans (softmax of the masked start and end logits, [CLS] kept in
  * the softmax and then zeroed, spans start <= end < start + max_answer_len), then all windows'
- * answers best first and the span widened to whole words (align_to_words). Written from the
+ * answers widened to whole words (align_to_words), equal texts merged (their scores added), best
+ * first. Written from the
  * pipeline's definition; model_tools/qa_reference.py is its Python twin for the tests. */
 #include "tasks/tasks.h"
 #include "model/model.h"
@@ -232,47 +233,86 @@ static vkbert_status run_windows(vkbert_runner *r, qa *x, vkbert_run_stats *st) 
     return s;
 }
 
-static int by_score(const void *pa, const void *pb) {
-    const candidate *a = pa, *b = pb;
+/* One answer: its span in bytes and its text lowercased as Python's str.lower() (the merge key). */
+typedef struct answer_span {
+    double score;
+    uint32_t b0, b1;
+    char *lower;
+    size_t order;
+} answer_span;
+
+static int by_answer_score(const void *pa, const void *pb) {
+    const answer_span *a = pa, *b = pb;
     if (a->score != b->score) return a->score > b->score ? -1 : 1;
-    return a->order < b->order ? -1 : a->order > b->order;
+    return a->order < b->order ? -1 : a->order > b->order; /* Python's sort is stable */
 }
 
-/* The answers: spans widened to their words' characters (get_indices with align_to_words). */
+/* A candidate's span widened to the words (pre-tokens) of its first and last tokens within its
+ * window (get_indices with align_to_words). */
+static void span_of(const qa *x, const candidate *c, uint32_t *b0, uint32_t *b1) {
+    const window *w = &x->win[c->window];
+    size_t ts = token_of(x, w, c->s), te = token_of(x, w, c->e);
+    size_t lo = x->first + w->c0, hi = x->first + w->c1 - 1; /* the window's context tokens */
+    while (ts > lo && x->words[ts - 1] == x->words[ts]) --ts;
+    while (te < hi && x->words[te + 1] == x->words[te]) ++te;
+    *b0 = x->offs[ts].start;
+    *b1 = x->offs[te].end;
+}
+
+/* The answers: every window's spans in order, one whose text equals an earlier one's
+ * (case-insensitively) adding its score to that one, the empty answer last, then best first. */
 static vkbert_status answers(qa *x, const char *context, vkbert_answers **out) {
-    size_t n = x->ncand < x->o.top_k ? x->ncand : x->o.top_k;
-    qsort(x->cand, x->ncand, sizeof *x->cand, by_score);
-    vkbert_answers *a = vkb_calloc(1, sizeof *a);
+    answer_span *v = vkb_calloc(x->ncand + 1, sizeof *v);
     uint32_t *cp = vkb_codepoint_index(context, strlen(context));
-    if (a) a->items = vkb_calloc(n ? n : 1, sizeof *a->items);
-    if (!a || !a->items || !cp) {
-        vkb_free(cp);
-        vkbert_answers_destroy(a);
-        return oom(x);
-    }
-    for (size_t i = 0; i < n; ++i) {
+    vkbert_answers *a = vkb_calloc(1, sizeof *a);
+    vkbert_status s = v && cp && a ? VKBERT_OK : oom(x);
+    size_t n = 0;
+    for (size_t i = 0; !s && i < x->ncand; ++i) {
         const candidate *c = &x->cand[i];
-        uint32_t b0 = 0, b1 = 0;
-        if (c->window != UINT32_MAX) {
-            const window *w = &x->win[c->window];
-            size_t ts = token_of(x, w, c->s), te = token_of(x, w, c->e);
-            size_t lo = x->first + w->c0, hi = x->first + w->c1 - 1; /* the window's context tokens */
-            while (ts > lo && x->words[ts - 1] == x->words[ts]) --ts;
-            while (te < hi && x->words[te + 1] == x->words[te]) ++te;
-            b0 = x->offs[ts].start;
-            b1 = x->offs[te].end;
+        if (c->window == UINT32_MAX) { /* the empty answer: never merged */
+            v[n] = (answer_span){c->score, 0, 0, NULL, n};
+            ++n;
+            continue;
         }
+        uint32_t b0, b1;
+        span_of(x, c, &b0, &b1);
+        char *lower = NULL;
+        size_t len = 0;
+        if ((s = vkb_utf8_lower(context + b0, b1 - b0, &lower, &len))) {
+            s = vkb_propagate(x->ctx, s);
+            break;
+        }
+        size_t k = 0;
+        while (k < n && !(v[k].lower && !strcmp(v[k].lower, lower))) ++k;
+        if (k < n) {
+            v[k].score += c->score;
+            vkb_free(lower);
+        } else {
+            v[n] = (answer_span){c->score, b0, b1, lower, n};
+            ++n;
+        }
+    }
+    if (!s) qsort(v, n, sizeof *v, by_answer_score);
+    size_t keep = n < x->o.top_k ? n : x->o.top_k;
+    if (!s && !(a->items = vkb_calloc(keep ? keep : 1, sizeof *a->items))) s = oom(x);
+    for (size_t i = 0; !s && i < keep; ++i) {
+        uint32_t b0 = v[i].b0, b1 = v[i].b1;
         char *text = vkb_malloc(b1 - b0 + 1);
         if (!text) {
-            vkb_free(cp);
-            vkbert_answers_destroy(a);
-            return oom(x);
+            s = oom(x);
+            break;
         }
         memcpy(text, context + b0, b1 - b0);
         text[b1 - b0] = '\0';
-        a->items[a->count++] = (vkbert_answer){text, (float)c->score, b0, b1, cp[b0], cp[b1]};
+        a->items[a->count++] = (vkbert_answer){text, (float)v[i].score, b0, b1, cp[b0], cp[b1]};
     }
+    for (size_t i = 0; v && i < n; ++i) vkb_free(v[i].lower);
+    vkb_free(v);
     vkb_free(cp);
+    if (s) {
+        vkbert_answers_destroy(a);
+        return s;
+    }
     *out = a;
     return VKBERT_OK;
 }
