@@ -18,8 +18,8 @@ python3-torch; the `transformers` package is not needed). config.json's "model_t
   output_layer_norm(sa + ffn); the head is vocab_transform -> activation -> vocab_layer_norm ->
   vocab_projector, whose weight is the word embeddings unless "tie_word_embeddings": false.
   Names with or without the "distilbert." prefix (DistilBertModel checkpoints have none);
-  vocab_projector.weight may be stored (a tied copy) or not. Sinusoidal position embeddings
-  ("sinusoidal_pos_embds": true) are refused.
+  vocab_projector.weight may be stored (a tied copy) or not. "sinusoidal_pos_embds": true
+  (distilbert-base-cased-distilled-squad) reads the stored position table like any other.
 - "roberta", "xlm-roberta", "camembert": RobertaForMaskedLM (modeling_roberta.py; XLM-R's and
   CamemBERT's classes are copies of it). Names under "roberta." (a RobertaModel checkpoint may
   have none). Position ids from the input ids (create_position_ids_from_input_ids): with
@@ -377,8 +377,7 @@ def distil_activation(cfg):
 
 def forward_distil(w, cfg, ids, mask, dtype=torch.float32):
     """DistilBertForMaskedLM. ids, mask: [B, S] int tensors. Returns hidden [B, S, dim], logits [B, S, V] or None."""
-    if cfg.get("sinusoidal_pos_embds", False):
-        raise ValueError("DistilBERT with sinusoidal_pos_embds: true is not supported")
+    # sinusoidal_pos_embds only says how the position table was initialised: the checkpoint stores it
     w = {k: v.to(dtype) for k, v in w.items()}
     H = cfg["dim"]
     nh = cfg["n_heads"]

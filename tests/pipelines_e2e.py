@@ -95,6 +95,30 @@ def check_qa(vkbert, models, cases):
     print(f"  qa: {len(cases['qa'])} cases, up to {max(c['windows'] for c in cases['qa'])} windows")
 
 
+def check_squad_config(vkbert, models, tmp):
+    """qa-distil's weights under distilbert-base-cased-distilled-squad's own config.json (shrunk to the
+    test shape; sinusoidal_pos_embds true: the stored position table) answer as qa-distil does."""
+    src = os.path.join(models, "qa-distil")
+    dst = os.path.join(tmp, "qa-distil-squad-config")
+    shutil.copytree(src, dst)
+    with open(os.path.join(HERE, "data", "distilbert-base-cased-distilled-squad-config.json")) as f:
+        cfg = json.load(f)
+    with open(os.path.join(src, "config.json")) as f:
+        made = json.load(f)
+    check(cfg.get("sinusoidal_pos_embds") is True and cfg["architectures"] == ["DistilBertForQuestionAnswering"],
+          "the copied squad config changed")
+    cfg.update({k: made[k] for k in ("dim", "n_layers", "n_heads", "hidden_dim", "max_position_embeddings",
+                                     "vocab_size")})
+    with open(os.path.join(dst, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    args = ["--json", "-k", "3", "--question", "Where does Hugo live?", "--context",
+            "Hugo Boss lives in Zürich and works in Paris."]
+    want = run(vkbert, ["qa", "-m", src] + args).stdout
+    got = run(vkbert, ["qa", "-m", dst] + args).stdout
+    check(got == want and got.startswith("[{"), f"squad config: {got!r}, qa-distil's {want!r}")
+    print("  qa: distilbert-base-cased-distilled-squad's config.json loads (sinusoidal_pos_embds)")
+
+
 def refuse(vkbert, label, args, rc, words):
     p = run(vkbert, args, want_rc=rc)
     err = p.stderr.strip()
@@ -167,6 +191,8 @@ def main():
         check_ner(vkbert, models, cases)
     if "qa" in parts:
         check_qa(vkbert, models, cases)
+        with tempfile.TemporaryDirectory() as tmp:
+            check_squad_config(vkbert, models, tmp)
     if "errors" in parts:
         with tempfile.TemporaryDirectory() as tmp:
             check_errors(vkbert, models, tmp)

@@ -21,9 +21,8 @@ static vkbert_status parse(vkbert_context *ctx, const cJSON *root, const char *p
                             &c->max_position_embeddings)) ||
         (s = vkb_config_act(ctx, root, path, "activation", "gelu", &c->hidden_act)))
         return s;
-    const cJSON *sin = cJSON_GetObjectItemCaseSensitive(root, "sinusoidal_pos_embds");
-    if (cJSON_IsTrue(sin))
-        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: sinusoidal_pos_embds is not supported", path);
+    /* sinusoidal_pos_embds (distilbert-base-cased-distilled-squad) only says how the position table was
+     * initialised; checkpoints store the table, and Hugging Face's forward looks it up like any other */
     c->type_vocab_size = 0;
     c->layer_norm_eps = 1e-12f;
     return VKBERT_OK;
