@@ -131,6 +131,12 @@ def refuse(vkbert, label, args, rc, words):
 
 def check_errors(vkbert, models, tmp):
     ner, qa, plain = (os.path.join(models, n) for n in ("ner-tiny", "qa-tiny", "tiny"))
+    for cmd in ("ner", "qa"):
+        p = run(vkbert, [cmd, "--help"])
+        check(p.returncode == 0 and p.stdout.startswith(f"usage: vkbert {cmd} "), f"{cmd} --help: {p.stdout[:80]!r}")
+    refuse(vkbert, "ner unknown option", ["ner", "-m", ner, "--stride", "3", "Paris"], 2, ["--stride"])
+    refuse(vkbert, "ner two TEXTs", ["ner", "-m", ner, "Paris", "Rome"], 2, ["more than one TEXT"])
+    refuse(vkbert, "qa stray argument", ["qa", "-m", qa, "Paris"], 2, ["--question"])
     refuse(vkbert, "unknown aggregation", ["ner", "-m", ner, "--aggregation", "longest", "Paris"], 2,
            ["--aggregation", "longest"])
     refuse(vkbert, "ner without TEXT", ["ner", "-m", ner], 2, ["TEXT"])
