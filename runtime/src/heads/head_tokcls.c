@@ -81,8 +81,8 @@ vkbert_status vkb_token_head_create(const vkb_head_input *in, void **out) {
 /* Indirect: each encode sizes the matmul to the tokens it has. */
 vkbert_status vkb_token_head_build(void *p, vkb_graph *g) {
     tokcls_state *h = p;
-    return vkb_op_matmul(g, VKB_OP_CLASSIFIER, -1, h->x, 0, &h->w->w, &h->w->b, &h->logits, h->rows, h->w->n, h->w->k, 0, 0,
-                         (vkb_rows){true, 0});
+    return vkb_op_matmul(g, VKB_OP_CLASSIFIER, -1, h->x, 0, &h->w->w, &h->w->b, &h->logits, h->rows, h->w->n, h->w->k,
+                         0, 0, (vkb_rows){true, 0});
 }
 
 uint32_t vkb_token_head_copies(const void *p, vkb_copy *out) {

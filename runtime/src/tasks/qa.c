@@ -59,7 +59,10 @@ static vkbert_status oom(qa *x) { return vkb_fail(x->ctx, VKBERT_ERROR_OUT_OF_HO
 
 /* The window's sequence position p -> the pair's token index. */
 static size_t token_of(const qa *x, const window *w, uint32_t p) {
-    return p < x->first ? p : p < x->first + (w->c1 - w->c0) ? x->first + w->c0 + (p - x->first) : x->last + 1 + (p - x->first - (w->c1 - w->c0));
+    size_t n = w->c1 - w->c0; /* prefix [0, first), the window's context tokens, then the suffix */
+    if (p < x->first) return p;
+    if (p < x->first + n) return x->first + w->c0 + (p - x->first);
+    return x->last + 1 + (p - x->first - n);
 }
 
 static vkbert_status tokenize(qa *x, const vkbert_tokenizer *tok, const char *q, const char *c) {
@@ -195,7 +198,8 @@ static vkbert_status run_windows(vkbert_runner *r, qa *x, vkbert_run_stats *st) 
     for (size_t i = 0; i < x->nwin; ++i)
         if (fixed + x->win[i].c1 - x->win[i].c0 > longest) longest = fixed + x->win[i].c1 - x->win[i].c0;
     vkbert_sequence *seqs = vkb_calloc(maxb, sizeof *seqs);
-    int32_t *ids = vkb_calloc((size_t)maxb * longest, sizeof *ids), *types = vkb_calloc((size_t)maxb * longest, sizeof *types);
+    int32_t *ids = vkb_calloc((size_t)maxb * longest, sizeof *ids);
+    int32_t *types = vkb_calloc((size_t)maxb * longest, sizeof *types);
     float *logits = vkb_calloc(longest * 2, sizeof *logits);
     vkbert_status s = seqs && ids && types && logits ? VKBERT_OK : oom(x);
     int32_t cls = vkb_tokenizer_special(vkb_runner_tokenizer(r), 2);
