@@ -47,7 +47,7 @@ static char **split_labels(const char *list, size_t *n, char **buf) {
 }
 
 static void print_json(const vkbert_entities *e, bool grouped) {
-    printf("[");
+    fputs("[", stdout);
     for (size_t i = 0; i < vkbert_entities_count(e); ++i) {
         const vkbert_entity *x = vkbert_entities_get(e, i);
         printf("%s{\"%s\":", i ? "," : "", grouped ? "entity_group" : "entity");

@@ -100,14 +100,14 @@ int cmd_qa(int argc, char **argv) {
         goto done;
     }
     if (g_json) {
-        printf("[");
+        fputs("[", stdout);
         for (size_t i = 0; i < vkbert_answers_count(ans); ++i) {
             const vkbert_answer *x = vkbert_answers_get(ans, i);
             printf("%s{\"score\":", i ? "," : "");
             json_f32(stdout, x->score);
             printf(",\"start\":%u,\"end\":%u,\"answer\":", x->start_char, x->end_char);
             json_string(stdout, x->answer);
-            printf("}");
+            fputs("}", stdout);
         }
         printf("]\n");
     } else
