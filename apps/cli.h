@@ -64,6 +64,9 @@ int cmd_classify(int argc, char **argv);
 /* cmd_info.c: vkbert info (no device), and vkbert --version. */
 int cmd_info(int argc, char **argv);
 int cmd_version(void);
+/* cmd_ner.c, cmd_qa.c: token classification and question answering (Hugging Face's pipelines). */
+int cmd_ner(int argc, char **argv);
+int cmd_qa(int argc, char **argv);
 
 /* inputs.c: the texts of one command, read from arguments, a file or standard input, each
  * checked (not empty, valid UTF-8, no NUL byte) before any model runs. */

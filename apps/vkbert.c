@@ -42,6 +42,8 @@ static const char *USAGE_MAIN =
     "  similarity  cosine similarity of a text with others (TEI's /similarity)\n"
     "  rerank      rank texts against a query with a cross-encoder (TEI's /rerank)\n"
     "  classify    every label's score from a classification head (TEI's /predict)\n"
+    "  ner         named entities from a token-classification head (Hugging Face's pipeline)\n"
+    "  qa          the answer to a question in a context (Hugging Face's question-answering)\n"
     "  bench       time the model on this device (per kernel, GFLOP/s, share of peak; embed throughput)\n"
     "  bench-compare  bench --json records of one or more devices as a table and a chart\n"
     "  info        what a model directory holds: family, heads, shapes, tokenizer, memory (no GPU needed)\n"
@@ -520,6 +522,8 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "similarity")) return cmd_similarity(argc - 2, argv + 2);
     if (!strcmp(cmd, "rerank")) return cmd_rerank(argc - 2, argv + 2);
     if (!strcmp(cmd, "classify")) return cmd_classify(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ner")) return cmd_ner(argc - 2, argv + 2);
+    if (!strcmp(cmd, "qa")) return cmd_qa(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench-compare")) return cmd_bench_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);

@@ -42,7 +42,10 @@ typedef struct cfg {
     const char *labels;         /* --labels a,b,c: id2label names (default LABEL_0..) */
     const char *problem_type;   /* --problem-type T: config.json's "problem_type" */
     bool no_id2label;           /* --no-id2label: leave id2label/label2id out (an error test) */
+    int head;                   /* --head: HEAD_SEQCLS (with --classifier), HEAD_TOKCLS, HEAD_QA */
 } cfg;
+
+enum { HEAD_SEQCLS, HEAD_TOKCLS, HEAD_QA };
 
 typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kind; } tensor; /* kind: 0 matrix, 1 bias, 2 gamma */
 
@@ -105,7 +108,12 @@ static const char *USAGE =
     "                      config.json gets \"architectures\", \"id2label\" and \"label2id\"\n"
     "  --labels A,B,...    the labels' names, N of them (default LABEL_0, LABEL_1, ...)\n"
     "  --problem-type T    config.json's \"problem_type\" (e.g. multi_label_classification)\n"
-    "  --no-id2label       leave id2label and label2id out of config.json (for error tests)\n";
+    "  --no-id2label       leave id2label and label2id out of config.json (for error tests)\n"
+    "  --head KIND         seqcls (default: --classifier's sequence classifier), tokcls (BERT,\n"
+    "                      DistilBERT: *ForTokenClassification, classifier.weight [N,H] and\n"
+    "                      classifier.bias [N] on every token, N from --classifier, no pooler) or qa\n"
+    "                      (BERT, DistilBERT: *ForQuestionAnswering, qa_outputs.weight [2,H] and\n"
+    "                      qa_outputs.bias [2], no pooler); both without the MLM head\n";
 
 static uint64_t splitmix(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -155,7 +163,8 @@ static uint16_t to_bf16(float f) {
 
 /* A *ForSequenceClassification head's tensors sit beside the encoder, never under its prefix. */
 static bool is_class_head(const char *name) {
-    return strncmp(name, "classifier.", 11) == 0 || strncmp(name, "pre_classifier.", 15) == 0;
+    return strncmp(name, "classifier.", 11) == 0 || strncmp(name, "pre_classifier.", 15) == 0 ||
+           strncmp(name, "qa_outputs.", 11) == 0;
 }
 
 static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, uint64_t d1, int kind) {
@@ -237,10 +246,12 @@ static int list_distil_tensors(const cfg *c, tensor *t) {
             n = add(t, n, c, "vocab_projector.weight", V, H, c->untied ? 0 : 3);
         n = add(t, n, c, "vocab_projector.bias", V, 0, 1);
     }
-    if (c->classifier) { /* DistilBertForSequenceClassification */
+    if (c->classifier && c->head == HEAD_SEQCLS) { /* DistilBertForSequenceClassification */
         n = add_linear(t, n, c, "pre_classifier", H, H);
         n = add_linear(t, n, c, "classifier", c->classifier, H);
     }
+    if (c->head == HEAD_TOKCLS) n = add_linear(t, n, c, "classifier", c->classifier, H);
+    if (c->head == HEAD_QA) n = add_linear(t, n, c, "qa_outputs", 2, H);
     return n;
 }
 
@@ -367,10 +378,11 @@ static int list_tensors(const cfg *c, tensor *t) {
         n = add(t, n, c, "cls.seq_relationship.weight", 2, H, 0);
         n = add(t, n, c, "cls.seq_relationship.bias", 2, 0, 1);
     }
-    if (c->classifier) { /* BertForSequenceClassification: the pooler above, then this */
+    if (c->classifier) { /* BertForSequenceClassification: the pooler above, then this; or BertForTokenClassification */
         n = add(t, n, c, "classifier.weight", c->classifier, H, 0);
         n = add(t, n, c, "classifier.bias", c->classifier, 0, 1);
     }
+    if (c->head == HEAD_QA) n = add_linear(t, n, c, "qa_outputs", 2, H);
     return n;
 }
 
@@ -644,7 +656,8 @@ static int write_bert_config(const cfg *c) {
              "  \"hidden_act\": \"%s\",\n  \"layer_norm_eps\": 1e-12,\n  \"pad_token_id\": 0,\n"
              "  \"position_embedding_type\": \"absolute\",\n  \"tie_word_embeddings\": %s,\n%s"
              "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
-             c->classifier ? "BertForSequenceClassification" : "BertForMaskedLM", c->vocab_size, c->hidden, c->layers,
+             c->head == HEAD_TOKCLS ? "BertForTokenClassification" : c->head == HEAD_QA ? "BertForQuestionAnswering"
+             : c->classifier ? "BertForSequenceClassification" : "BertForMaskedLM", c->vocab_size, c->hidden, c->layers,
              c->heads, c->intermediate, c->positions, c->types, c->act, c->untied ? "false" : "true", head,
              (unsigned long long)c->seed);
     int rc = write_text(c->out, "config.json", json);
@@ -670,7 +683,9 @@ static int write_distil_config(const cfg *c) {
              "  \"seq_classif_dropout\": 0.2,\n  \"sinusoidal_pos_embds\": false,\n  \"tie_weights_\": %s,\n%s"
              "  \"vocab_size\": %u,\n  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
              c->act,
-             c->classifier ? "DistilBertForSequenceClassification" : c->no_head ? "DistilBertModel" : "DistilBertForMaskedLM",
+             c->head == HEAD_TOKCLS ? "DistilBertForTokenClassification"
+             : c->head == HEAD_QA ? "DistilBertForQuestionAnswering"
+             : c->classifier ? "DistilBertForSequenceClassification" : c->no_head ? "DistilBertModel" : "DistilBertForMaskedLM",
              c->hidden, c->intermediate, head, c->positions, c->heads, c->layers, c->untied ? "false" : "true",
              c->untied ? "  \"tie_word_embeddings\": false,\n" : "", c->vocab_size, (unsigned long long)c->seed);
     int rc = write_text(c->out, "config.json", json);
@@ -722,7 +737,14 @@ static bool classifier_options_ok(const cfg *c) {
     const char *bad = NULL;
     if (!c->classifier && (c->labels || c->problem_type || c->no_id2label))
         bad = "--labels, --problem-type and --no-id2label need --classifier N";
-    else if (c->classifier && c->no_pooler && c->family != FAMILY_ROBERTA && c->family != FAMILY_ELECTRA)
+    else if (c->head == HEAD_TOKCLS && !c->classifier)
+        bad = "--head tokcls needs --classifier N (the labels)";
+    else if (c->head == HEAD_QA && c->classifier)
+        bad = "--head qa takes no --classifier (qa_outputs has two outputs: start and end)";
+    else if (c->head != HEAD_SEQCLS && c->family != FAMILY_BERT && c->family != FAMILY_DISTILBERT)
+        bad = "--head tokcls and qa are for --family bert or distilbert";
+    else if (c->classifier && c->head == HEAD_SEQCLS && c->no_pooler && c->family != FAMILY_ROBERTA &&
+             c->family != FAMILY_ELECTRA)
         bad = "--classifier needs the pooler (BertForSequenceClassification applies it): drop --no-pooler";
     else if (c->labels && c->no_id2label)
         bad = "--labels and --no-id2label contradict each other";
@@ -821,6 +843,15 @@ static int run(int argc, char **argv) {
             c.act = v;
         }
         else if (!strcmp(a, "--problem-type")) c.problem_type = v;
+        else if (!strcmp(a, "--head")) {
+            if (!strcmp(v, "seqcls")) c.head = HEAD_SEQCLS;
+            else if (!strcmp(v, "tokcls")) c.head = HEAD_TOKCLS;
+            else if (!strcmp(v, "qa")) c.head = HEAD_QA;
+            else {
+                fprintf(stderr, "vkbert-make-model: unknown --head %s (seqcls, tokcls, qa)\n", v);
+                return 2;
+            }
+        }
         else { fprintf(stderr, "vkbert-make-model: unknown option %s\n%s", a, USAGE); return 2; }
         if (u && !parse_u32(v, u)) { fprintf(stderr, "vkbert-make-model: %s needs a positive integer\n", a); return 2; }
     }
@@ -835,7 +866,8 @@ static int run(int argc, char **argv) {
     }
     if (!classifier_options_ok(&c)) return 2;
     if (!c.act) c.act = c.family == FAMILY_ALBERT ? "gelu_new" : "gelu"; /* AlbertConfig's; the others' */
-    if (c.classifier) c.no_head = true; /* a *ForSequenceClassification checkpoint has no MLM head */
+    if (c.classifier || c.head != HEAD_SEQCLS) c.no_head = true; /* the heads' checkpoints have no MLM head */
+    if (c.head != HEAD_SEQCLS && c.family == FAMILY_BERT) c.no_pooler = true; /* add_pooling_layer=False */
     vkb_make_dir(c.out); /* EEXIST when it is there; any other error shows when a file is written */
     uint32_t lines;
     if (copy_vocab(&c, &lines)) return 1;

@@ -18,8 +18,8 @@ python3-torch; the `transformers` package is not needed). config.json's "model_t
   output_layer_norm(sa + ffn); the head is vocab_transform -> activation -> vocab_layer_norm ->
   vocab_projector, whose weight is the word embeddings unless "tie_word_embeddings": false.
   Names with or without the "distilbert." prefix (DistilBertModel checkpoints have none);
-  vocab_projector.weight may be stored (a tied copy) or not. Sinusoidal position embeddings
-  ("sinusoidal_pos_embds": true) are refused.
+  vocab_projector.weight may be stored (a tied copy) or not. "sinusoidal_pos_embds": true
+  (distilbert-base-cased-distilled-squad) reads the stored position table like any other.
 - "roberta", "xlm-roberta", "camembert": RobertaForMaskedLM (modeling_roberta.py; XLM-R's and
   CamemBERT's classes are copies of it). Names under "roberta." (a RobertaModel checkpoint may
   have none). Position ids from the input ids (create_position_ids_from_input_ids): with
@@ -39,6 +39,8 @@ python3-torch; the `transformers` package is not needed). config.json's "model_t
   0.044715 x^3)))) or "gelu". The head: predictions.dense -> hidden_act -> predictions.LayerNorm
   -> predictions.decoder (tied to the word embeddings unless "tie_word_embeddings": false) +
   predictions.bias. class_logits: AlbertForSequenceClassification's classifier(tanh(pooler(h[0]))).
+- token_head: BertForTokenClassification / DistilBertForTokenClassification (classifier on every
+  token, chosen by config.json's architectures) or *ForQuestionAnswering (qa_outputs: start, end).
 - "electra": ElectraForMaskedLM, the generator (modeling_electra.py). Names under "electra.",
   the heads' never. Embeddings as BERT's but embedding_size wide (LayerNorm over embedding_size),
   then embeddings_project to hidden_size only when the widths differ; BERT's layers; the head
@@ -375,8 +377,7 @@ def distil_activation(cfg):
 
 def forward_distil(w, cfg, ids, mask, dtype=torch.float32):
     """DistilBertForMaskedLM. ids, mask: [B, S] int tensors. Returns hidden [B, S, dim], logits [B, S, V] or None."""
-    if cfg.get("sinusoidal_pos_embds", False):
-        raise ValueError("DistilBERT with sinusoidal_pos_embds: true is not supported")
+    # sinusoidal_pos_embds only says how the position table was initialised: the checkpoint stores it
     w = {k: v.to(dtype) for k, v in w.items()}
     H = cfg["dim"]
     nh = cfg["n_heads"]
@@ -485,6 +486,28 @@ def attention_probs(model_dir, ids, types=None):
         _ATTENTION_RECORD = None
 
 
+def token_head(model_dir, seqs, type_seqs=None, dtype=torch.float32):
+    """The per-token head of a *ForTokenClassification or *ForQuestionAnswering checkpoint on the
+    encoder's final hidden states (BERT, DistilBERT, RoBERTa and kin: dropout is the identity at
+    inference): classifier.weight/bias [labels, H] when config.json's architectures names a
+    *ForTokenClassification class, else qa_outputs.weight/bias [2, H] (start, end logits). Returns
+    one [len(seq), n] float32 numpy array per sequence."""
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    w = load_safetensors(os.path.join(model_dir, "model.safetensors"))
+    token = any(a.endswith("ForTokenClassification") for a in cfg.get("architectures") or [])
+    name = "classifier" if token else "qa_outputs"
+    if name + ".weight" not in w:
+        raise KeyError(f"{name}.weight (the checkpoint has no {'token-classification' if token else 'QA'} head)")
+    hidden, _, _ = run(model_dir, seqs, type_seqs, dtype)
+    W, b = w[name + ".weight"].to(dtype), w[name + ".bias"].to(dtype)
+    out = []
+    for i, s in enumerate(seqs):
+        h = torch.from_numpy(hidden[i, :len(s)]).to(dtype)
+        out.append((h @ W.T + b).float().numpy())
+    return out
+
+
 def parse_lists(text):
     return [[int(v) for v in part.split(",") if v.strip()] for part in text.split(";")]
 
@@ -499,6 +522,8 @@ def main():
     ap.add_argument("--topk", type=int, default=0, help="print top-k for every position whose id is 103 ([MASK])")
     ap.add_argument("--mask-id", type=int, default=103)
     ap.add_argument("--double", action="store_true", help="compute in float64")
+    ap.add_argument("--token-logits", help="write the per-token head's logits .npy ([tokens, n] for one sequence): "
+                    "the token classifier, or qa_outputs' start and end")
     args = ap.parse_args()
     seqs = parse_lists(args.ids)
     types = parse_lists(args.types) if args.types else None
@@ -506,9 +531,15 @@ def main():
         hidden, logits, _ = run(args.model, seqs, types, torch.float64 if args.double else torch.float32)
     except (ValueError, KeyError) as e:
         sys.exit(f"reference.py: {args.model}: {e}")
+    one = len(seqs) == 1
+    if args.token_logits:
+        try:
+            heads = token_head(args.model, seqs, types, torch.float64 if args.double else torch.float32)
+        except (ValueError, KeyError) as e:
+            sys.exit(f"reference.py: {args.model}: {e}")
+        np.save(args.token_logits, heads[0] if one else np.array(heads, dtype=object), allow_pickle=not one)
     if args.topk and logits is None:
         sys.exit(f"reference.py: {args.model}: --topk needs an MLM head, and this model has none")
-    one = len(seqs) == 1
     if args.hidden:
         np.save(args.hidden, hidden[0] if one else hidden)
     if args.logits and logits is not None:

@@ -102,7 +102,7 @@ esac
 
 # --- 1. the C tests --------------------------------------------------------------------
 export XDG_RUNTIME_DIR="$OUT"
-C_TESTS='^(make_tiny_models|make_st_models|test_tokenizer|test_safetensors|test_kernels|test_runner|test_runner_truncation|test_runner_chunks|test_options|test_barriers|test_validation_canary|test_session|test_faults|test_pipeline_cache|test_threads|test_external|test_portability|test_plot|fuzz_regress_.*|readme_example|example_semantic_search|example_host_app)$'
+C_TESTS='^(make_tiny_models|make_st_models|test_tokenizer|test_safetensors|test_kernels|test_runner|test_runner_truncation|test_runner_chunks|test_options|test_barriers|test_validation_canary|test_session|test_heads|test_faults|test_pipeline_cache|test_threads|test_external|test_portability|test_plot|fuzz_regress_.*|readme_example|example_semantic_search|example_host_app)$'
 (cd "$OUT/build" && nice -n 10 ctest --output-on-failure -j"$JOBS" -R "$C_TESTS")
 ran=$(cd "$OUT/build" && ctest -N -R "$C_TESTS" | sed -n 's/^Total Tests: //p')
 built=$(find "$OUT/build/tests" -maxdepth 1 -name 'test_*.exe' | wc -l)

@@ -83,6 +83,21 @@ if(SET STREQUAL "tiny")
   endforeach()
   # multilingual BERT: BERT with bert-base-multilingual-cased's own 119,547-entry vocab.txt, cased
   make(mbert-tiny --seed 25 --vocab ${data}/bert-base-multilingual-cased-vocab.txt --cased)
+  # token classification and question answering (issue 17): ner-tiny is BertForTokenClassification
+  # with bert-base-NER's nine CoNLL labels over multilingual BERT's cased vocab.txt, ner-uncased the
+  # same over bert-base-uncased's (group words come back lower-cased), ner-distil
+  # DistilBertForTokenClassification; qa-tiny is BertForQuestionAnswering (uncased), qa-distil
+  # DistilBertForQuestionAnswering with distilbert-base-cased-distilled-squad's config keys over the
+  # cased vocab. Weights at std 0.3 so that the heads' scores spread over the labels and positions.
+  set(ner_labels O,B-MISC,I-MISC,B-PER,I-PER,B-ORG,I-ORG,B-LOC,I-LOC)
+  make(ner-tiny --seed 71 --std 0.3 --head tokcls --classifier 9 --labels ${ner_labels} --cased
+       --vocab ${data}/bert-base-multilingual-cased-vocab.txt)
+  make(ner-uncased --seed 72 --std 0.3 --head tokcls --classifier 9 --labels ${ner_labels})
+  make(ner-distil --family distilbert --seed 73 --std 0.3 --head tokcls --classifier 9 --labels ${ner_labels}
+       --cased --vocab ${data}/bert-base-multilingual-cased-vocab.txt)
+  make(qa-tiny --seed 74 --std 0.3 --head qa)
+  make(qa-distil --family distilbert --seed 75 --std 0.3 --head qa --cased
+       --vocab ${data}/bert-base-multilingual-cased-vocab.txt)
 elseif(SET STREQUAL "base")
   make(bert-base-random --seed 7 --shape bert-base)
 endif()

@@ -8,7 +8,9 @@
  * (tokenizer.json: byte-level BPE, Unigram; vocab.json + merges.txt): each host allocation of
  * loading one and encoding and decoding texts with it fails in turn (every one of the first
  * 4000, then ever sparser steps to the last); each failure must be an error with a message,
- * leak nothing, and a run the fault did not reach must give the clean run's ids. */
+ * leak nothing, and a run the fault did not reach must give the clean run's ids. A token-classification
+ * or question-answering MODEL_DIR runs vkbert_runner_ner / vkbert_runner_qa in place of the MLM
+ * encode (and no device-loss part: that one reads MLM results). */
 #include "test_util.h"
 #include "vkb_internal.h"
 
@@ -27,11 +29,42 @@ static vkbert_context_desc desc(bool staging) {
     return (vkbert_context_desc){.validation = true, .log = count_log, .force_staging = staging};
 }
 
+/* A token-classification or question-answering model's path: the runner, the head, the
+ * pipeline's post-processing (words decoded; a context in several windows), the results freed. */
+static vkbert_status pipeline_heads(vkbert_model *m) {
+    vkbert_runner *r = NULL;
+    bool ner = vkbert_model_has_task(m, VKBERT_TASK_TOKEN_CLASSIFY);
+    vkbert_status st = vkbert_runner_create(
+        m, &(vkbert_runner_desc){.task = ner ? VKBERT_TASK_TOKEN_CLASSIFY : VKBERT_TASK_QA, .max_batch = 2}, &r);
+    if (!st && ner) {
+        vkbert_entities *e = NULL;
+        st = vkbert_runner_ner(r, "Hugo Boss lives in Zürich, unaffable 東京", &(vkbert_ner_options){
+                                   .aggregation = VKBERT_AGGREGATION_AVERAGE, .ignore_count = 0,
+                                   .ignore_labels = (const char *const[]){"B-LOC"}}, &e, NULL);
+        if (!st && vkbert_entities_count(e) == 0) st = vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "no entities");
+        vkbert_entities_destroy(e);
+    } else if (!st) {
+        vkbert_answers *a = NULL;
+        st = vkbert_runner_qa(r, "Where?", "Hugo Boss lives in Zürich and works in Paris, far from Berlin and Rome.",
+                              &(vkbert_qa_options){.top_k = 3, .max_seq_len = 12, .doc_stride = 2,
+                                                   .handle_impossible_answer = true}, &a, NULL);
+        if (!st && vkbert_answers_count(a) == 0) st = vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "no answers");
+        vkbert_answers_destroy(a);
+    }
+    vkbert_runner_destroy(r);
+    return st;
+}
+
 /* The whole path once: load, session, encode, read, teardown. */
 static vkbert_status pipeline(vkbert_context *ctx) {
     vkbert_model *m = NULL;
     vkbert_session *s = NULL;
     vkbert_status st = vkbert_model_load(ctx, &(vkbert_model_desc){.path = g_model}, &m);
+    if (!st && (vkbert_model_has_task(m, VKBERT_TASK_TOKEN_CLASSIFY) || vkbert_model_has_task(m, VKBERT_TASK_QA))) {
+        st = pipeline_heads(m);
+        vkbert_model_destroy(m);
+        return st;
+    }
     int32_t ids[16];
     size_t n = 0;
     if (!st) st = vkbert_tokenizer_encode(vkbert_model_tokenizer(m), "a [MASK] b", NULL, ids, NULL, 16, &n);
@@ -224,7 +257,12 @@ int main(int argc, char **argv) {
         CHECK(pipeline(ctx) == VKBERT_OK, "context unusable after the fault sweep: %s", vkbert_last_error());
         vkbert_context_destroy(ctx);
     }
-    device_loss_and_timeouts();
+    vkbert_context *c2 = test_context(NULL);
+    vkbert_model *m2 = NULL;
+    bool mlm = c2 && !vkbert_model_load(c2, &(vkbert_model_desc){.path = g_model}, &m2) && vkbert_model_has_mlm_head(m2);
+    vkbert_model_destroy(m2);
+    vkbert_context_destroy(c2);
+    if (mlm) device_loss_and_timeouts();
     CHECK(g_vuid == 0, "%ld validation messages (leaked Vulkan objects are reported at vkDestroyDevice)", g_vuid);
     CHECK(vkb_fault_live_allocations() == 0, "%ld host allocations leaked", vkb_fault_live_allocations());
     return test_finish("test_faults");

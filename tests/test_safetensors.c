@@ -188,13 +188,16 @@ static void config_cases(void) {
               c.hidden_size == 12 && c.num_hidden_layers == 2 && c.num_attention_heads == 3 &&
               c.intermediate_size == 20 && c.type_vocab_size == 0 && c.layer_norm_eps == 1e-12f,
           "distilbert config: %s", vkbert_last_error());
+    /* distilbert-base-cased-distilled-squad: sinusoidal_pos_embds true, its stored table read as any other */
+    snprintf(json, sizeof json, distil, ",\"sinusoidal_pos_embds\":true");
+    CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.max_position_embeddings == 16,
+          "sinusoidal distilbert config: %s", vkbert_last_error());
     snprintf(json, sizeof json, base, "8", "2", ",\"model_type\":\"bert\"");
     CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.family && !strcmp(c.family, "bert"),
           "bert config: %s", vkbert_last_error());
     struct { const char *fmt, *extra; vkbert_status st; const char *frag; } family_cases[] = {
         {NULL, ",\"model_type\":\"gpt2\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta, albert, electra)"},
         {NULL, ",\"model_type\":7", VKBERT_ERROR_MODEL_FORMAT, "\"model_type\" must be a string"},
-        {"d", ",\"sinusoidal_pos_embds\":true", VKBERT_ERROR_UNSUPPORTED, "sinusoidal_pos_embds"},
         {"d", ",\"activation\":\"relu\"", VKBERT_ERROR_UNSUPPORTED, "activation relu"},
         {"d", ",\"n_heads\":5", VKBERT_ERROR_MODEL_FORMAT, "duplicate JSON key"},
     };

@@ -1,7 +1,7 @@
 /*
  * vkbert.h — run BERT-family encoders and the heads their checkpoints ship (masked-language
- * model, sentence embeddings, sequence classification) on any Vulkan 1.1 device. This header
- * is the whole public API.
+ * model, sentence embeddings, sequence and token classification, extractive question answering)
+ * on any Vulkan 1.1 device. This header is the whole public API.
  *
  * Objects
  *   vkbert_context    a Vulkan instance + device + compute queue (+ compiled kernels)
@@ -11,7 +11,9 @@
  *                     batch x sequence shape and one task (MLM, embeddings, classification);
  *                     several sessions may share one model
  *   vkbert_runner     many texts at once: embeddings, classification, reranking (sorted by
- *                     length, batched, written back in input order)
+ *                     length, batched, written back in input order); named entities
+ *                     (vkbert_runner_ner) and answer spans (vkbert_runner_qa) as Hugging Face's
+ *                     pipelines post-process them
  *
  * Example (error handling shortened; every call returns a vkbert_status):
  *
@@ -630,9 +632,15 @@ VKBERT_API vkbert_status vkbert_model_prompt(const vkbert_model *model, uint32_t
                                              const char **text);
 
 /**
- * The sequence-classification head (BertForSequenceClassification: the pooler's dense + tanh
- * on [CLS], then `classifier`; DistilBertForSequenceClassification: pre_classifier + ReLU on
- * [CLS], then `classifier`). 0 labels: the checkpoint has no such head. Labels are
+ * The labels of the classification head: the sequence classifier (BertForSequenceClassification:
+ * the pooler's dense + tanh on [CLS], then `classifier`; DistilBertForSequenceClassification:
+ * pre_classifier + ReLU on [CLS], then `classifier`) or the token classifier
+ * (BertForTokenClassification and kin: `classifier` on every token). Both are named
+ * "classifier" in Hugging Face's layouts; the rule: when config.json's "architectures" names a
+ * class ending in "ForTokenClassification" ("BertForTokenClassification",
+ * "DistilBertForTokenClassification", ...) classifier.* is the token classifier, otherwise the
+ * sequence classifier. A token classifier whose rows are not id2label's count is
+ * VKBERT_ERROR_MODEL_FORMAT naming both. 0 labels: the checkpoint has neither. Labels are
  * config.json's id2label, in id order.
  */
 VKBERT_API uint32_t vkbert_model_label_count(const vkbert_model *model);
@@ -657,7 +665,10 @@ typedef enum vkbert_head_rows {
  *   task           VKBERT_TASK_MLM. EMBED runs pooling (and the model's Dense and Normalize)
  *                  on the device after the encoder: vkbert_session_read_embedding. CLASSIFY
  *                  runs the classification head: vkbert_session_read_class_logits (a model
- *                  without one is VKBERT_ERROR_UNSUPPORTED).
+ *                  without one is VKBERT_ERROR_UNSUPPORTED). TOKEN_CLASSIFY and QA run their
+ *                  head on every real token (head, max_head_rows and top_k do not apply):
+ *                  vkbert_session_read_token_logits (vkbert_model_has_task says whether the
+ *                  model has the head; without it VKBERT_ERROR_UNSUPPORTED).
  *   max_batch      1 sequence per encode
  *   max_seq        the model's max_position_embeddings (tokens, [CLS]/[SEP] included);
  *                  every encode computes the full max_batch x max_seq shape, so size it
@@ -675,8 +686,19 @@ typedef enum vkbert_task {
     VKBERT_TASK_MLM = 0,     /* the MLM head on the rows `head` says (or the encoder only) */
     VKBERT_TASK_EMBED,       /* one pooled (Dense, normalised) embedding per sequence */
     VKBERT_TASK_CLASSIFY,    /* the sequence-classification head: class logits per sequence */
-    VKBERT_TASK_SCORE        /* runners only (vkbert_runner_score): masked-LM pseudo-log-likelihoods */
+    VKBERT_TASK_SCORE,       /* runners only (vkbert_runner_score): masked-LM pseudo-log-likelihoods */
+    VKBERT_TASK_TOKEN_CLASSIFY, /* the token-classification head: label logits per token */
+    VKBERT_TASK_QA           /* question answering's qa_outputs: start and end logits per token */
 } vkbert_task;
+
+/**
+ * Whether the model has what `task` runs: MLM and SCORE its MLM head, EMBED always, CLASSIFY a sequence
+ * classifier, TOKEN_CLASSIFY a token classifier (see vkbert_model_label_count), QA question
+ * answering's qa_outputs.weight [2, hidden] and .bias ("qa_outputs.*" in every family:
+ * BertForQuestionAnswering, DistilBertForQuestionAnswering, RobertaForQuestionAnswering, ...;
+ * found by name, whatever architectures says).
+ */
+VKBERT_API bool vkbert_model_has_task(const vkbert_model *model, vkbert_task task);
 
 typedef struct vkbert_session_desc {
     uint32_t max_batch;
@@ -793,13 +815,24 @@ VKBERT_API vkbert_status vkbert_session_read_embedding(const vkbert_session *ses
 VKBERT_API vkbert_status vkbert_session_read_class_logits(const vkbert_session *session, uint32_t seq, float *dst,
                                                           size_t capacity, size_t *needed);
 
+/**
+ * The per-token logits of sequence `seq` of the last encode (VKBERT_TASK_TOKEN_CLASSIFY or
+ * VKBERT_TASK_QA): [length, n] floats in position order ([CLS] is position 0), n the label count
+ * (vkbert_model_label_count) for token classification, 2 (start logit, end logit) for question
+ * answering. BUFFER_TOO_SMALL reports the float count in *needed; another task's session is
+ * VKBERT_ERROR_INVALID_ARGUMENT.
+ */
+VKBERT_API vkbert_status vkbert_session_read_token_logits(const vkbert_session *session, uint32_t seq, float *dst,
+                                                          size_t capacity, size_t *needed);
+
 /** GPU time of one kernel dispatch of the last encode (sessions created with profile). */
 typedef struct vkbert_kernel_time {
     const char *kind;     /* what it computes: "embeddings", "matmul_qkv", "attention",
                              "matmul_attn_out", "layernorm", "matmul_ffn_up", "matmul_ffn_down",
                              "head_gather", "head_dense", "head_layernorm", "head_decoder", "topk";
                              embeddings and classifiers: "pool", "head_dense" (a Dense module, the
-                             pooler, pre_classifier), "l2norm", "classifier" */
+                             pooler, pre_classifier), "l2norm", "classifier" (also the token
+                             classifier and qa_outputs, after "head_gather") */
     const char *kernel;   /* which shader ran it: "matmul", "matmul_texel", ... */
     int32_t layer;        /* encoder layer, -1 for the embeddings and the MLM head */
     double ms;            /* from timestamps: end of the previous dispatch to end of this one */
@@ -826,8 +859,10 @@ typedef enum vkbert_truncation {
 /**
  * Defaults (all-zero):
  *   task              VKBERT_TASK_EMBED (vkbert_runner_embed), VKBERT_TASK_CLASSIFY
- *                     (vkbert_runner_classify, vkbert_runner_rerank) or VKBERT_TASK_SCORE
- *                     (vkbert_runner_score; the model needs an MLM head); MLM (0) means EMBED.
+ *                     (vkbert_runner_classify, vkbert_runner_rerank), VKBERT_TASK_SCORE
+ *                     (vkbert_runner_score; the model needs an MLM head), VKBERT_TASK_TOKEN_CLASSIFY
+ *                     (vkbert_runner_ner) or VKBERT_TASK_QA (vkbert_runner_qa); MLM (0) means EMBED.
+ *                     A model without the task's head is VKBERT_ERROR_UNSUPPORTED.
  *   max_batch_tokens  16384: padded tokens per encode (sequences x the batch's padded length)
  *   max_batch         128 sequences per encode
  *   max_seq           the model's max_seq_length (vkbert_embedding_info; a number above it is
@@ -878,7 +913,8 @@ typedef struct vkbert_runner vkbert_runner;
 VKBERT_API vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc *desc,
                                               vkbert_runner **out);
 VKBERT_API void vkbert_runner_destroy(vkbert_runner *runner);
-/** Floats per output of the runner: the embedding dimension (EMBED) or the label count. */
+/** Floats per output of the runner: the embedding dimension (EMBED) or the label count
+ *  (CLASSIFY, TOKEN_CLASSIFY: per token); 2 for QA (start, end per token). */
 VKBERT_API uint32_t vkbert_runner_width(const vkbert_runner *runner);
 
 /**
@@ -929,6 +965,127 @@ typedef struct vkbert_pll_score {
  */
 VKBERT_API vkbert_status vkbert_runner_score(vkbert_runner *runner, const char *const *texts, size_t count,
                                              vkbert_pll_score *out, vkbert_run_stats *stats);
+
+/* ------------------------------------------------------------------------------- */
+/* Named entities and answer spans: Hugging Face's pipelines                       */
+/* ------------------------------------------------------------------------------- */
+
+/* A runner created with VKBERT_TASK_TOKEN_CLASSIFY (vkbert_runner_ner) or VKBERT_TASK_QA
+ * (vkbert_runner_qa) runs the head and then the post-processing of transformers'
+ * token-classification or question-answering pipeline, field for field. Both need a
+ * tokenizer with offsets (every vkbert tokenizer has them). Results are objects the caller
+ * destroys; their strings belong to them. Offsets are given twice: in bytes into the UTF-8
+ * text, and in code points (the pipelines' Python string indices). */
+
+/** How token-classification results are grouped (the pipeline's aggregation_strategy). */
+typedef enum vkbert_aggregation {
+    VKBERT_AGGREGATION_NONE = 0, /* one entity per token whose label is not ignored */
+    VKBERT_AGGREGATION_SIMPLE,   /* tokens grouped by B-/I- tags (a label without B-/I- continues a group) */
+    VKBERT_AGGREGATION_FIRST,    /* words first (a word's subwords take its first token's label), then grouped */
+    VKBERT_AGGREGATION_AVERAGE,  /* words take the label of their tokens' mean scores, then grouped */
+    VKBERT_AGGREGATION_MAX       /* words take the label of their highest-scoring token, then grouped */
+} vkbert_aggregation;
+
+/**
+ * Defaults (all-zero):
+ *   aggregation    VKBERT_AGGREGATION_NONE
+ *   ignore_labels  NULL: {"O"}. Otherwise ignore_count labels (0: ignore none) whose entities
+ *                  (NONE: the token's label; else the group's label) are left out.
+ */
+typedef struct vkbert_ner_options {
+    vkbert_aggregation aggregation;
+    const char *const *ignore_labels;
+    size_t ignore_count;
+} vkbert_ner_options;
+
+/** One entity: a token (VKBERT_AGGREGATION_NONE) or a group of tokens (the others). */
+typedef struct vkbert_entity {
+    const char *label;        /* NONE: the token's label ("entity"); else the group's ("entity_group"): its
+                                 first token's label after the first '-' ("B-PER" -> "PER") */
+    float score;              /* NONE: the label's softmax probability; else the pipeline's combined score */
+    int32_t index;            /* NONE: the token's position in the encoded sequence ([CLS] = 0); -1 for a group */
+    const char *word;         /* NONE: the token (the text's own slice for an unknown token); else the
+                                 group's tokens through the tokenizer's decoder (lower-cased for an
+                                 uncased model, as the pipeline gives it) */
+    uint32_t start, end;      /* bytes [start, end) into the text */
+    uint32_t start_char, end_char;  /* the same in code points */
+} vkbert_entity;
+
+typedef struct vkbert_entities vkbert_entities;
+
+/**
+ * Named entities (any token classification) of UTF-8 `text` (options may be NULL), as
+ * transformers' TokenClassificationPipeline gives them: softmax over the labels per token, the
+ * tokens the tokenizer did not add, words from the offsets (a token is a subword when its text
+ * differs in length from its vocabulary entry, for tokenizers with a continuing-subword prefix
+ * such as "##"; otherwise when the character before it is not a space), then the aggregation.
+ * A text longer than the runner's max_seq is cut (stats->truncated is 1). Writes a new result to
+ * *out (destroy it with vkbert_entities_destroy). Errors: VKBERT_ERROR_INVALID_ARGUMENT (not a
+ * VKBERT_TASK_TOKEN_CLASSIFY runner, an unknown aggregation), VKBERT_ERROR_INVALID_TEXT (empty or
+ * not UTF-8), and the encode's. stats may be NULL.
+ */
+VKBERT_API vkbert_status vkbert_runner_ner(vkbert_runner *runner, const char *text, const vkbert_ner_options *options,
+                                           vkbert_entities **out, vkbert_run_stats *stats);
+VKBERT_API size_t vkbert_entities_count(const vkbert_entities *entities);
+/** Entity `index` (< count) in text order, or NULL. Valid until the result is destroyed. */
+VKBERT_API const vkbert_entity *vkbert_entities_get(const vkbert_entities *entities, size_t index);
+VKBERT_API void vkbert_entities_destroy(vkbert_entities *entities);
+
+/** vkbert_qa_options.doc_stride for windows that do not overlap. */
+#define VKBERT_QA_NO_STRIDE UINT32_MAX
+
+/**
+ * Defaults (all-zero), the pipeline's:
+ *   top_k          1 answer
+ *   max_answer_len 15 tokens at most in an answer
+ *   max_seq_len    min(384, the runner's max_seq): tokens of one window, question and special
+ *                  tokens included
+ *   doc_stride     min(max_seq_len / 2, 128): context tokens two neighbouring windows share
+ *                  (VKBERT_QA_NO_STRIDE: none); it must be below the context tokens one window
+ *                  holds when the context needs several windows, and at most max_seq_len
+ *   handle_impossible_answer  false: true also lists the empty answer ("" at [0, 0)) with the
+ *                  lowest [CLS] start x end probability over the windows
+ */
+typedef struct vkbert_qa_options {
+    uint32_t top_k;
+    uint32_t max_answer_len;
+    uint32_t max_seq_len;
+    uint32_t doc_stride;
+    bool handle_impossible_answer;
+} vkbert_qa_options;
+
+/** One answer: a span of the context. */
+typedef struct vkbert_answer {
+    const char *answer;       /* context[start, end) */
+    float score;              /* start probability x end probability within its window (summed over the
+                                 windows and spans that gave the same text) */
+    uint32_t start, end;      /* bytes into the context */
+    uint32_t start_char, end_char;  /* the same in code points */
+} vkbert_answer;
+
+typedef struct vkbert_answers vkbert_answers;
+
+/**
+ * Extractive question answering, as transformers' QuestionAnsweringPipeline: the pair (question,
+ * context), the context cut into windows of max_seq_len tokens overlapping by doc_stride (the
+ * question in every one) and encoded together; per window a softmax over the context's start and
+ * end logits ([CLS] kept, every other token outside the context masked), the spans start <= end
+ * of at most max_answer_len tokens scored start x end, its best top_k; a span's character range
+ * widened to the words (pre-tokens) its first and last tokens belong to; an answer whose text
+ * equals an earlier one's (ignoring case, Python's str.lower()) adds its score to that one; then
+ * all answers best first (a tie in window order), top_k of them. Writes a new result to *out (destroy it
+ * with vkbert_answers_destroy). Errors: VKBERT_ERROR_INVALID_ARGUMENT (not a VKBERT_TASK_QA runner,
+ * options out of range), VKBERT_ERROR_INVALID_TEXT (an empty or non-UTF-8 question or context),
+ * VKBERT_ERROR_TOO_LONG (a question that leaves no room for the context in max_seq_len, or
+ * max_seq_len over the model's), and the encode's. stats may be NULL.
+ */
+VKBERT_API vkbert_status vkbert_runner_qa(vkbert_runner *runner, const char *question, const char *context,
+                                          const vkbert_qa_options *options, vkbert_answers **out,
+                                          vkbert_run_stats *stats);
+VKBERT_API size_t vkbert_answers_count(const vkbert_answers *answers);
+/** Answer `index` (< count), best first, or NULL. Valid until the result is destroyed. */
+VKBERT_API const vkbert_answer *vkbert_answers_get(const vkbert_answers *answers, size_t index);
+VKBERT_API void vkbert_answers_destroy(vkbert_answers *answers);
 
 #ifdef __cplusplus
 }

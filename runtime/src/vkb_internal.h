@@ -461,5 +461,19 @@ int32_t vkb_tokenizer_special(const vkbert_tokenizer *tok, int which); /* 0 PAD 
  * "memory" for the _memory and _json loaders) and its model ("WordPiece", "BPE", "Unigram"). */
 const char *vkb_tokenizer_source(const vkbert_tokenizer *tok);
 const char *vkb_tokenizer_model(const vkbert_tokenizer *tok);
+/* As vkbert_tokenizer_encode_special, and each token's word in `words` (may be NULL): the index
+ * of the pre-token it came from (a special token written in the text is a word of its own), as
+ * Hugging Face's word ids but counted across both texts; template tokens get the next index. */
+vkbert_status vkb_tokenizer_encode_words(const vkbert_tokenizer *tok, const char *text, size_t text_bytes,
+                                         const char *pair, size_t pair_bytes, int32_t *ids, int32_t *type_ids,
+                                         vkbert_offset *offsets, uint8_t *special_mask, uint32_t *words,
+                                         size_t capacity, size_t *count);
+/* Hugging Face's continuing_subword_prefix of the tokenizer's model ("##" for WordPiece and
+ * vocab.txt); NULL when it has none (BPE without one, Unigram). */
+const char *vkb_tokenizer_subword_prefix(const vkbert_tokenizer *tok);
+/* transformers' convert_tokens_to_string: token strings through the tokenizer's decoder into
+ * *text (vkb_malloc'd). */
+vkbert_status vkb_tokenizer_decode_tokens(const vkbert_tokenizer *tok, const char *const *tokens, size_t n,
+                                          char **text);
 
 #endif

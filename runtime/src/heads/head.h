@@ -48,10 +48,32 @@ typedef struct vkb_head_class {
 extern const vkb_head_class vkb_head_mlm;
 extern const vkb_head_class vkb_head_embed;   /* heads/head_embed.c: pool, Dense, normalise */
 extern const vkb_head_class vkb_head_seqcls;  /* heads/head_seqcls.c: pooler + classifier */
+extern const vkb_head_class vkb_head_tokcls;  /* heads/head_tokcls.c: a classifier on every token */
+extern const vkb_head_class vkb_head_qa;      /* heads/head_qa.c: start/end logits on every token */
 
 /* The floats per sequence a pooling head's weights give: the Dense's out_features or hidden_size
  * (embed), the labels (seqcls). */
 uint32_t vkb_embed_width(const struct vkbert_model *m);
+
+/* head_tokcls.c: a linear layer of n outputs on every gathered row, shared by the token
+ * classifier and question answering's qa_outputs (head_qa.c). */
+typedef struct vkb_token_linear {
+    vkb_split w;        /* [n, k] */
+    vkb_buffer b;       /* [n] */
+    uint32_t n, k;      /* outputs per token, hidden_size */
+} vkb_token_linear;
+/* Loads slots wslot [n, H] and bslot [n]; `what` names them in messages. */
+vkbert_status vkb_token_linear_load(vkb_loader *L, vkb_tensor wslot, vkb_tensor bslot, uint32_t n, const char *what,
+                                    void **out);
+void vkb_token_linear_free(vkbert_context *ctx, void *weights);
+vkbert_status vkb_token_head_create(const vkb_head_input *in, void **state);
+vkbert_status vkb_token_head_build(void *state, vkb_graph *g);
+uint32_t vkb_token_head_copies(const void *state, vkb_copy *out);
+uint64_t vkb_token_head_device_bytes(const void *state);
+void vkb_token_head_destroy(vkbert_context *ctx, void *state);
+/* `count` head rows from `row0` of the last encode: count * n floats. */
+vkbert_status vkb_token_read(const void *state, uint32_t row0, uint32_t count, float *dst, size_t capacity,
+                             size_t *needed);
 
 /* head_mlm.c: the MLM head's readers (vkbert_session_read_topk / _read_logits). */
 vkbert_status vkb_mlm_read_topk(const void *state, uint32_t row, vkbert_prediction *dst, size_t capacity,

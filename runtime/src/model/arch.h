@@ -23,6 +23,10 @@ typedef enum vkb_tensor {
     VKB_T_MLM_DENSE_W, VKB_T_MLM_DENSE_B, VKB_T_MLM_LN_W, VKB_T_MLM_LN_B, VKB_T_MLM_DECODER_W, VKB_T_MLM_BIAS,
     /* sequence classification: the pooler (BERT) or pre_classifier (DistilBERT) on [CLS], the classifier */
     VKB_T_POOLER_W, VKB_T_POOLER_B, VKB_T_CLASSIFIER_W, VKB_T_CLASSIFIER_B,
+    /* token classification's classifier on every token (often named as the sequence classifier:
+     * config.json's architectures tells them apart, model.c) and question answering's start/end
+     * projection [2, H] */
+    VKB_T_TOKCLS_W, VKB_T_TOKCLS_B, VKB_T_QA_W, VKB_T_QA_B,
     /* a sentence-transformers Dense module (its own directory's model.safetensors) */
     VKB_T_ST_DENSE_W, VKB_T_ST_DENSE_B,
     VKB_T_COUNT

@@ -68,6 +68,10 @@ const vkb_arch vkb_arch_albert = {
         [VKB_T_POOLER_B] = "pooler.bias",
         [VKB_T_CLASSIFIER_W] = "classifier.weight",
         [VKB_T_CLASSIFIER_B] = "classifier.bias",
+        [VKB_T_TOKCLS_W] = "classifier.weight",
+        [VKB_T_TOKCLS_B] = "classifier.bias",
+        [VKB_T_QA_W] = "qa_outputs.weight",
+        [VKB_T_QA_B] = "qa_outputs.bias",
     },
     .pooler_act = VKB_ACT_TANH,
     .mlm_act = VKB_ACT_NONE, /* AlbertMLMHead: ACT2FN[hidden_act] */

@@ -21,10 +21,10 @@ static vkbert_status parse(vkbert_context *ctx, const cJSON *root, const char *p
                             &c->max_position_embeddings)) ||
         (s = vkb_config_act(ctx, root, path, "activation", "gelu", &c->hidden_act)))
         return s;
-    bool sin = false;
+    bool sin = false; /* typed like every field, and otherwise ignored: */
     if ((s = vkb_json_bool(ctx, root, path, "sinusoidal_pos_embds", &sin))) return s;
-    if (sin)
-        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: sinusoidal_pos_embds is not supported", path);
+    /* sinusoidal_pos_embds (distilbert-base-cased-distilled-squad) only says how the position table was
+     * initialised; checkpoints store the table, and Hugging Face's forward looks it up like any other */
     c->type_vocab_size = 0;
     c->layer_norm_eps = 1e-12f;
     return VKBERT_OK;
@@ -65,6 +65,10 @@ const vkb_arch vkb_arch_distilbert = {
         [VKB_T_POOLER_B] = "pre_classifier.bias",
         [VKB_T_CLASSIFIER_W] = "classifier.weight",
         [VKB_T_CLASSIFIER_B] = "classifier.bias",
+        [VKB_T_TOKCLS_W] = "classifier.weight",
+        [VKB_T_TOKCLS_B] = "classifier.bias",
+        [VKB_T_QA_W] = "qa_outputs.weight",
+        [VKB_T_QA_B] = "qa_outputs.bias",
     },
     .pooler_act = VKB_ACT_RELU,
     .parse_config = parse,

@@ -35,6 +35,10 @@ const vkb_arch vkb_arch_roberta = {
         [VKB_T_POOLER_B] = "classifier.dense.bias",
         [VKB_T_CLASSIFIER_W] = "classifier.out_proj.weight",
         [VKB_T_CLASSIFIER_B] = "classifier.out_proj.bias",
+        [VKB_T_TOKCLS_W] = "classifier.weight",
+        [VKB_T_TOKCLS_B] = "classifier.bias",
+        [VKB_T_QA_W] = "qa_outputs.weight",
+        [VKB_T_QA_B] = "qa_outputs.bias",
     },
     .pooler_act = VKB_ACT_TANH,
     .mlm_act = VKB_ACT_GELU, /* RobertaLMHead: gelu, whatever hidden_act says */

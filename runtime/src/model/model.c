@@ -45,6 +45,19 @@ static vkbert_status load_layer(vkb_loader *L, uint32_t i, vkb_layer *ly) {
 
 static vkbert_status load_weights(vkb_loader *L, bool tied);
 
+/* Whether architectures names a *ForTokenClassification class: then classifier.* is the token
+ * classifier, not a sequence classifier (both are called "classifier" in Hugging Face's layouts). */
+static bool names_token_classifier(const cJSON *root) {
+    static const char SUFFIX[] = "ForTokenClassification";
+    const cJSON *a = root ? cJSON_GetObjectItemCaseSensitive(root, "architectures") : NULL, *e;
+    if (!cJSON_IsArray(a)) return false;
+    cJSON_ArrayForEach(e, a) {
+        size_t n = cJSON_IsString(e) ? strlen(e->valuestring) : 0;
+        if (n >= sizeof SUFFIX - 1 && !strcmp(e->valuestring + n - (sizeof SUFFIX - 1), SUFFIX)) return true;
+    }
+    return false;
+}
+
 /* config.json's fields and tie_word_embeddings (true unless the config says false). */
 static vkbert_status parse_config(vkb_loader *L, const char *json, size_t len, const char *name, bool *tied) {
     vkbert_status s = vkb_config_parse(L->ctx, json, len, name, &L->m->config);
@@ -53,6 +66,7 @@ static vkbert_status parse_config(vkb_loader *L, const char *json, size_t len, c
     if (!s) {
         cJSON *root = cJSON_ParseWithLength(json, len); /* checked by vkb_config_parse */
         s = vkb_json_bool(L->ctx, root, name, "tie_word_embeddings", tied);
+        L->m->token_arch = names_token_classifier(root);
         cJSON_Delete(root);
     }
     if (!s) s = vkb_config_labels(L->ctx, json, len, name, &L->m->labels, &L->m->label_count, &L->m->multi_label);
@@ -145,7 +159,9 @@ static vkbert_status load_weights(vkb_loader *L, bool tied) {
     for (uint32_t i = 0; i < m->layer_sets && !s; ++i) s = load_layer(L, i, &m->layers[i]);
     if (!s) s = vkb_head_mlm.load(L, tied, &m->mlm);
     if (!s) s = vkb_head_embed.load(L, tied, &m->embed);
-    if (!s) s = vkb_head_seqcls.load(L, tied, &m->seqcls);
+    if (!s && !m->token_arch) s = vkb_head_seqcls.load(L, tied, &m->seqcls);
+    if (!s && m->token_arch) s = vkb_head_tokcls.load(L, tied, &m->tokcls);
+    if (!s) s = vkb_head_qa.load(L, tied, &m->qa);
     return s;
 }
 
@@ -242,6 +258,8 @@ void vkbert_model_destroy(vkbert_model *m) {
     vkb_head_mlm.free_weights(ctx, m->mlm);
     vkb_head_embed.free_weights(ctx, m->embed);
     vkb_head_seqcls.free_weights(ctx, m->seqcls);
+    vkb_head_tokcls.free_weights(ctx, m->tokcls);
+    vkb_head_qa.free_weights(ctx, m->qa);
     vkb_st_config_free(&m->st);
     for (uint32_t i = 0; i < m->label_count; ++i) vkb_free(m->labels[i]);
     vkb_free(m->labels);
@@ -289,9 +307,22 @@ vkbert_status vkbert_model_prompt(const vkbert_model *m, uint32_t index, const c
     return VKBERT_OK;
 }
 
-uint32_t vkbert_model_label_count(const vkbert_model *m) { return m && m->seqcls ? m->label_count : 0; }
+uint32_t vkbert_model_label_count(const vkbert_model *m) { return m && (m->seqcls || m->tokcls) ? m->label_count : 0; }
 const char *vkbert_model_label(const vkbert_model *m, uint32_t id) {
-    return m && m->seqcls && id < m->label_count ? m->labels[id] : NULL;
+    return m && (m->seqcls || m->tokcls) && id < m->label_count ? m->labels[id] : NULL;
+}
+
+bool vkbert_model_has_task(const vkbert_model *m, vkbert_task task) {
+    if (!m) return false;
+    switch (task) {
+    case VKBERT_TASK_MLM:
+    case VKBERT_TASK_SCORE: return m->mlm != NULL;
+    case VKBERT_TASK_EMBED: return true;
+    case VKBERT_TASK_CLASSIFY: return m->seqcls != NULL;
+    case VKBERT_TASK_TOKEN_CLASSIFY: return m->tokcls != NULL;
+    case VKBERT_TASK_QA: return m->qa != NULL;
+    }
+    return false;
 }
 bool vkbert_model_sigmoid_scores(const vkbert_model *m) {
     return m && m->seqcls && (m->label_count == 1 || m->multi_label);

@@ -40,6 +40,9 @@ struct vkbert_model {
     void *mlm;             /* the MLM head's weights (heads/head_mlm.c), NULL without one */
     void *embed;           /* the embedding head's (a Dense module; heads/head_embed.c), NULL without one */
     void *seqcls;          /* the classification head's (heads/head_seqcls.c), NULL without one */
+    void *tokcls;          /* the token classifier's (heads/head_tokcls.c), NULL without one */
+    void *qa;              /* question answering's qa_outputs (heads/head_qa.c), NULL without one */
+    bool token_arch;       /* config.json's architectures names a *ForTokenClassification class */
     vkb_st_config st;      /* sentence-transformers' files (defaults without them) */
     char **labels;         /* id2label, in id order */
     uint32_t label_count;

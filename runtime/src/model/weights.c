@@ -53,6 +53,13 @@ bool vkb_weights_has(const vkb_loader *L, vkb_tensor slot, uint32_t layer) {
     return find(L, slot, layer, NULL) != NULL;
 }
 
+bool vkb_weights_rows(const vkb_loader *L, vkb_tensor slot, uint64_t *rows) {
+    const vkb_tensor_info *t = L->random || !L->arch->names[slot] ? NULL : find(L, slot, 0, NULL);
+    if (!t || t->rank == 0) return false;
+    *rows = t->shape[0];
+    return true;
+}
+
 /* Checks that `t` exists with exactly the given shape (rank 1 if d1 == 0). */
 static vkbert_status expect(vkb_loader *L, const char *name, const vkb_tensor_info *t, uint64_t d0, uint64_t d1) {
     if (!t) return vkb_fail(L->ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: required tensor \"%s\" is missing", L->dir, name);

@@ -28,6 +28,8 @@ typedef struct vkb_part { vkb_tensor slot; uint64_t d0, d1; } vkb_part;
 
 /* Whether the checkpoint (or the family, for random weights) has the slot. */
 bool vkb_weights_has(const vkb_loader *L, vkb_tensor slot, uint32_t layer);
+/* The first dimension of the slot's tensor (of layer 0) in the checkpoint; false when it has none. */
+bool vkb_weights_rows(const vkb_loader *L, vkb_tensor slot, uint64_t *rows);
 /* Reads the listed tensors, concatenated in order, into one device buffer. A slot the family
  * does not name is d0 x d1 zeros. */
 vkbert_status vkb_weights_pack(vkb_loader *L, const vkb_part *parts, int n, uint32_t layer, const char *what,

@@ -83,7 +83,10 @@ static vkbert_status create_buffers(vkbert_session *s) {
         (st = vkb_buffer_create(ctx, R * H * 4, VKB_MEM_DEVICE, "MLM head input", &s->head_x)))
         return st;
     if (ctx->matmul_texel && H % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->head_x, f))) return st;
-    vkb_head_input in = {ctx, s->model, s->model->mlm, &s->head_x, R, s->top_k, s->keep_logits, .seqtab = &s->seqtab};
+    const void *weights = s->task == VKBERT_TASK_TOKEN_CLASSIFY ? s->model->tokcls
+                          : s->task == VKBERT_TASK_QA           ? s->model->qa
+                                                                : s->model->mlm;
+    vkb_head_input in = {ctx, s->model, weights, &s->head_x, R, s->top_k, s->keep_logits, .seqtab = &s->seqtab};
     return s->head_class->create(&in, &s->head_state);
 }
 

@@ -91,6 +91,20 @@ vkbert_status vkbert_session_read_class_logits(const vkbert_session *s, uint32_t
     return read_pooled(s, VKBERT_TASK_CLASSIFY, "vkbert_session_read_class_logits", seq, dst, capacity, needed);
 }
 
+vkbert_status vkbert_session_read_token_logits(const vkbert_session *s, uint32_t seq, float *dst, size_t capacity,
+                                               size_t *needed) {
+    vkbert_status st = need_results(s);
+    if (st) return st;
+    if (s->task != VKBERT_TASK_TOKEN_CLASSIFY && s->task != VKBERT_TASK_QA)
+        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_session_read_token_logits: the session was not "
+                        "created for VKBERT_TASK_TOKEN_CLASSIFY or VKBERT_TASK_QA");
+    if (seq >= s->count)
+        return vkb_fail(s->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "sequence %u: the last encode had %u", seq, s->count);
+    uint32_t row0 = 0; /* every token is a head row, in (sequence, position) order */
+    for (uint32_t b = 0; b < seq; ++b) row0 += s->lengths[b];
+    return vkb_token_read(s->head_state, row0, s->lengths[seq], dst, capacity, needed);
+}
+
 vkbert_status vkbert_session_read_topk(const vkbert_session *s, uint32_t row, vkbert_prediction *dst, size_t capacity,
                                        size_t *count) {
     vkbert_status st = check_row(s, row);

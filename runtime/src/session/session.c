@@ -19,8 +19,8 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "top_k %u is over the maximum %d", d.top_k, VKBERT_MAX_TOP_K);
     if ((unsigned)d.head > VKBERT_HEAD_NONE)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown head mode %d", (int)d.head);
-    if ((unsigned)d.task > VKBERT_TASK_CLASSIFY || (unsigned)d.pooling > VKBERT_POOLING_LAST ||
-        (unsigned)d.normalize > VKBERT_NORMALIZE_OFF)
+    if ((unsigned)d.task > VKBERT_TASK_QA || d.task == VKBERT_TASK_SCORE ||
+        (unsigned)d.pooling > VKBERT_POOLING_LAST || (unsigned)d.normalize > VKBERT_NORMALIZE_OFF)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "unknown task %d, pooling %d or normalize %d", (int)d.task,
                         (int)d.pooling, (int)d.normalize);
     if (d.task == VKBERT_TASK_CLASSIFY && !model->seqcls)
@@ -29,6 +29,12 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     if (d.keep_attention && d.attention_layer >= c->num_hidden_layers)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "attention layer %u: the model has %u layers (0 to %u)",
                         d.attention_layer, c->num_hidden_layers, c->num_hidden_layers - 1);
+    if (d.task == VKBERT_TASK_TOKEN_CLASSIFY && !model->tokcls)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no token-classification head (config.json's "
+                        "architectures naming a *ForTokenClassification class, classifier.weight and id2label)");
+    if (d.task == VKBERT_TASK_QA && !model->qa)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no question-answering head (qa_outputs.weight)");
+    bool per_token = d.task == VKBERT_TASK_TOKEN_CLASSIFY || d.task == VKBERT_TASK_QA;
     uint64_t batch = d.max_batch ? d.max_batch : 1, seq = d.max_seq ? d.max_seq : c->max_tokens;
     uint64_t tokens = batch * seq;
     uint32_t maxx = ctx->info.max_workgroup_count[0], maxz = ctx->info.max_workgroup_count[2];
@@ -45,9 +51,11 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     s->task = d.task;
     s->keep_attention = d.keep_attention;
     s->attention_layer = d.attention_layer;
-    s->head_mode = model->mlm && d.task == VKBERT_TASK_MLM ? d.head : VKBERT_HEAD_NONE;
+    s->head_mode = per_token ? VKBERT_HEAD_ALL : model->mlm && d.task == VKBERT_TASK_MLM ? d.head : VKBERT_HEAD_NONE;
     s->head_class = d.task == VKBERT_TASK_EMBED ? &vkb_head_embed
-                    : d.task == VKBERT_TASK_CLASSIFY ? &vkb_head_seqcls : &vkb_head_mlm;
+                    : d.task == VKBERT_TASK_CLASSIFY ? &vkb_head_seqcls
+                    : d.task == VKBERT_TASK_TOKEN_CLASSIFY ? &vkb_head_tokcls
+                    : d.task == VKBERT_TASK_QA ? &vkb_head_qa : &vkb_head_mlm;
     s->graph = (vkb_graph){.ctx = ctx, .prog = &s->prog};
     s->head = s->head_mode != VKBERT_HEAD_NONE || d.task != VKBERT_TASK_MLM;
     s->pooling = d.pooling ? (uint32_t)d.pooling : model->st.pooling;
@@ -55,7 +63,7 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
     if (d.task == VKBERT_TASK_EMBED && !model->st.present && !d.pooling)
         vkb_log(ctx, VKBERT_LOG_WARNING, "the model has no sentence-transformers modules.json: embeddings are its "
                 "[CLS] token's final hidden state, not normalised");
-    s->head_rows = s->head_mode != VKBERT_HEAD_NONE ? (d.max_head_rows ? d.max_head_rows : s->tokens) : 0;
+    s->head_rows = s->head_mode != VKBERT_HEAD_NONE ? (d.max_head_rows && !per_token ? d.max_head_rows : s->tokens) : 0;
     if (s->head_rows > s->tokens) s->head_rows = s->tokens;
     if (s->head_rows > maxx) s->head_rows = maxx;
     if (s->head_mode != VKBERT_HEAD_NONE) { /* the head's [rows, hidden] and [rows, embedding_size] buffers stay
@@ -63,6 +71,11 @@ vkbert_status vkbert_session_create(vkbert_model *model, const vkbert_session_de
         uint64_t width = c->embedding_size > c->hidden_size ? c->embedding_size : c->hidden_size;
         uint32_t fit = vkb_split_rows(ctx, s->head_rows, width * 4, 1,
                                       ctx->matmul_texel ? vkb_texel_view_max_bytes(ctx, 16) : 0);
+        if (fit < s->head_rows && per_token) {
+            vkbert_session_destroy(s);
+            return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "a head on every token takes at most %u tokens per encode on "
+                            "this device; the session has %u (use a smaller batch or max_seq)", fit, s->tokens);
+        }
         if (fit < s->head_rows) {
             vkb_log(ctx, VKBERT_LOG_INFO, "the MLM head takes at most %u rows per encode on this device", fit);
             s->head_rows = fit;

@@ -47,7 +47,7 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
     vkbert_context *ctx = model->ctx;
     vkbert_runner_desc d = desc ? *desc : (vkbert_runner_desc){0};
     if (d.task == VKBERT_TASK_MLM) d.task = VKBERT_TASK_EMBED;
-    if ((unsigned)d.task > VKBERT_TASK_SCORE || (unsigned)d.truncation > VKBERT_TRUNCATE_NONE ||
+    if ((unsigned)d.task > VKBERT_TASK_QA || (unsigned)d.truncation > VKBERT_TRUNCATE_NONE ||
         (unsigned)d.pooling > VKBERT_POOLING_LAST || (unsigned)d.normalize > VKBERT_NORMALIZE_OFF)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_runner_desc: unknown task, truncation, pooling or "
                         "normalize value");
@@ -57,6 +57,12 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
     if (d.task == VKBERT_TASK_SCORE && !model->mlm)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no masked-language-model head: it cannot score "
                         "texts (VKBERT_TASK_SCORE)");
+    if (d.task == VKBERT_TASK_TOKEN_CLASSIFY && !model->tokcls)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no token-classification head (config.json's "
+                        "architectures naming a *ForTokenClassification class, with classifier.weight and id2label)");
+    if (d.task == VKBERT_TASK_QA && !model->qa)
+        return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "the model has no question-answering head (qa_outputs.weight "
+                        "and qa_outputs.bias)");
     const vkbert_tokenizer *tok = d.tokenizer ? d.tokenizer : model->tokenizer;
     if (!tok)
         return vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the model has no tokenizer (random weights): give one in "
@@ -83,7 +89,8 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
     r->tok = tok;
     r->d = d;
     r->d.prompt = r->d.prompt_name = NULL;
-    r->width = d.task == VKBERT_TASK_EMBED ? vkb_embed_width(model) : d.task == VKBERT_TASK_SCORE ? 1 : model->label_count;
+    r->width = d.task == VKBERT_TASK_EMBED ? vkb_embed_width(model) : d.task == VKBERT_TASK_SCORE ? 1
+             : d.task == VKBERT_TASK_QA ? 2 : model->label_count;
     r->lower = d.task == VKBERT_TASK_EMBED && model->st.do_lower_case;
     vkbert_status s = d.task == VKBERT_TASK_EMBED ? resolve_prompt(r, &d) : VKBERT_OK;
     if (!s && d.task == VKBERT_TASK_EMBED && !model->st.present && !d.pooling)
@@ -106,9 +113,11 @@ void vkbert_runner_destroy(vkbert_runner *r) {
 }
 
 const char *vkb_runner_task_name(const vkbert_runner *r) {
-    return r->d.task == VKBERT_TASK_EMBED      ? "embeddings (VKBERT_TASK_EMBED)"
-           : r->d.task == VKBERT_TASK_CLASSIFY ? "classification (VKBERT_TASK_CLASSIFY)"
-                                               : "masked-LM scoring (VKBERT_TASK_SCORE)";
+    return r->d.task == VKBERT_TASK_EMBED            ? "embeddings (VKBERT_TASK_EMBED)"
+           : r->d.task == VKBERT_TASK_CLASSIFY       ? "classification (VKBERT_TASK_CLASSIFY)"
+           : r->d.task == VKBERT_TASK_TOKEN_CLASSIFY ? "token classification (VKBERT_TASK_TOKEN_CLASSIFY)"
+           : r->d.task == VKBERT_TASK_QA             ? "question answering (VKBERT_TASK_QA)"
+                                                     : "masked-LM scoring (VKBERT_TASK_SCORE)";
 }
 
 uint32_t vkbert_runner_width(const vkbert_runner *r) { return r ? r->width : 0; }
@@ -135,6 +144,20 @@ static vkbert_status session_for(vkbert_runner *r, uint32_t batch, uint32_t seq,
     *out = slot->s;
     return VKBERT_OK;
 }
+
+vkbert_status vkb_runner_wrong_task(const vkbert_runner *r) {
+    return vkb_fail(r->ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the runner was created for %s", vkb_runner_task_name(r));
+}
+
+vkbert_status vkb_runner_session(vkbert_runner *r, uint32_t batch, uint32_t longest, vkbert_session **out) {
+    uint32_t seq = (longest + VKB_RUNNER_PAD - 1) / VKB_RUNNER_PAD * VKB_RUNNER_PAD;
+    if (seq > r->model->config.max_tokens) seq = r->model->config.max_tokens;
+    return session_for(r, batch, seq, out);
+}
+
+vkbert_model *vkb_runner_model(const vkbert_runner *r) { return r->model; }
+const vkbert_tokenizer *vkb_runner_tokenizer(const vkbert_runner *r) { return r->tok; }
+const vkbert_runner_desc *vkb_runner_desc(const vkbert_runner *r) { return &r->d; }
 
 typedef struct order_item { uint32_t length; size_t index; } order_item;
 

@@ -60,4 +60,17 @@ const char *vkb_runner_task_name(const vkbert_runner *r);
 /* *st zeroed for n inputs (st may be NULL). */
 void vkb_run_stats_init(vkbert_run_stats *st, size_t n);
 
+/* runner.c, for the pipelines (ner.c, qa.c): a session of batch x (longest rounded up to 8,
+ * at most the model's) sequences, kept as the runner keeps its sessions; the runner's parts. */
+vkbert_status vkb_runner_session(vkbert_runner *r, uint32_t batch, uint32_t longest, vkbert_session **out);
+vkbert_model *vkb_runner_model(const vkbert_runner *r);
+const vkbert_tokenizer *vkb_runner_tokenizer(const vkbert_runner *r);
+const vkbert_runner_desc *vkb_runner_desc(const vkbert_runner *r);
+/* "the runner was created for ...": VKBERT_ERROR_INVALID_ARGUMENT. */
+vkbert_status vkb_runner_wrong_task(const vkbert_runner *r);
+
+/* ner.c and qa.c: code-point indices of byte offsets. cp[b] is the code point count of the first
+ * b bytes of valid UTF-8 s[0..n), for b in [0, n]; vkb_malloc'd, NULL when out of memory. */
+uint32_t *vkb_codepoint_index(const char *s, size_t n);
+
 #endif

@@ -27,6 +27,8 @@ typedef struct vkb_tok_sink {
     int32_t type;          /* token type of what is emitted now */
     uint8_t *special;      /* special-tokens mask (may be NULL): 1 for what the template adds */
     uint8_t is_special;    /* the mask value of what is emitted now */
+    uint32_t *words;       /* each token's word (may be NULL): the index of its pre-token */
+    uint32_t word;         /* the word of what is emitted now; the encoders count it up per pre-token */
 } vkb_tok_sink;
 
 static inline void vkb_sink_emit(vkb_tok_sink *o, int32_t id, uint32_t start, uint32_t end) {
@@ -35,6 +37,7 @@ static inline void vkb_sink_emit(vkb_tok_sink *o, int32_t id, uint32_t start, ui
         if (o->types) o->types[o->count] = o->type;
         if (o->offsets) o->offsets[o->count] = (vkbert_offset){start, end};
         if (o->special) o->special[o->count] = o->is_special;
+        if (o->words) o->words[o->count] = o->word;
     }
     o->count++;
 }

@@ -294,6 +294,7 @@ typedef struct encoder {
 static bool on_piece(void *user, const vkb_piece *piece) {
     encoder *e = user;
     vkb_wordpiece(&e->t->vocab, e->t->special[SP_UNK], piece, e->out);
+    e->out->word++;
     return true;
 }
 
@@ -329,6 +330,7 @@ static bool encode_segment(void *user, int segment, vkb_tok_sink *out) {
         }
         if (!encode_run(e, s + run, i - run, (uint32_t)run)) return false;
         vkb_sink_emit(out, t->special[hit], (uint32_t)i, (uint32_t)(i + hit_len));
+        out->word++;
         i += hit_len;
         run = i;
     }
@@ -389,13 +391,22 @@ vkbert_status vkbert_tokenizer_encode_special(const vkbert_tokenizer *t, const c
                                               const char *pair, size_t pair_bytes, int32_t *ids, int32_t *type_ids,
                                               vkbert_offset *offsets, uint8_t *special_mask, size_t capacity,
                                               size_t *count) {
+    return vkb_tokenizer_encode_words(t, text, text_bytes, pair, pair_bytes, ids, type_ids, offsets, special_mask,
+                                      NULL, capacity, count);
+}
+
+vkbert_status vkb_tokenizer_encode_words(const vkbert_tokenizer *t, const char *text, size_t text_bytes,
+                                         const char *pair, size_t pair_bytes, int32_t *ids, int32_t *type_ids,
+                                         vkbert_offset *offsets, uint8_t *special_mask, uint32_t *words,
+                                         size_t capacity, size_t *count) {
     if (!t || (!text && text_bytes) || (!pair && pair_bytes) || !count)
         return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT, "vkbert_tokenizer_encode_offsets: NULL argument");
     if (text_bytes > UINT32_MAX || pair_bytes > UINT32_MAX)
         return vkb_fail(NULL, VKBERT_ERROR_INVALID_ARGUMENT,
                         "vkbert_tokenizer_encode_offsets: a text of %zu bytes is over the 4 GiB that 32-bit offsets "
                         "reach", text_bytes > pair_bytes ? text_bytes : pair_bytes);
-    vkb_tok_sink out = {.ids = ids, .types = type_ids, .offsets = offsets, .special = special_mask, .capacity = capacity};
+    vkb_tok_sink out = {.ids = ids, .types = type_ids, .offsets = offsets, .special = special_mask, .capacity = capacity,
+                        .words = words};
     vkbert_status s = encode(t, text, text_bytes, pair, pair_bytes, &out);
     if (s == VKBERT_OK || s == VKBERT_ERROR_BUFFER_TOO_SMALL) *count = out.count;
     return s;
@@ -475,4 +486,32 @@ int32_t vkbert_tokenizer_mask_id(const vkbert_tokenizer *t) { return t ? t->spec
 
 int32_t vkb_tokenizer_special(const vkbert_tokenizer *t, int which) {
     return (t && which >= 0 && which < SP_COUNT) ? t->special[which] : -1;
+}
+
+const char *vkb_tokenizer_subword_prefix(const vkbert_tokenizer *t) { return t->tj ? vkb_tj_subword_prefix(t->tj) : "##"; }
+
+vkbert_status vkb_tokenizer_decode_tokens(const vkbert_tokenizer *t, const char *const *tokens, size_t n, char **text) {
+    *text = NULL;
+    if (t->tj) {
+        size_t len = 0;
+        return vkb_tj_decode_tokens(t->tj, tokens, n, text, &len);
+    }
+    size_t cap = 1;
+    for (size_t i = 0; i < n; ++i) cap += strlen(tokens[i]) + 1;
+    char *dst = vkb_malloc(cap);
+    if (!dst) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
+    size_t longest = t->vocab.max_token_bytes;
+    for (size_t i = 0; i < n; ++i)
+        if (strlen(tokens[i]) > longest) longest = strlen(tokens[i]);
+    vkb_decoder_wordpiece dec = {dst, cap};
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; ++i) ok = vkb_decode_wordpiece(&dec, tokens[i], longest);
+    vkb_decode_wordpiece_end(&dec);
+    if (!ok) {
+        vkb_free(dst);
+        return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
+    }
+    dst[dec.total < cap ? dec.total : cap - 1] = '\0';
+    *text = dst;
+    return VKBERT_OK;
 }

@@ -540,6 +540,7 @@ static bool record_hit(tj_enc *x, size_t at, const vkb_nchar *c, size_t s, size_
 static bool emit_hit(tj_enc *x, int32_t id, const vkb_nchar *c, size_t s, size_t e) {
     if (x->t->trim && !record_hit(x, x->out->count, c, s, e)) return false;
     vkb_sink_emit(x->out, id, c[s].start, c[e - 1].end);
+    x->out->word++;
     return true;
 }
 
@@ -575,6 +576,7 @@ static bool pretok_model(tj_enc *x, const vkb_nchar *c, size_t n) {
     if (!vkb_tj_pretokenize(x->t->pre, x->t->npre, c, n, &x->pieces, &x->ptmp)) return false;
     for (size_t i = 0; i < x->pieces.n; ++i)
         if (!model_piece(x, x->pieces.pool.v + x->pieces.off[i], x->pieces.len[i])) return false;
+        else x->out->word++;
     return true;
 }
 
@@ -718,6 +720,24 @@ vkbert_status vkb_tj_decode_ids(const vkb_tj *t, const int32_t *ids, size_t coun
     for (size_t i = 0; i <= count; ++i) vkb_free(toks[i]); /* ByteLevel and Fuse write toks[0] even for no ids */
     vkb_free(toks);
     return ok ? VKBERT_OK : vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
+}
+
+vkbert_status vkb_tj_decode_tokens(const vkb_tj *t, const char *const *tokens, size_t count, char **text, size_t *len) {
+    char **toks = vkb_calloc(count + 1, sizeof *toks);
+    if (!toks) return vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
+    size_t n = 0;
+    bool ok = true;
+    for (size_t i = 0; ok && i < count; ++i) ok = (toks[n++] = vkb_strdup(tokens[i])) != NULL;
+    ok = ok && vkb_tj_decode(t->dec, t->ndec, toks, &n, text, len);
+    for (size_t i = 0; i <= count; ++i) vkb_free(toks[i]);
+    vkb_free(toks);
+    return ok ? VKBERT_OK : vkb_fail(NULL, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory decoding");
+}
+
+const char *vkb_tj_subword_prefix(const vkb_tj *t) {
+    if (t->model == M_WORDPIECE) return "##";
+    if (t->model == M_BPE && t->bpe.prefix && t->bpe.prefix[0]) return t->bpe.prefix;
+    return NULL;
 }
 
 const vkb_vocab *vkb_tj_vocab(const vkb_tj *t) { return &t->vocab; }

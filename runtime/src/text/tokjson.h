@@ -18,6 +18,10 @@ bool vkb_tj_encode(const vkb_tj *t, const char *text, size_t len, const char *pa
 /* ids (in range) -> the decoders' text, vkb_malloc'd. */
 vkbert_status vkb_tj_decode_ids(const vkb_tj *t, const int32_t *ids, size_t count, bool skip_special, char **text,
                                 size_t *len);
+/* Token strings -> the decoders' text, vkb_malloc'd (transformers' convert_tokens_to_string). */
+vkbert_status vkb_tj_decode_tokens(const vkb_tj *t, const char *const *tokens, size_t count, char **text, size_t *len);
+/* The model's continuing_subword_prefix ("##" for WordPiece), NULL when it has none. */
+const char *vkb_tj_subword_prefix(const vkb_tj *t);
 const vkb_vocab *vkb_tj_vocab(const vkb_tj *t);
 int32_t vkb_tj_mask(const vkb_tj *t);
 bool vkb_tj_is_special(const vkb_tj *t, int32_t id);
