@@ -8,13 +8,11 @@ records put them, and the progress line only on a terminal.
   test_plot.py VKBERT SCRATCH [--bench]"""
 import json
 import os
-import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-import zlib
 
-from vkbert_testlib import FAILURES, WINDOWS, check, have_device
+from vkbert_testlib import FAILURES, WINDOWS, check, have_device, read_png
 
 # chart.c's palette (series 0, 1, 2) and axis colour
 A, B, C = (0x2f, 0x6d, 0xb5), (0xe8, 0x86, 0x2a), (0x3a, 0x9a, 0x4b)
@@ -24,43 +22,6 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 
 def hexcolor(rgb):
     return "#%02x%02x%02x" % rgb
-
-
-def read_png(path):
-    """(width, height, rows of (r, g, b) tuples) of an 8-bit RGB PNG."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, w = 8, b"", 0
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            assert (depth, ctype) == (8, 2), f"depth {depth}, colour type {ctype}"
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    raw, stride, bpp = zlib.decompress(idat), w * 3, 3
-    rows, prev = [], bytearray(stride)
-    for y in range(h):
-        ftype, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if ftype == 1:
-                line[i] = (line[i] + a) & 255
-            elif ftype == 2:
-                line[i] = (line[i] + b) & 255
-            elif ftype == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif ftype == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[3 * x:3 * x + 3]) for x in range(w)])
-        prev = line
-    return w, h, rows
 
 
 def png_bars(rows, color):
