@@ -155,28 +155,12 @@ bool plot_png_supported(void) {
 
 /* ---- text: the font's pixels, each row's runs of set pixels as one rectangle ---- */
 
-/* Calls emit(x, y, w, h) for every run of set pixels of the text, scaled. */
-/* TEXT with h set reads upwards: (x, y) its bottom left corner, glyph row r at x + r * scale and
- * the text's pixel u at y - (u + 1) * scale. */
+/* Calls emit(x, y, w, h) for every run of set pixels of the text, scaled. TEXT with h set reads
+ * upwards: (x, y) its bottom left corner, glyph row r at x + r * scale and the text's pixel u at
+ * y - (u + 1) * scale. */
 static void text_runs(const shape *s, void (*emit)(void *user, int x, int y, int w, int h), void *user) {
-    int scale = s->w, cx = s->x;
-    if (s->h) {
-        int k = 0;
-        for (const char *c = s->text; *c; ++c, ++k)
-            for (int row = 0; row < FONT_GLYPH_H; ++row)
-                for (int col = 0; col < FONT_GLYPH_W;) {
-                    if (!font_pixel(*c, col, row)) {
-                        ++col;
-                        continue;
-                    }
-                    int start = col;
-                    while (col < FONT_GLYPH_W && font_pixel(*c, col, row))
-                        ++col;
-                    emit(user, s->x + row * scale, s->y - (k * FONT_ADVANCE + col) * scale, scale, (col - start) * scale);
-                }
-        return;
-    }
-    for (const char *c = s->text; *c; ++c, cx += FONT_ADVANCE * scale)
+    int scale = s->w, k = 0;
+    for (const char *c = s->text; *c; ++c, ++k)
         for (int row = 0; row < FONT_GLYPH_H; ++row)
             for (int col = 0; col < FONT_GLYPH_W;) {
                 if (!font_pixel(*c, col, row)) {
@@ -186,7 +170,11 @@ static void text_runs(const shape *s, void (*emit)(void *user, int x, int y, int
                 int start = col;
                 while (col < FONT_GLYPH_W && font_pixel(*c, col, row))
                     ++col;
-                emit(user, cx + start * scale, s->y + row * scale, (col - start) * scale, scale);
+                int u = k * FONT_ADVANCE; /* the glyph's first pixel along the text */
+                if (s->h)
+                    emit(user, s->x + row * scale, s->y - (u + col) * scale, scale, (col - start) * scale);
+                else
+                    emit(user, s->x + (u + start) * scale, s->y + row * scale, (col - start) * scale, scale);
             }
 }
 
