@@ -201,20 +201,26 @@ void batch_done(batch_run *r, vkbert_status st, const vkbert_run_stats *stats) {
     batch_progress_end(&r->progress);
     vkbert_embedding_info info = {0};
     if (st == VKBERT_OK && stats->truncated > 0 && vkbert_model_embedding_info(r->model, &info) == VKBERT_OK)
-        fprintf(stderr, "vkbert: %zu of %zu inputs were truncated to %u tokens\n", stats->truncated, stats->inputs,
-                info.max_seq_length);
+        cli_note("%zu of %zu inputs were truncated to %u tokens", stats->truncated, stats->inputs, info.max_seq_length);
 }
 
 int batch_fail(vkbert_status st, const vkbert_run_stats *stats, const cli_inputs *in,
                void (*name)(size_t index, char *buf, size_t n, const void *user), const void *user) {
+    return batch_fail_hint(st, stats, in, name, user, "truncation is off: --no-truncate");
+}
+
+int batch_fail_hint(vkbert_status st, const vkbert_run_stats *stats, const cli_inputs *in,
+                    void (*name)(size_t index, char *buf, size_t n, const void *user), const void *user,
+                    const char *too_long_hint) {
     size_t i = stats ? stats->failed_index : SIZE_MAX;
     if (i == SIZE_MAX || (!name && i >= in->count)) return fail_status(st);
     char what[320];
     if (name) name(i, what, sizeof what, user);
     else inputs_name(in, i, what, sizeof what);
     const char *msg = vkbert_last_error();
-    return fail(1, st, "%s: %s%s", what, *msg ? msg : vkbert_status_string(st),
-                st == VKBERT_ERROR_TOO_LONG ? " (truncation is off: --no-truncate)" : "");
+    bool hint = st == VKBERT_ERROR_TOO_LONG && too_long_hint;
+    return fail(1, st, "%s: %s%s%s%s", what, *msg ? msg : vkbert_status_string(st), hint ? " (" : "",
+                hint ? too_long_hint : "", hint ? ")" : "");
 }
 
 /* serde_json writes an f32 with ryu: the fewest significant digits that read back as the

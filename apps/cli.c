@@ -12,6 +12,12 @@
 
 bool g_json;
 
+/* The server's device thread runs the commands' own code for its routes: there an error
+ * becomes the HTTP answer, not a line on stderr. Per thread: the CLI's main thread prints. */
+static _Thread_local cli_error *t_sink;
+
+void cli_capture_errors(cli_error *sink) { t_sink = sink; }
+
 /* One clear line on stderr; with --json also a JSON object on stdout. */
 int fail(int code, vkbert_status st, const char *fmt, ...) {
     char msg[1536];
@@ -19,6 +25,13 @@ int fail(int code, vkbert_status st, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (t_sink) {
+        if (!t_sink->set) { /* the first error is the cause; any after it follow from it */
+            *t_sink = (cli_error){.set = true, .code = code, .status = st};
+            snprintf(t_sink->message, sizeof t_sink->message, "%s", msg);
+        }
+        return code;
+    }
     fprintf(stderr, "vkbert: error: %s\n", msg);
     if (g_json) {
         cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
@@ -33,6 +46,16 @@ int fail(int code, vkbert_status st, const char *fmt, ...) {
 }
 
 int fail_status(vkbert_status st) { return fail(1, st, "%s", vkbert_last_error()); }
+
+void cli_note(const char *fmt, ...) {
+    if (t_sink) return;
+    char msg[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "vkbert: %s\n", msg);
+}
 
 void on_log(vkbert_log_level level, const char *msg, void *user) {
     const bool *verbose = user;

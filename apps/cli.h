@@ -12,6 +12,24 @@ extern bool g_json;
  * on stdout. Returns `code`. */
 int fail(int code, vkbert_status st, const char *fmt, ...);
 int fail_status(vkbert_status st);
+/* An error fail() kept instead of saying it. */
+typedef struct cli_error {
+    bool set;             /* fail() was called */
+    int code;             /* the exit code the command returns */
+    vkbert_status status;
+    char message[1536];   /* the line it would have printed, without "vkbert: error: " */
+} cli_error;
+/* While `sink` is set on the calling thread (NULL: no more), fail() records the first error in it
+ * and prints nothing: the server's routes (apps/serve) run the commands' own code on their device
+ * thread and answer its errors over HTTP. */
+void cli_capture_errors(cli_error *sink);
+/* "vkbert: " and the message on stderr, a line: a warning or a note beside the results (nothing
+ * while errors are captured: a server's client reads no stderr). */
+void cli_note(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 /* Log callback; `user` points to a bool: verbose. */
 void on_log(vkbert_log_level level, const char *msg, void *user);
 int cmd_bench(int argc, char **argv);
@@ -149,6 +167,11 @@ void batch_done(batch_run *r, vkbert_status st, const vkbert_run_stats *stats);
  * `name` writes that input's name (NULL: the inputs are `in`'s). */
 int batch_fail(vkbert_status st, const vkbert_run_stats *stats, const cli_inputs *in,
                void (*name)(size_t index, char *buf, size_t n, const void *user), const void *user);
+/* The same with `too_long_hint` said after a VKBERT_ERROR_TOO_LONG ("truncation is off:
+ * --no-truncate" above; NULL: nothing). */
+int batch_fail_hint(vkbert_status st, const vkbert_run_stats *stats, const cli_inputs *in,
+                    void (*name)(size_t index, char *buf, size_t n, const void *user), const void *user,
+                    const char *too_long_hint);
 
 /* Flushes standard output: -1, or the exit code when it could not be written (a full disk). */
 int batch_flush_stdout(void);
@@ -177,5 +200,64 @@ void json_string(FILE *f, const char *s);
 /* The first bytes of `text` for a readable line: at most `max` bytes, cut at a character
  * boundary, with "..." when cut; line breaks and tabs become spaces. */
 void text_preview(const char *text, size_t max, char *buf, size_t n);
+
+/* ---- Each command's work on an open model, writing what the command prints to `out`: the
+ * CLI's command (to stdout, after its options) and vkbert serve's routes (apps/serve/
+ * routes_tasks.c: a response body) run this one code. JSON goes without the line break the CLI
+ * ends it with. -1 on success, else the exit code, the error said through fail() (or captured:
+ * cli_capture_errors). ---- */
+
+/* An input's name in messages ("TEXT 2", "inputs[1]"): input i of `user`'s. */
+typedef void (*cli_name_fn)(size_t i, char *buf, size_t n, const void *user);
+
+/* cmd_fill.c: fill-mask's predictions for every mask of every input (batched on the device). */
+typedef enum fill_output {
+    FILL_TEXT,        /* the CLI's text */
+    FILL_JSON_LINES,  /* one object a line, each line ended */
+    FILL_JSON_ARRAY,  /* [object,...] */
+    FILL_JSON_ONE     /* the one input's object */
+} fill_output;
+typedef struct fill_request {
+    const char *model_dir;           /* the model, in messages */
+    char *const *texts;              /* `count` inputs, checked (check_text) */
+    size_t count;
+    const char *pair;                /* the one input's second segment, or NULL */
+    const char *ids;                 /* --ids ID,...: the one input as ids instead of texts[0], or NULL */
+    const char *const *targets;      /* `target_count` words to score only, or NULL: the whole vocabulary */
+    size_t target_count;
+    uint32_t top_k;                  /* 1 to VKBERT_MAX_TOP_K */
+    bool truncate;                   /* cut an input longer than the model's positions, else an error */
+    fill_output output;
+    const char *truncate_hint;       /* how a too-long error says to cut: "use --truncate to cut it" */
+    const char *targets_name;        /* how errors name the targets: "--targets" */
+    cli_name_fn name;                /* input i's name in messages */
+    const void *name_user;
+    struct batch_progress *progress; /* NULL: none */
+} fill_request;
+int fill_mask_run(vkbert_model *model, const fill_request *rq, FILE *out);
+
+/* cmd_pll.c: scores `in`'s texts with r's runner (a VKBERT_TASK_SCORE one; r->model its model)
+ * and writes them; an error names the input through `name` (NULL: inputs_name) and says
+ * `too_long_hint` after a VKBERT_ERROR_TOO_LONG. */
+int mlm_score_run(batch_run *r, const cli_inputs *in, cli_name_fn name, const void *user, const char *too_long_hint,
+                  bool json, FILE *out);
+
+/* cmd_ner.c: the entities of `text` (vkbert_runner_ner with runner, a VKBERT_TASK_TOKEN_CLASSIFY
+ * runner of model) as the pipeline's list (json) or lines of text. */
+int ner_run(const vkbert_model *model, vkbert_runner *runner, const char *text, const vkbert_ner_options *o, bool json,
+            FILE *out);
+/* cmd_attention.c: layer `layer`'s attention probabilities of one text, as JSON and/or a heatmap. */
+typedef struct attention_request {
+    const char *text, *pair;   /* checked; pair NULL for none */
+    long layer;                /* 0 to layers - 1 (else an error naming --layer) */
+    const char *head;          /* a head's number, or NULL or "all": every head */
+    const char *picture;       /* -o FILE.png|FILE.svg, or NULL */
+    bool json, truncate;       /* truncate: cut a text over 512 tokens (or the model's), else an error */
+    const char *truncate_hint; /* how a too-long error says to cut: "use --truncate to cut it" */
+} attention_request;
+int attention_run(vkbert_model *model, const attention_request *rq, FILE *out);
+/* cmd_qa.c: the answers to `question` in `context` (a VKBERT_TASK_QA runner), best first. */
+int qa_run(vkbert_runner *runner, const char *question, const char *context, const vkbert_qa_options *o, bool json,
+           FILE *out);
 
 #endif

@@ -186,13 +186,7 @@ static plot *draw(const char *title, char (*labels)[16], uint32_t n, const float
     return p;
 }
 
-int cmd_attention(int argc, char **argv) {
-    attn_opts o = {0};
-    int rc = parse(argc, argv, &o);
-    if (rc >= 0) return rc;
-    if ((rc = check_text("the TEXT", o.text)) >= 0 || (o.pair && (rc = check_text("--pair", o.pair)) >= 0)) return rc;
-    vkbert_context *ctx = NULL;
-    vkbert_model *model = NULL;
+int attention_run(vkbert_model *model, const attention_request *rq, FILE *out) {
     vkbert_session *ses = NULL;
     int32_t *ids = NULL, *types = NULL;
     float **probs = NULL;
@@ -201,40 +195,35 @@ int cmd_attention(int argc, char **argv) {
     plot *pic = NULL;
     size_t n = 0;
     uint32_t h0 = 0, h1 = 0;
-    if ((rc = open_model_dir(o.model, o.device, o.precision, &o.verbose, &ctx, &model)) >= 0) goto done;
+    int rc = -1;
     const vkbert_model_config *c = vkbert_model_get_config(model);
     const vkbert_tokenizer *tok = vkbert_model_tokenizer(model);
-    if ((uint64_t)o.layer >= c->num_hidden_layers) {
-        rc = fail(1, VKBERT_ERROR_INVALID_ARGUMENT, "--layer %ld: the model has %u layers (0 to %u)", o.layer,
-                  c->num_hidden_layers, c->num_hidden_layers - 1);
-        goto done;
-    }
+    if (rq->layer < 0 || (uint64_t)rq->layer >= c->num_hidden_layers)
+        return fail(1, VKBERT_ERROR_INVALID_ARGUMENT, "--layer %ld: the model has %u layers (0 to %u)", rq->layer,
+                    c->num_hidden_layers, c->num_hidden_layers - 1);
     h1 = c->num_attention_heads;
-    if (o.head && strcmp(o.head, "all")) {
+    if (rq->head && strcmp(rq->head, "all")) {
         char *end = NULL;
         errno = 0;
-        long h = strtol(o.head, &end, 10);
-        if (errno || end == o.head || *end || h < 0) {
-            rc = fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--head must be a head number or all, not \"%s\"", o.head);
-            goto done;
-        }
-        if ((uint64_t)h >= c->num_attention_heads) {
-            rc = fail(1, VKBERT_ERROR_INVALID_ARGUMENT, "--head %ld: the model has %u heads (0 to %u)", h,
-                      c->num_attention_heads, c->num_attention_heads - 1);
-            goto done;
-        }
+        long h = strtol(rq->head, &end, 10);
+        if (errno || end == rq->head || *end || h < 0)
+            return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "--head must be a head number or all, not \"%s\"",
+                        rq->head);
+        if ((uint64_t)h >= c->num_attention_heads)
+            return fail(1, VKBERT_ERROR_INVALID_ARGUMENT, "--head %ld: the model has %u heads (0 to %u)", h,
+                        c->num_attention_heads, c->num_attention_heads - 1);
         h0 = (uint32_t)h;
         h1 = h0 + 1;
     }
-    vkbert_status st = cli_encode(tok, o.text, o.pair, &ids, &types, &n);
+    vkbert_status st = cli_encode(tok, rq->text, rq->pair, &ids, &types, &n);
     if (st) {
         rc = fail_status(st);
         goto done;
     }
     uint32_t max = c->max_tokens < MAX_TOKENS ? c->max_tokens : MAX_TOKENS;
-    if (n > max && !o.truncate) {
-        rc = fail(1, VKBERT_ERROR_TOO_LONG, "the text is %zu tokens; attention shows at most %u (use --truncate to cut "
-                  "it)", n, max);
+    if (n > max && !rq->truncate) {
+        rc = fail(1, VKBERT_ERROR_TOO_LONG, "the text is %zu tokens; attention shows at most %u (%s)", n, max,
+                  rq->truncate_hint);
         goto done;
     }
     if (n > max) {
@@ -244,7 +233,7 @@ int cmd_attention(int argc, char **argv) {
     }
     st = vkbert_session_create(model, &(vkbert_session_desc){.max_seq = (uint32_t)n, .head = VKBERT_HEAD_NONE,
                                                              .keep_attention = true,
-                                                             .attention_layer = (uint32_t)o.layer}, &ses);
+                                                             .attention_layer = (uint32_t)rq->layer}, &ses);
     if (!st) st = vkbert_session_encode(ses, &(vkbert_sequence){.input_ids = ids, .token_type_ids = types,
                                                                 .length = (uint32_t)n}, 1);
     probs = calloc(h1 - h0, sizeof *probs);
@@ -261,47 +250,45 @@ int cmd_attention(int argc, char **argv) {
     }
     for (size_t i = 0; i < n; ++i) label(vkbert_tokenizer_token(tok, ids[i]), labels[i], sizeof labels[i]);
     int cell = 0;
-    if (o.out) {
+    if (rq->picture) {
         char title[160], err[600];
-        if (h1 - h0 == 1) snprintf(title, sizeof title, "attention: layer %ld, head %u (%zu tokens)", o.layer, h0, n);
-        else snprintf(title, sizeof title, "attention: layer %ld, heads 0-%u (%zu tokens)", o.layer, h1 - 1, n);
+        if (h1 - h0 == 1) snprintf(title, sizeof title, "attention: layer %ld, head %u (%zu tokens)", rq->layer, h0, n);
+        else snprintf(title, sizeof title, "attention: layer %ld, heads 0-%u (%zu tokens)", rq->layer, h1 - 1, n);
         pic = draw(title, labels, (uint32_t)n, (const float *const *)probs, h0, h1, at, &cell);
         if (!pic) {
             rc = fail(1, VKBERT_ERROR_INVALID_ARGUMENT, "%u heads of %zu tokens do not fit in one picture of at most "
                       "8192 x 8192 pixels: choose one --head", h1 - h0, n);
             goto done;
         }
-        if (!plot_save(pic, o.out, err, sizeof err)) {
+        if (!plot_save(pic, rq->picture, err, sizeof err)) {
             rc = fail(1, VKBERT_ERROR_IO, "%s", err);
             goto done;
         }
     }
-    if (o.json) {
-        printf("{\"layer\":%ld,\"tokens\":[", o.layer);
+    if (rq->json) {
+        fprintf(out, "{\"layer\":%ld,\"tokens\":[", rq->layer);
         for (size_t i = 0; i < n; ++i) {
-            if (i) putchar(',');
+            if (i) fputc(',', out);
             const char *t = vkbert_tokenizer_token(tok, ids[i]);
-            json_string(stdout, t ? t : "");
+            json_string(out, t ? t : "");
         }
-        printf("],\"heads\":[");
+        fputs("],\"heads\":[", out);
         for (uint32_t h = h0; h < h1; ++h) {
-            printf("%s{\"head\":%u,", h > h0 ? "," : "", h);
-            if (o.out) printf("\"cell\":{\"x\":%d,\"y\":%d,\"size\":%d},", at[h - h0].x, at[h - h0].y, cell);
-            printf("\"attention\":[");
+            fprintf(out, "%s{\"head\":%u,", h > h0 ? "," : "", h);
+            if (rq->picture) fprintf(out, "\"cell\":{\"x\":%d,\"y\":%d,\"size\":%d},", at[h - h0].x, at[h - h0].y, cell);
+            fputs("\"attention\":[", out);
             for (size_t i = 0; i < n; ++i) {
-                printf("%s[", i ? "," : "");
+                fputs(i ? ",[" : "[", out);
                 for (size_t j = 0; j < n; ++j) {
-                    if (j) putchar(',');
-                    json_f32(stdout, probs[h - h0][i * n + j]);
+                    if (j) fputc(',', out);
+                    json_f32(out, probs[h - h0][i * n + j]);
                 }
-                putchar(']');
+                fputc(']', out);
             }
-            printf("]}");
+            fputs("]}", out);
         }
-        printf("]}\n");
+        fputs("]}", out);
     }
-    rc = batch_flush_stdout();
-    if (rc < 0) rc = 0;
 done:
     for (uint32_t h = h0; probs && h < h1; ++h) free(probs[h - h0]);
     free(probs);
@@ -311,6 +298,24 @@ done:
     free(ids);
     free(types);
     vkbert_session_destroy(ses);
+    return rc;
+}
+
+int cmd_attention(int argc, char **argv) {
+    attn_opts o = {0};
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0) return rc;
+    if ((rc = check_text("the TEXT", o.text)) >= 0 || (o.pair && (rc = check_text("--pair", o.pair)) >= 0)) return rc;
+    vkbert_context *ctx = NULL;
+    vkbert_model *model = NULL;
+    if ((rc = open_model_dir(o.model, o.device, o.precision, &o.verbose, &ctx, &model)) >= 0) goto done;
+    attention_request rq = {.text = o.text, .pair = o.pair, .layer = o.layer, .head = o.head, .picture = o.out,
+                            .json = o.json, .truncate = o.truncate, .truncate_hint = "use --truncate to cut it"};
+    if ((rc = attention_run(model, &rq, stdout)) >= 0) goto done;
+    if (o.json) putchar('\n');
+    rc = batch_flush_stdout();
+    if (rc < 0) rc = 0;
+done:
     vkbert_model_destroy(model);
     vkbert_context_destroy(ctx);
     return rc;

@@ -165,11 +165,11 @@ static void seqs_free(fill_seq *s, size_t n) {
 }
 
 /* Cuts an input longer than the model's `max` tokens (keeping its final token), or refuses it. */
-static int fit(const char *what, bool truncate, uint32_t max, fill_seq *s) {
+static int fit(const char *what, const fill_request *rq, uint32_t max, fill_seq *s) {
     if (s->n <= max) return -1;
-    if (!truncate)
-        return fail(1, VKBERT_ERROR_TOO_LONG, "%s is %zu tokens; the model allows %u (use --truncate to cut it)", what,
-                    s->n, max);
+    if (!rq->truncate)
+        return fail(1, VKBERT_ERROR_TOO_LONG, "%s is %zu tokens; the model allows %u (%s)", what, s->n, max,
+                    rq->truncate_hint);
     s->ids[max - 1] = s->ids[s->n - 1];
     s->types[max - 1] = s->types[s->n - 1];
     s->n = max;
@@ -202,33 +202,24 @@ static bool decode(const vkbert_tokenizer *tok, int32_t *ids, size_t n, bool ski
     }
 }
 
-/* --targets as the pipeline maps them: a vocabulary entry as it is, another word its first
- * token (warned); duplicates once. The ids' count, or -1 (the error said). */
-static long target_ids(const vkbert_tokenizer *tok, const char *list, int32_t **out) {
-    size_t cap = 1;
-    for (const char *p = list; *p; ++p) cap += *p == ',';
-    int32_t *ids = malloc(cap * sizeof *ids), tmp[512];
+/* The target words as the pipeline maps them: a vocabulary entry as it is, another word its first
+ * token (warned); an empty word nothing; duplicates once. The ids' count, or -1 (the error said). */
+static long target_ids(const vkbert_tokenizer *tok, const fill_request *rq, int32_t **out) {
+    int32_t *ids = malloc((rq->target_count ? rq->target_count : 1) * sizeof *ids), tmp[512];
     uint8_t special[512];
     if (!ids) {
         fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
         return -1;
     }
     size_t n = 0;
-    for (const char *p = list;;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        char *w = malloc(len + 1);
-        if (!w) {
-            free(ids);
-            fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
-            return -1;
-        }
-        memcpy(w, p, len);
-        w[len] = '\0';
+    for (size_t t = 0; t < rq->target_count; ++t) {
+        const char *w = rq->targets[t];
+        size_t len = strlen(w);
         int32_t id = len ? vkbert_tokenizer_id(tok, w) : -1;
         if (len && id < 0) {
-            if (check_text("a --targets word", w) >= 0) {
-                free(w);
+            char what[64];
+            snprintf(what, sizeof what, "a %s word", rq->targets_name);
+            if (check_text(what, w) >= 0) {
                 free(ids);
                 return -1;
             }
@@ -236,7 +227,6 @@ static long target_ids(const vkbert_tokenizer *tok, const char *list, int32_t **
             vkbert_status st = vkbert_tokenizer_encode_special(tok, w, len, NULL, 0, tmp, NULL, NULL, special,
                                                                sizeof tmp / sizeof *tmp, &k);
             if (st && st != VKBERT_ERROR_BUFFER_TOO_SMALL) {
-                free(w);
                 free(ids);
                 fail_status(st);
                 return -1;
@@ -244,22 +234,19 @@ static long target_ids(const vkbert_tokenizer *tok, const char *list, int32_t **
             for (size_t i = 0; i < k && i < sizeof tmp / sizeof *tmp && id < 0; ++i)
                 if (!special[i]) id = tmp[i];
             if (id < 0)
-                fprintf(stderr, "vkbert: warning: the target \"%s\" does not exist in the model's vocabulary and gives "
-                        "no token: ignored\n", w);
+                cli_note("warning: the target \"%s\" does not exist in the model's vocabulary and gives no token: "
+                         "ignored", w);
             else
-                fprintf(stderr, "vkbert: warning: the target \"%s\" does not exist in the model's vocabulary: "
-                        "replaced with its first token \"%s\"\n", w, vkbert_tokenizer_token(tok, id));
+                cli_note("warning: the target \"%s\" does not exist in the model's vocabulary: replaced with its "
+                         "first token \"%s\"", w, vkbert_tokenizer_token(tok, id));
         }
-        free(w);
         bool dup = false;
         for (size_t i = 0; i < n && id >= 0; ++i) dup |= ids[i] == id;
         if (id >= 0 && !dup) ids[n++] = id;
-        if (!e) break;
-        p = e + 1;
     }
     if (n == 0) {
         free(ids);
-        fail(1, VKBERT_ERROR_INVALID_ARGUMENT, "--targets: no word gives a token of the model's vocabulary");
+        fail(1, VKBERT_ERROR_INVALID_ARGUMENT, "%s: no word gives a token of the model's vocabulary", rq->targets_name);
         return -1;
     }
     *out = ids;
@@ -363,36 +350,36 @@ done:
     return rc;
 }
 
-/* The ids of input `what`  (text, or --ids), checked against the model: -1 or the exit code. */
-static int input_tokens(const fill_opts *o, const vkbert_model *model, const char *text, const char *what, fill_seq *s) {
-    if (o->ids) return cli_parse_ids(o->ids, model, &s->ids, &s->types, &s->n);
-    vkbert_status st = cli_encode(vkbert_model_tokenizer(model), text, o->pair, &s->ids, &s->types, &s->n);
+/* The ids of input `what` (text, or --ids), checked against the model: -1 or the exit code. */
+static int input_tokens(const char *ids, const char *pair, const vkbert_model *model, const char *text,
+                        const char *what, fill_seq *s) {
+    if (ids) return cli_parse_ids(ids, model, &s->ids, &s->types, &s->n);
+    vkbert_status st = cli_encode(vkbert_model_tokenizer(model), text, pair, &s->ids, &s->types, &s->n);
     return st ? fail(1, st, "%s: %s", what, vkbert_last_error()) : -1;
 }
 
-static void print_text_mode(const fill_opts *o, const cli_inputs *in, size_t i, const fill_seq *s,
-                            const vkbert_tokenizer *tok, char **strs, size_t k) {
-    if (in->count > 1) {
-        char what[64], preview[96];
-        inputs_name(in, i, what, sizeof what);
-        text_preview(in->texts[i], 72, preview, sizeof preview);
-        printf("%s%s: %s\n", i ? "\n" : "", what, preview);
+static void print_text_mode(const fill_request *rq, size_t i, const fill_seq *s, const vkbert_tokenizer *tok,
+                            char **strs, size_t k, FILE *out) {
+    if (rq->count > 1) {
+        char what[320], preview[96];
+        rq->name(i, what, sizeof what, rq->name_user);
+        text_preview(rq->texts[i], 72, preview, sizeof preview);
+        fprintf(out, "%s%s: %s\n", i ? "\n" : "", what, preview);
     }
-    (void)o;
     size_t w = 0;
     for (uint32_t m = 0; m < s->masks; ++m) {
-        printf("%s at position %u:\n", vkbert_tokenizer_mask_token(tok), s->positions[m]);
+        fprintf(out, "%s at position %u:\n", vkbert_tokenizer_mask_token(tok), s->positions[m]);
         for (size_t j = 0; j < s->counts[m]; ++j, w += 2) {
             const vkbert_prediction *p = &s->preds[(size_t)m * k + j];
-            printf(p->probability >= 1e-3f ? "  %7.4f  %-16s (id %d)  %s\n" : "  %7.1e  %-16s (id %d)  %s\n",
-                   p->probability, strs[w], p->id, strs[w + 1]);
+            fprintf(out, p->probability >= 1e-3f ? "  %7.4f  %-16s (id %d)  %s\n" : "  %7.1e  %-16s (id %d)  %s\n",
+                    p->probability, strs[w], p->id, strs[w + 1]);
         }
     }
 }
 
-/* Writes input i's results (JSON line or text); the strings decoded here. -1 or the exit code. */
-static int emit(const fill_opts *o, const cli_inputs *in, size_t i, const fill_seq *s, const vkbert_tokenizer *tok,
-                size_t k, int32_t pad) {
+/* Writes input i's results (a JSON object, or text); the strings decoded here. -1 or the exit code. */
+static int emit(const fill_request *rq, size_t i, const fill_seq *s, const vkbert_tokenizer *tok, size_t k,
+                int32_t pad, FILE *out) {
     size_t total = 0;
     for (uint32_t m = 0; m < s->masks; ++m) total += s->counts[m];
     char **strs = calloc(total * 2 + 1, sizeof *strs);
@@ -415,7 +402,7 @@ static int emit(const fill_opts *o, const cli_inputs *in, size_t i, const fill_s
                 rc = fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "decoding a prediction: %s", vkbert_last_error());
         }
     }
-    if (rc < 0 && o->json) {
+    if (rc < 0 && rq->output != FILL_TEXT) {
         cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "masks");
         w = 0;
         for (uint32_t m = 0; m < s->masks; ++m) {
@@ -437,12 +424,12 @@ static int emit(const fill_opts *o, const cli_inputs *in, size_t i, const fill_s
             cJSON_AddItemToArray(arr, mj);
         }
         char *js = cJSON_PrintUnformatted(root);
-        if (js) printf("%s\n", js);
+        if (js) fputs(js, out);
         else rc = fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
         free(js);
         cJSON_Delete(root);
     } else if (rc < 0) {
-        print_text_mode(o, in, i, s, tok, strs, k);
+        print_text_mode(rq, i, s, tok, strs, k, out);
     }
     for (size_t j = 0; strs && j < total * 2; ++j) free(strs[j]);
     free(strs);
@@ -456,55 +443,35 @@ static int32_t pad_id(const vkbert_tokenizer *tok) {
     return id >= 0 ? id : vkbert_tokenizer_id(tok, "<pad>");
 }
 
-int cmd_fill_mask(int argc, char **argv) {
-    fill_opts o = {.top_k = 5};
-    int rc = parse(argc, argv, false, &o);
-    if (rc >= 0) return rc;
-    cli_inputs in = {0};
+int fill_mask_run(vkbert_model *model, const fill_request *rq, FILE *out) {
+    int rc = -1;
     fill_seq *seqs = NULL;
     int32_t *targets = NULL;
-    vkbert_context *ctx = NULL;
-    vkbert_model *model = NULL;
-    struct batch_progress progress = {0};
-    if (o.ids) {
-        static char ids_text[] = "--ids";
-        char *one[1] = {ids_text};
-        if ((rc = inputs_from_args(one, 1, &in)) >= 0) goto done;
-    } else {
-        batch_opts bo = {.cmd = "fill-mask", .model = o.model, .file = o.file, .args = o.args, .nargs = o.nargs};
-        if ((rc = batch_inputs(&bo, 0, "", &in)) >= 0) goto done;
-    }
-    progress.enabled = in.source && !o.json && vkb_is_terminal(stderr);
-    if ((rc = open_model_dir(o.model, o.device, o.precision, &o.verbose, &ctx, &model)) >= 0) goto done;
-    if (!vkbert_model_has_mlm_head(model)) {
-        rc = fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no masked-language-model head (cls.predictions.*): fill-mask "
-                  "needs one", o.model);
-        goto done;
-    }
+    struct batch_progress quiet = {0};
+    if (!vkbert_model_has_mlm_head(model))
+        return fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no masked-language-model head (cls.predictions.*): fill-mask "
+                    "needs one", rq->model_dir);
     const vkbert_tokenizer *tok = vkbert_model_tokenizer(model);
     const int32_t mask = vkbert_tokenizer_mask_id(tok);
-    if (mask < 0) {
-        rc = fail(1, VKBERT_ERROR_NO_MASK, "the vocabulary of %s has no mask token ([MASK] or <mask>, or a tokenizer.json "
-                  "added token of that name): fill-mask has nothing to fill", o.model);
-        goto done;
-    }
+    if (mask < 0)
+        return fail(1, VKBERT_ERROR_NO_MASK, "the vocabulary of %s has no mask token ([MASK] or <mask>, or a "
+                    "tokenizer.json added token of that name): fill-mask has nothing to fill", rq->model_dir);
     long nt = 0;
-    if (o.targets && (nt = target_ids(tok, o.targets, &targets)) < 0) {
-        rc = 1;
-        goto done;
-    }
-    size_t k = (size_t)o.top_k;
+    if (rq->targets && (nt = target_ids(tok, rq, &targets)) < 0) return 1;
+    size_t k = rq->top_k;
     if (targets && k > (size_t)nt) k = (size_t)nt;
     const uint32_t max = vkbert_model_get_config(model)->max_tokens;
-    if (!(seqs = calloc(in.count, sizeof *seqs))) {
+    if (!(seqs = calloc(rq->count, sizeof *seqs))) {
         rc = fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < in.count && rc < 0; ++i) {
-        char what[320] = "the text";
-        if (in.count > 1 || in.source) inputs_name(&in, i, what, sizeof what);
+    for (size_t i = 0; i < rq->count && rc < 0; ++i) {
+        char what[320];
+        rq->name(i, what, sizeof what, rq->name_user);
         fill_seq *s = &seqs[i];
-        if ((rc = input_tokens(&o, model, in.texts[i], what, s)) >= 0 || (rc = fit(what, o.truncate, max, s)) >= 0) break;
+        if ((rc = input_tokens(rq->ids, rq->pair, model, rq->texts[i], what, s)) >= 0 ||
+            (rc = fit(what, rq, max, s)) >= 0)
+            break;
         for (size_t t = 0; t < s->n; ++t) s->masks += s->ids[t] == mask;
         if (s->masks == 0) {
             rc = fail(1, VKBERT_ERROR_NO_MASK, "%s has no %s token to fill", what, vkbert_tokenizer_mask_token(tok));
@@ -516,14 +483,87 @@ int cmd_fill_mask(int argc, char **argv) {
         if (!s->positions || !s->preds || !s->counts) rc = fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
     }
     if (rc >= 0) goto done;
-    if ((rc = run_batches(model, seqs, in.count, (uint32_t)k, targets, (size_t)nt, &progress)) >= 0) goto done;
+    rc = run_batches(model, seqs, rq->count, (uint32_t)k, targets, (size_t)nt, rq->progress ? rq->progress : &quiet);
+    if (rc >= 0) goto done;
     const int32_t pad = pad_id(tok);
-    for (size_t i = 0; i < in.count && rc < 0; ++i) rc = emit(&o, &in, i, &seqs[i], tok, k, pad);
-    if (rc < 0) rc = batch_flush_stdout();
+    for (size_t i = 0; i < rq->count && rc < 0; ++i) {
+        if (rq->output == FILL_JSON_ARRAY) fputc(i ? ',' : '[', out);
+        rc = emit(rq, i, &seqs[i], tok, k, pad, out);
+        if (rq->output == FILL_JSON_LINES && rc < 0) fputc('\n', out);
+    }
+    if (rq->output == FILL_JSON_ARRAY && rc < 0) fputc(']', out);
+done:
+    seqs_free(seqs, rq->count);
+    free(targets);
+    return rc;
+}
+
+/* An input's name in messages: "the text" when it is the command's one TEXT. */
+static void fill_input_name(size_t i, char *buf, size_t n, const void *user) {
+    const cli_inputs *in = user;
+    if (in->count > 1 || in->source) inputs_name(in, i, buf, n);
+    else snprintf(buf, n, "the text");
+}
+
+/* --targets W,...: its words, split at every comma (an empty one gives nothing). */
+static char **split_words(const char *list, size_t *n, char **buf) {
+    size_t cap = 1;
+    for (const char *p = list; *p; ++p) cap += *p == ',';
+    char **v = malloc(cap * sizeof *v);
+    *buf = malloc(strlen(list) + 1);
+    if (!v || !*buf) {
+        free(v);
+        free(*buf);
+        *buf = NULL;
+        return NULL;
+    }
+    strcpy(*buf, list);
+    *n = 0;
+    for (char *p = *buf;;) {
+        v[(*n)++] = p;
+        char *c = strchr(p, ',');
+        if (!c) break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return v;
+}
+
+int cmd_fill_mask(int argc, char **argv) {
+    fill_opts o = {.top_k = 5};
+    int rc = parse(argc, argv, false, &o);
+    if (rc >= 0) return rc;
+    cli_inputs in = {0};
+    vkbert_context *ctx = NULL;
+    vkbert_model *model = NULL;
+    char **words = NULL, *words_buf = NULL;
+    size_t nwords = 0;
+    struct batch_progress progress = {0};
+    if (o.ids) {
+        static char ids_text[] = "--ids";
+        char *one[1] = {ids_text};
+        if ((rc = inputs_from_args(one, 1, &in)) >= 0) goto done;
+    } else {
+        batch_opts bo = {.cmd = "fill-mask", .model = o.model, .file = o.file, .args = o.args, .nargs = o.nargs};
+        if ((rc = batch_inputs(&bo, 0, "", &in)) >= 0) goto done;
+    }
+    progress.enabled = in.source && !o.json && vkb_is_terminal(stderr);
+    if ((rc = open_model_dir(o.model, o.device, o.precision, &o.verbose, &ctx, &model)) >= 0) goto done;
+    if (o.targets && !(words = split_words(o.targets, &nwords, &words_buf))) {
+        rc = fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
+        goto done;
+    }
+    fill_request rq = {.model_dir = o.model, .texts = in.texts, .count = in.count, .pair = o.pair, .ids = o.ids,
+                       .targets = (const char *const *)words, .target_count = nwords, .top_k = (uint32_t)o.top_k,
+                       .truncate = o.truncate, .output = o.json ? FILL_JSON_LINES : FILL_TEXT,
+                       .truncate_hint = "use --truncate to cut it", .targets_name = "--targets",
+                       .name = fill_input_name, .name_user = &in, .progress = &progress};
+    if ((rc = fill_mask_run(model, &rq, stdout)) >= 0) goto done;
+    rc = batch_flush_stdout();
     if (rc < 0) rc = 0;
 done:
-    seqs_free(seqs, in.count);
-    free(targets);
+    free(words);
+    free(words_buf);
     inputs_free(&in);
     free(o.args);
     vkbert_model_destroy(model);
@@ -551,8 +591,9 @@ int cmd_predict(int argc, char **argv) {
         goto done;
     }
     const vkbert_tokenizer *tok = vkbert_model_tokenizer(model);
-    if ((rc = input_tokens(&o, model, o.ids ? NULL : o.args[0], "the text", &s)) >= 0 ||
-        (rc = fit("the text", o.truncate, vkbert_model_get_config(model)->max_tokens, &s)) >= 0)
+    const fill_request fit_rq = {.truncate = o.truncate, .truncate_hint = "use --truncate to cut it"};
+    if ((rc = input_tokens(o.ids, o.pair, model, o.ids ? NULL : o.args[0], "the text", &s)) >= 0 ||
+        (rc = fit("the text", &fit_rq, vkbert_model_get_config(model)->max_tokens, &s)) >= 0)
         goto done;
     vkbert_status st = vkbert_session_create(model, &(vkbert_session_desc){.max_seq = (uint32_t)s.n, .head = VKBERT_HEAD_ALL,
                                                                            .max_head_rows = (uint32_t)s.n, .top_k = 1}, &ses);

@@ -46,20 +46,37 @@ static char **split_labels(const char *list, size_t *n, char **buf) {
     return v;
 }
 
-static void print_json(const vkbert_entities *e, bool grouped) {
-    fputs("[", stdout);
+static void print_json(const vkbert_entities *e, bool grouped, FILE *out) {
+    fputs("[", out);
     for (size_t i = 0; i < vkbert_entities_count(e); ++i) {
         const vkbert_entity *x = vkbert_entities_get(e, i);
-        printf("%s{\"%s\":", i ? "," : "", grouped ? "entity_group" : "entity");
-        json_string(stdout, x->label);
-        printf(",\"score\":");
-        json_f32(stdout, x->score);
-        if (!grouped) printf(",\"index\":%d", (int)x->index);
-        printf(",\"word\":");
-        json_string(stdout, x->word);
-        printf(",\"start\":%u,\"end\":%u}", x->start_char, x->end_char);
+        fprintf(out, "%s{\"%s\":", i ? "," : "", grouped ? "entity_group" : "entity");
+        json_string(out, x->label);
+        fputs(",\"score\":", out);
+        json_f32(out, x->score);
+        if (!grouped) fprintf(out, ",\"index\":%d", (int)x->index);
+        fputs(",\"word\":", out);
+        json_string(out, x->word);
+        fprintf(out, ",\"start\":%u,\"end\":%u}", x->start_char, x->end_char);
     }
-    printf("]\n");
+    fputs("]", out);
+}
+
+int ner_run(const vkbert_model *model, vkbert_runner *runner, const char *text, const vkbert_ner_options *o, bool json,
+            FILE *out) {
+    vkbert_entities *ents = NULL;
+    vkbert_run_stats stats;
+    vkbert_status st = vkbert_runner_ner(runner, text, o, &ents, &stats);
+    if (st) return fail_status(st);
+    if (stats.truncated) cli_note("the TEXT was cut to the model's %u tokens", vkbert_model_get_config(model)->max_tokens);
+    if (json) print_json(ents, o->aggregation != VKBERT_AGGREGATION_NONE, out);
+    else
+        for (size_t i = 0; i < vkbert_entities_count(ents); ++i) {
+            const vkbert_entity *x = vkbert_entities_get(ents, i);
+            fprintf(out, "%-10s %.4f  [%u, %u)  %s\n", x->label, (double)x->score, x->start_char, x->end_char, x->word);
+        }
+    vkbert_entities_destroy(ents);
+    return -1;
 }
 
 int cmd_ner(int argc, char **argv) {
@@ -109,7 +126,6 @@ int cmd_ner(int argc, char **argv) {
     vkbert_context *ctx = NULL;
     vkbert_model *m = NULL;
     vkbert_runner *r = NULL;
-    vkbert_entities *ents = NULL;
     if ((rc = open_model_dir(model, device, precision, &verbose, &ctx, &m)) >= 0) goto done;
     if (!vkbert_model_has_task(m, VKBERT_TASK_TOKEN_CLASSIFY)) {
         rc = fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no token-classification head (config.json's architectures "
@@ -117,26 +133,17 @@ int cmd_ner(int argc, char **argv) {
         goto done;
     }
     vkbert_status st = vkbert_runner_create(m, &(vkbert_runner_desc){.task = VKBERT_TASK_TOKEN_CLASSIFY}, &r);
-    vkbert_ner_options o = {.aggregation = (vkbert_aggregation)aggregation,
-                            .ignore_labels = ignore ? (const char *const *)labels : NULL, .ignore_count = nignore};
-    vkbert_run_stats stats;
-    if (!st) st = vkbert_runner_ner(r, text, &o, &ents, &stats);
     if (st) {
         rc = fail_status(st);
         goto done;
     }
-    if (stats.truncated)
-        fprintf(stderr, "vkbert: the TEXT was cut to the model's %u tokens\n", vkbert_model_get_config(m)->max_tokens);
-    if (g_json) print_json(ents, aggregation != 0);
-    else
-        for (size_t i = 0; i < vkbert_entities_count(ents); ++i) {
-            const vkbert_entity *x = vkbert_entities_get(ents, i);
-            printf("%-10s %.4f  [%u, %u)  %s\n", x->label, (double)x->score, x->start_char, x->end_char, x->word);
-        }
+    vkbert_ner_options o = {.aggregation = (vkbert_aggregation)aggregation,
+                            .ignore_labels = ignore ? (const char *const *)labels : NULL, .ignore_count = nignore};
+    if ((rc = ner_run(m, r, text, &o, g_json, stdout)) >= 0) goto done;
+    if (g_json) putchar('\n');
     rc = batch_flush_stdout();
     if (rc < 0) rc = 0;
 done:
-    vkbert_entities_destroy(ents);
     vkbert_runner_destroy(r);
     vkbert_model_destroy(m);
     vkbert_context_destroy(ctx);

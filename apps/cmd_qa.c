@@ -40,6 +40,31 @@ static int parse_count(const char *opt, const char *v, bool zero_ok, uint32_t *o
     return -1;
 }
 
+int qa_run(vkbert_runner *runner, const char *question, const char *context, const vkbert_qa_options *o, bool json,
+           FILE *out) {
+    vkbert_answers *ans = NULL;
+    vkbert_status st = vkbert_runner_qa(runner, question, context, o, &ans, NULL);
+    if (st) return fail_status(st);
+    if (json) {
+        fputs("[", out);
+        for (size_t i = 0; i < vkbert_answers_count(ans); ++i) {
+            const vkbert_answer *x = vkbert_answers_get(ans, i);
+            fprintf(out, "%s{\"score\":", i ? "," : "");
+            json_f32(out, x->score);
+            fprintf(out, ",\"start\":%u,\"end\":%u,\"answer\":", x->start_char, x->end_char);
+            json_string(out, x->answer);
+            fputs("}", out);
+        }
+        fputs("]", out);
+    } else
+        for (size_t i = 0; i < vkbert_answers_count(ans); ++i) {
+            const vkbert_answer *x = vkbert_answers_get(ans, i);
+            fprintf(out, "%.4f  [%u, %u)  %s\n", (double)x->score, x->start_char, x->end_char, x->answer);
+        }
+    vkbert_answers_destroy(ans);
+    return -1;
+}
+
 int cmd_qa(int argc, char **argv) {
     const char *model = NULL, *device = NULL, *precision = NULL, *question = NULL, *context = NULL;
     bool verbose = false;
@@ -86,7 +111,6 @@ int cmd_qa(int argc, char **argv) {
     vkbert_context *ctx = NULL;
     vkbert_model *m = NULL;
     vkbert_runner *r = NULL;
-    vkbert_answers *ans = NULL;
     if ((rc = open_model_dir(model, device, precision, &verbose, &ctx, &m)) >= 0) goto done;
     if (!vkbert_model_has_task(m, VKBERT_TASK_QA)) {
         rc = fail(1, VKBERT_ERROR_UNSUPPORTED, "%s has no question-answering head (qa_outputs.weight and "
@@ -94,31 +118,15 @@ int cmd_qa(int argc, char **argv) {
         goto done;
     }
     vkbert_status st = vkbert_runner_create(m, &(vkbert_runner_desc){.task = VKBERT_TASK_QA}, &r);
-    if (!st) st = vkbert_runner_qa(r, question, context, &o, &ans, NULL);
     if (st) {
         rc = fail_status(st);
         goto done;
     }
-    if (g_json) {
-        fputs("[", stdout);
-        for (size_t i = 0; i < vkbert_answers_count(ans); ++i) {
-            const vkbert_answer *x = vkbert_answers_get(ans, i);
-            printf("%s{\"score\":", i ? "," : "");
-            json_f32(stdout, x->score);
-            printf(",\"start\":%u,\"end\":%u,\"answer\":", x->start_char, x->end_char);
-            json_string(stdout, x->answer);
-            fputs("}", stdout);
-        }
-        printf("]\n");
-    } else
-        for (size_t i = 0; i < vkbert_answers_count(ans); ++i) {
-            const vkbert_answer *x = vkbert_answers_get(ans, i);
-            printf("%.4f  [%u, %u)  %s\n", (double)x->score, x->start_char, x->end_char, x->answer);
-        }
+    if ((rc = qa_run(r, question, context, &o, g_json, stdout)) >= 0) goto done;
+    if (g_json) putchar('\n');
     rc = batch_flush_stdout();
     if (rc < 0) rc = 0;
 done:
-    vkbert_answers_destroy(ans);
     vkbert_runner_destroy(r);
     vkbert_model_destroy(m);
     vkbert_context_destroy(ctx);
