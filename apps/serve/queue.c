@@ -447,6 +447,16 @@ int serve_queue_start(const serve_opts *opts, serve_metrics *metrics, serve_queu
     }
     q->info = dev_info(&q->dev);
     q->healthy = true;
+    /* one encode before listening, so that the kernels' pipelines are made (seconds on a CPU
+     * driver) before the first request rather than during it */
+    vkbert_runner *warm = serve_dev_runner(&q->dev, &(vkbert_runner_desc){.task = VKBERT_TASK_EMBED,
+                                                                          .normalize = VKBERT_NORMALIZE_ON,
+                                                                          .truncation = VKBERT_TRUNCATE_NONE}, &e);
+    float *row = warm ? malloc(vkbert_runner_width(warm) * sizeof *row) : NULL;
+    const char *text = "warm up";
+    if (row && vkbert_runner_embed(warm, &text, 1, row, vkbert_runner_width(warm), NULL) != VKBERT_OK)
+        fprintf(stderr, "vkbert serve: warning: the warm-up encode failed: %s\n", vkbert_last_error());
+    free(row);
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->work, NULL);
     pthread_cond_init(&q->done, NULL);
