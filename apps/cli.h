@@ -82,6 +82,8 @@ int cmd_classify(int argc, char **argv);
 /* cmd_info.c: vkbert info (no device), and vkbert --version. */
 int cmd_info(int argc, char **argv);
 int cmd_version(void);
+/* serve/serve.c: vkbert serve, the HTTP server (builds with libmicrohttpd; vkbert.c says when absent). */
+int cmd_serve(int argc, char **argv);
 /* cmd_ner.c, cmd_qa.c: token classification and question answering (Hugging Face's pipelines). */
 int cmd_ner(int argc, char **argv);
 int cmd_qa(int argc, char **argv);
@@ -96,6 +98,9 @@ typedef struct cli_inputs {
     char *data;          /* a file's bytes, which the texts point into */
 } cli_inputs;
 
+/* The byte offset of the first byte that does not start a valid UTF-8 sequence (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or n when all n bytes are valid. */
+size_t utf8_invalid_at(const unsigned char *s, size_t n);
 /* Checks one text given on the command line; `what` names it in the error ("the QUERY").
  * -1 when it is fine, else the exit code (the error said). */
 int check_text(const char *what, const char *text);
@@ -197,6 +202,26 @@ int batch_flush_stdout(void);
  * "1e-7"; null when not finite), a string with serde's escapes. */
 void json_f32(FILE *f, float x);
 void json_string(FILE *f, const char *s);
+/* tei_json.c: text-embeddings-inference's bodies, for --json and for vkbert serve. */
+/* /embed: [[f32,...],...], n rows of dim floats. */
+void tei_embed_body(FILE *f, const float *e, size_t n, uint32_t dim);
+/* The cosine of rows a and b of e (in double); 0 where either is all zeros. */
+float tei_cosine(const float *e, uint32_t dim, size_t a, size_t b);
+/* /similarity: [f32,...], the cosine of row 0 with each of rows 1..n-1. */
+void tei_similarity_body(FILE *f, const float *e, size_t n, uint32_t dim);
+typedef struct tei_ranked {
+    float score;
+    size_t index;
+} tei_ranked;
+/* The n scores best first (equal scores in input order); malloc'd, NULL when out of memory. */
+tei_ranked *tei_rank(const float *scores, size_t n);
+/* /rerank: [{"index":I,("text":T,)"score":S},...] in `order`; texts NULL: no "text". */
+void tei_rerank_body(FILE *f, const tei_ranked *order, size_t n, const char *const *texts);
+/* Label id's name (config.json's id2label), or "LABEL_<id>" written to fallback. */
+const char *tei_label(const vkbert_model *model, uint32_t id, char *fallback, size_t n);
+/* /predict for one input: [{"score":S,"label":L},...] best first. false when out of memory. */
+bool tei_predictions_body(FILE *f, const vkbert_model *model, const float *scores, uint32_t labels);
+
 /* The first bytes of `text` for a readable line: at most `max` bytes, cut at a character
  * boundary, with "..." when cut; line breaks and tabs become spaces. */
 void text_preview(const char *text, size_t max, char *buf, size_t n);

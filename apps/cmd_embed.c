@@ -88,16 +88,8 @@ int cmd_embed(int argc, char **argv) {
         goto done;
     }
     if (o.json) {
-        putchar('[');
-        for (size_t i = 0; i < in.count; ++i) {
-            fputs(i ? ",[" : "[", stdout);
-            for (uint32_t j = 0; j < dim; ++j) {
-                if (j) putchar(',');
-                json_f32(stdout, e[i * dim + j]);
-            }
-            putchar(']');
-        }
-        puts("]");
+        tei_embed_body(stdout, e, in.count, dim);
+        putchar('\n');
     } else if (!o.out) {
         print_readable_embeddings(&in, e, dim);
     }
@@ -115,18 +107,6 @@ done:
 static void similarity_name(size_t i, char *buf, size_t n, const void *user) {
     if (i == 0) snprintf(buf, n, "the SOURCE text");
     else inputs_name(user, i - 1, buf, n);
-}
-
-/* The cosine of rows a and b, in double; 0 where either is all zeros. */
-static float cosine(const float *e, uint32_t dim, size_t a, size_t b) {
-    double dot = 0, na = 0, nb = 0;
-    for (uint32_t j = 0; j < dim; ++j) {
-        double x = e[a * dim + j], y = e[b * dim + j];
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
-    }
-    return na > 0 && nb > 0 ? (float)(dot / (sqrt(na) * sqrt(nb))) : 0.0f;
 }
 
 int cmd_similarity(int argc, char **argv) {
@@ -154,7 +134,7 @@ int cmd_similarity(int argc, char **argv) {
         for (size_t a = 0; a < n; ++a) {
             if (o.json) fputs(a ? ",[" : "[", stdout);
             for (size_t b = 0; b < n; ++b) {
-                float c = cosine(e, dim, a, b);
+                float c = tei_cosine(e, dim, a, b);
                 if (o.json) {
                     if (b) putchar(',');
                     json_f32(stdout, c);
@@ -166,20 +146,15 @@ int cmd_similarity(int argc, char **argv) {
             else putchar('\n');
         }
         if (o.json) puts("]");
+    } else if (o.json) {
+        tei_similarity_body(stdout, e, n, dim);
+        putchar('\n');
     } else {
-        if (o.json) putchar('[');
         for (size_t i = 1; i < n; ++i) {
-            float c = cosine(e, dim, 0, i);
-            if (o.json) {
-                if (i > 1) putchar(',');
-                json_f32(stdout, c);
-            } else {
-                char preview[64];
-                text_preview(texts[i], 50, preview, sizeof preview);
-                printf("%7.4f  %s\n", c, preview);
-            }
+            char preview[64];
+            text_preview(texts[i], 50, preview, sizeof preview);
+            printf("%7.4f  %s\n", tei_cosine(e, dim, 0, i), preview);
         }
-        if (o.json) puts("]");
     }
     rc = batch_flush_stdout();
     if (rc < 0) rc = 0;

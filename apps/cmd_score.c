@@ -29,26 +29,6 @@ static const char *USAGE_CLASSIFY =
     "  --json                 print TEI /predict's body: [{\"score\":S,\"label\":L},...] for one TEXT;\n"
     "                         [[...],...], one list per input, for several TEXTs or -f\n" BATCH_USAGE_COMMON;
 
-typedef struct ranked {
-    float score;
-    size_t index;
-} ranked;
-
-/* Best first; equal scores in input order. */
-static int by_score(const void *pa, const void *pb) {
-    const ranked *a = pa, *b = pb;
-    if (a->score != b->score) return a->score > b->score ? -1 : 1;
-    return a->index < b->index ? -1 : a->index > b->index;
-}
-
-static ranked *rank_scores(const float *scores, size_t n) {
-    ranked *r = malloc((n ? n : 1) * sizeof *r);
-    if (!r) return NULL;
-    for (size_t i = 0; i < n; ++i) r[i] = (ranked){scores[i], i};
-    qsort(r, n, sizeof *r, by_score);
-    return r;
-}
-
 /* TEI refuses a NaN score (its sort could not order it); so does the CLI, naming the input. */
 static int nan_check(const float *scores, size_t n, size_t per_input, const cli_inputs *in) {
     for (size_t i = 0; i < n; ++i)
@@ -67,7 +47,7 @@ int cmd_rerank(int argc, char **argv) {
     cli_inputs in = {0};
     batch_run r = {0};
     float *scores = NULL;
-    ranked *order = NULL;
+    tei_ranked *order = NULL;
     if ((rc = batch_inputs(&o, 1, "a QUERY and the TEXTs to rank", &in)) >= 0) goto done;
     if ((rc = check_text("the QUERY", o.args[0])) >= 0) goto done;
     if ((rc = batch_open(&o, VKBERT_TASK_CLASSIFY, in.count, &r)) >= 0) goto done;
@@ -83,30 +63,20 @@ int cmd_rerank(int argc, char **argv) {
         goto done;
     }
     if ((rc = nan_check(scores, in.count, 1, &in)) >= 0) goto done;
-    if (!(order = rank_scores(scores, in.count))) {
+    if (!(order = tei_rank(scores, in.count))) {
         rc = fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
         goto done;
     }
-    if (o.json) putchar('[');
-    for (size_t k = 0; k < in.count; ++k) {
-        size_t i = order[k].index;
-        if (o.json) {
-            printf("%s{\"index\":%zu,", k ? "," : "", i);
-            if (o.return_text) {
-                fputs("\"text\":", stdout);
-                json_string(stdout, in.texts[i]);
-                putchar(',');
-            }
-            fputs("\"score\":", stdout);
-            json_f32(stdout, order[k].score);
-            putchar('}');
-        } else {
+    if (o.json) {
+        tei_rerank_body(stdout, order, in.count, o.return_text ? (const char *const *)in.texts : NULL);
+        putchar('\n');
+    } else {
+        for (size_t k = 0; k < in.count; ++k) {
             char preview[96];
-            text_preview(in.texts[i], o.return_text ? 80 : 50, preview, sizeof preview);
-            printf("%3zu. %8.4f  #%zu  %s\n", k + 1, order[k].score, i, preview);
+            text_preview(in.texts[order[k].index], o.return_text ? 80 : 50, preview, sizeof preview);
+            printf("%3zu. %8.4f  #%zu  %s\n", k + 1, order[k].score, order[k].index, preview);
         }
     }
-    if (o.json) puts("]");
     rc = batch_flush_stdout();
     if (rc < 0) rc = 0;
 done:
@@ -119,30 +89,18 @@ done:
 }
 
 /* One input's labels, best first: TEI's [{"score":S,"label":L},...], or readable lines. */
-static void print_predictions(const vkbert_model *model, const float *scores, uint32_t labels, bool json,
+static bool print_predictions(const vkbert_model *model, const float *scores, uint32_t labels, bool json,
                               const char *prefix) {
-    ranked *order = rank_scores(scores, labels);
-    if (json) putchar('[');
+    if (json) return tei_predictions_body(stdout, model, scores, labels);
+    tei_ranked *order = tei_rank(scores, labels);
+    if (!order) return false;
     for (uint32_t k = 0; k < labels; ++k) {
-        uint32_t id = (uint32_t)(order ? order[k].index : k);
         char fallback[32];
-        const char *label = vkbert_model_label(model, id);
-        if (!label) {
-            snprintf(fallback, sizeof fallback, "LABEL_%u", id);
-            label = fallback;
-        }
-        if (json) {
-            fputs(k ? ",{\"score\":" : "{\"score\":", stdout);
-            json_f32(stdout, scores[id]);
-            fputs(",\"label\":", stdout);
-            json_string(stdout, label);
-            putchar('}');
-        } else {
-            printf("%s%-24s %8.4f\n", prefix, label, scores[id]);
-        }
+        uint32_t id = (uint32_t)order[k].index;
+        printf("%s%-24s %8.4f\n", prefix, tei_label(model, id, fallback, sizeof fallback), scores[id]);
     }
-    if (json) putchar(']');
     free(order);
+    return true;
 }
 
 int cmd_classify(int argc, char **argv) {
@@ -178,12 +136,13 @@ int cmd_classify(int argc, char **argv) {
         goto done;
     }
     if ((rc = nan_check(scores, in.count * labels, labels, &in)) >= 0) goto done;
+    bool ok = true;
     if (!batch) {
-        print_predictions(r.model, scores, labels, o.json, "");
+        ok = print_predictions(r.model, scores, labels, o.json, "");
         if (o.json) putchar('\n');
     } else {
         if (o.json) putchar('[');
-        for (size_t i = 0; i < in.count; ++i) {
+        for (size_t i = 0; ok && i < in.count; ++i) {
             if (o.json) {
                 if (i) putchar(',');
             } else {
@@ -191,9 +150,13 @@ int cmd_classify(int argc, char **argv) {
                 text_preview(in.texts[i], 50, preview, sizeof preview);
                 printf("%zu: %s\n", i + 1, preview);
             }
-            print_predictions(r.model, scores + i * labels, labels, o.json, "  ");
+            ok = print_predictions(r.model, scores + i * labels, labels, o.json, "  ");
         }
         if (o.json) puts("]");
+    }
+    if (!ok) {
+        rc = fail(1, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
+        goto done;
     }
     rc = batch_flush_stdout();
     if (rc < 0) rc = 0;

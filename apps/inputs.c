@@ -11,7 +11,7 @@
 
 /* The byte offset of the first byte that does not start a valid UTF-8 sequence (RFC 3629:
  * no overlong forms, no surrogates, nothing above U+10FFFF), or n when all n bytes are valid. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t n) {
+size_t utf8_invalid_at(const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         unsigned c = s[i], len;

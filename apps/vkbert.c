@@ -47,6 +47,7 @@ static const char *USAGE_MAIN =
     "  bench       time the model on this device (per kernel, GFLOP/s, share of peak; embed throughput)\n"
     "  bench-compare  bench --json records of one or more devices as a table and a chart\n"
     "  info        what a model directory holds: family, heads, shapes, tokenizer, memory (no GPU needed)\n"
+    "  serve       a local HTTP server with text-embeddings-inference's API and a demo page\n"
     "\n"
     "embed, similarity, rerank and classify take many inputs (TEXT arguments, or one per line\n"
     "with -f FILE or on standard input), cut over-long ones (--no-truncate refuses them) and\n"
@@ -527,6 +528,14 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench-compare")) return cmd_bench_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+    if (!strcmp(cmd, "serve")) {
+#if VKBERT_HAVE_SERVE
+        return cmd_serve(argc - 2, argv + 2);
+#else
+        return fail(1, VKBERT_ERROR_UNSUPPORTED, "this vkbert was built without the server (vkbert serve needs "
+                                                 "libmicrohttpd: apt-get install libmicrohttpd-dev, then rebuild)");
+#endif
+    }
     return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown command \"%s\" (see vkbert --help)", cmd);
 }
 

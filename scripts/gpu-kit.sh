@@ -74,7 +74,7 @@ done
 cmake -DTOOL="$ROOT/$W/record-make-model" -DPYTHON=$PY -DLAYOUT="$ROOT/model_tools/make_st_layout.py" -DVOCAB="$VOCAB" \
       -DDATA="$ROOT/tests/data" -DOUT="$M" -P tests/MakeStModels.cmake >/dev/null
 TINY=(tiny tiny-variant tiny-nohead tiny-f16 tiny-bf16 tiny-untied tiny-odd distil-tiny distil-tiny-nohead distil-tiny-f16
-      distil-tiny-odd)
+      distil-tiny-odd albert-tiny-odd electra-tiny)
 E2E=(tiny tiny-f16 tiny-bf16 tiny-odd tiny-variant tiny-untied distil-tiny distil-tiny-f16 distil-tiny-odd distil-tiny-nohead)
 ST=(st-minilm st-bge st-dense-tanh)
 KEEP=("${TINY[@]}" "${ST[@]}" bert-base-random)
@@ -125,6 +125,7 @@ cp scripts/gpu-kit-run.sh "$KIT/run.sh" && chmod +x "$KIT/run.sh"
 # models/: each kept model's recorded arguments; the files that vkbert-make-model with those
 # arguments does not write as they are; every file's SHA-256 (checked at run time)
 : > "$KIT/models/models.txt"
+echo "${TINY[*]} ${ST[*]}" > "$KIT/models/small-set"   # gpu-kit-run.sh makes these before the suites
 for name in "${KEEP[@]}"; do
   args="$(sed -n "s#^--out $M/$name --vocab $VOCAB ##p" "$W/make-model-args" | tail -1)"
   [ -n "$args" ] || die "no recorded vkbert-make-model arguments for $name"

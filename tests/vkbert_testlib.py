@@ -92,3 +92,80 @@ def read_png(path):
         rows.append(line)
         prev = line
     return w, h, [[tuple(r[x * bpp:x * bpp + 3]) for x in range(w)] for r in rows]
+
+
+# ---- vkbert serve ----
+def has_server(vkbert):
+    """False (the caller exits 77) when this CLI was built without `vkbert serve`."""
+    p = subprocess.run([vkbert, "serve", "--help"], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0 and "built without the server" in p.stderr:
+        print(f"SKIP: {p.stderr.strip()}")
+        return False
+    return True
+
+
+class Server:
+    """`vkbert serve -m MODEL --port 0 ARGS...` on loopback; .port is the one it says it took.
+    Stop it with .stop() (SIGTERM, then its exit code and stderr)."""
+
+    def __init__(self, vkbert, model, args=(), env=None, timeout=120):
+        import re
+        import threading
+        import time
+        self.proc = subprocess.Popen([vkbert, "serve", "-m", model, "--port", "0"] + list(args),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env)
+        self.stderr_lines = []
+        self.port = None
+        ready = threading.Event()
+
+        def read():
+            for line in self.proc.stderr:
+                self.stderr_lines.append(line)
+                m = re.search(r"listening on http://[^ ]*:(\d+)", line)
+                if m and self.port is None:
+                    self.port = int(m.group(1))
+                    ready.set()
+            ready.set()
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
+        deadline = time.time() + timeout
+        while not ready.wait(0.1) and time.time() < deadline:
+            pass
+        if self.port is None:
+            self.proc.kill()
+            raise SystemExit(f"vkbert serve did not start: {''.join(self.stderr_lines)[-2000:]}")
+
+    def request(self, method, path, body=None, headers=None, timeout=120):
+        """(status, parsed JSON or text or None, raw bytes, response headers) of one request; body:
+        a JSON-able object, or bytes sent as they are."""
+        import http.client
+        import json
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+        h = {"Content-Type": "application/json"} if data is not None else {}
+        h.update(headers or {})
+        c.request(method, path, body=data, headers=h)
+        r = c.getresponse()
+        raw = r.read()
+        c.close()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = raw.decode("utf-8", "replace")
+        return r.status, parsed, raw, dict(r.getheaders())
+
+    def post(self, path, body, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def stop(self, timeout=120):
+        import signal
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = "killed (did not stop on SIGTERM)"
+        self.reader.join(timeout=10)
+        return rc, "".join(self.stderr_lines)
