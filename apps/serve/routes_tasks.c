@@ -4,34 +4,35 @@
  * its fields with TEI's rules (serve_field_*), checks what the CLI checks in its option parser,
  * and runs the command's code with fail() captured (cli_capture_errors), so that the command's
  * own errors become the route's: TEI's status and error type for the vkbert_status, the CLI's
- * message. For a list of inputs the body is a JSON array of the per-input bodies; for one string
- * the body itself. Runs on the device thread. */
+ * message. Texts are checked by the server (serve_field_texts: not empty, UTF-8 without NUL) as
+ * the CLI checks its arguments. For a list of inputs the body is a JSON array of the per-input
+ * bodies; for one string the body itself. Runs on the device thread. */
 #include "serve.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* An input's name in messages: "the input" for a lone string, else "inputs[i]" (JSON's index). */
+/* An input's name in messages, as serve_field_texts names them: "`inputs`" for a lone string,
+ * else "`inputs`[i]" (JSON's index). */
 static void input_name(size_t i, char *buf, size_t n, const void *user) {
     const bool *single = user;
-    if (*single) snprintf(buf, n, "the input");
-    else snprintf(buf, n, "inputs[%zu]", i);
+    if (*single) snprintf(buf, n, "`inputs`");
+    else snprintf(buf, n, "`inputs`[%zu]", i);
 }
 
-/* The command's error, captured, as TEI's: a bad option or an input without a mask token is the
- * request's fault (422), the rest as serve_fail_status says for the status (INVALID_TEXT 422,
- * TOO_LONG 413, UNSUPPORTED 424, device failures 5xx); the message the CLI would have printed,
- * after `what` when it names an input the message does not. -1. */
+/* The command's error, captured, as TEI's: an input without a mask token is the request's fault
+ * (422), the rest as serve_fail_status says for the status (INVALID_ARGUMENT 422, TOO_LONG 413,
+ * UNSUPPORTED 424, a device loss 503, ...) with the message the CLI would have printed, after
+ * `what` when that names an input the message does not (a device loss keeps the server's own:
+ * the queue reopens the device on it). -1. */
 static int fail_captured(serve_err *e, const cli_error *c, const char *what) {
-    char msg[sizeof c->message + 64];
     if (!c->set) return serve_fail(e, 500, SERVE_ERR_BACKEND, "the request failed without an error message");
+    char msg[sizeof c->message + 80];
     snprintf(msg, sizeof msg, "%s%s%s", what ? what : "", what ? ": " : "", c->message);
-    if (c->status == VKBERT_ERROR_INVALID_ARGUMENT || c->status == VKBERT_ERROR_NO_MASK)
-        return serve_fail(e, 422, SERVE_ERR_VALIDATION, "%s", msg);
+    if (c->status == VKBERT_ERROR_NO_MASK) return serve_fail(e, 422, SERVE_ERR_VALIDATION, "%s", msg);
     serve_fail_status(e, c->status);
-    snprintf(e->msg, sizeof e->msg, "%s", msg);
-    return -1;
+    return c->status == VKBERT_ERROR_DEVICE_LOST ? -1 : serve_fail(e, e->status, e->type, "%s", msg);
 }
 
 /* A command's code under capture: rc is its return (-1: success). 0, or -1 with e set. */
@@ -40,18 +41,10 @@ static int finish(int rc, const cli_error *c, const char *what, serve_err *e) {
     return rc < 0 ? 0 : fail_captured(e, c, what);
 }
 
-/* Every text not empty (400 empty, as TEI answers an empty input) and, as the CLI's inputs, valid
- * UTF-8 without a NUL byte (422). */
-static int check_texts(const char *const *texts, size_t n, bool single, serve_err *e) {
-    for (size_t i = 0; i < n; ++i) {
-        char what[64];
-        input_name(i, what, sizeof what, &single);
-        if (!texts[i][0]) return serve_fail(e, 400, SERVE_ERR_EMPTY, "%s is empty", what);
-        cli_error c = {0};
-        cli_capture_errors(&c);
-        if (finish(check_text(what, texts[i]), &c, NULL, e)) return -1;
-    }
-    return 0;
+/* A text field that must not be empty (TEI: 400 "empty"); the JSON parser has refused invalid
+ * UTF-8 and NUL bytes already (as serve_field_texts says). */
+static int check_not_empty(const char *name, const char *text, serve_err *e) {
+    return text && !*text ? serve_fail(e, 400, SERVE_ERR_EMPTY, "`%s` cannot be empty", name) : 0;
 }
 
 /* Field `name`: absent or null (*list NULL), a string (one), or a list of strings (any number):
@@ -89,8 +82,7 @@ int serve_fill_mask(serve_dev *d, const cJSON *req, FILE *out, serve_err *e) {
     bool single = false, truncate = false;
     uint32_t top_k = 5;
     int rc = -1;
-    if (serve_field_texts(d, req, "inputs", &texts, &n, &single, e) || check_texts(texts, n, single, e) ||
-        serve_field_uint(req, "top_k", VKBERT_MAX_TOP_K, &top_k, e) || serve_field_bool(req, "truncate", &truncate, e) ||
+    if (serve_field_texts(d, req, "inputs", &texts, &n, &single, e) || serve_field_uint(req, "top_k", VKBERT_MAX_TOP_K, &top_k, e) || serve_field_bool(req, "truncate", &truncate, e) ||
         field_words(req, "targets", true, &targets, &nt, e))
         goto done;
     if (top_k == 0) {
@@ -134,7 +126,7 @@ int serve_ner(serve_dev *d, const cJSON *req, FILE *out, serve_err *e) {
     size_t n = 0, nignore = 0;
     bool single = false;
     int rc = -1;
-    if (serve_field_texts(d, req, "inputs", &texts, &n, &single, e) || check_texts(texts, n, single, e) ||
+    if (serve_field_texts(d, req, "inputs", &texts, &n, &single, e) ||
         serve_field_string(req, "aggregation_strategy", false, &strategy, e) ||
         field_words(req, "ignore_labels", false, &ignore, &nignore, e))
         goto done;
@@ -187,13 +179,7 @@ int serve_qa(serve_dev *d, const cJSON *req, FILE *out, serve_err *e) {
         serve_field_bool(req, "handle_impossible_answer", &o.handle_impossible_answer, e))
         return -1;
     if (stride != UINT32_MAX) o.doc_stride = stride ? stride : VKBERT_QA_NO_STRIDE;
-    const char *names[] = {"the question", "the context"}, *texts[] = {question, context};
-    for (int i = 0; i < 2; ++i) {
-        if (!texts[i][0]) return serve_fail(e, 400, SERVE_ERR_EMPTY, "%s is empty", names[i]);
-        cli_error c = {0};
-        cli_capture_errors(&c);
-        if (finish(check_text(names[i], texts[i]), &c, NULL, e)) return -1;
-    }
+    if (check_not_empty("question", question, e) || check_not_empty("context", context, e)) return -1;
     vkbert_runner *runner = serve_dev_runner(d, &(vkbert_runner_desc){.task = VKBERT_TASK_QA}, e);
     if (!runner) return -1;
     cli_error c = {0};
@@ -209,8 +195,7 @@ int serve_score(serve_dev *d, const cJSON *req, FILE *out, serve_err *e) {
     bool single = false;
     vkbert_truncation truncation = VKBERT_TRUNCATE_NONE;
     int rc = -1;
-    if (serve_field_texts(d, req, "inputs", &texts, &n, &single, e) || check_texts(texts, n, single, e) ||
-        serve_field_truncation(d, req, &truncation, e))
+    if (serve_field_texts(d, req, "inputs", &texts, &n, &single, e) || serve_field_truncation(d, req, &truncation, e))
         goto done;
     batch_run r = {.model = serve_dev_model(d),
                    .runner = serve_dev_runner(d, &(vkbert_runner_desc){.task = VKBERT_TASK_SCORE,
@@ -249,13 +234,7 @@ int serve_attention(serve_dev *d, const cJSON *req, FILE *out, serve_err *e) {
     if (head != UINT32_MAX && head >= cfg->num_attention_heads)
         return serve_fail(e, 422, SERVE_ERR_VALIDATION, "`head` %u: the model has %u heads (0 to %u)", head,
                           cfg->num_attention_heads, cfg->num_attention_heads - 1);
-    if (check_texts(&text, 1, true, e)) return -1;
-    if (pair) {
-        if (!pair[0]) return serve_fail(e, 400, SERVE_ERR_EMPTY, "`pair` is empty");
-        cli_error c = {0};
-        cli_capture_errors(&c);
-        if (finish(check_text("`pair`", pair), &c, NULL, e)) return -1;
-    }
+    if (check_not_empty("inputs", text, e) || check_not_empty("pair", pair, e)) return -1;
     char head_text[16];
     snprintf(head_text, sizeof head_text, "%u", head);
     attention_request rq = {.text = text, .pair = pair, .layer = (long)layer,
