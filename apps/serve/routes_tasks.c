@@ -6,7 +6,9 @@
  * own errors become the route's: TEI's status and error type for the vkbert_status, the CLI's
  * message. Texts are checked by the server (serve_field_texts: not empty, UTF-8 without NUL) as
  * the CLI checks its arguments. For a list of inputs the body is a JSON array of the per-input
- * bodies; for one string the body itself. Runs on the device thread. */
+ * bodies; for one string the body itself. Runs on the device thread. /fill-mask and /attention make
+ * their sessions per request as the CLI does (of each batch's exact shape), the runners of the
+ * others are the server's (serve_dev_runner). */
 #include "serve.h"
 
 #include <cjson/cJSON.h>
@@ -67,7 +69,7 @@ static int field_words(const cJSON *req, const char *name, bool lone_string, con
         if (!cJSON_IsString(x)) {
             free(*list);
             *list = NULL;
-            return serve_fail(e, 422, SERVE_ERR_VALIDATION, "`%s[%zu]` must be a string", name, *n);
+            return serve_fail(e, 422, SERVE_ERR_VALIDATION, "`%s`[%zu] must be a string", name, *n);
         }
         (*list)[(*n)++] = x->valuestring;
     }
@@ -82,7 +84,8 @@ int serve_fill_mask(serve_dev *d, const cJSON *req, FILE *out, serve_err *e) {
     bool single = false, truncate = false;
     uint32_t top_k = 5;
     int rc = -1;
-    if (serve_field_texts(d, req, "inputs", &texts, &n, &single, e) || serve_field_uint(req, "top_k", VKBERT_MAX_TOP_K, &top_k, e) || serve_field_bool(req, "truncate", &truncate, e) ||
+    if (serve_field_texts(d, req, "inputs", &texts, &n, &single, e) ||
+        serve_field_uint(req, "top_k", VKBERT_MAX_TOP_K, &top_k, e) || serve_field_bool(req, "truncate", &truncate, e) ||
         field_words(req, "targets", true, &targets, &nt, e))
         goto done;
     if (top_k == 0) {
@@ -99,7 +102,7 @@ int serve_fill_mask(serve_dev *d, const cJSON *req, FILE *out, serve_err *e) {
                        .targets = targets, .target_count = nt, .top_k = top_k,
                        .truncate = truncate || serve_dev_limits(d)->auto_truncate,
                        .output = single ? FILL_JSON_ONE : FILL_JSON_ARRAY,
-                       .truncate_hint = "\"truncate\": true cuts it", .targets_name = "targets",
+                       .truncate_hint = "\"truncate\": true cuts it", .targets_name = "`targets`",
                        .name = input_name, .name_user = &single};
     cli_error c = {0};
     cli_capture_errors(&c);
