@@ -215,6 +215,17 @@ def errors(srv):
     # its send cut off; the answer is there to read)
     status, reply = raw_post(srv.port, "/embed", b'{"inputs": "' + b"a" * (10 << 20) + b'"}')
     check(status == 413 and json.loads(reply).get("error_type") == "validation", f"a 10 MB body: {status} {reply[:100]}")
+    # a chunked body (no Content-Length) over the limit: read, dropped, then 413
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+    c.request("POST", "/embed", body=iter([b'{"inputs": "'] + [b"a" * 65536] * 40 + [b'"}']),
+              headers={"Content-Type": "application/json"}, encode_chunked=True)
+    r = c.getresponse()
+    reply = r.read()
+    c.close()
+    check(r.status == 413 and json.loads(reply)["error_type"] == "validation", f"a chunked 2.6 MB body: {r.status}")
+    check(is_error(srv.post("/embed", b"[" * 100000 + b"]" * 100000), 400, "validation"), "100000 nested arrays")
+    check(is_error(srv.post("/embed", {"inputs": "a", "normalize": 1e400}), 400), "a number out of range")
     check(is_error(srv.post("/similarity", {"inputs": "a"}), 422, "validation"), "/similarity inputs not an object")
     check(is_error(srv.post("/similarity", {"inputs": {"source_sentence": "a"}}), 422, "validation", "sentences"),
           "/similarity without sentences")
