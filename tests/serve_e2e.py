@@ -3,7 +3,9 @@
 inputs, TEI's request rules (defaults, truncation, errors and their status codes), the limits
 and the API key, a device loss, and a stop on SIGTERM with requests in flight.
 
-    serve_e2e.py VKBERT MODELS_DIR SHIM
+    serve_e2e.py VKBERT MODELS_DIR SHIM [--deadline]
+
+--deadline: only the per-request deadline, on MODELS_DIR/bert-base-random (slow enough here).
 
 SHIM: the stand-in Vulkan loader (tests/vulkan_shim.c), whose "lose" mode makes the device lost.
 The load test is serve_load.py.
@@ -213,6 +215,17 @@ def errors(srv):
     # its send cut off; the answer is there to read)
     status, reply = raw_post(srv.port, "/embed", b'{"inputs": "' + b"a" * (10 << 20) + b'"}')
     check(status == 413 and json.loads(reply).get("error_type") == "validation", f"a 10 MB body: {status} {reply[:100]}")
+    # a chunked body (no Content-Length) over the limit: read, dropped, then 413
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+    c.request("POST", "/embed", body=iter([b'{"inputs": "'] + [b"a" * 65536] * 40 + [b'"}']),
+              headers={"Content-Type": "application/json"}, encode_chunked=True)
+    r = c.getresponse()
+    reply = r.read()
+    c.close()
+    check(r.status == 413 and json.loads(reply)["error_type"] == "validation", f"a chunked 2.6 MB body: {r.status}")
+    check(is_error(srv.post("/embed", b"[" * 100000 + b"]" * 100000), 400, "validation"), "100000 nested arrays")
+    check(is_error(srv.post("/embed", {"inputs": "a", "normalize": 1e400}), 400), "a number out of range")
     check(is_error(srv.post("/similarity", {"inputs": "a"}), 422, "validation"), "/similarity inputs not an object")
     check(is_error(srv.post("/similarity", {"inputs": {"source_sentence": "a"}}), 422, "validation", "sentences"),
           "/similarity without sentences")
@@ -373,10 +386,31 @@ def device_loss(vkbert, models, shim):
             check(rc == 0, f"serve exited {rc} after a device loss: {err[-400:]}")
 
 
+def deadline(vkbert, model):
+    """--request-timeout 1 on a model slow enough here (bert-base's shape on a CPU driver): a
+    request still running at its deadline is answered 503 then, not when it ends, and the server
+    goes on (the next request is answered)."""
+    srv = Server(vkbert, model, ["--request-timeout", "1"])
+    try:
+        long = [" ".join(["word"] * 120) + f" {i}" for i in range(8)]
+        t0 = time.time()
+        r = srv.post("/embed", {"inputs": long})
+        took = time.time() - t0
+        check(is_error(r, 503, "overloaded", "deadline") and took < 5, f"deadline: {r[0]} {r[1]} after {took:.1f} s")
+        s, got, _, _ = srv.post("/tokenize", {"inputs": "after"})
+        check(s == 200, "the server stopped answering after a deadline")
+    finally:
+        rc, err = srv.stop(timeout=300)
+        check(rc == 0, f"serve exited {rc} after a deadline: {err[-300:]}")
+
+
 def main():
     vkbert, models, shim = sys.argv[1:4]
     if not has_server(vkbert) or not have_device(vkbert):
         return 77
+    if len(sys.argv) > 4 and sys.argv[4] == "--deadline":
+        deadline(vkbert, os.path.join(models, "bert-base-random"))
+        return 1 if FAILURES else 0
     embeddings(vkbert, models)
     classifiers(vkbert, models)
     api_key(vkbert, models)
