@@ -80,7 +80,8 @@ int serve_fail_status(serve_err *e, vkbert_status st) {
     switch (st) {
     case VKBERT_ERROR_INVALID_TEXT: return serve_fail(e, 422, SERVE_ERR_TOKENIZER, "%s", msg);
     case VKBERT_ERROR_TOO_LONG: return serve_fail(e, 413, SERVE_ERR_VALIDATION, "%s", msg);
-    case VKBERT_ERROR_INVALID_ARGUMENT: return serve_fail(e, 422, SERVE_ERR_VALIDATION, "%s", msg);
+    case VKBERT_ERROR_INVALID_ARGUMENT:
+    case VKBERT_ERROR_NO_MASK: return serve_fail(e, 422, SERVE_ERR_VALIDATION, "%s", msg);
     case VKBERT_ERROR_UNSUPPORTED: return serve_fail(e, 424, SERVE_ERR_BACKEND, "%s", msg);
     case VKBERT_ERROR_DEVICE_LOST:
         return serve_fail(e, 503, SERVE_ERR_UNHEALTHY, "the device was lost (%s); the next request starts on a new one",

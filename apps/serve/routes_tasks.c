@@ -23,8 +23,8 @@ static void input_name(size_t i, char *buf, size_t n, const void *user) {
     else snprintf(buf, n, "`inputs`[%zu]", i);
 }
 
-/* The command's error, captured, as TEI's: an input without a mask token is the request's fault
- * (422), the rest as serve_fail_status says for the status (INVALID_ARGUMENT 422, TOO_LONG 413,
+/* The command's error, captured, as TEI's: as serve_fail_status says for the status (INVALID_ARGUMENT
+ * and NO_MASK 422, TOO_LONG 413,
  * UNSUPPORTED 424, a device loss 503, ...) with the message the CLI would have printed, after
  * `what` when that names an input the message does not (a device loss keeps the server's own:
  * the queue reopens the device on it). -1. */
@@ -32,7 +32,6 @@ static int fail_captured(serve_err *e, const cli_error *c, const char *what) {
     if (!c->set) return serve_fail(e, 500, SERVE_ERR_BACKEND, "the request failed without an error message");
     char msg[sizeof c->message + 80];
     snprintf(msg, sizeof msg, "%s%s%s", what ? what : "", what ? ": " : "", c->message);
-    if (c->status == VKBERT_ERROR_NO_MASK) return serve_fail(e, 422, SERVE_ERR_VALIDATION, "%s", msg);
     serve_fail_status(e, c->status);
     return c->status == VKBERT_ERROR_DEVICE_LOST ? -1 : serve_fail(e, e->status, e->type, "%s", msg);
 }
