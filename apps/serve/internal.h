@@ -92,7 +92,7 @@ extern const serve_route SERVE_ROUTES[];
 /* metrics.c */
 serve_metrics *serve_metrics_create(void);
 void serve_metrics_destroy(serve_metrics *m);
-/* A request answered: its route ("" for none), status, and times. */
+/* A request answered: its route ("unknown" for none), status, and times. */
 void serve_metrics_request(serve_metrics *m, const char *route, int status, const char *error_type, double total_s,
                            double queue_s, double infer_s, uint64_t tokens);
 /* A device batch of `inputs` inputs from `requests` requests. */

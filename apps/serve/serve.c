@@ -95,7 +95,7 @@ static enum MHD_Result send_error(server *s, struct MHD_Connection *c, request *
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)e->status, r);
     MHD_destroy_response(r);
     if (q) q->answered = true;
-    serve_metrics_request(s->metrics, route ? route : "", e->status, e->type, q ? serve_now() - q->t0 : 0, 0, 0, 0);
+    serve_metrics_request(s->metrics, route ? route : "unknown", e->status, e->type, q ? serve_now() - q->t0 : 0, 0, 0, 0);
     return ok;
 }
 
