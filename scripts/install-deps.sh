@@ -3,7 +3,7 @@
 # Run as root (or with sudo available). Skips apt when everything is already there.
 set -euo pipefail
 PKGS=(cmake make gcc pkg-config libvulkan-dev glslang-tools spirv-tools libcjson-dev libutf8proc-dev libonig-dev libstb-dev libmicrohttpd-dev
-      mesa-vulkan-drivers vulkan-validationlayers python3 python3-numpy python3-torch
+      mesa-vulkan-drivers vulkan-validationlayers python3 python3-numpy python3-torch chromium chromium-driver
       default-jdk-headless android-platform-frameworks-native-headers android-liblog-dev)
 missing=()
 for p in "${PKGS[@]}"; do
