@@ -28,7 +28,7 @@ import urllib.request
 
 import numpy as np
 
-from vkbert_testlib import FAILURES, Server, check, have_device, has_server
+from vkbert_testlib import json_close, FAILURES, Server, check, have_device, has_server
 
 WAIT_S = 90  # the longest any one wait lasts (a panel's answer, the browser starting)
 
@@ -49,16 +49,6 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def close(a, b, tol=1e-5):
-    """Equal JSON, numbers within tol (relative beyond 1)."""
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(close(x, y, tol) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(close(a[k], b[k], tol) for k in a)
-    return a == b
 
 
 class WebDriverError(Exception):
@@ -203,7 +193,7 @@ def same_answer(srv, b, pid, path, req, st, what):
         page = json.loads(st["raw"]) if st["raw"] else None
     except ValueError:
         page = st["raw"]
-    check(close(page, body), f"{what}: the page's answer differs from the API's:\n  page {st['raw'][:300]}\n"
+    check(json_close(page, body), f"{what}: the page's answer differs from the API's:\n  page {st['raw'][:300]}\n"
                              f"  API  {raw[:300].decode(errors='replace')}")
     if status == 200:
         check(st["state"] == "done", f"{what}: state {st['state']} after a 200 ({st['msg']!r})")
@@ -239,7 +229,7 @@ def fill_mask(srv, b, text, k, targets=""):
         one = body[0] if isinstance(body, list) else body
         want = [[m["position"], [[p["id"], p["token_str"], p["score"]] for p in m["predictions"]]] for m in one["masks"]]
         got = [[pos, [r[:3] for r in preds]] for pos, preds in rows]
-        check(close(got, want), f"fill-mask {text!r}: the bars say {got}, the API {want}")
+        check(json_close(got, want), f"fill-mask {text!r}: the bars say {got}, the API {want}")
         for pos, preds in rows:
             widths = [float(r[3].rstrip("%")) for r in preds]
             check(widths and abs(max(widths) - 100) < 1e-6 and all(0 < w <= 100 for w in widths),

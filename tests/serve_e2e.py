@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 
-from vkbert_testlib import FAILURES, Server, check, have_device, has_server
+from vkbert_testlib import json_close, FAILURES, Server, check, have_device, has_server
 
 TEXTS = ["The capital of France is Paris.", "a cat sat on the mat", "naïve café, ünïcode and 東京 too", "Short."]
 
@@ -32,16 +32,6 @@ def cli(vkbert, args, ok=True):
         check(p.returncode == 0, f"vkbert {' '.join(args[:4])}... exited {p.returncode}: {p.stderr.strip()[:300]}")
     return json.loads(p.stdout) if ok and p.returncode == 0 else None
 
-
-def close(a, b, tol=1e-6):
-    """Equal JSON, numbers within tol (the server's batches differ from the CLI's in padding)."""
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(close(x, y, tol) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(close(a[k], b[k], tol) for k in a)
-    return a == b
 
 
 def is_error(resp, status, error_type=None, words=None):
@@ -62,12 +52,12 @@ def embeddings(vkbert, models):
         s, body, _, h = srv.post("/embed", {"inputs": TEXTS})
         check(s == 200 and h.get("Content-Type") == "application/json", f"/embed: {s} {h}")
         want = cli(vkbert, ["embed", "-m", st, "--json", "--normalize"] + TEXTS)
-        check(close(body, want), "/embed differs from vkbert embed --json --normalize")
+        check(json_close(body, want), "/embed differs from vkbert embed --json --normalize")
         s, body, _, _ = srv.post("/embed", {"inputs": TEXTS[:2], "normalize": False})
         want_raw = cli(vkbert, ["embed", "-m", st, "--json", "--no-normalize"] + TEXTS[:2])
-        check(s == 200 and close(body, want_raw), "/embed normalize:false differs from --no-normalize")
+        check(s == 200 and json_close(body, want_raw), "/embed normalize:false differs from --no-normalize")
         s, body, _, _ = srv.post("/embed", {"inputs": TEXTS[0]})
-        check(s == 200 and close(body, want[:1]), "/embed of one string: one row")
+        check(s == 200 and json_close(body, want[:1]), "/embed of one string: one row")
         # several requests at once: batched together on the device, each gets its own rows
         results = [None] * 12
 
@@ -79,24 +69,24 @@ def embeddings(vkbert, models):
         for t in threads:
             t.join()
         for i, r in enumerate(results):
-            check(r[0] == 200 and close(r[1], [want[i % 4], want[(i + 1) % 4]], 1e-5),
+            check(r[0] == 200 and json_close(r[1], [want[i % 4], want[(i + 1) % 4]], 1e-5),
                   f"concurrent /embed {i}: {r[0]} rows not its own")
         # /similarity
         body = {"inputs": {"source_sentence": TEXTS[0], "sentences": TEXTS[1:]}}
         s, got, _, _ = srv.post("/similarity", body)
         want_sim = cli(vkbert, ["similarity", "-m", st, "--json"] + TEXTS)
-        check(s == 200 and close(got, want_sim, 1e-5), f"/similarity {got} != CLI {want_sim}")
+        check(s == 200 and json_close(got, want_sim, 1e-5), f"/similarity {got} != CLI {want_sim}")
         # /v1/embeddings: OpenAI's shape, normalised rows, base64 the same floats
         s, got, _, _ = srv.post("/v1/embeddings", {"input": TEXTS[:2], "model": "m"})
         check(s == 200 and got["object"] == "list" and got["model"] == "m" and
               [d["index"] for d in got["data"]] == [0, 1] and all(d["object"] == "embedding" for d in got["data"]) and
-              close([d["embedding"] for d in got["data"]], want[:2]), f"/v1/embeddings: {str(got)[:300]}")
+              json_close([d["embedding"] for d in got["data"]], want[:2]), f"/v1/embeddings: {str(got)[:300]}")
         toks = [len(cli(vkbert, ["tokenize", "-m", st, "--json", t])["input_ids"]) for t in TEXTS[:2]]
         check(got["usage"] == {"prompt_tokens": sum(toks), "total_tokens": sum(toks)}, f"usage {got['usage']} != {toks}")
         s, got, _, _ = srv.post("/v1/embeddings", {"input": TEXTS[0], "encoding_format": "base64"})
         raw = base64.b64decode(got["data"][0]["embedding"])
         floats = list(struct.unpack(f"<{len(raw) // 4}f", raw))
-        check(s == 200 and close(floats, want[0]), "/v1/embeddings base64 is not the float row")
+        check(s == 200 and json_close(floats, want[0]), "/v1/embeddings base64 is not the float row")
         # /embed_all: every token's hidden state, as vkbert encode --hidden writes it
         with tempfile.TemporaryDirectory() as tmp:
             npy = os.path.join(tmp, "h.npy")
@@ -112,10 +102,10 @@ def embeddings(vkbert, models):
         check(is_error(srv.post("/embed", {"inputs": long}), 413, "validation"), "over-long input without truncate")
         s, got, _, _ = srv.post("/embed", {"inputs": long, "truncate": True})
         want_long = cli(vkbert, ["embed", "-m", st, "--json", "--normalize", long])
-        check(s == 200 and close(got, want_long, 1e-5), "truncate: true differs from the CLI's cut")
+        check(s == 200 and json_close(got, want_long, 1e-5), "truncate: true differs from the CLI's cut")
         s, got, _, _ = srv.post("/embed", {"inputs": long, "truncate": True, "truncation_direction": "Left"})
         want_left = cli(vkbert, ["embed", "-m", st, "--json", "--normalize", "--truncation-direction", "left", long])
-        check(s == 200 and close(got, want_left, 1e-5), "truncation_direction Left differs from the CLI's")
+        check(s == 200 and json_close(got, want_left, 1e-5), "truncation_direction Left differs from the CLI's")
         # /tokenize: TEI's SimpleToken, byte offsets; specials without offsets
         text = "Héllo [MASK] wörld"
         s, got, _, _ = srv.post("/tokenize", {"inputs": text})
@@ -255,7 +245,7 @@ def classifiers(vkbert, models):
         for extra, flags in (({}, []), ({"return_text": True}, ["--return-text"]), ({"raw_scores": True}, ["--raw-scores"])):
             s, got, _, _ = srv.post("/rerank", dict({"query": q, "texts": docs}, **extra))
             want = cli(vkbert, ["rerank", "-m", x, "--json"] + flags + [q] + docs)
-            check(s == 200 and close(got, want, 1e-5), f"/rerank {extra}: {got} != {want}")
+            check(s == 200 and json_close(got, want, 1e-5), f"/rerank {extra}: {got} != {want}")
         s, info, _, _ = srv.request("GET", "/info")
         check(s == 200 and "reranker" in info["model_type"] and info["auto_truncate"] is True, f"/info {info}")
         check(is_error(srv.post("/rerank", {"query": "", "texts": ["a"]}), 400, "empty"), "/rerank empty query")
@@ -270,13 +260,13 @@ def classifiers(vkbert, models):
     srv = Server(vkbert, c)
     try:
         s, got, _, _ = srv.post("/predict", {"inputs": TEXTS[0]})
-        check(s == 200 and close(got, cli(vkbert, ["classify", "-m", c, "--json", TEXTS[0]]), 1e-5), "/predict one")
+        check(s == 200 and json_close(got, cli(vkbert, ["classify", "-m", c, "--json", TEXTS[0]]), 1e-5), "/predict one")
         s, got, _, _ = srv.post("/predict", {"inputs": [TEXTS[0], TEXTS[1]]})
         want = cli(vkbert, ["classify", "-m", c, "--json", TEXTS[0], "--pair", TEXTS[1]])
-        check(s == 200 and close(got, want, 1e-5), "/predict pair [a, b]")
+        check(s == 200 and json_close(got, want, 1e-5), "/predict pair [a, b]")
         s, got, _, _ = srv.post("/predict", {"inputs": [[t] for t in TEXTS], "raw_scores": True})
         want = cli(vkbert, ["classify", "-m", c, "--json", "--raw-scores"] + TEXTS)
-        check(s == 200 and close(got, want, 1e-5), "/predict batch raw_scores")
+        check(s == 200 and json_close(got, want, 1e-5), "/predict batch raw_scores")
         check(is_error(srv.post("/predict", {"inputs": [["a", "b", "c"]]}), 422, "validation"), "/predict triple")
         check(is_error(srv.post("/predict", {"inputs": [[]]}), 422, "validation"), "/predict [[]]")
         s, info, _, _ = srv.request("GET", "/info")
@@ -338,7 +328,7 @@ def overload_and_stop(vkbert, models):
         codes = [r[0] for r in results]
         check(codes.count(429) > 0 and codes.count(200) > 0 and set(codes) <= {200, 429}, f"burst codes {codes}")
         check(all(is_error(r, 429, "overloaded") for r in results if r[0] == 429), "429 without TEI's body")
-        check(all(close(r[1], want * 8, 1e-5) for r in results if r[0] == 200), "a 200 with the wrong rows")
+        check(all(json_close(r[1], want * 8, 1e-5) for r in results if r[0] == 200), "a 200 with the wrong rows")
     finally:
         srv.stop()
     srv = Server(vkbert, st)
@@ -354,7 +344,7 @@ def overload_and_stop(vkbert, models):
     for t in threads:
         t.join()
     check(rc == 0 and "SIGTERM" in err, f"SIGTERM: exit {rc}: {err[-300:]}")
-    check(all(r is not None and r[0] == 200 and close(r[1], want * 8, 1e-5) for r in results),
+    check(all(r is not None and r[0] == 200 and json_close(r[1], want * 8, 1e-5) for r in results),
           f"requests in flight at SIGTERM not answered: {[r and r[0] for r in results]}")
     refused = False
     try:
@@ -377,7 +367,7 @@ def device_loss(vkbert, models, shim):
             check(is_error(srv.post("/embed", {"inputs": TEXTS}), 503, "unhealthy"), "a device loss is not 503 unhealthy")
             check(not os.path.exists(trigger), "the shim did not lose the device")
             s, after, _, _ = srv.post("/embed", {"inputs": TEXTS})
-            check(s == 200 and close(after, before, 1e-6), f"after the loss, a new context: {s}")
+            check(s == 200 and json_close(after, before, 1e-6), f"after the loss, a new context: {s}")
             check(srv.request("GET", "/health")[0] == 200, "/health after the device came back")
             m = srv.request("GET", "/metrics")[1]
             check("vkbert_device_lost 1" in m, "vkbert_device_lost not counted")

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 
-from vkbert_testlib import FAILURES, Server, check, have_device, has_server
+from vkbert_testlib import json_close, FAILURES, Server, check, have_device, has_server
 
 WORDS = ("alpha beta gamma delta river mountain city music paper garden window winter summer cat dog bird "
          "light stone glass ocean forest road train market school table").split()
@@ -31,13 +31,6 @@ def cli_json(vkbert, args):
     p = subprocess.run([vkbert] + args, capture_output=True, text=True, timeout=600, check=True)
     return json.loads(p.stdout)
 
-
-def close(a, b, tol=1e-5):
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(close(x, y, tol) for x, y in zip(a, b))
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
-    return a == b
 
 
 def cosine(a, b):
@@ -110,12 +103,12 @@ def main():
             elif status != 200:
                 ok = False
             elif kind == "embed":
-                ok = close(got, [emb[j] for j in pick])
+                ok = json_close(got, [emb[j] for j in pick])
             elif kind == "similarity":
-                ok = close(got, [cosine(emb[pick[0]], emb[j]) for j in pick], 1e-4)
+                ok = json_close(got, [cosine(emb[pick[0]], emb[j]) for j in pick], 1e-4)
             elif kind == "openai":
                 ok = (got["model"] == f"c{k}r{i}" and [d["index"] for d in got["data"]] == list(range(len(pick))) and
-                      close([d["embedding"] for d in got["data"]], [emb[j] for j in pick]))
+                      json_close([d["embedding"] for d in got["data"]], [emb[j] for j in pick]))
             else:
                 ok = [t["id"] for t in got[0]] == ids[pool[pick[0]]]
             if not ok:

@@ -94,6 +94,18 @@ def read_png(path):
     return w, h, [[tuple(r[x * bpp:x * bpp + 3]) for x in range(w)] for r in rows]
 
 
+def json_close(a, b, tol=1e-5):
+    """Equal JSON, numbers within tol (relative beyond 1): the server's batches differ from the
+    CLI's in padding."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_close(x, y, tol) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_close(a[k], b[k], tol) for k in a)
+    return a == b
+
+
 # ---- vkbert serve ----
 def has_server(vkbert):
     """False (the caller exits 77) when this CLI was built without `vkbert serve`."""

@@ -331,16 +331,8 @@ static int route_embed_all(serve_dev *d, const cJSON *req, FILE *out, serve_err 
             rc = serve_fail_status(e, st);
             break;
         }
-        fputs(i ? ",[" : "[", out);
-        for (size_t t = 0; t < count; ++t) {
-            fputs(t ? ",[" : "[", out);
-            for (uint32_t j = 0; j < H; ++j) {
-                if (j) fputc(',', out);
-                json_f32(out, hidden[t * H + j]);
-            }
-            fputc(']', out);
-        }
-        fputc(']', out);
+        if (i) fputc(',', out);
+        tei_embed_body(out, hidden, count, H); /* one input's tokens, as /embed's rows */
     }
     fputc(']', out);
     free(ids);
