@@ -286,7 +286,9 @@ def api_key(vkbert, models):
         check(srv.request("GET", "/health")[0] == 200, "/health needs no key")
         check(is_error(srv.request("GET", "/metrics"), 401), "/metrics needs the key")
     finally:
-        srv.stop()
+        import signal
+        rc, err = srv.stop(sig=signal.SIGINT)
+        check(rc == 0 and "SIGINT" in err, f"SIGINT: exit {rc}: {err[-300:]}")
 
 
 def slow_client(vkbert, models):

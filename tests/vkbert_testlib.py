@@ -118,7 +118,7 @@ def has_server(vkbert):
 
 class Server:
     """`vkbert serve -m MODEL --port 0 ARGS...` on loopback; .port is the one it says it took.
-    Stop it with .stop() (SIGTERM, then its exit code and stderr)."""
+    Stop it with .stop() (SIGTERM or `sig`; returns its exit code and stderr)."""
 
     def __init__(self, vkbert, model, args=(), env=None, timeout=120):
         import re
@@ -170,10 +170,10 @@ class Server:
     def post(self, path, body, **kw):
         return self.request("POST", path, body, **kw)
 
-    def stop(self, timeout=120):
+    def stop(self, timeout=120, sig=None):
         import signal
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig or signal.SIGTERM)
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
