@@ -7,6 +7,16 @@
 
 #define EXIT_USAGE 2
 
+/* printf-format checks; mingw's of the C99 printf that __USE_MINGW_ANSI_STDIO=1 gives, not of
+ * Microsoft's (as vkb_internal.h's VKB_PRINTF) */
+#if defined(__MINGW32__)
+#  define CLI_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
+#  define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#  define CLI_PRINTF(a, b)
+#endif
+
 extern bool g_json;
 /* One clear line on stderr ("vkbert: error: ..."); with --json also a JSON error object
  * on stdout. Returns `code`. */
@@ -25,11 +35,7 @@ typedef struct cli_error {
 void cli_capture_errors(cli_error *sink);
 /* "vkbert: " and the message on stderr, a line: a warning or a note beside the results (nothing
  * while errors are captured: a server's client reads no stderr). */
-void cli_note(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+void cli_note(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* Log callback; `user` points to a bool: verbose. */
 void on_log(vkbert_log_level level, const char *msg, void *user);
 int cmd_bench(int argc, char **argv);

@@ -100,11 +100,7 @@ static enum MHD_Result send_error(server *s, struct MHD_Connection *c, request *
 }
 
 static enum MHD_Result fail_now(server *s, struct MHD_Connection *c, request *q, const char *route, int status,
-                                const char *type, const char *allow, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 8, 9)))
-#endif
-    ;
+                                const char *type, const char *allow, const char *fmt, ...) CLI_PRINTF(8, 9);
 static enum MHD_Result fail_now(server *s, struct MHD_Connection *c, request *q, const char *route, int status,
                                 const char *type, const char *allow, const char *fmt, ...) {
     serve_err e = {.status = status, .type = type};

@@ -44,11 +44,7 @@ typedef struct serve_err {
 } serve_err;
 
 /* Always returns -1, so that a route can `return serve_fail(...)`. */
-int serve_fail(serve_err *e, int status, const char *type, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+int serve_fail(serve_err *e, int status, const char *type, const char *fmt, ...) CLI_PRINTF(4, 5);
 /* A failed vkbert call on the device thread: its status mapped to TEI's (INVALID_TEXT 422
  * tokenizer, TOO_LONG 413 validation, UNSUPPORTED 424 backend, DEVICE_LOST 503 unhealthy, ...)
  * with vkbert_last_error() as the message. -1. */
