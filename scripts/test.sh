@@ -3,7 +3,9 @@
 # validation layer enabled for every GPU test; then the device tests again in the two
 # portability modes: the minimum-limits kernels (VKBERT_LIMITS=min) and bindings forced
 # down to 8 MiB (VKBERT_MAX_BUFFER_BYTES=8M: bert-base's word embeddings, FFN weights and
-# logits are split, as on a phone). Extra arguments go to every ctest run (e.g. -R e2e).
+# logits are split, as on a phone). The mode passes leave out the tests labelled pinned
+# (they set their own mode) and host (host-side checks whose device work other tests
+# repeat); tests/CMakeLists.txt lists them. Extra arguments go to every ctest run (e.g. -R e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -12,6 +14,6 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$PWD/build/tests}"
 cd build
 ctest --output-on-failure -j"${JOBS:-2}" "$@"
 echo "== the device tests again with VKBERT_LIMITS=min"
-VKBERT_LIMITS=min ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation" "$@"
+VKBERT_LIMITS=min ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation|pinned|host" "$@"
 echo "== the device tests again with VKBERT_MAX_BUFFER_BYTES=8M"
-VKBERT_MAX_BUFFER_BYTES=8M ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation" "$@"
+VKBERT_MAX_BUFFER_BYTES=8M ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation|pinned|host" "$@"
