@@ -9,10 +9,13 @@
 // are unrolled: lavapipe stops a shader loop after a fixed number of iterations
 // (gallivm's guard against hangs), which a long sequence times a large head would
 // otherwise reach.
+// Rotary positions and the local window as in attention.comp (rotation on whole texels: pc.rope
+// must be a multiple of 8 here; the op sends other rotary widths to attention).
 // Bindings: 0 qkv as RGBA32F texel buffer ([tokens, 3 * hidden / 4] texels), 1 input int32
-//           (attention mask at mask_offset), 2 ctx [tokens, hidden] (write); attention_texel_probs
-//           (PROBS) also 3 probs (write): probs[((b * heads + h) * seq + s) * seq + j], the softmax
-//           itself, from a second pass over the keys once the row's max and sum are known.
+//           (attention mask at mask_offset, the rotary table at rope_offset, as attention.comp),
+//           2 ctx [tokens, hidden] (write); attention_texel_probs (PROBS) also 3 probs (write):
+//           probs[((b * heads + h) * seq + s) * seq + j], the softmax itself, from a second pass
+//           over the keys once the row's max and sum are known.
 // Push: vkb_push_attention. Workgroup 64 queries; grid (ceil(seq/64), heads, batch).
 // Spec constant 0: D, the head dimension.
 #version 450
@@ -35,6 +38,28 @@ layout(std430, binding = 3) writeonly buffer ProbBuf { float probs[]; };
 
 const uint D4 = D / 4;
 
+// Texel d of the q or k row starting at texel base, of position pos, rotated where pc.rope says
+// (rotate_half, as attention.comp's rotated(); pc.rope a multiple of 8).
+vec4 table4(uint i) {
+    return intBitsToFloat(ivec4(inputs[i], inputs[i + 1], inputs[i + 2], inputs[i + 3]));
+}
+vec4 rotated4(int base, uint d, uint pos) {
+    vec4 x = texelFetch(qkv, base + int(d));
+    if (4 * d >= pc.rope) return x;
+    uint hr4 = pc.rope / 8, tb = pc.rope_offset + pos * pc.rope;
+    bool lo = d < hr4;
+    uint i = lo ? d : d - hr4;
+    vec4 y = texelFetch(qkv, base + int(lo ? d + hr4 : d - hr4));
+    return x * table4(tb + 4 * i) + (lo ? -y : y) * table4(tb + pc.rope / 2 + 4 * i);
+}
+
+// A key's shuffled mask for query s: finfo.min also outside the local window (-inf past the
+// sequence stays -inf).
+float key_mask(float padmask, uint s, uint j) {
+    bool far = pc.window != VKB_ATTENTION_GLOBAL && (s > j ? s - j : j - s) > pc.window;
+    return far ? min(padmask, VKB_NEG_MAX) : padmask;
+}
+
 void main() {
     uint s = gl_GlobalInvocationID.x;
     uint h = gl_WorkGroupID.y;
@@ -49,13 +74,20 @@ void main() {
 
     vec4 q[D4];
     vec4 acc[D4];
+    uint sq = min(s, pc.seq - 1);
     [[unroll]] for (uint d = 0; d < D4; ++d) {
-        q[d] = texelFetch(qkv, int(t * row4 + hd4 + d)) * pc.scale;
+        q[d] = rotated4(int(t * row4 + hd4), d, sq) * pc.scale;
         acc[d] = vec4(0.0);
     }
     float m = -1.0 / 0.0;
     float l = 0.0;
-    for (uint j0 = 0; j0 < pc.seq; j0 += 8) {
+    // the keys this workgroup's queries can see, from a multiple of 8
+    uint q0 = gl_WorkGroupID.x * VKB_ATTENTION_QUERIES, jlo = 0, jhi = pc.seq;
+    if (pc.window != VKB_ATTENTION_GLOBAL) {
+        jlo = (q0 > pc.window ? q0 - pc.window : 0) & ~7u;
+        jhi = min(pc.seq, q0 + VKB_ATTENTION_QUERIES + pc.window);
+    }
+    for (uint j0 = jlo; j0 < jhi; j0 += 8) {
         // this lane's key of the block (the last key again past the sequence: weight 0)
         uint kt = b * pc.seq + min(j0 + lane, pc.seq - 1);
         int kbase = int(kt * row4 + h4 + hd4);
@@ -64,16 +96,16 @@ void main() {
         vec4 sv[8];   // sv[r]: partial dot products of this lane's query with key j0 + r
         [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = vec4(0.0);
         [[unroll]] for (uint d = 0; d < D4; ++d) {
-            vec4 kd = texelFetch(qkv, kbase + int(d));
+            vec4 kd = rotated4(kbase, d, min(j0 + lane, pc.seq - 1));
             [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = fma(q[d], subgroupShuffle(kd, r), sv[r]);
         }
         float sc[8];
         float mn = m;
         [[unroll]] for (uint r = 0; r < 8; ++r) {
-            sc[r] = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + subgroupShuffle(bias, r);
+            sc[r] = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + key_mask(subgroupShuffle(bias, r), sq, j0 + r);
             mn = max(mn, sc[r]);
         }
-        float corr = exp(m - mn);   // the block's first key is real, so mn is finite
+        float corr = exp(m - mn);   // the block's first key is in the sequence, so mn is finite
         float p[8];
         l *= corr;
         [[unroll]] for (uint r = 0; r < 8; ++r) {
@@ -92,7 +124,7 @@ void main() {
 #ifdef PROBS
     {   // every lane takes part in the shuffles again: the scores, each now exp(score - max) / sum
         float pinv = 1.0 / l;
-        uint pbase = ((b * pc.heads + h) * pc.seq + min(s, pc.seq - 1)) * pc.seq;
+        uint pbase = ((b * pc.heads + h) * pc.seq + sq) * pc.seq;
         for (uint j0 = 0; j0 < pc.seq; j0 += 8) {
             uint kt = b * pc.seq + min(j0 + lane, pc.seq - 1);
             int kbase = int(kt * row4 + h4 + hd4);
@@ -100,11 +132,11 @@ void main() {
             vec4 sv[8];
             [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = vec4(0.0);
             [[unroll]] for (uint d = 0; d < D4; ++d) {
-                vec4 kd = texelFetch(qkv, kbase + int(d));
+                vec4 kd = rotated4(kbase, d, min(j0 + lane, pc.seq - 1));
                 [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = fma(q[d], subgroupShuffle(kd, r), sv[r]);
             }
             [[unroll]] for (uint r = 0; r < 8; ++r) {
-                float sc = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + subgroupShuffle(bias, r);
+                float sc = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + key_mask(subgroupShuffle(bias, r), sq, j0 + r);
                 if (live && j0 + r < pc.seq) probs[pbase + j0 + r] = exp(sc - m) * pinv;
             }
         }

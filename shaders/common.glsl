@@ -31,13 +31,20 @@ float vkb_tanh(float x) {
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
 float vkb_gelu_tanh(float x) { return 0.5 * x * (1.0 + vkb_tanh(0.79788456080286536 * (x + 0.044715 * x * x * x))); }
 
-// The matmul epilogue's activation: 0 none, 1 exact GELU, 2 tanh (BERT's pooler, a
+// SiLU (swish): x * sigmoid(x), NomicBERT's SwiGLU gate; exp of a non-positive argument only.
+float vkb_silu(float x) {
+    float e = exp(-abs(x));
+    return x * (x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
+}
+
+// The matmul epilogue's (and glu's) activation: 0 none, 1 exact GELU, 2 tanh (BERT's pooler, a
 // sentence-transformers Dense), 3 ReLU (DistilBERT's pre_classifier), 4 tanh-approximated GELU
-// (gelu_new: ALBERT).
+// (gelu_new: ALBERT), 5 SiLU.
 float vkb_act(float v, uint act) {
     if (act == 1u) return vkb_gelu(v);
     if (act == 2u) return vkb_tanh(v);
     if (act == 3u) return max(v, 0.0);
     if (act == 4u) return vkb_gelu_tanh(v);
+    if (act == 5u) return vkb_silu(v);
     return v;
 }

@@ -1,5 +1,7 @@
-// layernorm, in place: x[r, :] = (x[r, :] - mean) / sqrt(var + eps) * gamma + beta
-// Bindings: 0 x [rows, width] (read/write), 1 params [2, width] = gamma then beta.
+// layernorm: y[r, :] = (x[r, :] - mean) / sqrt(var + eps) * gamma + beta, in place (y bound to
+// x's buffer) or into another buffer (a pre-norm layer's input: ModernBERT).
+// Bindings: 0 x [rows, width] (read), 1 params [2, width] = gamma then beta, 2 y [rows, width]
+// (write; may be x's buffer: every element is read before the invocation writes it).
 // Push: vkb_push_layernorm. Rows spread over workgroups x, y (vkb_row()).
 // Built three times: layernorm (GPUs, minimum limits) has one workgroup of 128 per row,
 // reduced through shared memory; layernorm_rows (ROWS=1; CPU-backed drivers) one invocation
@@ -8,7 +10,7 @@
 // layernorm_texel (ROWS=1, TEXEL=1; CPU-backed drivers, width a multiple of 4) as
 // layernorm_rows but reads x through a texel view of it (binding 0, RGBA32F texels: on
 // lavapipe a texel fetch is vector code, a storage load at lane-varying addresses a loop
-// over the lanes) and writes it through binding 2, the same buffer as storage.
+// over the lanes).
 // Two passes (mean, then centred variance) as PyTorch does, for accuracy.
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -31,8 +33,9 @@ layout(binding = 0) uniform samplerBuffer xt;
 layout(std430, binding = 1) readonly buffer PBuf { vec4 params4[]; };
 layout(std430, binding = 2) writeonly buffer XBuf { vec4 x4[]; };
 #else
-layout(std430, binding = 0) buffer XBuf { float x[]; };
+layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
 layout(std430, binding = 1) readonly buffer PBuf { float params[]; };
+layout(std430, binding = 2) writeonly buffer YBuf { float y[]; };
 #endif
 
 shared float red[VKB_ROW_WG];
@@ -79,7 +82,7 @@ void main() {
         float v = 0.0;
         for (uint i = 0; i < W; ++i) { float d = x[base + i] - mean; v += d * d; }
         float inv = inversesqrt(v / float(W) + pc.eps);
-        for (uint i = 0; i < W; ++i) x[base + i] = (x[base + i] - mean) * inv * params[i] + params[W + i];
+        for (uint i = 0; i < W; ++i) y[base + i] = (x[base + i] - mean) * inv * params[i] + params[W + i];
         return;
     }
 #endif
@@ -97,6 +100,6 @@ void main() {
     float var = block_sum(v) / float(W);
     float inv = inversesqrt(var + pc.eps);
     for (uint i = l; i < W; i += VKB_ROW_WG)
-        x[base + i] = (x[base + i] - mean) * inv * params[i] + params[W + i];
+        y[base + i] = (x[base + i] - mean) * inv * params[i] + params[W + i];
 #endif
 }

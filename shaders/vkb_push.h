@@ -70,7 +70,9 @@ VKB_PUSH_BEGIN(vkb_push_matmul)
 VKB_PUSH_END(vkb_push_matmul, 32)
 #endif
 
-/* attention: ctx[t, h*D:(h+1)*D] = softmax(q k^T * scale + mask) v per batch and head */
+/* attention: ctx[t, h*D:(h+1)*D] = softmax(q k^T * scale + mask) v per batch and head, q and k
+ * rotated first where `rope` says, keys outside a local window masked like padding */
+#define VKB_ATTENTION_GLOBAL 0xFFFFFFFFu /* window: every key */
 #if !defined(VKB_GLSL) || defined(VKB_WANT_ATTENTION)
 VKB_PUSH_BEGIN(vkb_push_attention)
     u32 seq;
@@ -79,7 +81,11 @@ VKB_PUSH_BEGIN(vkb_push_attention)
     u32 tokens;
     u32 mask_offset; /* first element of the attention mask in the input binding */
     f32 scale;
-VKB_PUSH_END(vkb_push_attention, 24)
+    u32 window;      /* query s sees key j only when |s - j| <= window (VKB_ATTENTION_GLOBAL: all) */
+    u32 rope;        /* rotary dimensions per head, even (0: none): the first `rope` of q and k rotate */
+    u32 rope_offset; /* this layer's rotary table in the input binding (floats): position p's
+                        rope / 2 cosines, then its rope / 2 sines, at rope_offset + p * rope */
+VKB_PUSH_END(vkb_push_attention, 36)
 #endif
 
 /* layernorm (in place): x[r, :] = (x - mean) / sqrt(var + eps) * gamma + beta */
@@ -132,6 +138,17 @@ VKB_PUSH_BEGIN(vkb_push_l2norm)
     u32 rows;
     u32 width;
 VKB_PUSH_END(vkb_push_l2norm, 8)
+#endif
+
+/* glu: out[r, i] = act(x[r, i]) * x[r, W + i] (or x[r, i] * act(x[r, W + i])), x [rows, 2W] at 0 and
+ * out [rows, W] at y_offset of one binding. One element per invocation, VKB_GLU_WG per workgroup. */
+#define VKB_GLU_WG 256
+#if !defined(VKB_GLSL) || defined(VKB_WANT_GLU)
+VKB_PUSH_BEGIN(vkb_push_glu)
+    u32 rows;
+    u32 width;        /* W: the intermediate size */
+    u32 y_offset;     /* first element of out in the binding */
+VKB_PUSH_END(vkb_push_glu, 12)
 #endif
 
 /* peak / bandwidth microbenchmarks */

@@ -225,21 +225,30 @@ static void test_layernorm(uint32_t rows, uint32_t width) {
         vkb_ref_layernorm(x + (size_t)r * width, p, p + width, ref + (size_t)r * width, width, 1e-5f);
     /* layernorm: a workgroup per row; layernorm_rows (CPU class): an invocation per row, 8 per
      * workgroup; layernorm_texel: the same reading x through a texel view (widths of 4k only) */
-    for (int v = 0; v < 3; ++v) {
-        if (v == 2 && width % 4) continue;
-        vkb_buffer bx = upload(x, n * 4), bp = upload(p, 2 * width * 4);
-        if (v == 2)
+    /* each in place and into another buffer (a pre-norm layer's input), x then unchanged */
+    for (int v = 0; v < 6; ++v) {
+        bool apart = v >= 3;
+        int kv = v % 3;
+        if (kv == 2 && width % 4) continue;
+        vkb_buffer bx = upload(x, n * 4), bp = upload(p, 2 * width * 4), by = apart ? upload(NULL, n * 4) : bx;
+        if (kv == 2)
             CHECK(vkb_buffer_make_view(ctx, &bx, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "view: %s", vkbert_last_error());
-        vkb_op op = {.kernel = v == 2 ? VKB_KERNEL_LAYERNORM_TEXEL : v ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM,
-                     .bind = {v == 2 ? vkb_bind_view(&bx) : vkb_bind(&bx), vkb_bind(&bp), vkb_bind(&bx)},
-                     .writes = v == 2 ? 1u << 2 : 1u, .indirect = -1};
-        vkb_grid_rows(ctx, v ? vkb_div_up(rows, VKB_LAYERNORM_ROWS_PER_GROUP) : rows, op.groups);
+        vkb_op op = {.kernel = kv == 2 ? VKB_KERNEL_LAYERNORM_TEXEL : kv ? VKB_KERNEL_LAYERNORM_ROWS : VKB_KERNEL_LAYERNORM,
+                     .bind = {kv == 2 ? vkb_bind_view(&bx) : vkb_bind(&bx), vkb_bind(&bp), vkb_bind(&by)},
+                     .writes = 1u << 2, .indirect = -1};
+        vkb_grid_rows(ctx, kv ? vkb_div_up(rows, VKB_LAYERNORM_ROWS_PER_GROUP) : rows, op.groups);
         vkb_push_layernorm pc = {rows, width, 1e-5f};
         memcpy(op.push, &pc, sizeof pc);
         run_op(&op);
-        download(&bx, out, n * 4);
+        download(&by, out, n * 4);
         double e = rel_err(out, ref, n);
-        CHECK(e < 2e-5, "%s rows=%u width=%u: error %g", vkb_kernel(op.kernel)->name, rows, width, e);
+        CHECK(e < 2e-5, "%s rows=%u width=%u%s: error %g", vkb_kernel(op.kernel)->name, rows, width,
+              apart ? " (into another buffer)" : "", e);
+        if (apart) {
+            download(&bx, out, n * 4);
+            CHECK(!memcmp(out, x, n * 4), "%s rows=%u width=%u: x changed", vkb_kernel(op.kernel)->name, rows, width);
+            vkb_buffer_destroy(ctx, &by);
+        }
         vkb_buffer_destroy(ctx, &bx);
         vkb_buffer_destroy(ctx, &bp);
     }
@@ -247,15 +256,27 @@ static void test_layernorm(uint32_t rows, uint32_t width) {
 }
 
 /* mask_kind: 0 all real, 1 trailing padding per sequence, 2 first sequence fully masked. The
- * _probs variants also against the reference's probabilities. */
-static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
+ * _probs variants also against the reference's probabilities. window > 0: a local window of
+ * +-window keys; rope > 0: the first rope dimensions of q and k rotated, the table (real cosines
+ * and sines of theta 10000) after the mask in the input buffer. */
+static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind,
+                                  uint32_t window, uint32_t rope) {
     uint32_t H = heads * D, T = B * S;
     bool texel = kernel == VKB_KERNEL_ATTENTION_TEXEL || kernel == VKB_KERNEL_ATTENTION_TEXEL_PROBS;
     bool with_probs = kernel == VKB_KERNEL_ATTENTION_PROBS || kernel == VKB_KERNEL_ATTENTION_TEXEL_PROBS;
     size_t nq = (size_t)T * 3 * H, np = (size_t)B * heads * S * S;
     float *qkv = malloc(nq * 4), *ref = malloc((size_t)T * H * 4), *out = malloc((size_t)T * H * 4);
     float *pref = with_probs ? malloc(np * 4) : NULL, *pout = with_probs ? malloc(np * 4) : NULL;
-    int32_t *in = calloc(3 * T, 4);
+    size_t nin = 3 * (size_t)T + (size_t)S * rope;
+    int32_t *in = calloc(nin, 4);
+    float *table = malloc(((size_t)S * rope + 1) * 4);
+    for (uint32_t p = 0; p < S; ++p)
+        for (uint32_t i = 0; i < rope / 2; ++i) {
+            float angle = (float)p * powf(10000.0f, -(float)(2 * i) / (float)rope);
+            table[(size_t)p * rope + i] = cosf(angle);
+            table[(size_t)p * rope + rope / 2 + i] = sinf(angle);
+        }
+    memcpy(in + 3 * T, table, (size_t)S * rope * 4);
     for (size_t i = 0; i < nq; ++i) qkv[i] = 2.0f * frand();
     for (uint32_t b = 0; b < B; ++b)
         for (uint32_t s = 0; s < S; ++s) {
@@ -265,8 +286,8 @@ static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint3
             in[2 * T + b * S + s] = real;
         }
     float scale = 1.0f / sqrtf((float)D);
-    vkb_ref_attention(qkv, in + 2 * T, B, S, heads, D, scale, ref, pref);
-    vkb_buffer bq = upload(qkv, nq * 4), bi = upload(in, 3 * T * 4), bo = upload(NULL, (size_t)T * H * 4);
+    vkb_ref_attention(qkv, in + 2 * T, B, S, heads, D, scale, window, rope, table, ref, pref);
+    vkb_buffer bq = upload(qkv, nq * 4), bi = upload(in, nin * 4), bo = upload(NULL, (size_t)T * H * 4);
     vkb_buffer bp = with_probs ? upload(NULL, np * 4) : (vkb_buffer){0};
     if (texel) CHECK(vkb_buffer_make_view(ctx, &bq, VK_FORMAT_R32G32B32A32_SFLOAT) == 0, "%s", vkbert_last_error());
     vkb_op op = {.kernel = kernel, .spec = {D},
@@ -274,39 +295,61 @@ static void test_attention_kernel(uint32_t kernel, uint32_t B, uint32_t S, uint3
                           with_probs ? vkb_bind(&bp) : (vkb_binding){0}},
                  .writes = with_probs ? 4 | 8 : 4, .groups = {vkb_div_up(S, VKB_ATTENTION_QUERIES), heads, B},
                  .indirect = -1};
-    vkb_push_attention pc = {S, H, heads, T, 2 * T, scale};
+    vkb_push_attention pc = {S, H, heads, T, 2 * T, scale, window ? window : VKB_ATTENTION_GLOBAL, rope, 3 * T};
     memcpy(op.push, &pc, sizeof pc);
     run_op(&op);
     download(&bo, out, (size_t)T * H * 4);
+    /* padding queries whose window holds no real key are left out: Hugging Face spreads them over
+     * every key of the sequence, the kernels over the window's (neither is used) */
+    bool *unseen = calloc(T, sizeof *unseen);
+    for (uint32_t b = 0; b < B && window; ++b)
+        for (uint32_t i = 0; i < S; ++i) {
+            bool seen = false;
+            for (uint32_t j = i > window ? i - window : 0; j < S && j <= i + window; ++j) seen |= in[2 * T + b * S + j] != 0;
+            unseen[b * S + i] = !seen;
+            if (!seen) memcpy(out + (size_t)(b * S + i) * H, ref + (size_t)(b * S + i) * H, (size_t)H * 4);
+        }
     double e = rel_err(out, ref, (size_t)T * H);
-    CHECK(e < 1e-5, "%s B=%u S=%u heads=%u D=%u mask=%d: error %g", vkb_kernel(kernel)->name, B, S, heads, D,
-          mask_kind, e);
+    CHECK(e < 1e-5, "%s B=%u S=%u heads=%u D=%u mask=%d window=%u rope=%u: error %g", vkb_kernel(kernel)->name, B, S,
+          heads, D, mask_kind, window, rope, e);
     if (with_probs) {
         download(&bp, pout, np * 4);
+        for (uint32_t b = 0; b < B; ++b)
+            for (uint32_t h = 0; h < heads; ++h)
+                for (uint32_t i = 0; i < S; ++i)
+                    if (unseen[b * S + i])
+                        memcpy(pout + (((size_t)b * heads + h) * S + i) * S, pref + (((size_t)b * heads + h) * S + i) * S,
+                               (size_t)S * 4);
         double ep = rel_err(pout, pref, np), worst = 0;
         for (size_t i = 0; i < np; ++i) worst = fmax(worst, fabs((double)pout[i] - pref[i]));
-        CHECK(ep < 1e-5 && worst < 1e-5, "%s B=%u S=%u heads=%u D=%u mask=%d: probabilities' error %g (max abs %g)",
-              vkb_kernel(kernel)->name, B, S, heads, D, mask_kind, ep, worst);
+        CHECK(ep < 1e-5 && worst < 1e-5,
+              "%s B=%u S=%u heads=%u D=%u mask=%d window=%u rope=%u: probabilities' error %g (max abs %g)",
+              vkb_kernel(kernel)->name, B, S, heads, D, mask_kind, window, rope, ep, worst);
         vkb_buffer_destroy(ctx, &bp);
     }
     vkb_buffer_destroy(ctx, &bq);
     vkb_buffer_destroy(ctx, &bi);
     vkb_buffer_destroy(ctx, &bo);
-    free(qkv); free(ref); free(out); free(in); free(pref); free(pout);
+    free(qkv); free(ref); free(out); free(in); free(pref); free(pout); free(table); free(unseen);
 }
 
-static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
-    test_attention_kernel(VKB_KERNEL_ATTENTION, B, S, heads, D, mask_kind);
-    test_attention_kernel(VKB_KERNEL_ATTENTION_PROBS, B, S, heads, D, mask_kind);
+static void test_attention_local(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind, uint32_t window,
+                                 uint32_t rope) {
+    test_attention_kernel(VKB_KERNEL_ATTENTION, B, S, heads, D, mask_kind, window, rope);
+    test_attention_kernel(VKB_KERNEL_ATTENTION_PROBS, B, S, heads, D, mask_kind, window, rope);
     /* the texel variant where the device's texel views hold the QKV buffer (maxTexelBufferElements
      * may be as low as 65536: SwiftShader) and subgroups are 8 wide with shuffle */
     uint64_t texels = (uint64_t)B * S * 3 * heads * D / 4;
     const vkbert_device_info *dev = vkbert_context_device(ctx);
-    if (D % 4 == 0 && !ctx->min_limits && texels <= dev->max_texel_buffer_elements && dev->subgroup_size == 8 &&
-        dev->subgroup_shuffle) {
-        test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL, B, S, heads, D, mask_kind);
-        test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL_PROBS, B, S, heads, D, mask_kind);
+    if (D % 4 == 0 && rope % 8 == 0 && !ctx->min_limits && texels <= dev->max_texel_buffer_elements &&
+        dev->subgroup_size == 8 && dev->subgroup_shuffle) {
+        test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL, B, S, heads, D, mask_kind, window, rope);
+        test_attention_kernel(VKB_KERNEL_ATTENTION_TEXEL_PROBS, B, S, heads, D, mask_kind, window, rope);
     }
+}
+
+static void test_attention(uint32_t B, uint32_t S, uint32_t heads, uint32_t D, int mask_kind) {
+    test_attention_local(B, S, heads, D, mask_kind, 0, 0);
 }
 
 /* pos_offset > 0: RoBERTa's positions, with padding (mask 0) after each sequence's first
@@ -458,6 +501,26 @@ static void test_l2norm(uint32_t rows, uint32_t W, bool zero_row) {
     free(x); free(got); free(want);
 }
 
+/* glu: both halves' layouts, every activation the gated MLPs use, a grid spread over two dimensions */
+static void test_glu(uint32_t rows, uint32_t W, uint32_t act, bool second) {
+    size_t n = (size_t)rows * W;
+    float *x = malloc(n * 3 * 4), *want = malloc(n * 4), *got = malloc(n * 3 * 4);
+    for (size_t i = 0; i < n * 3; ++i) x[i] = 8.0f * frand() - 4.0f;
+    vkb_ref_glu(x, rows, W, act, second, want);
+    vkb_buffer bx = upload(x, n * 3 * 4);
+    vkb_op op = {.kernel = VKB_KERNEL_GLU, .spec = {act, second}, .bind = {vkb_bind(&bx)}, .writes = 1, .indirect = -1};
+    vkb_grid_rows(ctx, (uint32_t)((n + VKB_GLU_WG - 1) / VKB_GLU_WG), op.groups);
+    vkb_push_glu pc = {rows, W, (uint32_t)(2 * n)};
+    memcpy(op.push, &pc, sizeof pc);
+    run_op(&op);
+    download(&bx, got, n * 3 * 4);
+    double e = rel_err(got + 2 * n, want, n);
+    CHECK(e < 1e-6, "glu rows=%u W=%u act=%u second=%d: error %g", rows, W, act, second, e);
+    CHECK(!memcmp(got, x, n * 2 * 4), "glu rows=%u W=%u: its input changed", rows, W);
+    vkb_buffer_destroy(ctx, &bx);
+    free(x); free(want); free(got);
+}
+
 int main(int argc, char **argv) {
     ctx = test_context(NULL);
 
@@ -511,6 +574,16 @@ int main(int argc, char **argv) {
     test_attention(1, 512, 1, 64, 1); /* the longest BERT sequence, several key blocks */
     test_attention(2, 512, 2, 128, 1);
     test_attention(1, 300, 1, 256, 0); /* the largest head size: blocks of 8 keys */
+    /* rotary positions (ModernBERT, NomicBERT) and local windows (ModernBERT's local layers):
+     * windows that cross the 64-query workgroups and the key blocks, a window wider than the
+     * sequence, partial rotation (NomicBERT's rotary_emb_fraction; 12 of 16: storage kernel only) */
+    test_attention_local(1, 300, 2, 64, 0, 64, 64);
+    test_attention_local(2, 129, 2, 16, 1, 8, 16);
+    test_attention_local(2, 200, 1, 32, 1, 16, 0);
+    test_attention_local(1, 20, 2, 16, 0, 64, 16);
+    test_attention_local(2, 40, 2, 16, 1, 0, 8);
+    test_attention_local(2, 33, 3, 16, 1, 0, 12);
+    test_attention_local(3, 70, 2, 8, 2, 4, 8);
     test_embed(1, 1, 1, 3, 1, 1, 0);
     test_embed(2, 5, 33, 50, 8, 2, 0);
     test_embed(3, 7, 130, 11, 16, 3, 0);
@@ -533,6 +606,11 @@ int main(int argc, char **argv) {
     test_l2norm(1, 1, false);
     test_l2norm(3, 384, true);
     test_l2norm(130, 33, false);
+    test_glu(1, 1, VKB_ACT_GELU, false);
+    test_glu(37, 96, VKB_ACT_GELU, false);     /* ModernBERT's GeGLU */
+    test_glu(5, 50, VKB_ACT_GELU_TANH, false);
+    test_glu(9, 64, VKB_ACT_SILU, true);       /* NomicBERT's SwiGLU */
+    test_glu(700, 1152, VKB_ACT_GELU, false);  /* more workgroups than a small maxComputeWorkGroupCount */
     check_no_validation(ctx);
     vkbert_context_destroy(ctx);
     return test_finish("test_kernels");

@@ -289,7 +289,7 @@ typedef struct vkb_binding {
 /* What an op computes, for profiles (names in graph.c). */
 enum { VKB_OP_OTHER, VKB_OP_EMBED, VKB_OP_QKV, VKB_OP_ATTENTION, VKB_OP_ATTN_OUT, VKB_OP_LAYERNORM, VKB_OP_FFN_UP,
        VKB_OP_FFN_DOWN, VKB_OP_HEAD_GATHER, VKB_OP_HEAD_DENSE, VKB_OP_HEAD_LAYERNORM, VKB_OP_HEAD_DECODER,
-       VKB_OP_TOPK, VKB_OP_POOL, VKB_OP_L2NORM, VKB_OP_CLASSIFIER, VKB_OP_KIND_COUNT };
+       VKB_OP_TOPK, VKB_OP_POOL, VKB_OP_L2NORM, VKB_OP_CLASSIFIER, VKB_OP_GLU, VKB_OP_KIND_COUNT };
 const char *vkb_op_kind_name(uint32_t kind);
 
 typedef struct vkb_op {
@@ -431,10 +431,10 @@ vkbert_status vkb_config_u32(vkbert_context *ctx, const struct cJSON *root, cons
 vkbert_status vkb_config_eps(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key,
                              float *out);
 /* The matmul epilogue's activations (spec constant ACT; shaders/common.glsl's vkb_act). */
-enum { VKB_ACT_NONE, VKB_ACT_GELU, VKB_ACT_TANH, VKB_ACT_RELU, VKB_ACT_GELU_TANH };
-/* The encoder's activation under `key`: "gelu" (also "gelu_python": the exact erf GELU) or
- * "gelu_new" (also "gelu_pytorch_tanh": its tanh approximation); *out gets the canonical name
- * ("gelu" or "gelu_new"), `def` when the key is absent. Any other is VKBERT_ERROR_UNSUPPORTED. */
+enum { VKB_ACT_NONE, VKB_ACT_GELU, VKB_ACT_TANH, VKB_ACT_RELU, VKB_ACT_GELU_TANH, VKB_ACT_SILU };
+/* The encoder's activation under `key`: "gelu" (also "gelu_python": the exact erf GELU),
+ * "gelu_new" (also "gelu_pytorch_tanh": its tanh approximation) or "silu" (also "swish"); *out gets
+ * the canonical name, `def` when the key is absent. Any other is VKBERT_ERROR_UNSUPPORTED. */
 vkbert_status vkb_config_act(vkbert_context *ctx, const struct cJSON *root, const char *path, const char *key,
                              const char *def, const char **out);
 /* The matmul ACT of a config's hidden_act (NULL: the exact GELU). */

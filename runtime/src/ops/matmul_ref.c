@@ -18,6 +18,7 @@ void vkb_ref_matmul(const float *x, const float *w, const float *b, const float 
             else if (act == 2) s = tanh(s);
             else if (act == 3) s = s > 0 ? s : 0;
             else if (act == 4) s = vkb_ref_gelu_tanh(s);
+            else if (act == 5) s = s / (1.0 + exp(-s));
             if (accum) s += y0[(size_t)m * N + n];
             ref[(size_t)m * N + n] = (float)s;
         }

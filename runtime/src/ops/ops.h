@@ -46,14 +46,22 @@ vkbert_status vkb_op_matmul(vkb_graph *g, uint8_t kind, int layer, const vkb_buf
 VkDispatchIndirectCommand vkb_matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
                                             uint32_t rg);
 
-/* layernorm.c: x[r, :] = LN(x[r, :]) * gamma + beta in place; params [2, width]. */
+/* layernorm.c: x[r, :] = LN(x[r, :]) * gamma + beta in place; params [2, width]. _to: into y. */
 vkbert_status vkb_op_layernorm(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, const vkb_buffer *params,
                                uint32_t rows, uint32_t width, float eps, bool live);
+vkbert_status vkb_op_layernorm_to(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, const vkb_buffer *y,
+                                  const vkb_buffer *params, uint32_t rows, uint32_t width, float eps, bool live);
 
 /* attention.c: out = softmax(q k^T / sqrt(D) + mask) v per sequence and head, from fused
  * qkv [tokens, 3 * hidden] and the input buffer's attention mask; with `probs` (NULL: none)
- * also the probabilities, float [seqs, heads, seq, seq]. */
-typedef struct vkb_attention_shape { uint32_t seqs, seq, hidden, heads; } vkb_attention_shape;
+ * also the probabilities, float [seqs, heads, seq, seq]. window > 0: query s sees only the keys
+ * j with |s - j| <= window (a local layer); rope > 0: the first rope dimensions of each head's q
+ * and k rotate by the table at element rope_offset of the input buffer (rope / 2 cosines, then
+ * rope / 2 sines, per position). */
+typedef struct vkb_attention_shape {
+    uint32_t seqs, seq, hidden, heads;
+    uint32_t window, rope, rope_offset;
+} vkb_attention_shape;
 vkbert_status vkb_op_attention(vkb_graph *g, int layer, const vkb_buffer *qkv, const vkb_buffer *input,
                                const vkb_buffer *out, const vkb_buffer *probs, vkb_attention_shape shape);
 
@@ -80,6 +88,12 @@ vkbert_status vkb_op_topk(vkb_graph *g, const vkb_buffer *logits, uint32_t row0,
  * sequence of the session. */
 vkbert_status vkb_op_pool(vkb_graph *g, const vkb_buffer *hidden, const vkb_buffer *seqtab, const vkb_buffer *out,
                           uint32_t mode, uint32_t seqs, uint32_t seq, uint32_t width, uint32_t seq0);
+
+/* glu.c: the gated MLP's product in x's buffer: out[r, i] = act(x[r, i]) * x[r, width + i] (second:
+ * x[r, i] * act(x[r, width + i])) for x [rows, 2 width] at its start, out [rows, width] from element
+ * y_offset on. */
+vkbert_status vkb_op_glu(vkb_graph *g, int layer, const vkb_buffer *x, uint32_t rows, uint32_t width, uint32_t y_offset,
+                         uint32_t act, bool second);
 
 /* l2norm.c: x[r, :] /= max(||x[r, :]||, 1e-12) in place for `rows` rows. */
 vkbert_status vkb_op_l2norm(vkb_graph *g, const vkb_buffer *x, uint32_t rows, uint32_t width);

@@ -9,7 +9,7 @@ const char *vkb_op_kind_name(uint32_t kind) {
     static const char *names[VKB_OP_KIND_COUNT] = {
         "other", "embeddings", "matmul_qkv", "attention", "matmul_attn_out", "layernorm", "matmul_ffn_up",
         "matmul_ffn_down", "head_gather", "head_dense", "head_layernorm", "head_decoder", "topk", "pool",
-        "l2norm", "classifier"};
+        "l2norm", "classifier", "glu"};
     return kind < VKB_OP_KIND_COUNT ? names[kind] : "other";
 }
 
