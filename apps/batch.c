@@ -71,6 +71,7 @@ int batch_parse(const char *cmd, int argc, char **argv, unsigned allowed, const 
         else if (!strcmp(a, "--pair")) need = BATCH_PAIR, val = &o->pair;
         else if (!strcmp(a, "--max-batch-tokens")) count = &o->max_batch_tokens;
         else if (!strcmp(a, "--max-batch")) count = &o->max_batch;
+        else if (!strcmp(a, "--dimensions")) need = BATCH_NORMALIZE, count = &o->dimensions;
         else rc = fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT, "unknown option %s (see vkbert %s --help)", a, cmd);
         if (rc >= 0) break;
         if (need && !(allowed & need)) {
@@ -180,6 +181,7 @@ int batch_open(const batch_opts *o, vkbert_task task, size_t count, batch_run *r
         vkbert_runner_desc d = {.task = task, .max_batch_tokens = o->max_batch_tokens, .max_batch = o->max_batch,
                                 .truncation = o->truncation, .pooling = o->pooling, .normalize = o->normalize,
                                 .prompt_name = o->prompt_name, .raw_scores = o->raw_scores,
+                                .dimensions = o->dimensions,
                                 .progress = on_progress, .progress_user = &r->progress};
         vkbert_status st = vkbert_runner_create(r->model, &d, &r->runner);
         if (st) rc = fail_status(st);

@@ -24,7 +24,7 @@ static const char *USAGE_BENCH =
     "\n"
     "Times the encoder + MLM head on this device and reports per-kernel figures.\n"
     "  --shape NAME        bert-base (default), bert-large, bert-tiny, minilm-l6, bge-small,\n"
-    "                      distilbert-base: random weights\n"
+    "                      distilbert-base, modernbert-base, nomic-v1.5: random weights\n"
     "  -m, --model DIR     a Hugging Face model directory instead\n"
     "  --layers N --hidden N --heads N --intermediate N --vocab N --positions N\n"
     "                      change the shape (any BERT config)\n"
@@ -75,6 +75,13 @@ static const shape SHAPES[] = {
     {"minilm-l6", {30522, 384, 6, 12, 1536, 512, 2, 1e-12f}, VKBERT_POOLING_MEAN},
     {"bge-small", {30522, 384, 12, 12, 1536, 512, 2, 1e-12f}, VKBERT_POOLING_CLS},
     {"distilbert-base", {30522, 768, 6, 12, 3072, 512, 0, 1e-12f, "distilbert"}, VKBERT_POOLING_CLS},
+    /* answerdotai/ModernBERT-base's config: 22 layers, every third global, the others +-64 keys */
+    {"modernbert-base", {50368, 768, 22, 12, 1152, 8192, 0, 1e-5f, "modernbert", .rope_theta = 160000.0f,
+                         .local_rope_theta = 10000.0f, .local_attention = 128, .global_attn_every_n_layers = 3},
+     VKBERT_POOLING_MEAN},
+    /* nomic-ai/nomic-embed-text-v1.5's: BERT-base widths, SwiGLU, rotary base 1000, 8192 positions */
+    {"nomic-v1.5", {30528, 768, 12, 12, 3072, 8192, 2, 1e-12f, "nomic_bert", .rope_theta = 1000.0f},
+     VKBERT_POOLING_MEAN},
 };
 
 typedef struct bench_opts {
@@ -759,7 +766,8 @@ int cmd_bench(int argc, char **argv) {
             if (!strcmp(SHAPES[i].name, name)) sh = &SHAPES[i];
         if (!sh)
             return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
-                        "unknown shape %s (bert-base, bert-large, bert-tiny, minilm-l6, bge-small, distilbert-base)",
+                        "unknown shape %s (bert-base, bert-large, bert-tiny, minilm-l6, bge-small, distilbert-base, "
+                        "modernbert-base, nomic-v1.5)",
                         name);
     }
     setup su = {.model_name = o.model ? o.model : sh->name};

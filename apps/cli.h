@@ -123,7 +123,7 @@ void inputs_free(cli_inputs *in);
 /* batch.c: what the four commands share: options, the runner, progress, JSON numbers. */
 enum {
     BATCH_POOLING = 1u << 0,    /* --pooling, --prompt-name */
-    BATCH_NORMALIZE = 1u << 1,  /* --normalize, --no-normalize */
+    BATCH_NORMALIZE = 1u << 1,  /* --normalize, --no-normalize, --dimensions */
     BATCH_OUT = 1u << 2,        /* -o FILE */
     BATCH_MATRIX = 1u << 3,     /* --matrix */
     BATCH_TEXT = 1u << 4,       /* --return-text */
@@ -138,6 +138,7 @@ typedef struct batch_opts {
     vkbert_normalize normalize;
     vkbert_truncation truncation;
     uint32_t max_batch_tokens, max_batch;
+    uint32_t dimensions;  /* --dimensions: a Matryoshka width (0: the model's) */
     char **args;      /* positional arguments, in order */
     size_t nargs;
     bool json, verbose, return_text, raw_scores, matrix;

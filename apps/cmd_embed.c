@@ -18,6 +18,8 @@ static const char *USAGE_EMBED =
     "  --pooling P            cls, mean, max, mean_sqrt_len or last (default: the model's)\n"
     "  --normalize            L2-normalise every embedding (default: as the model says)\n"
     "  --no-normalize         do not, even where the model ends in a Normalize module\n"
+    "  --dimensions N         a Matryoshka embedding of N values (nomic-embed's recipe: LayerNorm over\n"
+    "                         the pooled vector, its first N values, L2-normalised unless --no-normalize)\n"
     "  --prompt-name NAME     put that prompt of config_sentence_transformers.json before every text\n"
     "                         (default: its default_prompt_name, if any)\n"
     "  -o, --output FILE      write float32 .npy of shape [inputs, dimension] (written whole or not at all)\n"

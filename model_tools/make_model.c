@@ -1,6 +1,6 @@
-/* vkbert-make-model: writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT or ELECTRA model directory (config.json,
- * vocab.txt, tokenizer_config.json, model.safetensors with Hugging Face tensor names): a masked-LM
- * checkpoint, an encoder only (--no-head), or a sequence classifier (--classifier N).
+/* vkbert-make-model: writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT, ELECTRA or ModernBERT model
+ * directory (config.json, vocab.txt, tokenizer_config.json, model.safetensors with Hugging Face tensor
+ * names): a masked-LM checkpoint, an encoder only (--no-head), or a sequence classifier (--classifier N).
  * Deterministic: each tensor's values depend only on --seed and the tensor's name.
  * Used by the tests (nothing large is committed) and by the demo when the real
  * checkpoint cannot be downloaded. */
@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum family { FAMILY_BERT, FAMILY_DISTILBERT, FAMILY_ROBERTA, FAMILY_ALBERT, FAMILY_ELECTRA } family;
+typedef enum family {
+    FAMILY_BERT, FAMILY_DISTILBERT, FAMILY_ROBERTA, FAMILY_ALBERT, FAMILY_ELECTRA, FAMILY_MODERNBERT
+} family;
 
 /* The RoBERTa layouts: RoBERTa's code under three model_types, each with its own class names. */
 typedef struct roberta_kind { const char *family, *model_type, *mlm, *seqcls, *base; } roberta_kind;
@@ -39,6 +41,10 @@ typedef struct cfg {
     bool types_set; /* --types given: an error for DistilBERT, which has no token types */
     bool pooler, no_pooler;     /* BERT's pooler: written unless --no-pooler; --pooler says so explicitly */
     uint32_t classifier;        /* --classifier N: labels of a *ForSequenceClassification head, 0: none */
+    uint32_t local_attention;   /* --local-attention (ModernBERT): local layers see keys within +-half; 0 unset */
+    uint32_t global_every;      /* --global-every (ModernBERT): global_attn_every_n_layers; 0 unset */
+    bool biases;                /* --biases (ModernBERT): every *_bias true, the bias tensors written */
+    bool shape_set, positions_set; /* given: ModernBERT refuses --shape (BERT's); 8192 positions unless told */
     const char *labels;         /* --labels a,b,c: id2label names (default LABEL_0..) */
     const char *problem_type;   /* --problem-type T: config.json's "problem_type" */
     bool no_id2label;           /* --no-id2label: leave id2label/label2id out (an error test) */
@@ -52,8 +58,8 @@ typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kin
 static const char *USAGE =
     "usage: vkbert-make-model --out DIR --vocab VOCAB.txt [options]\n"
     "\n"
-    "Writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT or ELECTRA model directory in Hugging\n"
-    "Face layout.\n"
+    "Writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT, ELECTRA or ModernBERT model directory in\n"
+    "Hugging Face layout.\n"
     "  --family NAME       bert (default: BertForMaskedLM), distilbert (DistilBertForMaskedLM;\n"
     "                      DistilBertModel with --no-head), roberta, xlm-roberta or camembert\n"
     "                      (RobertaForMaskedLM, XLMRobertaForMaskedLM, CamembertForMaskedLM: the\n"
@@ -66,6 +72,16 @@ static const char *USAGE =
     "                      (ElectraForMaskedLM, the generator: \"electra.\" prefix,\n"
     "                      embeddings_project when --embedding-size differs from --hidden,\n"
     "                      generator_predictions.*, generator_lm_head; ElectraModel with --no-head)\n"
+    "                      or modernbert (ModernBertForMaskedLM: ModernBERT-base's config keys, the\n"
+    "                      \"model.\" prefix, head.* and decoder.bias without it, vocab size 50368 and\n"
+    "                      8192 positions unless told; ModernBertModel with --no-head, without the\n"
+    "                      prefix). Its tokenizer is ModernBERT-base's tokenizer.json, which the\n"
+    "                      caller copies in (tests/MakeModels.cmake does); vocab.txt is written as\n"
+    "                      for the others\n"
+    "  --local-attention N ModernBERT: the local layers' window, keys within N/2 of the query (128)\n"
+    "  --global-every N    ModernBERT: global_attn_every_n_layers, layers i % N == 0 global (3)\n"
+    "  --biases            ModernBERT: attention_bias, mlp_bias, norm_bias and classifier_bias true,\n"
+    "                      with those bias tensors (ModernBERT-base has none of them)\n"
     "  --embedding-size N  ALBERT, ELECTRA: width of the embeddings (default 128, or half of --hidden\n"
     "                      when that is 128 or less: unlike --hidden, so that the projection runs)\n"
     "  --shape NAME        tiny (default: 32 hidden, 2 layers, 4 heads, 37 intermediate,\n"
@@ -81,12 +97,13 @@ static const char *USAGE =
     "  --seed N            default 1\n"
     "  --dtype F32|F16|BF16  tensor storage type (default F32)\n"
     "  --std X             standard deviation of weight matrices (default 0.02)\n"
-    "  --no-head           leave out the MLM head (cls.predictions.*; DistilBERT: vocab_*)\n"
+    "  --no-head           leave out the MLM head (cls.predictions.*; DistilBERT: vocab_*;\n"
+    "                      ModernBERT: head.*, decoder.*, and the \"model.\" prefix)\n"
     "  --no-prefix         names without the \"bert.\" (\"distilbert.\") prefix\n"
     "  --gamma-beta        LayerNorm parameters named gamma/beta (TF-era checkpoints; BERT only)\n"
     "  --with-decoder      also write cls.predictions.decoder.weight (DistilBERT:\n"
-    "                      vocab_projector.weight; RoBERTa: lm_head.decoder.weight), a tied copy\n"
-    "                      of the word embeddings\n"
+    "                      vocab_projector.weight; RoBERTa: lm_head.decoder.weight; ModernBERT:\n"
+    "                      decoder.weight), a tied copy of the word embeddings\n"
     "  --untied            a decoder weight of its own and \"tie_word_embeddings\": false\n"
     "  --extra             add tensors vkbert must ignore (NSP head; BERT only)\n"
     "  --cased             tokenizer_config.json says \"do_lower_case\": false (a cased vocabulary,\n"
@@ -177,6 +194,9 @@ static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, ui
         pre = (c->no_prefix || strncmp(name, "predictions.", 12) == 0 || is_class_head(name)) ? "" : "albert.";
     else if (c->family == FAMILY_ELECTRA) /* generator_predictions.*, generator_lm_head.* */
         pre = (c->no_prefix || strncmp(name, "generator_", 10) == 0 || is_class_head(name)) ? "" : "electra.";
+    else if (c->family == FAMILY_MODERNBERT) /* the MLM head's head.*, decoder.*; ModernBertModel has no prefix */
+        pre = (c->no_prefix || c->no_head || strncmp(name, "head.", 5) == 0 || strncmp(name, "decoder.", 8) == 0)
+                  ? "" : "model.";
     else
         pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0 || is_class_head(name)) ? "" : "bert.";
     char nm[160];
@@ -332,8 +352,44 @@ static int list_electra_head(const cfg *c, tensor *t, int n) {
     return n;
 }
 
+/* "<p>.weight" [d0, d1] and, with --biases, "<p>.bias" [d0]: ModernBERT's Linears (d1 > 0) and
+ * LayerNorms (d1 == 0, weights near 1). */
+static int add_modern(tensor *t, int n, const cfg *c, const char *p, uint64_t d0, uint64_t d1) {
+    char b[160];
+    snprintf(b, sizeof b, "%s.weight", p);
+    n = add(t, n, c, b, d0, d1, d1 ? 0 : 2);
+    if (!c->biases) return n;
+    snprintf(b, sizeof b, "%s.bias", p);
+    return add(t, n, c, b, d0, 0, 1);
+}
+
+/* ModernBertForMaskedLM's tensors (modeling_modernbert.py); tok_embeddings first (generate() takes
+ * the tied decoder's values from t[0]). Layer 0 has no attn_norm (nn.Identity: the embeddings'
+ * norm precedes it); the MLM head's decoder.bias is there whatever --biases says (decoder_bias). */
+static int list_modernbert_tensors(const cfg *c, tensor *t) {
+    uint64_t H = c->hidden, I = c->intermediate, V = c->vocab_size;
+    int n = add(t, 0, c, "embeddings.tok_embeddings.weight", V, H, 0);
+    n = add_modern(t, n, c, "embeddings.norm", H, 0);
+    for (uint32_t l = 0; l < c->layers; ++l) {
+        char b[160];
+        if (l > 0) { snprintf(b, sizeof b, "layers.%u.attn_norm", l); n = add_modern(t, n, c, b, H, 0); }
+        snprintf(b, sizeof b, "layers.%u.attn.Wqkv", l); n = add_modern(t, n, c, b, 3 * H, H);
+        snprintf(b, sizeof b, "layers.%u.attn.Wo", l); n = add_modern(t, n, c, b, H, H);
+        snprintf(b, sizeof b, "layers.%u.mlp_norm", l); n = add_modern(t, n, c, b, H, 0);
+        snprintf(b, sizeof b, "layers.%u.mlp.Wi", l); n = add_modern(t, n, c, b, 2 * I, H);
+        snprintf(b, sizeof b, "layers.%u.mlp.Wo", l); n = add_modern(t, n, c, b, H, I);
+    }
+    n = add_modern(t, n, c, "final_norm", H, 0);
+    if (c->no_head) return n;
+    n = add_modern(t, n, c, "head.dense", H, H);
+    n = add_modern(t, n, c, "head.norm", H, 0);
+    if (c->with_decoder || c->untied) n = add(t, n, c, "decoder.weight", V, H, c->untied ? 0 : 3);
+    return add(t, n, c, "decoder.bias", V, 0, 1);
+}
+
 static int list_tensors(const cfg *c, tensor *t) {
     if (c->family == FAMILY_DISTILBERT) return list_distil_tensors(c, t);
+    if (c->family == FAMILY_MODERNBERT) return list_modernbert_tensors(c, t);
     if (c->family == FAMILY_ALBERT) return list_albert_tensors(c, t);
     uint64_t H = c->hidden, I = c->intermediate, V = c->vocab_size;
     bool electra = c->family == FAMILY_ELECTRA;
@@ -643,6 +699,35 @@ static int write_electra_config(const cfg *c) {
     return rc;
 }
 
+/* answerdotai/ModernBERT-base's config.json (every key but transformers_version, in its order;
+ * its values where this model's shape and options do not decide them) with this model's shape.
+ * classifier_activation follows --hidden-act, as vkbert runs the heads with the encoder's activation. */
+static int write_modernbert_config(const cfg *c) {
+    const char *b = c->biases ? "true" : "false";
+    const char *dtype = !strcmp(c->dtype, "F16") ? "float16" : !strcmp(c->dtype, "BF16") ? "bfloat16" : "float32";
+    char json[2560];
+    snprintf(json, sizeof json,
+             "{\n  \"_name_or_path\": \"vkbert-make-model\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
+             "  \"attention_bias\": %s,\n  \"attention_dropout\": 0.0,\n  \"bos_token_id\": 50281,\n"
+             "  \"classifier_activation\": \"%s\",\n  \"classifier_bias\": %s,\n  \"classifier_dropout\": 0.0,\n"
+             "  \"classifier_pooling\": \"mean\",\n  \"cls_token_id\": 50281,\n  \"decoder_bias\": true,\n"
+             "  \"deterministic_flash_attn\": false,\n  \"embedding_dropout\": 0.0,\n  \"eos_token_id\": 50282,\n"
+             "  \"global_attn_every_n_layers\": %u,\n  \"global_rope_theta\": 160000.0,\n"
+             "  \"gradient_checkpointing\": false,\n  \"hidden_activation\": \"%s\",\n  \"hidden_size\": %u,\n"
+             "  \"initializer_cutoff_factor\": 2.0,\n  \"initializer_range\": 0.02,\n  \"intermediate_size\": %u,\n"
+             "  \"layer_norm_eps\": 1e-05,\n  \"local_attention\": %u,\n  \"local_rope_theta\": 10000.0,\n"
+             "  \"max_position_embeddings\": %u,\n  \"mlp_bias\": %s,\n  \"mlp_dropout\": 0.0,\n"
+             "  \"model_type\": \"modernbert\",\n  \"norm_bias\": %s,\n  \"norm_eps\": 1e-05,\n"
+             "  \"num_attention_heads\": %u,\n  \"num_hidden_layers\": %u,\n  \"pad_token_id\": 50283,\n"
+             "  \"position_embedding_type\": \"absolute\",\n  \"sep_token_id\": 50282,\n"
+             "  \"tie_word_embeddings\": %s,\n  \"torch_dtype\": \"%s\",\n  \"vocab_size\": %u,\n"
+             "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c->no_head ? "ModernBertModel" : "ModernBertForMaskedLM", b, c->act, b, c->global_every, c->act, c->hidden,
+             c->intermediate, c->local_attention, c->positions, b, b, c->heads, c->layers, c->untied ? "false" : "true",
+             dtype, c->vocab_size, (unsigned long long)c->seed);
+    return write_text(c->out, "config.json", json);
+}
+
 static int write_bert_config(const cfg *c) {
     char *head = class_head_json(c);
     if (!head) return 1;
@@ -732,6 +817,27 @@ static bool factorised_options_ok(cfg *c) {
     return bad == NULL;
 }
 
+/* ModernBERT: no token types, pooler, TF-era names, NSP head or sequence classifier here; a
+ * rotary head needs an even width. Its defaults: ModernBERT-base's window, layer pattern,
+ * positions; the vocabulary size is settled after vocab.txt is read. */
+static bool modernbert_options_ok(cfg *c) {
+    const char *bad = c->types_set    ? "--types (ModernBERT has no token type embeddings)"
+                      : c->gamma_beta ? "--gamma-beta (no TF-era ModernBERT checkpoints)"
+                      : c->extra      ? "--extra (the NSP head is BERT's)"
+                      : c->pooler     ? "--pooler (ModernBERT has no pooler)"
+                      : c->no_pooler  ? "--no-pooler (ModernBERT has no pooler)"
+                      : c->classifier ? "--classifier (no ModernBertForSequenceClassification here)"
+                      : c->shape_set  ? "--shape (bert-base and distilbert-base are BERT's shapes)"
+                      : c->cased      ? "--cased (its tokenizer is ModernBERT-base's tokenizer.json, cased)"
+                      : (c->hidden / c->heads) % 2 ? "an odd head width (--hidden / --heads: rotary pairs its halves)"
+                                      : NULL;
+    if (bad) fprintf(stderr, "vkbert-make-model: --family modernbert does not take %s\n", bad);
+    if (!c->local_attention) c->local_attention = 128;
+    if (!c->global_every) c->global_every = 3;
+    if (!c->positions_set) c->positions = 8192;
+    return bad == NULL;
+}
+
 /* --labels, --problem-type and --no-id2label belong to --classifier; the names must be N. */
 static bool classifier_options_ok(const cfg *c) {
     const char *bad = NULL;
@@ -788,6 +894,7 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--pooler")) { c.pooler = true; continue; }
         else if (!strcmp(a, "--no-pooler")) { c.no_pooler = true; continue; }
         else if (!strcmp(a, "--no-id2label")) { c.no_id2label = true; continue; }
+        else if (!strcmp(a, "--biases")) { c.biases = true; continue; }
         if (!v) { fprintf(stderr, "vkbert-make-model: %s needs a value\n%s", a, USAGE); return 2; }
         ++i;
         if (!strcmp(a, "--out")) c.out = v;
@@ -797,12 +904,13 @@ static int run(int argc, char **argv) {
             else if (!strcmp(v, "distilbert")) c.family = FAMILY_DISTILBERT;
             else if (!strcmp(v, "albert")) c.family = FAMILY_ALBERT;
             else if (!strcmp(v, "electra")) c.family = FAMILY_ELECTRA;
+            else if (!strcmp(v, "modernbert")) c.family = FAMILY_MODERNBERT;
             else {
                 for (size_t k = 0; k < sizeof ROBERTA_KINDS / sizeof ROBERTA_KINDS[0]; ++k)
                     if (!strcmp(v, ROBERTA_KINDS[k].family)) c.family = FAMILY_ROBERTA, c.roberta = &ROBERTA_KINDS[k];
                 if (!c.roberta) {
                     fprintf(stderr, "vkbert-make-model: unknown family %s (bert, distilbert, roberta, xlm-roberta, "
-                            "camembert, albert, electra)\n", v);
+                            "camembert, albert, electra, modernbert)\n", v);
                     return 2;
                 }
             }
@@ -816,6 +924,7 @@ static int run(int argc, char **argv) {
         } else if (!strcmp(a, "--std")) c.std = atof(v);
         else if (!strcmp(a, "--seed")) c.seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--shape")) {
+            c.shape_set = true;
             if (!strcmp(v, "bert-base")) {
                 c.hidden = 768; c.layers = 12; c.heads = 12; c.intermediate = 3072; c.positions = 512; c.types = 2;
             } else if (!strcmp(v, "distilbert-base")) {
@@ -829,11 +938,13 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--layers")) u = &c.layers;
         else if (!strcmp(a, "--heads")) u = &c.heads;
         else if (!strcmp(a, "--intermediate")) u = &c.intermediate;
-        else if (!strcmp(a, "--positions")) u = &c.positions;
+        else if (!strcmp(a, "--positions")) { u = &c.positions; c.positions_set = true; }
         else if (!strcmp(a, "--types")) { u = &c.types; c.types_set = true; }
         else if (!strcmp(a, "--vocab-size")) u = &c.vocab_size;
         else if (!strcmp(a, "--embedding-size")) u = &c.embedding;
         else if (!strcmp(a, "--classifier")) u = &c.classifier;
+        else if (!strcmp(a, "--local-attention")) u = &c.local_attention;
+        else if (!strcmp(a, "--global-every")) u = &c.global_every;
         else if (!strcmp(a, "--labels")) c.labels = v;
         else if (!strcmp(a, "--hidden-act")) {
             if (strcmp(v, "gelu") && strcmp(v, "gelu_new")) {
@@ -860,6 +971,12 @@ static int run(int argc, char **argv) {
     if (c.family == FAMILY_DISTILBERT && !distil_options_ok(&c)) return 2;
     if (c.family == FAMILY_ROBERTA && !roberta_options_ok(&c)) return 2;
     if ((c.family == FAMILY_ALBERT || c.family == FAMILY_ELECTRA) && !factorised_options_ok(&c)) return 2;
+    if (c.family == FAMILY_MODERNBERT && !modernbert_options_ok(&c)) return 2;
+    if (c.family != FAMILY_MODERNBERT && (c.local_attention || c.global_every || c.biases)) {
+        fprintf(stderr,
+                "vkbert-make-model: --local-attention, --global-every and --biases are for --family modernbert\n");
+        return 2;
+    }
     if (c.embedding && c.family != FAMILY_ALBERT && c.family != FAMILY_ELECTRA) {
         fprintf(stderr, "vkbert-make-model: --embedding-size is for --family albert or electra\n");
         return 2;
@@ -871,14 +988,21 @@ static int run(int argc, char **argv) {
     vkb_make_dir(c.out); /* EEXIST when it is there; any other error shows when a file is written */
     uint32_t lines;
     if (copy_vocab(&c, &lines)) return 1;
-    if (!c.vocab_size) c.vocab_size = lines;
-    if ((c.family == FAMILY_DISTILBERT ? write_distil_config(&c)
-         : c.family == FAMILY_ROBERTA  ? write_roberta_config(&c)
-         : c.family == FAMILY_ALBERT   ? write_albert_config(&c)
-         : c.family == FAMILY_ELECTRA  ? write_electra_config(&c)
-                                       : write_bert_config(&c)) ||
-        write_text(c.out, "tokenizer_config.json", c.cased ? "{\"do_lower_case\": false, \"model_max_length\": 512}\n"
-                                                           : "{\"do_lower_case\": true, \"model_max_length\": 512}\n"))
+    /* ModernBERT's rows are its tokenizer.json's (50,368), not the stand-in vocab.txt's */
+    if (!c.vocab_size) c.vocab_size = c.family == FAMILY_MODERNBERT ? 50368 : lines;
+    /* ModernBERT's tokenizer_config.json: its fast tokenizer's, without token types */
+    const char *tok_cfg = c.family == FAMILY_MODERNBERT
+                              ? "{\"model_input_names\": [\"input_ids\", \"attention_mask\"], "
+                                "\"model_max_length\": 8192, \"tokenizer_class\": \"PreTrainedTokenizerFast\"}\n"
+                          : c.cased ? "{\"do_lower_case\": false, \"model_max_length\": 512}\n"
+                                    : "{\"do_lower_case\": true, \"model_max_length\": 512}\n";
+    if ((c.family == FAMILY_DISTILBERT  ? write_distil_config(&c)
+         : c.family == FAMILY_ROBERTA    ? write_roberta_config(&c)
+         : c.family == FAMILY_ALBERT     ? write_albert_config(&c)
+         : c.family == FAMILY_ELECTRA    ? write_electra_config(&c)
+         : c.family == FAMILY_MODERNBERT ? write_modernbert_config(&c)
+                                         : write_bert_config(&c)) ||
+        write_text(c.out, "tokenizer_config.json", tok_cfg))
         return 1;
     return write_safetensors(&c);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch reference for BertForMaskedLM, DistilBertForMaskedLM, RobertaForMaskedLM, AlbertForMaskedLM and
-ElectraForMaskedLM: the test oracle for vkbert.
+"""PyTorch reference for BertForMaskedLM, DistilBertForMaskedLM, RobertaForMaskedLM, AlbertForMaskedLM,
+ElectraForMaskedLM and ModernBertForMaskedLM: the test oracle for vkbert.
 
 Reads a Hugging Face model directory (config.json + model.safetensors) and runs the
 forward pass of Hugging Face's model written out in plain PyTorch (Debian's
@@ -39,6 +39,19 @@ python3-torch; the `transformers` package is not needed). config.json's "model_t
   0.044715 x^3)))) or "gelu". The head: predictions.dense -> hidden_act -> predictions.LayerNorm
   -> predictions.decoder (tied to the word embeddings unless "tie_word_embeddings": false) +
   predictions.bias. class_logits: AlbertForSequenceClassification's classifier(tanh(pooler(h[0]))).
+- "modernbert": ModernBertForMaskedLM (modeling_modernbert.py, its eager/sdpa path with padding).
+  Names under "model." (a ModernBertModel checkpoint has none), the head's (head.*, decoder.*)
+  never. No position or token type embeddings: norm(tok_embeddings[ids]), eps norm_eps, biases
+  of the norms only with norm_bias. Pre-norm layers h += Wo(attn(attn_norm(h))), h +=
+  mlp(mlp_norm(h)), attn_norm the identity at layer 0; a fused Wqkv [3H, H] viewed [B, S, 3,
+  heads, D]; rotary positions 0..S-1 (rotate_half over the two halves of a head; angles and their
+  cos/sin in float32, as Hugging Face computes them whatever the model's dtype) with
+  global_rope_theta on layers i % global_attn_every_n_layers == 0 and local_rope_theta on the
+  others, which also see only keys within local_attention // 2 of the query; the GeGLU MLP
+  Wo(act(a) * g) for a, g = Wi(x).chunk(2); final_norm. The head: decoder(head.norm(act(head.dense(h))))
+  with classifier_activation, the decoder tied to tok_embeddings (unless "tie_word_embeddings":
+  false) and decoder.bias with decoder_bias. attention_bias, mlp_bias, classifier_bias: those
+  Linears' biases. No token types (--types must be absent or all zero).
 - token_head: BertForTokenClassification / DistilBertForTokenClassification (classifier on every
   token, chosen by config.json's architectures) or *ForQuestionAnswering (qa_outputs: start, end).
 - "electra": ElectraForMaskedLM, the generator (modeling_electra.py). Names under "electra.",
@@ -169,14 +182,14 @@ ROBERTA_TYPES = ("roberta", "xlm-roberta", "camembert")
 
 
 def family(cfg):
-    """"bert", "distilbert", "roberta" (also for xlm-roberta and camembert), "albert" or "electra",
-    from config.json's model_type (absent: bert, as before)."""
+    """"bert", "distilbert", "roberta" (also for xlm-roberta and camembert), "albert", "electra" or
+    "modernbert", from config.json's model_type (absent: bert, as before)."""
     kind = cfg.get("model_type", "bert")
     if kind in ROBERTA_TYPES:
         return "roberta"
-    if kind not in ("bert", "distilbert", "albert", "electra"):
+    if kind not in ("bert", "distilbert", "albert", "electra", "modernbert"):
         raise ValueError(f"model_type {kind!r}: the reference knows bert, distilbert, {', '.join(ROBERTA_TYPES)}, "
-                         "albert and electra")
+                         "albert, electra and modernbert")
     return kind
 
 
@@ -362,6 +375,99 @@ def forward_roberta(w, cfg, ids, types, mask, dtype=torch.float32):
     return x, t @ decoder.T + bias
 
 
+def modernbert_rotary(S, D, theta, dtype):
+    """cos, sin [S, D] of ModernBertRotaryEmbedding at positions 0..S-1. inv_freq, the angles and
+    their cos/sin are float32 whatever the model's dtype (Hugging Face casts them to it only then):
+    at 8192 positions the angles' float32 rounding reaches some 5e-4 radians, more than the tests allow."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.int64).float() / D))
+    angles = torch.outer(torch.arange(S).float(), inv_freq)
+    emb = torch.cat((angles, angles), dim=-1)  # the two halves of a head share frequency j
+    return emb.cos().to(dtype), emb.sin().to(dtype)
+
+
+def rotate_half(x):
+    """(x1, x2) -> (-x2, x1) over the two halves of the last axis (GPT-NeoX's layout, not interleaved)."""
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+def modernbert_masks(mask, window, dtype):
+    """The additive masks [B, 1, S, S] of ModernBertModel._update_attention_mask: padded keys at
+    finfo.min for the global layers; the local layers' also set finfo.min where |query - key| > window."""
+    B, S = mask.shape
+    fmin = torch.finfo(dtype).min
+    global_mask = ((1.0 - mask[:, None, None, :].to(dtype)) * fmin).expand(B, 1, S, S)
+    pos = torch.arange(S)
+    far = (pos[:, None] - pos[None, :]).abs() > window
+    return global_mask, global_mask.masked_fill(far, fmin)
+
+
+def modernbert_head(w, cfg, h):
+    """ModernBertPredictionHead: head.norm(act(head.dense(h))), act classifier_activation (its own
+    key, "gelu" when absent as in ModernBertConfig, not hidden_activation). w already in h's dtype."""
+    t = h @ w["head.dense.weight"].T
+    if cfg.get("classifier_bias", False):
+        t = t + w["head.dense.bias"]
+    t = activation(cfg.get("classifier_activation", "gelu"))(t)
+    bias = w["head.norm.bias"] if cfg.get("norm_bias", False) else None
+    return layer_norm(t, w["head.norm.weight"], bias, cfg.get("norm_eps", 1e-5))
+
+
+def forward_modernbert(w, cfg, ids, types, mask, dtype=torch.float32):
+    """ModernBertForMaskedLM. ids, mask: [B, S], right-padded (the positions are 0..S-1 on every row,
+    as ModernBertModel gives them without flash attention); types: unused, ModernBERT has none.
+    Returns hidden [B, S, H], logits [B, S, V] or None."""
+    w = {k: v.to(dtype) for k, v in w.items()}
+    enc = prefixed(w, "model.")
+    H, nh, L = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_hidden_layers"]
+    D = H // nh
+    B, S = ids.shape
+    eps = cfg.get("norm_eps", 1e-5)  # the config's layer_norm_eps is not read by ModernBERT's code
+    act = activation(cfg.get("hidden_activation", "gelu"))
+    every = cfg.get("global_attn_every_n_layers", 3)
+    global_theta = cfg.get("global_rope_theta", 160000.0)
+    local_theta = cfg.get("local_rope_theta", 10000.0)
+    if local_theta is None:  # null: the local layers rotate as the global ones
+        local_theta = global_theta
+    global_mask, local_mask = modernbert_masks(mask, cfg.get("local_attention", 128) // 2, dtype)
+    rope = {"global": modernbert_rotary(S, D, global_theta, dtype),
+            "local": modernbert_rotary(S, D, local_theta, dtype)}
+
+    def lin(t, p, flag):  # the *_bias flags say whether a Linear has a bias at all
+        y = t @ enc(p + ".weight").T
+        return y + enc(p + ".bias") if cfg.get(flag, False) else y
+
+    def norm(t, p):
+        return layer_norm(t, enc(p + ".weight"), enc(p + ".bias") if cfg.get("norm_bias", False) else None, eps)
+
+    x = norm(enc("embeddings.tok_embeddings.weight")[ids], "embeddings.norm")
+    for i in range(L):
+        p = f"layers.{i}."
+        kind = "global" if i % every == 0 else "local"
+        a = x if i == 0 else norm(x, p + "attn_norm")  # layer 0's attn_norm is nn.Identity: the embeddings are normed
+        qkv = lin(a, p + "attn.Wqkv", "attention_bias").view(B, S, 3, nh, D).transpose(3, 1)  # [B, nh, 3, S, D]
+        q, k, v = qkv.unbind(dim=2)
+        cos, sin = rope[kind]
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        scores = (q @ k.transpose(-1, -2)) * D ** -0.5 + (global_mask if kind == "global" else local_mask)
+        ctx = (_attention_softmax(scores) @ v).transpose(1, 2).reshape(B, S, H)
+        x = x + lin(ctx, p + "attn.Wo", "attention_bias")
+        up, gate = lin(norm(x, p + "mlp_norm"), p + "mlp.Wi", "mlp_bias").chunk(2, dim=-1)
+        x = x + lin(act(up) * gate, p + "mlp.Wo", "mlp_bias")
+    hidden = norm(x, "final_norm")
+    if "head.dense.weight" not in w:  # ModernBertModel: no MLM head
+        return hidden, None
+    decoder = enc("embeddings.tok_embeddings.weight")
+    if not cfg.get("tie_word_embeddings", True):
+        if "decoder.weight" not in w:
+            raise KeyError("decoder.weight (the config says tie_word_embeddings: false)")
+        decoder = w["decoder.weight"]
+    logits = modernbert_head(w, cfg, hidden) @ decoder.T
+    if cfg.get("decoder_bias", True):
+        logits = logits + w["decoder.bias"]
+    return hidden, logits
+
+
 def get_distil(w, name):
     """A DistilBERT encoder tensor with or without the distilbert. prefix."""
     for full in ("distilbert." + name, name):
@@ -424,16 +530,19 @@ def forward_distil(w, cfg, ids, mask, dtype=torch.float32):
 
 def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
     """seqs: list of id lists. Returns (hidden, logits, mask) as float32 numpy, padded to the longest.
-    DistilBERT has no token types: type_seqs must then be None or all zero."""
+    DistilBERT and ModernBERT have no token types: type_seqs must then be None or all zero."""
     with open(os.path.join(model_dir, "config.json")) as f:
         cfg = json.load(f)
     kind = family(cfg)
     distil = kind == "distilbert"
-    if distil and type_seqs and any(t for seq in type_seqs for t in seq):
-        raise ValueError("DistilBERT has no token types: --types must be absent or all zero")
+    if kind in ("distilbert", "modernbert") and type_seqs and any(t for seq in type_seqs for t in seq):
+        raise ValueError(f"{'DistilBERT' if distil else 'ModernBERT'} has no token types: --types must be absent "
+                         "or all zero")
     w = load_safetensors(os.path.join(model_dir, "model.safetensors"))
     B, S = len(seqs), max(len(s) for s in seqs)
-    ids = torch.full((B, S), cfg.get("pad_token_id", 1) if kind == "roberta" else 0, dtype=torch.long)
+    # padded rows hold the pad id, as Hugging Face's tokenizers pad them (RoBERTa's positions depend on it)
+    pad = {"roberta": cfg.get("pad_token_id", 1), "modernbert": cfg.get("pad_token_id", 50283)}.get(kind, 0)
+    ids = torch.full((B, S), pad, dtype=torch.long)
     types = torch.zeros(B, S, dtype=torch.long)
     mask = torch.zeros(B, S, dtype=torch.long)
     for b, s in enumerate(seqs):
@@ -450,6 +559,8 @@ def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
             hidden, logits = forward_albert(w, cfg, ids, types, mask, dtype)
         elif kind == "electra":
             hidden, logits = forward_electra(w, cfg, ids, types, mask, dtype)
+        elif kind == "modernbert":
+            hidden, logits = forward_modernbert(w, cfg, ids, types, mask, dtype)
         else:
             hidden, logits = forward(w, cfg, ids, types, mask, dtype)
     return (hidden.float().numpy(), None if logits is None else logits.float().numpy(), mask.numpy())
@@ -489,7 +600,8 @@ def attention_probs(model_dir, ids, types=None):
 def token_head(model_dir, seqs, type_seqs=None, dtype=torch.float32):
     """The per-token head of a *ForTokenClassification or *ForQuestionAnswering checkpoint on the
     encoder's final hidden states (BERT, DistilBERT, RoBERTa and kin: dropout is the identity at
-    inference): classifier.weight/bias [labels, H] when config.json's architectures names a
+    inference; ModernBERT's run its head.dense/act/head.norm before):
+    classifier.weight/bias [labels, H] when config.json's architectures names a
     *ForTokenClassification class, else qa_outputs.weight/bias [2, H] (start, end logits). Returns
     one [len(seq), n] float32 numpy array per sequence."""
     with open(os.path.join(model_dir, "config.json")) as f:
@@ -501,9 +613,13 @@ def token_head(model_dir, seqs, type_seqs=None, dtype=torch.float32):
         raise KeyError(f"{name}.weight (the checkpoint has no {'token-classification' if token else 'QA'} head)")
     hidden, _, _ = run(model_dir, seqs, type_seqs, dtype)
     W, b = w[name + ".weight"].to(dtype), w[name + ".bias"].to(dtype)
+    modern = family(cfg) == "modernbert"
+    head_w = {k: v.to(dtype) for k, v in w.items() if k.startswith("head.")} if modern else None
     out = []
     for i, s in enumerate(seqs):
         h = torch.from_numpy(hidden[i, :len(s)]).to(dtype)
+        if modern:  # ModernBertForTokenClassification and -QuestionAnswering: the prediction head first
+            h = modernbert_head(head_w, cfg, h)
         out.append((h @ W.T + b).float().numpy())
     return out
 
@@ -516,7 +632,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--ids", required=True, help="comma-separated ids; ';' separates sequences")
-    ap.add_argument("--types", help="token type ids, same layout as --ids (DistilBERT: none, or all zero)")
+    ap.add_argument("--types", help="token type ids, same layout as --ids (DistilBERT, ModernBERT: none, or all zero)")
     ap.add_argument("--hidden", help="write hidden states .npy ([tokens, H] for one sequence)")
     ap.add_argument("--logits", help="write logits .npy ([tokens, V] for one sequence)")
     ap.add_argument("--topk", type=int, default=0, help="print top-k for every position whose id is 103 ([MASK])")

@@ -65,6 +65,22 @@ if(SET STREQUAL "tiny")
   make(roberta-tiny-gelu-new --family roberta --seed 63 --std 0.2 --positions 66 --hidden-act gelu_new)
   make(electra-tiny-gelu-new --family electra --seed 64 --std 0.2 --hidden-act gelu_new)
   make(albert-tiny-gelu --family albert --seed 65 --std 0.2 --hidden-act gelu)
+  # ModernBERT (issue 19): ModernBERT-base's config keys, no biases, 50,368 rows (its tokenizer.json's),
+  # 8192 positions (rotary: nothing is stored per position); std 0.2 so that the attention scores and
+  # GeGLU inputs are O(1). modernbert-tiny: 4 layers, so global (0, 3) and local (1, 2) layers both
+  # run, the first and the last global; a window of 16 (+-8), which the tests' texts outgrow.
+  # -bias: every *_bias true and written, head width 12 (not a multiple of 8), 3 layers, a window of
+  # 8; -nohead: ModernBertModel (no "model." prefix) with modernbert-tiny's weights; -long: the
+  # window of ModernBERT-base (128), for tests/long_e2e.py's 127 to 8192 tokens, without the MLM head
+  # (PyTorch's logits of 8192 tokens are 1.6 GB and most of that test's time).
+  make(modernbert-tiny --family modernbert --seed 71 --std 0.2 --hidden 64 --heads 4 --intermediate 96 --layers 4
+       --local-attention 16 --positions 8192)
+  make(modernbert-tiny-bias --family modernbert --seed 72 --std 0.2 --biases --hidden 36 --heads 3 --intermediate 50
+       --layers 3 --local-attention 8)
+  make(modernbert-tiny-nohead --family modernbert --seed 71 --std 0.2 --hidden 64 --heads 4 --intermediate 96
+       --layers 4 --local-attention 16 --positions 8192 --no-head)
+  make(modernbert-tiny-long --family modernbert --seed 73 --std 0.2 --hidden 64 --heads 4 --intermediate 96
+       --layers 4 --local-attention 128 --no-head)
   get_filename_component(data ${VOCAB} DIRECTORY)
   make(camembert-tiny --family camembert --seed 23 --positions 66 --vocab-size 32005)
   make(xlmr-tiny --family xlm-roberta --seed 24 --positions 66 --vocab-size 250002)
@@ -74,11 +90,16 @@ if(SET STREQUAL "tiny")
   make(roberta-tiny-bpe --family roberta --seed 26 --positions 66 --vocab-size 50265)
   # ALBERT with an ALBERT-like Unigram tokenizer.json (ALBERT's layout and normalizer over T5's pieces)
   make(albert-tiny-spm --family albert --seed 46 --std 0.2 --vocab-size 32005 --embedding-size 24)
+  # the ModernBERT models: ModernBERT-base's tokenizer.json and special_tokens_map.json
   foreach(pair "roberta-tiny-bpe;roberta-base" "xlmr-tiny;unigram-xlmr-like" "camembert-tiny;unigram-xlmr-like"
-          "albert-tiny-spm;unigram-albert-like")
+          "albert-tiny-spm;unigram-albert-like" "modernbert-tiny;ModernBERT-base" "modernbert-tiny-bias;ModernBERT-base"
+          "modernbert-tiny-nohead;ModernBERT-base" "modernbert-tiny-long;ModernBERT-base")
     list(GET pair 0 name)
     list(GET pair 1 tok)
     file(COPY ${data}/tokenizers/${tok}/tokenizer.json DESTINATION ${OUT}/${name})
+    if(EXISTS ${data}/tokenizers/${tok}/special_tokens_map.json)
+      file(COPY ${data}/tokenizers/${tok}/special_tokens_map.json DESTINATION ${OUT}/${name})
+    endif()
     file(REMOVE ${OUT}/${name}/vocab.txt)
   endforeach()
   # multilingual BERT: BERT with bert-base-multilingual-cased's own 119,547-entry vocab.txt, cased

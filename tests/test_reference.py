@@ -17,6 +17,16 @@ the exact one; ALBERT's layer group read num_hidden_layers times (a checkpoint w
 stored again as a second group of num_hidden_groups 2 gives the same states); ELECTRA without
 embeddings_project when embedding_size == hidden_size; the generated configs carry the hub's keys.
 
+ModernBERT: the oracle against a second forward written apart from it here (float64 numpy, one
+unpadded sequence at a time): each query's attention a loop over only the keys its layer lets it
+see (a local layer's window, local_attention // 2 either side), the rotation as the complex product
+of the pairs (x_j, x_{j + D/2}) with e^(i p theta_j), the GeGLU, layer 0 without attn_norm; on a
+padded batch of 40, 17 and 1 tokens (both windows outgrown), hidden states and some logits rows.
+Also: the rotary form at positions up to 8191; a local layer's probabilities zero outside the window,
+a global one's not; a layers.0.attn_norm.weight in the checkpoint changes nothing (nn.Identity);
+every *_bias flag read; -nohead (no prefix) gives modernbert-tiny's states; float64 agrees;
+token types refused; the generated configs carry ModernBERT-base's keys.
+
     test_reference.py MAKE_MODEL VOCAB MODELS_DIR DATA_DIR SCRATCH
 """
 import json
@@ -124,6 +134,139 @@ def check_factorised(models, scratch):
     check(bool(np.isfinite(hidden).all()) and logits is not None, "electra-tiny-same: not finite")
 
 
+def modernbert_loop(w, cfg, ids):
+    """ModernBertModel's hidden states [S, H] for one unpadded sequence, float64, written apart from
+    reference.forward_modernbert: per-query key loops, complex rotation, math.erf's GELU."""
+    import math
+
+    def g(name):
+        return (w["model." + name] if "model." + name in w else w[name]).double().numpy()
+
+    H, nh, L = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_hidden_layers"]
+    D, S = H // nh, len(ids)
+    erf = np.vectorize(math.erf)
+
+    def norm(x, p):
+        mu = x.mean(-1, keepdims=True)
+        y = (x - mu) / np.sqrt(((x - mu) ** 2).mean(-1, keepdims=True) + cfg["norm_eps"]) * g(p + ".weight")
+        return y + g(p + ".bias") if cfg["norm_bias"] else y
+
+    def linear(x, p, flag):
+        return x @ g(p + ".weight").T + (g(p + ".bias") if cfg[flag] else 0.0)
+
+    def rotate(x, theta):  # x [S, D]: position p's pair j (x_j, x_{j+D/2}) times e^(i p theta^(-2j/D))
+        z = x[:, :D // 2] + 1j * x[:, D // 2:]
+        z = z * np.exp(1j * np.outer(np.arange(S), theta ** (-np.arange(0, D, 2) / D)))
+        return np.concatenate([z.real, z.imag], axis=1)
+
+    x = norm(g("embeddings.tok_embeddings.weight")[ids], "embeddings.norm")
+    for i in range(L):
+        p = f"layers.{i}."
+        local = i % cfg["global_attn_every_n_layers"] != 0
+        theta = cfg["local_rope_theta"] if local else cfg["global_rope_theta"]
+        half = cfg["local_attention"] // 2 if local else S
+        qkv = linear(x if i == 0 else norm(x, p + "attn_norm"), p + "attn.Wqkv", "attention_bias")
+        ctx = np.zeros((S, H))
+        for h in range(nh):
+            q, k, v = (rotate(qkv[:, n * H + h * D:n * H + (h + 1) * D], theta) if n < 2
+                       else qkv[:, n * H + h * D:n * H + (h + 1) * D] for n in range(3))
+            for s in range(S):
+                keys = range(max(0, s - half), min(S, s + half + 1))
+                e = np.array([q[s] @ k[j] for j in keys]) / math.sqrt(D)
+                e = np.exp(e - e.max())
+                ctx[s, h * D:(h + 1) * D] = (e / e.sum()) @ v[list(keys)]
+        x = x + linear(ctx, p + "attn.Wo", "attention_bias")
+        u = linear(norm(x, p + "mlp_norm"), p + "mlp.Wi", "mlp_bias")
+        a, gate = u[:, :cfg["intermediate_size"]], u[:, cfg["intermediate_size"]:]
+        x = x + linear(0.5 * a * (1 + erf(a / math.sqrt(2))) * gate, p + "mlp.Wo", "mlp_bias")
+    return norm(x, "final_norm")
+
+
+MODERNBERT_SHAPE = {"_name_or_path", "architectures", "hidden_size", "intermediate_size", "num_attention_heads",
+                    "num_hidden_layers", "local_attention", "attention_bias", "mlp_bias", "norm_bias",
+                    "classifier_bias"}
+
+
+def check_modernbert(models, data):
+    import torch
+    with open(os.path.join(data, "tokenizers", "ModernBERT-base", "config.json")) as f:
+        real = json.load(f)
+    rng = np.random.default_rng(19)
+    seqs = [[50281] + [int(i) for i in rng.integers(1000, 50000, n - 2)] + [50282] for n in (40, 17)] + [[50284]]
+    for name in ("modernbert-tiny", "modernbert-tiny-bias"):
+        model = os.path.join(models, name)
+        with open(os.path.join(model, "config.json")) as f:
+            cfg = json.load(f)
+        for k, v in real.items():
+            check(k == "transformers_version" or k in cfg, f"{name}: config lacks {k}")
+            check(k in MODERNBERT_SHAPE or k not in cfg or cfg[k] == v, f"{name}: {k} = {cfg.get(k)!r}, real {v!r}")
+        w = reference.load_safetensors(os.path.join(model, "model.safetensors"))
+        check("model.layers.0.attn_norm.weight" not in w and "model.layers.1.attn_norm.weight" in w,
+              f"{name}: layer 0 has an attn_norm or layer 1 none")
+        hidden, logits, _ = reference.run(model, seqs)
+        worst = 0.0
+        for b, ids in enumerate(seqs):
+            loop = modernbert_loop(w, cfg, ids)
+            worst = max(worst, float(np.abs(hidden[b, :len(ids)] - loop).max()))
+            if b == 0:  # the MLM head on three rows, from the loop's states
+                t = torch.from_numpy(loop[[0, 20, 39]])
+                t = reference.modernbert_head({k: v.double() for k, v in w.items()}, cfg, t)
+                rows = t @ w["model.embeddings.tok_embeddings.weight"].double().T + w["decoder.bias"].double()
+                el = float(np.abs(logits[0, [0, 20, 39]] - rows.numpy()).max())
+                check(el < 1e-4, f"{name}: logits differ from the loop's by {el:.3g}")
+        check(worst < 1e-4, f"{name}: hidden states differ from the per-query loop by {worst:.3g}")
+        check(float(np.abs(logits[0]).std()) > 0.1, f"{name}: logits nearly constant")
+        print(f"{name}: per-query loop {worst:.2e}, padded batch of 40, 17, 1 tokens")
+        if name == "modernbert-tiny-bias":  # each flag's tensors are read
+            ids = torch.tensor([seqs[0]])
+            one = torch.ones_like(ids)
+            base_h, base_l = reference.forward_modernbert(w, cfg, ids, None, one)
+            for flag in ("attention_bias", "mlp_bias", "norm_bias", "classifier_bias"):
+                h, lg = reference.forward_modernbert(w, dict(cfg, **{flag: False}), ids, None, one)
+                moved = float((lg - base_l).abs().max()) if flag == "classifier_bias" else float((h - base_h).abs().max())
+                check(moved > 1e-4, f"{name}: {flag} false changes the outputs by only {moved:.3g}")
+    model = os.path.join(models, "modernbert-tiny")
+    with open(os.path.join(model, "config.json")) as f:
+        cfg = json.load(f)
+    w = reference.load_safetensors(os.path.join(model, "model.safetensors"))
+    # the rotation at far positions: the complex product against rotate_half with float32 angles
+    D = cfg["hidden_size"] // cfg["num_attention_heads"]
+    x = torch.from_numpy(rng.standard_normal((8192, D)))
+    cos, sin = reference.modernbert_rotary(8192, D, cfg["global_rope_theta"], torch.float64)
+    got = (x * cos + reference.rotate_half(x) * sin).numpy()
+    for pos in (0, 1, 7, 100, 1000, 8191):
+        z = (x[pos, :D // 2] + 1j * x[pos, D // 2:]).numpy()
+        z = z * np.exp(1j * pos * cfg["global_rope_theta"] ** (-np.arange(0, D, 2) / D))
+        want = np.concatenate([z.real, z.imag])
+        err = float(np.abs(got[pos] - want).max())
+        check(err <= 1e-9 + 4e-7 * pos * float(np.abs(want).max()), f"rotary at position {pos}: {err:.3g}")
+    # the windows, in the recorded probabilities (local_attention 16: +-8; layers 0 and 3 global)
+    ids = seqs[0]
+    probs = reference.attention_probs(model, ids)
+    far = np.abs(np.arange(len(ids))[:, None] - np.arange(len(ids))[None, :]) > cfg["local_attention"] // 2
+    check(len(probs) == 4, f"modernbert-tiny: {len(probs)} layers' probabilities")
+    for i, pr in enumerate(probs):
+        outside = float(pr[:, far].max())
+        check((outside == 0) == (i % 3 != 0), f"modernbert-tiny layer {i}: {outside:.3g} outside the window")
+        check(float(np.abs(pr.sum(-1) - 1).max()) < 1e-5, f"modernbert-tiny layer {i}: rows do not sum to 1")
+    # layer 0's attn_norm is nn.Identity: one in the checkpoint is not read
+    t = torch.tensor([ids])
+    one = torch.ones_like(t)
+    base, _ = reference.forward_modernbert(w, cfg, t, None, one)
+    extra = dict(w, **{"model.layers.0.attn_norm.weight": torch.zeros(cfg["hidden_size"])})
+    same, _ = reference.forward_modernbert(extra, cfg, t, None, one)
+    check(torch.equal(base, same), "modernbert: a layers.0.attn_norm.weight changes the outputs")
+    both, _, _ = reference.run(model, seqs)
+    nohead, none, _ = reference.run(os.path.join(models, "modernbert-tiny-nohead"), seqs)
+    check(none is None and np.array_equal(both, nohead), "modernbert-tiny-nohead (no prefix) and modernbert-tiny differ")
+    double, _, _ = reference.run(model, seqs, dtype=torch.float64)
+    err = float(np.abs(double - both).max())
+    check(err < 1e-4, f"modernbert-tiny: float64 differs from float32 by {err:.3g}")
+    refuses(lambda: reference.run(model, [[50281, 50284, 50282]], [[0, 1, 1]]), "ModernBERT token types",
+            "no token types")
+    print(f"modernbert: rotary to position 8191, windows, float64 {err:.2e} from float32")
+
+
 def write_safetensors(path, tensors):
     header, blobs, off = {}, [], 0
     for name, t in tensors.items():
@@ -187,6 +330,13 @@ def main():
 
     check_roberta(models)
     check_factorised(models, scratch)
+    check_modernbert(models, data)
+    for args, needle in ((["--family", "modernbert", "--types", "2"], "token type"),
+                         (["--family", "bert", "--biases"], "for --family modernbert"),
+                         (["--family", "modernbert", "--hidden", "36", "--heads", "12"], "odd head width")):
+        p = subprocess.run([make_model] + args + ["--vocab", vocab, "--out", os.path.join(scratch, "mb-refused")],
+                           capture_output=True, text=True)
+        check(p.returncode == 2 and needle in p.stderr, f"make-model {' '.join(args)}: exit {p.returncode}, {p.stderr!r}")
     p = subprocess.run([make_model, "--family", "distilbert", "--types", "2", "--vocab", vocab, "--out",
                         os.path.join(scratch, "distil-types")], capture_output=True, text=True)
     check(p.returncode == 2 and "token type" in p.stderr, f"make-model --types: exit {p.returncode}, {p.stderr!r}")

@@ -196,7 +196,7 @@ static void config_cases(void) {
     CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.family && !strcmp(c.family, "bert"),
           "bert config: %s", vkbert_last_error());
     struct { const char *fmt, *extra; vkbert_status st; const char *frag; } family_cases[] = {
-        {NULL, ",\"model_type\":\"gpt2\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta, albert, electra)"},
+        {NULL, ",\"model_type\":\"gpt2\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta, albert, electra, modernbert, nomic_bert)"},
         {NULL, ",\"model_type\":7", VKBERT_ERROR_MODEL_FORMAT, "\"model_type\" must be a string"},
         {"d", ",\"activation\":\"relu\"", VKBERT_ERROR_UNSUPPORTED, "activation relu"},
         {"d", ",\"n_heads\":5", VKBERT_ERROR_MODEL_FORMAT, "duplicate JSON key"},
@@ -231,8 +231,8 @@ static void config_cases(void) {
          "num_hidden_groups 1 and inner_group_num 3 are not supported"},
         {",\"model_type\":\"albert\",\"embedding_size\":4,\"num_hidden_groups\":0", VKBERT_ERROR_MODEL_FORMAT,
          "\"num_hidden_groups\" must be an integer"},
-        {",\"model_type\":\"albert\",\"embedding_size\":4,\"hidden_act\":\"swish\"", VKBERT_ERROR_UNSUPPORTED,
-         "hidden_act swish is not supported (vkbert implements \"gelu\", the exact erf GELU, and \"gelu_new\""},
+        {",\"model_type\":\"albert\",\"embedding_size\":4,\"hidden_act\":\"relu\"", VKBERT_ERROR_UNSUPPORTED,
+         "hidden_act relu is not supported (vkbert implements \"gelu\", the exact erf GELU, \"gelu_new\""},
         {",\"model_type\":\"electra\",\"hidden_act\":\"gelu_fast\"", VKBERT_ERROR_UNSUPPORTED, "hidden_act gelu_fast"},
         {",\"model_type\":\"electra\",\"hidden_act\":3", VKBERT_ERROR_MODEL_FORMAT, "\"hidden_act\" must be a string, not a number"},
     };

@@ -35,6 +35,7 @@ struct serve_job {
         vkbert_truncation truncation;
         bool normalize;
         const char *prompt_name;  /* NULL: none (TEI applies no default prompt) */
+        uint32_t dimensions;      /* a Matryoshka width (0: the model's) */
         serve_embed_fmt format;
         bool single;              /* the request gave one string */
     } emb;

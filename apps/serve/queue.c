@@ -102,6 +102,7 @@ static bool same_desc(const vkbert_runner_desc *a, const vkbert_runner_desc *b) 
     const char *ta = a->prompt ? a->prompt : "\x01", *tb = b->prompt ? b->prompt : "\x01";
     return a->task == b->task && a->max_seq == b->max_seq && a->truncation == b->truncation &&
            a->pooling == b->pooling && a->normalize == b->normalize && a->raw_scores == b->raw_scores &&
+           a->dimensions == b->dimensions &&
            !strcmp(pa, pb) && !strcmp(ta, tb) && (a->prompt_name == NULL) == (b->prompt_name == NULL);
 }
 
@@ -300,7 +301,7 @@ static void run_embed(serve_dev *d, serve_job **jobs, size_t nj) {
     const serve_job *j0 = jobs[0];
     vkbert_runner_desc desc = {.task = VKBERT_TASK_EMBED, .truncation = j0->emb.truncation,
                                .normalize = j0->emb.normalize ? VKBERT_NORMALIZE_ON : VKBERT_NORMALIZE_OFF,
-                               .prompt_name = j0->emb.prompt_name};
+                               .prompt_name = j0->emb.prompt_name, .dimensions = j0->emb.dimensions};
     serve_err e = {0};
     vkbert_runner *r = serve_dev_runner(d, &desc, &e);
     const char **texts = r ? malloc(n * sizeof *texts) : NULL;
@@ -340,6 +341,7 @@ static void run_embed(serve_dev *d, serve_job **jobs, size_t nj) {
 
 static bool same_embed(const serve_job *a, const serve_job *b) {
     return !a->fn && !b->fn && a->emb.truncation == b->emb.truncation && a->emb.normalize == b->emb.normalize &&
+           a->emb.dimensions == b->emb.dimensions &&
            (a->emb.prompt_name == NULL) == (b->emb.prompt_name == NULL) &&
            (!a->emb.prompt_name || !strcmp(a->emb.prompt_name, b->emb.prompt_name));
 }

@@ -129,6 +129,16 @@ static int fmt_embed(serve_dev *d, const serve_job *job, const float *emb, uint3
     return 0;
 }
 
+/* `dimensions` (TEI's and OpenAI's): a Matryoshka width, 1 up to the model's (vkbert_runner_desc). */
+static int dimensions_of(const cJSON *params, serve_job *job, serve_err *e) {
+    job->emb.dimensions = 0;
+    if (!field(params, "dimensions")) return 0;
+    if (serve_field_uint(params, "dimensions", UINT32_MAX, &job->emb.dimensions, e)) return -1;
+    if (job->emb.dimensions == 0)
+        return serve_fail(e, 422, SERVE_ERR_VALIDATION, "`dimensions` must be at least 1");
+    return 0;
+}
+
 static int embed_options(const serve_opts *o, serve_job *job, const cJSON *params, bool normalize_field, serve_err *e) {
     job->emb.normalize = true; /* TEI's default_normalize */
     if (normalize_field && serve_field_bool(params, "normalize", &job->emb.normalize, e)) return -1;
@@ -136,7 +146,7 @@ static int embed_options(const serve_opts *o, serve_job *job, const cJSON *param
     const char *prompt = NULL;
     if (serve_field_string(params, "prompt_name", false, &prompt, e)) return -1;
     job->emb.prompt_name = prompt;
-    return 0;
+    return dimensions_of(params, job, e);
 }
 
 static int prep_embed(const serve_opts *o, serve_job *job, serve_err *e) {
@@ -209,9 +219,7 @@ static int prep_openai(const serve_opts *o, serve_job *job, serve_err *e) {
         return -1;
     if (fmt && strcmp(fmt, "float") && strcmp(fmt, "base64"))
         return serve_fail(e, 422, SERVE_ERR_VALIDATION, "`encoding_format` must be \"float\" or \"base64\"");
-    if (field(job->req, "dimensions"))
-        return serve_fail(e, 422, SERVE_ERR_VALIDATION, "`dimensions` is not supported: the model's embeddings are %s",
-                          "of one width");
+    if (dimensions_of(job->req, job, e)) return -1;
     job->emb.normalize = true;
     job->emb.truncation = o->auto_truncate ? VKBERT_TRUNCATE_RIGHT : VKBERT_TRUNCATE_NONE;
     job->emb.format = fmt_openai;

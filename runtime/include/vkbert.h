@@ -523,8 +523,16 @@ typedef struct vkbert_model_config {
     uint32_t max_tokens;       /* the longest input, in tokens: max_position_embeddings - position_offset */
     uint32_t embedding_size;   /* width of the embedding tables: hidden_size, or less where the family
                                   factorises them (ALBERT, ELECTRA) and projects them to hidden_size */
-    const char *hidden_act;    /* the encoder's activation: "gelu" (the exact erf GELU; NULL too) or
-                                  "gelu_new" (its tanh approximation: ALBERT) */
+    const char *hidden_act;    /* the encoder's activation: "gelu" (the exact erf GELU; NULL too),
+                                  "gelu_new" (its tanh approximation: ALBERT) or "silu" (NomicBERT's
+                                  SwiGLU gate) */
+    /* Rotary positions and local attention (ModernBERT); all 0 in the families without them. */
+    float rope_theta;          /* the rotary base of the global layers (0: no rotary positions) */
+    float local_rope_theta;    /* the rotary base of the local layers (0: rope_theta) */
+    uint32_t rope_dims;        /* rotated dimensions of each head's queries and keys (0: all of them) */
+    uint32_t local_attention;  /* a local layer's query sees the keys within local_attention / 2 of it
+                                  (0: every layer is global) */
+    uint32_t global_attn_every_n_layers; /* layers whose index is a multiple of it are global */
 } vkbert_model_config;
 
 /**
@@ -874,6 +882,10 @@ typedef enum vkbert_truncation {
  *                     before every text; NULL: its default_prompt_name, if any. An unknown
  *                     name is VKBERT_ERROR_INVALID_ARGUMENT.
  *   prompt            a prompt's text instead (takes precedence over prompt_name)
+ *   dimensions        VKBERT_TASK_EMBED: 0 the model's width; N (1 .. that width): a Matryoshka
+ *                     embedding by nomic-embed's recipe: LayerNorm without weights (eps 1e-5) over
+ *                     the pooled vector, its first N values, then L2 normalisation (left out only
+ *                     with normalize VKBERT_NORMALIZE_OFF). vkbert_runner_width gives N.
  *   raw_scores        VKBERT_TASK_CLASSIFY: logits instead of softmax/sigmoid scores
  *   progress          called after every encode with the inputs done so far and the total
  *   tokenizer         NULL: the model's. Another tokenizer whose vocabulary fits the model (a
@@ -892,6 +904,7 @@ typedef struct vkbert_runner_desc {
     const char *prompt_name;
     const char *prompt;
     bool raw_scores;
+    uint32_t dimensions;
     void (*progress)(size_t done, size_t total, void *user);
     void *progress_user;
     const vkbert_tokenizer *tokenizer;

@@ -49,14 +49,16 @@ vkbert_status vkb_config_act(vkbert_context *ctx, const cJSON *root, const char 
     if (!v) *out = def;
     else if (v && (!strcmp(v, "gelu") || !strcmp(v, "gelu_python"))) *out = "gelu";
     else if (v && (!strcmp(v, "gelu_new") || !strcmp(v, "gelu_pytorch_tanh"))) *out = "gelu_new";
+    else if (v && (!strcmp(v, "silu") || !strcmp(v, "swish"))) *out = "silu";
     else
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
-                        "%s: %s %.64s is not supported (vkbert implements \"gelu\", the exact erf GELU, and "
-                        "\"gelu_new\", its tanh approximation)", path, key, v);
+                        "%s: %s %.64s is not supported (vkbert implements \"gelu\", the exact erf GELU, "
+                        "\"gelu_new\", its tanh approximation, and \"silu\")", path, key, v);
     return VKBERT_OK;
 }
 
 uint32_t vkb_act_code(const char *hidden_act) {
+    if (hidden_act && !strcmp(hidden_act, "silu")) return VKB_ACT_SILU; /* NomicBERT's SwiGLU gate */
     return hidden_act && !strcmp(hidden_act, "gelu_new") ? VKB_ACT_GELU_TANH : VKB_ACT_GELU;
 }
 

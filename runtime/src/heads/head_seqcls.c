@@ -1,6 +1,7 @@
-/* The sequence-classification head: [CLS] pooled (pool.c), the family's pooler (BERT: dense +
- * tanh; DistilBERT: pre_classifier + ReLU), then the classifier, on the device; the logits of
- * every sequence read back. Scores (softmax or sigmoid) are the runner's. */
+/* The sequence-classification head: [CLS] (or, where the family's config says, the mean) pooled
+ * (pool.c), the family's pooler (BERT: dense + tanh; DistilBERT: pre_classifier + ReLU;
+ * ModernBERT: head.dense + its activation + head.norm), then the classifier, on the device; the
+ * logits of every sequence read back. Scores (softmax or sigmoid) are the runner's. */
 #include "heads/head_pool.h"
 #include "model/model.h"
 
@@ -9,6 +10,7 @@
 typedef struct seqcls_weights {
     vkb_split pooler_w;      /* [H, H] */
     vkb_buffer pooler_b;     /* [H] */
+    vkb_buffer pooler_ln;    /* [2, H]: the norm after the pooler's activation (ModernBERT), or empty */
     vkb_split cls_w;         /* [labels, H] */
     vkb_buffer cls_b;        /* [labels] */
     uint32_t labels, act;
@@ -27,6 +29,7 @@ static void free_weights(vkbert_context *ctx, void *p) {
     vkb_split_destroy(ctx, &w->pooler_w);
     vkb_split_destroy(ctx, &w->cls_w);
     vkb_buffer_destroy(ctx, &w->pooler_b);
+    vkb_buffer_destroy(ctx, &w->pooler_ln);
     vkb_buffer_destroy(ctx, &w->cls_b);
     vkb_free(w);
 }
@@ -44,9 +47,12 @@ static vkbert_status load(vkb_loader *L, bool tied, void **out) {
     if (!w) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     uint64_t H = L->config->hidden_size, N = m->label_count;
     w->labels = m->label_count;
-    w->act = L->arch->pooler_act;
+    w->act = L->arch->pooler_act ? L->arch->pooler_act : m->act; /* NONE: the encoder's (ModernBERT's) */
     vkbert_status s;
-    if ((s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_POOLER_W, H, H}}, 1, 0, H, H, "the pooler weight",
+    if ((L->arch->names[VKB_T_POOLER_LN_W] &&
+         (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_POOLER_LN_W, H, 0}, {VKB_T_POOLER_LN_B, H, 0}}, 2, 0,
+                               "the classification head's LayerNorm", &w->pooler_ln))) ||
+        (s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_POOLER_W, H, H}}, 1, 0, H, H, "the pooler weight",
                                 &w->pooler_w)) ||
         (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_POOLER_B, H, 0}}, 1, 0, "the pooler bias", &w->pooler_b)) ||
         (s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_CLASSIFIER_W, N, H}}, 1, 0, N, H,
@@ -87,10 +93,14 @@ static vkbert_status create(const vkb_head_input *in, void **out) {
 static vkbert_status build(void *p, vkb_graph *g) {
     seqcls_state *h = p;
     uint32_t R = h->out.rows, H = h->in.model->config.hidden_size;
-    vkbert_status st = vkb_pool_chunks(&h->in, g, VKBERT_POOLING_CLS, &h->cls);
+    const vkbert_model *m = h->in.model;
+    vkbert_status st = vkb_pool_chunks(&h->in, g, m->cls_pooling, &h->cls);
     if (!st)
         st = vkb_op_matmul(g, VKB_OP_HEAD_DENSE, -1, &h->cls, 0, &h->w->pooler_w, &h->w->pooler_b, &h->pooled, R, H,
                            H, h->w->act, 0, VKB_ALL_ROWS);
+    if (!st && h->w->pooler_ln.size)
+        st = vkb_op_layernorm(g, VKB_OP_HEAD_LAYERNORM, -1, &h->pooled, &h->w->pooler_ln, R, H, m->config.layer_norm_eps,
+                              false);
     if (!st)
         st = vkb_op_matmul(g, VKB_OP_CLASSIFIER, -1, &h->pooled, 0, &h->w->cls_w, &h->w->cls_b, &h->logits, R,
                            h->w->labels, H, 0, 0, VKB_ALL_ROWS);

@@ -18,11 +18,18 @@ typedef enum vkb_tensor {
     /* each layer: self-attention, its output and norm, the FFN and its norm */
     VKB_T_Q_W, VKB_T_K_W, VKB_T_V_W, VKB_T_Q_B, VKB_T_K_B, VKB_T_V_B, VKB_T_O_W, VKB_T_O_B,
     VKB_T_LN1_W, VKB_T_LN1_B, VKB_T_FF1_W, VKB_T_FF1_B, VKB_T_FF2_W, VKB_T_FF2_B, VKB_T_LN2_W, VKB_T_LN2_B,
+    /* a fused [3H, H] query-key-value weight and its bias (ModernBERT's Wqkv), read in place of the
+     * three; the norm after the last layer (pre-norm families) */
+    VKB_T_QKV_W, VKB_T_QKV_B, VKB_T_FINAL_LN_W, VKB_T_FINAL_LN_B,
+    /* a gated MLP's second half as a tensor of its own (NomicBERT's fc12 beside fc11), stacked
+     * after FF1 into one [2I, H] weight */
+    VKB_T_FF1_GATE_W, VKB_T_FF1_GATE_B,
     /* the MLM head: transform dense (hidden -> embedding_size), its norm, the decoder (absent: tied to
      * the word embeddings) and bias */
     VKB_T_MLM_DENSE_W, VKB_T_MLM_DENSE_B, VKB_T_MLM_LN_W, VKB_T_MLM_LN_B, VKB_T_MLM_DECODER_W, VKB_T_MLM_BIAS,
-    /* sequence classification: the pooler (BERT) or pre_classifier (DistilBERT) on [CLS], the classifier */
-    VKB_T_POOLER_W, VKB_T_POOLER_B, VKB_T_CLASSIFIER_W, VKB_T_CLASSIFIER_B,
+    /* sequence classification: the pooler (BERT) or pre_classifier (DistilBERT) on [CLS], the classifier;
+     * a norm after the pooler's activation (ModernBERT's head.norm) */
+    VKB_T_POOLER_W, VKB_T_POOLER_B, VKB_T_CLASSIFIER_W, VKB_T_CLASSIFIER_B, VKB_T_POOLER_LN_W, VKB_T_POOLER_LN_B,
     /* token classification's classifier on every token (often named as the sequence classifier:
      * config.json's architectures tells them apart, model.c) and question answering's start/end
      * projection [2, H] */
@@ -31,6 +38,7 @@ typedef enum vkb_tensor {
     VKB_T_ST_DENSE_W, VKB_T_ST_DENSE_B,
     VKB_T_COUNT
 } vkb_tensor;
+_Static_assert(VKB_T_COUNT <= 64, "vkb_arch.absent holds one bit per slot");
 
 typedef struct vkb_arch {
     const char *name;           /* vkbert_model_config.family */
@@ -60,6 +68,20 @@ typedef struct vkb_arch {
     bool always_project;
     /* Records layer `layer` of the encoder. */
     vkbert_status (*build_layer)(const struct vkb_encoder *e, uint32_t layer);
+    /* Records what follows the last layer (NULL: nothing; ModernBERT's final_norm). */
+    vkbert_status (*build_final)(const struct vkb_encoder *e);
+    /* Pre-norm layers whose first layer has no attention norm (ModernBERT's attn_norm is the
+     * identity at layer 0): layer 0's LN1 is not read. */
+    bool first_attn_norm_identity;
+    /* The FFN's first matmul makes both halves of a gated MLP: FF1 is [2I, H] (model/encoder.c's
+     * glu step); glu_second: the activation is on the second half. */
+    bool gated_mlp, glu_second;
+    /* The slots config.json says the checkpoint does not have (ModernBERT's *_bias: false), as a
+     * bit mask of 1 << vkb_tensor; they load as zeros. NULL: none. */
+    uint64_t (*absent)(const struct cJSON *root);
+    /* config.json's key naming the sequence classifier's pooling, "cls" or "mean" (ModernBERT's
+     * classifier_pooling); NULL: [CLS]. */
+    const char *pooling_key;
 } vkb_arch;
 
 /* BERT's encoder tensors (embeddings and layers), which RoBERTa and its kin name alike. */

@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const vkb_arch vkb_arch_bert, vkb_arch_distilbert, vkb_arch_roberta, vkb_arch_albert, vkb_arch_electra;
+extern const vkb_arch vkb_arch_bert, vkb_arch_distilbert, vkb_arch_roberta, vkb_arch_albert, vkb_arch_electra,
+    vkb_arch_modernbert, vkb_arch_nomicbert;
 static const vkb_arch *const FAMILIES[] = {&vkb_arch_bert, &vkb_arch_distilbert, &vkb_arch_roberta, &vkb_arch_albert,
-                                           &vkb_arch_electra};
+                                           &vkb_arch_electra, &vkb_arch_modernbert, &vkb_arch_nomicbert};
 #define FAMILY_COUNT (sizeof FAMILIES / sizeof FAMILIES[0])
 
 /* Whether `list` ('|'-separated) holds `word`. */

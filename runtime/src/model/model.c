@@ -22,19 +22,30 @@ static void bind_model(vkb_loader *L) {
 
 static vkbert_status load_layer(vkb_loader *L, uint32_t i, vkb_layer *ly) {
     const vkbert_model_config *c = L->config;
-    uint64_t H = c->hidden_size, I = c->intermediate_size;
+    const vkb_arch *a = L->arch;
+    uint64_t H = c->hidden_size, I = c->intermediate_size, I1 = a->gated_mlp ? 2 * I : I;
+    bool fused = a->names[VKB_T_QKV_W] != NULL;
+    bool two = a->gated_mlp && a->names[VKB_T_FF1_GATE_W]; /* the gated halves as two tensors */
     vkbert_status s;
-    if ((s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_Q_W, H, H}, {VKB_T_K_W, H, H}, {VKB_T_V_W, H, H}}, 3, i, 3 * H,
-                                H, "a QKV weight", &ly->qkv_w)) ||
-        (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_Q_B, H, 0}, {VKB_T_K_B, H, 0}, {VKB_T_V_B, H, 0}}, 3, i,
-                              "a QKV bias", &ly->qkv_b)) ||
+    if ((s = fused ? vkb_weights_linear(L, (vkb_part[]){{VKB_T_QKV_W, 3 * H, H}}, 1, i, 3 * H, H, "a QKV weight",
+                                        &ly->qkv_w)
+                   : vkb_weights_linear(L, (vkb_part[]){{VKB_T_Q_W, H, H}, {VKB_T_K_W, H, H}, {VKB_T_V_W, H, H}}, 3,
+                                        i, 3 * H, H, "a QKV weight", &ly->qkv_w)) ||
+        (s = fused ? vkb_weights_pack(L, (vkb_part[]){{VKB_T_QKV_B, 3 * H, 0}}, 1, i, "a QKV bias", &ly->qkv_b)
+                   : vkb_weights_pack(L, (vkb_part[]){{VKB_T_Q_B, H, 0}, {VKB_T_K_B, H, 0}, {VKB_T_V_B, H, 0}}, 3, i,
+                                      "a QKV bias", &ly->qkv_b)) ||
         (s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_O_W, H, H}}, 1, i, H, H, "an attention output weight",
                                 &ly->out_w)) ||
         (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_O_B, H, 0}}, 1, i, "an attention output bias", &ly->out_b)) ||
-        (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_LN1_W, H, 0}, {VKB_T_LN1_B, H, 0}}, 2, i, "a LayerNorm",
-                              &ly->ln1)) ||
-        (s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_FF1_W, I, H}}, 1, i, I, H, "an FFN weight", &ly->ffn1_w)) ||
-        (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_FF1_B, I, 0}}, 1, i, "an FFN bias", &ly->ffn1_b)) ||
+        (!(i == 0 && a->first_attn_norm_identity) &&
+         (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_LN1_W, H, 0}, {VKB_T_LN1_B, H, 0}}, 2, i, "a LayerNorm",
+                               &ly->ln1))) ||
+        (s = two ? vkb_weights_linear(L, (vkb_part[]){{VKB_T_FF1_W, I, H}, {VKB_T_FF1_GATE_W, I, H}}, 2, i, I1, H,
+                                      "an FFN weight", &ly->ffn1_w)
+                 : vkb_weights_linear(L, (vkb_part[]){{VKB_T_FF1_W, I1, H}}, 1, i, I1, H, "an FFN weight", &ly->ffn1_w)) ||
+        (s = two ? vkb_weights_pack(L, (vkb_part[]){{VKB_T_FF1_B, I, 0}, {VKB_T_FF1_GATE_B, I, 0}}, 2, i, "an FFN bias",
+                                    &ly->ffn1_b)
+                 : vkb_weights_pack(L, (vkb_part[]){{VKB_T_FF1_B, I1, 0}}, 1, i, "an FFN bias", &ly->ffn1_b)) ||
         (s = vkb_weights_linear(L, (vkb_part[]){{VKB_T_FF2_W, H, I}}, 1, i, H, I, "an FFN weight", &ly->ffn2_w)) ||
         (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_FF2_B, H, 0}}, 1, i, "an FFN bias", &ly->ffn2_b)) ||
         (s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_LN2_W, H, 0}, {VKB_T_LN2_B, H, 0}}, 2, i, "a LayerNorm",
@@ -67,6 +78,14 @@ static vkbert_status parse_config(vkb_loader *L, const char *json, size_t len, c
         cJSON *root = cJSON_ParseWithLength(json, len); /* checked by vkb_config_parse */
         s = vkb_json_bool(L->ctx, root, name, "tie_word_embeddings", tied);
         L->m->token_arch = names_token_classifier(root);
+        L->m->absent = L->arch->absent ? L->arch->absent(root) : 0;
+        L->m->cls_pooling = VKBERT_POOLING_CLS;
+        const char *pool = NULL;
+        if (!s && L->arch->pooling_key) s = vkb_json_string(L->ctx, root, name, L->arch->pooling_key, &pool);
+        if (pool && !strcmp(pool, "mean")) L->m->cls_pooling = VKBERT_POOLING_MEAN;
+        else if (pool && strcmp(pool, "cls"))
+            s = vkb_fail(L->ctx, VKBERT_ERROR_UNSUPPORTED, "%s: %s \"%.32s\" is not supported (cls or mean)", name,
+                         L->arch->pooling_key, pool);
         cJSON_Delete(root);
     }
     if (!s) s = vkb_config_labels(L->ctx, json, len, name, &L->m->labels, &L->m->label_count, &L->m->multi_label);
@@ -135,9 +154,11 @@ static vkbert_status load_weights(vkb_loader *L, bool tied) {
     const vkbert_model_config *c = &m->config;
     uint64_t H = c->hidden_size, E = c->embedding_size, P = c->max_position_embeddings;
     m->type_rows = c->type_vocab_size ? c->type_vocab_size : 1;
+    m->pos_rows = m->arch->names[VKB_T_POS_EMB] ? (uint32_t)P : 1; /* rotary positions: one zero row */
+    if (!m->cls_pooling) m->cls_pooling = VKBERT_POOLING_CLS; /* random models */
     vkbert_status s = vkb_weights_embedding(L, c->vocab_size, E, &m->word_emb);
     if (!s)
-        s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_POS_EMB, P, E}, {VKB_T_TYPE_EMB, m->type_rows, E},
+        s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_POS_EMB, m->pos_rows, E}, {VKB_T_TYPE_EMB, m->type_rows, E},
                                              {VKB_T_EMB_LN_W, E, 0}, {VKB_T_EMB_LN_B, E, 0}}, 4, 0,
                              "the embedding tables", &m->emb_aux);
     if (!s && (E != H || m->arch->always_project)) {
@@ -157,6 +178,9 @@ static vkbert_status load_weights(vkb_loader *L, bool tied) {
     m->layers = vkb_calloc(m->layer_sets, sizeof *m->layers);
     if (!m->layers) return vkb_fail(L->ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t i = 0; i < m->layer_sets && !s; ++i) s = load_layer(L, i, &m->layers[i]);
+    if (!s && m->arch->names[VKB_T_FINAL_LN_W])
+        s = vkb_weights_pack(L, (vkb_part[]){{VKB_T_FINAL_LN_W, H, 0}, {VKB_T_FINAL_LN_B, H, 0}}, 2, 0,
+                             "the final LayerNorm", &m->final_ln);
     if (!s) s = vkb_head_mlm.load(L, tied, &m->mlm);
     if (!s) s = vkb_head_embed.load(L, tied, &m->embed);
     if (!s && !m->token_arch) s = vkb_head_seqcls.load(L, tied, &m->seqcls);
@@ -224,6 +248,20 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
         if (!arch->names[VKB_T_TYPE_EMB]) c->type_vocab_size = 0;
         if (config->embedding_size) c->embedding_size = config->embedding_size;
         if (!*act && arch->default_act) c->hidden_act = arch->default_act;
+        /* rotary positions and local attention: the families without position embeddings need them */
+        c->rope_theta = config->rope_theta;
+        c->local_rope_theta = config->local_rope_theta > 0 ? config->local_rope_theta : c->rope_theta;
+        c->rope_dims = config->rope_dims;
+        c->local_attention = config->local_attention;
+        c->global_attn_every_n_layers = config->global_attn_every_n_layers;
+        if (!arch->names[VKB_T_POS_EMB] != (c->rope_theta > 0))
+            s = vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the %s family %s rotary positions: rope_theta must be %s",
+                         arch->name, arch->names[VKB_T_POS_EMB] ? "has no" : "needs",
+                         arch->names[VKB_T_POS_EMB] ? "0" : "above 0");
+        else if (c->rope_dims % 2 || c->rope_dims > c->hidden_size / c->num_attention_heads || c->local_attention % 2)
+            s = vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "rope_dims %u must be even and at most the head size "
+                         "%u, local_attention %u even", c->rope_dims, c->hidden_size / c->num_attention_heads,
+                         c->local_attention);
         if (c->embedding_size > 3 * c->hidden_size)
             s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "embedding_size %u over 3 x hidden_size (%u) is not supported",
                          c->embedding_size, 3 * c->hidden_size);
@@ -264,6 +302,7 @@ void vkbert_model_destroy(vkbert_model *m) {
     for (uint32_t i = 0; i < m->label_count; ++i) vkb_free(m->labels[i]);
     vkb_free(m->labels);
     vkb_buffer_destroy(ctx, &m->emb_aux);
+    vkb_buffer_destroy(ctx, &m->final_ln);
     vkb_buffer_destroy(ctx, &m->emb_proj_b);
     vkb_split_destroy(ctx, &m->emb_proj_w);
     vkb_split_destroy(ctx, &m->word_emb);

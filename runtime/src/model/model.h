@@ -22,6 +22,8 @@ typedef struct vkb_layer {
     vkb_buffer ffn2_b;  /* [H] */
     vkb_buffer ln2;     /* [2, H] */
 } vkb_layer;
+/* A layer's FFN: ffn1_w is [2I, H] in a gated MLP (arch->gated_mlp), ln1 empty (size 0) at layer 0
+ * of a family whose first attention norm is the identity. */
 
 struct vkbert_model {
     vkbert_context *ctx;
@@ -34,6 +36,11 @@ struct vkbert_model {
     vkb_buffer emb_aux;    /* [P, E] positions, [type_rows, E] token types, [E] gamma, [E] beta */
     vkb_split emb_proj_w;  /* [H, E]: the embeddings' projection to hidden_size (count 0: none, E == H) */
     vkb_buffer emb_proj_b; /* [H] */
+    uint32_t pos_rows;     /* rows of the position table in emb_aux: max_position_embeddings, or 1 (zeros)
+                              in a family without position embeddings */
+    vkb_buffer final_ln;   /* [2, H]: the norm after the last layer (arch->build_final), or empty */
+    uint64_t absent;       /* 1 << slot for each slot config.json says the checkpoint lacks (zeros) */
+    uint32_t cls_pooling;  /* the sequence classifier's pooling: VKBERT_POOLING_CLS or _MEAN */
     vkb_layer *layers;     /* layer_sets of them: one per layer, or one shared by all (arch->shared_layers) */
     uint32_t layer_sets;
     uint32_t act;          /* VKB_ACT_* of config.hidden_act: the FFN's activation */

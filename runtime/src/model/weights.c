@@ -1,6 +1,7 @@
 /* Weight loading: find a slot's tensor through the family's names, check it, read it as fp32
  * (or generate it, for random models) and upload it in the layout the matmul variant reads. */
 #include "model/weights.h"
+#include "model/model.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static const vkb_tensor_info *find(const vkb_loader *L, vkb_tensor slot, uint32_
 }
 
 bool vkb_weights_has(const vkb_loader *L, vkb_tensor slot, uint32_t layer) {
-    if (!L->arch->names[slot]) return false;
+    if (!L->arch->names[slot] || (L->m && (L->m->absent >> slot & 1))) return false;
     if (L->random) /* the encoder, and the MLM head when asked for (tied) */
         return slot < VKB_T_MLM_DENSE_W ||
                (L->random_head && slot <= VKB_T_MLM_BIAS && slot != VKB_T_MLM_DECODER_W);
@@ -119,7 +120,8 @@ static vkbert_status read_parts(vkb_loader *L, const vkb_part *parts, int n, uin
     const vkb_safetensors *owners[8] = {0};
     char names[8][MAX_NAME];
     for (int i = 0; i < n; ++i) {
-        bool named = name_alt(L, parts[i].slot, 0, layer, names[i]);
+        /* a slot config.json says is absent (ModernBERT's biases) is zeros, never looked up */
+        bool named = !(L->m && (L->m->absent >> parts[i].slot & 1)) && name_alt(L, parts[i].slot, 0, layer, names[i]);
         counts[i] = (size_t)parts[i].d0 * (parts[i].d1 ? parts[i].d1 : 1);
         if (named && !L->random) {
             ts[i] = find(L, parts[i].slot, layer, &owners[i]);

@@ -1,5 +1,6 @@
 /* Planning: activation chunks of whole sequences, and the buffers of a session. */
 #include "session/session.h"
+#include "model/encoder.h"
 
 
 
@@ -8,7 +9,9 @@
 static vkbert_status plan_chunks(vkbert_session *s) {
     const vkbert_model_config *c = &s->model->config;
     vkbert_context *ctx = s->ctx;
-    uint64_t width = c->hidden_size * 3u > c->intermediate_size ? c->hidden_size * 3u : c->intermediate_size;
+    /* a gated MLP's FFN scratch holds both halves and their product: 3I */
+    uint64_t ffn = (uint64_t)c->intermediate_size * (s->model->arch->gated_mlp ? 3u : 1u);
+    uint64_t width = c->hidden_size * 3u > ffn ? c->hidden_size * 3u : ffn;
     uint64_t per_seq = width * 4u * s->seq;
     VkDeviceSize limit = ctx->max_binding;
     if (ctx->matmul_texel && vkb_texel_view_max_bytes(ctx, 16) < limit) limit = vkb_texel_view_max_bytes(ctx, 16);
@@ -31,6 +34,8 @@ static vkbert_status create_buffers(vkbert_session *s) {
     const vkbert_model_config *c = &s->model->config;
     vkbert_context *ctx = s->ctx;
     size_t T = s->chunk_tokens, H = c->hidden_size, I = c->intermediate_size, R = s->head_rows;
+    size_t I3 = s->model->arch->gated_mlp ? 3 * I : I;            /* see plan_chunks */
+    size_t rope = vkb_rope_tables(s->model, s->seq, NULL);         /* floats after ids, types, mask */
     const VkFormat f = VK_FORMAT_R32G32B32A32_SFLOAT;
     vkbert_status st;
     s->input = vkb_calloc(s->chunks, sizeof *s->input);
@@ -38,9 +43,11 @@ static vkbert_status create_buffers(vkbert_session *s) {
     s->rb_hidden = vkb_calloc(s->chunks, sizeof *s->rb_hidden);
     if (!s->input || !s->h || !s->rb_hidden) return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t ch = 0; ch < s->chunks; ++ch) {
-        if ((st = vkb_buffer_create(ctx, 3 * T * 4, VKB_MEM_UPLOAD, "the input buffer", &s->input[ch])) ||
+        if ((st = vkb_buffer_create(ctx, (3 * T + rope) * 4, VKB_MEM_UPLOAD, "the input buffer", &s->input[ch])) ||
             (st = vkb_buffer_create(ctx, T * H * 4, VKB_MEM_DEVICE, "hidden states", &s->h[ch])))
             return st;
+        /* the rotary tables are the same for every encode: written once */
+        if (rope) vkb_rope_tables(s->model, s->seq, (float *)s->input[ch].mapped + 3 * T);
         /* hidden states come back to the host for the MLM task only (vkbert_session_read_hidden) */
         if (s->task == VKBERT_TASK_MLM &&
             (st = vkb_buffer_create(ctx, T * H * 4, VKB_MEM_READBACK, "the hidden-state readback", &s->rb_hidden[ch])))
@@ -50,7 +57,7 @@ static vkbert_status create_buffers(vkbert_session *s) {
     }
     if ((st = vkb_buffer_create(ctx, T * 3 * H * 4, VKB_MEM_DEVICE, "QKV activations", &s->qkv)) ||
         (st = vkb_buffer_create(ctx, T * H * 4, VKB_MEM_DEVICE, "attention output", &s->attn)) ||
-        (st = vkb_buffer_create(ctx, T * I * 4, VKB_MEM_DEVICE, "FFN activations", &s->inter)))
+        (st = vkb_buffer_create(ctx, T * I3 * 4, VKB_MEM_DEVICE, "FFN activations", &s->inter)))
         return st;
     if (ctx->matmul_texel) {
         if (H % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->attn, f))) return st;

@@ -91,6 +91,18 @@ vkbert_status vkbert_runner_create(vkbert_model *model, const vkbert_runner_desc
     r->d.prompt = r->d.prompt_name = NULL;
     r->width = d.task == VKBERT_TASK_EMBED ? vkb_embed_width(model) : d.task == VKBERT_TASK_SCORE ? 1
              : d.task == VKBERT_TASK_QA ? 2 : model->label_count;
+    if (d.dimensions && (d.task != VKBERT_TASK_EMBED || d.dimensions > r->width)) {
+        uint32_t w = r->width;
+        vkbert_runner_destroy(r);
+        return d.task != VKBERT_TASK_EMBED
+                   ? vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "dimensions is for embeddings (VKBERT_TASK_EMBED)")
+                   : vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "dimensions %u: the model's embeddings have %u",
+                              d.dimensions, w);
+    }
+    if (d.dimensions) {
+        r->full_width = r->width;
+        r->width = d.dimensions;
+    }
     r->lower = d.task == VKBERT_TASK_EMBED && model->st.do_lower_case;
     vkbert_status s = d.task == VKBERT_TASK_EMBED ? resolve_prompt(r, &d) : VKBERT_OK;
     if (!s && d.task == VKBERT_TASK_EMBED && !model->st.present && !d.pooling)
@@ -136,8 +148,9 @@ static vkbert_status session_for(vkbert_runner *r, uint32_t batch, uint32_t seq,
     }
     vkbert_session_destroy(slot->s); /* its memory goes before the next one's comes */
     *slot = (vkb_cached_session){0};
+    /* Matryoshka embeddings are normalised after their LayerNorm and cut (matryoshka()) */
     vkbert_session_desc sd = {.max_batch = batch, .max_seq = seq, .task = r->d.task, .pooling = r->d.pooling,
-                              .normalize = r->d.normalize};
+                              .normalize = r->full_width ? VKBERT_NORMALIZE_OFF : r->d.normalize};
     vkbert_status s = vkbert_session_create(r->model, &sd, &slot->s);
     if (s) return s;
     *slot = (vkb_cached_session){slot->s, batch, seq, ++r->tick};
@@ -179,6 +192,22 @@ static void scores(float *v, uint32_t n, bool sigmoid) {
     for (uint32_t i = 0; i < n; ++i) v[i] = (float)(exp((double)v[i] - mx) / sum);
 }
 
+/* nomic-embed's Matryoshka recipe on one pooled vector v [w]: F.layer_norm(v, (w,)) (no weights,
+ * eps 1e-5, the biased variance), its first n values, then (unless `keep`) F.normalize. */
+static void matryoshka(const float *v, uint32_t w, uint32_t n, bool keep, float *out) {
+    double mean = 0, var = 0, norm = 0;
+    for (uint32_t i = 0; i < w; ++i) mean += v[i];
+    mean /= w;
+    for (uint32_t i = 0; i < w; ++i) var += (v[i] - mean) * (v[i] - mean);
+    double inv = 1.0 / sqrt(var / w + 1e-5);
+    for (uint32_t i = 0; i < n; ++i) {
+        out[i] = (float)((v[i] - mean) * inv);
+        norm += (double)out[i] * out[i];
+    }
+    norm = sqrt(norm);
+    for (uint32_t i = 0; i < n && !keep; ++i) out[i] = (float)(out[i] / (norm > 1e-12 ? norm : 1e-12));
+}
+
 /* Sort, batch, encode, read each output row to out[index * width]. */
 static vkbert_status run_batches(vkbert_runner *r, const vkb_prepared *p, float *out, bool raw, bool sigmoid,
                                  vkbert_run_stats *st) {
@@ -186,9 +215,11 @@ static vkbert_status run_batches(vkbert_runner *r, const vkb_prepared *p, float 
     size_t n = p->count;
     order_item *order = vkb_calloc(n ? n : 1, sizeof *order);
     vkbert_sequence *seqs = vkb_calloc(r->d.max_batch, sizeof *seqs);
-    if (!order || !seqs) {
+    float *full = r->full_width ? vkb_malloc(r->full_width * sizeof *full) : NULL;
+    if (!order || !seqs || (r->full_width && !full)) {
         vkb_free(order);
         vkb_free(seqs);
+        vkb_free(full);
         return vkb_fail(ctx, VKBERT_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     }
     for (size_t i = 0; i < n; ++i) order[i] = (order_item){p->length[i], i};
@@ -218,6 +249,11 @@ static vkbert_status run_batches(vkbert_runner *r, const vkb_prepared *p, float 
         if (!s) s = vkbert_session_encode(sess, seqs, count);
         for (uint32_t b = 0; b < count && !s; ++b) {
             float *row = out + order[i + b].index * (size_t)r->width;
+            if (full) {
+                if (!(s = vkbert_session_read_embedding(sess, b, full, r->full_width, NULL)))
+                    matryoshka(full, r->full_width, r->width, r->d.normalize == VKBERT_NORMALIZE_OFF, row);
+                continue;
+            }
             s = r->d.task == VKBERT_TASK_EMBED ? vkbert_session_read_embedding(sess, b, row, r->width, NULL)
                                                : vkbert_session_read_class_logits(sess, b, row, r->width, NULL);
             if (!s && r->d.task == VKBERT_TASK_CLASSIFY && !raw) scores(row, r->width, sigmoid);
@@ -231,6 +267,7 @@ static vkbert_status run_batches(vkbert_runner *r, const vkb_prepared *p, float 
     }
     vkb_free(order);
     vkb_free(seqs);
+    vkb_free(full);
     return s;
 }
 

@@ -48,6 +48,7 @@ struct vkbert_runner {
     vkbert_runner_desc d;        /* resolved */
     const vkbert_tokenizer *tok;
     uint32_t width;
+    uint32_t full_width;         /* EMBED with dimensions: the pooled vector's width (width: d.dimensions) */
     char *prompt;                /* EMBED: put before every text, or NULL */
     uint32_t prompt_skip;        /* tokens pooling leaves out: [CLS] + the prompt's, with include_prompt false */
     bool lower;
