@@ -36,6 +36,8 @@ def main():
     # own 3.5e-5; a window off by one key gives errors of 1e-2 and more.
     ap.add_argument("--tol-long", type=float, default=5e-4)
     ap.add_argument("--tol-median", type=float, default=2e-5)
+    # a line vkbert --verbose must log at every length (the FFN's token slices under a small binding)
+    ap.add_argument("--expect-log")
     args = ap.parse_args()
     if not have_device(args.vkbert):
         return 77
@@ -55,9 +57,13 @@ def main():
             cmd = [args.vkbert, "encode", "-m", args.model, "--hidden", hpath, "--ids", ",".join(map(str, ids))]
             if ref_l is not None:
                 cmd += ["--logits", lpath]
+            if args.expect_log:
+                cmd += ["--verbose"]
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
             check(p.returncode == 0, f"{n} tokens: vkbert encode exited {p.returncode}: {p.stderr.strip()[:500]}")
             check("alidation" not in p.stderr and "VUID" not in p.stderr, f"{n} tokens: {p.stderr.strip()[:500]}")
+            if args.expect_log:
+                check(args.expect_log in p.stderr, f"{n} tokens: no {args.expect_log!r} in vkbert's log")
             if p.returncode:
                 continue
             h = np.load(hpath)

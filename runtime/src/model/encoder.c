@@ -17,25 +17,29 @@ vkbert_status vkb_encoder_embed(const vkb_encoder *e) {
                               c->hidden_size, c->embedding_size, VKB_ACT_NONE, 0, VKB_ALL_ROWS);
 }
 
-/* h += FFN(x): W1, the activation (or a gated MLP's glu, in the FFN scratch past W1's [T, 2I]
- * output: rows 2T on of an [.., I] view), W2. */
+/* h += FFN(x): W1, the activation (or a gated MLP's glu, in the FFN scratch past W1's [R, 2I]
+ * output: rows 2R on of an [.., I] view), W2; in slices of R = e->ffn_rows tokens. */
 static vkbert_status ffn(const vkb_encoder *e, const vkb_layer *ly, int li, const vkb_buffer *x) {
     const vkbert_model *m = e->m;
     uint32_t T = e->seqs * e->seq, H = m->config.hidden_size, I = m->config.intermediate_size;
     vkb_graph *g = e->g;
-    vkbert_status st;
-    if (!m->arch->gated_mlp)
-        return (st = vkb_op_matmul(g, VKB_OP_FFN_UP, li, x, 0, &ly->ffn1_w, &ly->ffn1_b, e->inter, T, I, H, m->act, 0,
-                                   VKB_ALL_ROWS))
-                   ? st
-                   : vkb_op_matmul(g, VKB_OP_FFN_DOWN, li, e->inter, 0, &ly->ffn2_w, &ly->ffn2_b, e->h, T, H, I, 0, 1,
-                                   VKB_ALL_ROWS);
-    if ((st = vkb_op_matmul(g, VKB_OP_FFN_UP, li, x, 0, &ly->ffn1_w, &ly->ffn1_b, e->inter, T, 2 * I, H, 0, 0,
-                            VKB_ALL_ROWS)) ||
-        (st = vkb_op_glu(g, li, e->inter, T, I, 2 * T * I, m->act, m->arch->glu_second)))
-        return st;
-    return vkb_op_matmul(g, VKB_OP_FFN_DOWN, li, e->inter, 2 * T, &ly->ffn2_w, &ly->ffn2_b, e->h, T, H, I, 0, 1,
-                         VKB_ALL_ROWS);
+    vkbert_status st = VKBERT_OK;
+    for (uint32_t r0 = 0; r0 < T && !st; r0 += e->ffn_rows) {
+        uint32_t R = T - r0 < e->ffn_rows ? T - r0 : e->ffn_rows;
+        if (!m->arch->gated_mlp) {
+            if (!(st = vkb_op_matmul(g, VKB_OP_FFN_UP, li, x, r0, &ly->ffn1_w, &ly->ffn1_b, e->inter, R, I, H, m->act,
+                                     0, VKB_ALL_ROWS)))
+                st = vkb_op_matmul_rows(g, VKB_OP_FFN_DOWN, li, e->inter, 0, &ly->ffn2_w, &ly->ffn2_b, e->h, r0, R, H,
+                                        I, 0, 1, VKB_ALL_ROWS);
+            continue;
+        }
+        if (!(st = vkb_op_matmul(g, VKB_OP_FFN_UP, li, x, r0, &ly->ffn1_w, &ly->ffn1_b, e->inter, R, 2 * I, H, 0, 0,
+                                 VKB_ALL_ROWS)) &&
+            !(st = vkb_op_glu(g, li, e->inter, R, I, 2 * R * I, m->act, m->arch->glu_second)))
+            st = vkb_op_matmul_rows(g, VKB_OP_FFN_DOWN, li, e->inter, 2 * R, &ly->ffn2_w, &ly->ffn2_b, e->h, r0, R, H,
+                                    I, 0, 1, VKB_ALL_ROWS);
+    }
+    return st;
 }
 
 vkbert_status vkb_encoder_post_norm_layer(const vkb_encoder *e, uint32_t l) {

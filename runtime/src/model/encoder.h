@@ -18,6 +18,9 @@ typedef struct vkb_encoder {
     /* rotary families: the global and local layers' cos/sin tables in the input buffer (elements;
      * vkb_rope_tables) */
     uint32_t rope_global, rope_local;
+    /* the FFN runs in slices of this many tokens (its scratch holds one slice: a long sequence whose
+     * [T, 3I] gated activations exceed a binding); T = one slice in the usual case */
+    uint32_t ffn_rows;
 } vkb_encoder;
 
 /* The rotary tables a session's input buffer holds after ids, types and mask: per table and

@@ -50,6 +50,12 @@ static uint32_t choose_kernel(const vkbert_context *ctx, const vkb_buffer *w0, b
 vkbert_status vkb_op_matmul(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
                             const vkb_split *w, const vkb_buffer *b, const vkb_buffer *y, uint32_t m, uint32_t n,
                             uint32_t k, uint32_t act, uint32_t accum, vkb_rows rows) {
+    return vkb_op_matmul_rows(g, kind, layer, x, x_row0, w, b, y, 0, m, n, k, act, accum, rows);
+}
+
+vkbert_status vkb_op_matmul_rows(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
+                                 const vkb_split *w, const vkb_buffer *b, const vkb_buffer *y, uint32_t y_row0,
+                                 uint32_t m, uint32_t n, uint32_t k, uint32_t act, uint32_t accum, vkb_rows rows) {
     const vkbert_context *ctx = g->ctx;
     const vkb_buffer *w0 = &w->part[0];
     bool texel = w0->view && x->view;
@@ -78,7 +84,7 @@ vkbert_status vkb_op_matmul(vkb_graph *g, uint8_t kind, int layer, const vkb_buf
         op.groups[0] = gr.x;
         op.groups[1] = gr.y;
         op.groups[2] = 1;
-        vkb_push_matmul pc = {m, np, k, x_row0 * k, 0, n0, n0, n};
+        vkb_push_matmul pc = {m, np, k, x_row0 * k, 0, n0, y_row0 * n + n0, n};
         memcpy(op.push, &pc, sizeof pc);
         vkbert_status st = vkb_program_add(g->ctx, g->prog, &op);
         if (st) return st;

@@ -42,6 +42,10 @@ static inline uint32_t vkb_div_up(uint32_t a, uint32_t b) { return (a + b - 1) /
 vkbert_status vkb_op_matmul(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
                             const vkb_split *w, const vkb_buffer *b, const vkb_buffer *y, uint32_t m, uint32_t n,
                             uint32_t k, uint32_t act, uint32_t accum, vkb_rows rows);
+/* The same writing Y from row y_row0 on (a slice of the rows: the FFN in token slices). */
+vkbert_status vkb_op_matmul_rows(vkb_graph *g, uint8_t kind, int layer, const vkb_buffer *x, uint32_t x_row0,
+                                 const vkb_split *w, const vkb_buffer *b, const vkb_buffer *y, uint32_t y_row0,
+                                 uint32_t m, uint32_t n, uint32_t k, uint32_t act, uint32_t accum, vkb_rows rows);
 /* The workgroup counts of a matmul kernel for an m x n output (rg: matmul_texel's row groups). */
 VkDispatchIndirectCommand vkb_matmul_groups(const vkbert_context *ctx, uint32_t kernel, uint32_t m, uint32_t n,
                                             uint32_t rg);

@@ -16,6 +16,13 @@ static vkbert_status plan_chunks(vkbert_session *s) {
     VkDeviceSize limit = ctx->max_binding;
     if (ctx->matmul_texel && vkb_texel_view_max_bytes(ctx, 16) < limit) limit = vkb_texel_view_max_bytes(ctx, 16);
     uint64_t fit = limit / per_seq;
+    s->ffn_rows = 0;
+    if (fit == 0 && ffn * 4u * s->seq > limit && (uint64_t)c->hidden_size * 3u * 4u * s->seq <= limit) {
+        /* one long sequence: everything but the FFN fits; the FFN runs in slices of tokens (a multiple
+         * of 8, the texel matmul's row group) through a scratch of one slice */
+        s->ffn_rows = (uint32_t)(limit / (ffn * 4u)) / 8 * 8;
+        fit = s->ffn_rows ? 1 : 0;
+    }
     if (fit == 0)
         return vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED,
                         "one sequence of %u positions needs %llu bytes of activations in one buffer; a binding holds "
@@ -24,6 +31,9 @@ static vkbert_status plan_chunks(vkbert_session *s) {
     s->chunks = (uint32_t)((s->batch + fit - 1) / fit);
     s->chunk_seqs = vkb_div_up(s->batch, s->chunks);
     s->chunk_tokens = s->chunk_seqs * s->seq;
+    if (!s->ffn_rows) s->ffn_rows = s->chunk_tokens; /* (sliced: one sequence per chunk, fit 1) */
+    if (s->ffn_rows < s->chunk_tokens)
+        vkb_log(ctx, VKBERT_LOG_INFO, "the FFN runs in slices of %u of the %u tokens", s->ffn_rows, s->chunk_tokens);
     if (s->chunks > 1)
         vkb_log(ctx, VKBERT_LOG_INFO, "activations of %u sequences run in %u chunks of %u", s->batch, s->chunks,
                 s->chunk_seqs);
@@ -57,7 +67,7 @@ static vkbert_status create_buffers(vkbert_session *s) {
     }
     if ((st = vkb_buffer_create(ctx, T * 3 * H * 4, VKB_MEM_DEVICE, "QKV activations", &s->qkv)) ||
         (st = vkb_buffer_create(ctx, T * H * 4, VKB_MEM_DEVICE, "attention output", &s->attn)) ||
-        (st = vkb_buffer_create(ctx, T * I3 * 4, VKB_MEM_DEVICE, "FFN activations", &s->inter)))
+        (st = vkb_buffer_create(ctx, (size_t)s->ffn_rows * I3 * 4, VKB_MEM_DEVICE, "FFN activations", &s->inter)))
         return st;
     if (ctx->matmul_texel) {
         if (H % 4 == 0 && (st = vkb_buffer_make_view(ctx, &s->attn, f))) return st;

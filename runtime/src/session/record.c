@@ -9,7 +9,7 @@ static vkbert_status build_encoder(vkbert_session *s, uint32_t c) {
     const vkbert_model *m = s->model;
     uint32_t T = s->chunk_tokens, rope_rows = s->seq * vkb_rope_dims(m);
     vkb_encoder e = {&s->graph, m, &s->input[c], &s->h[c], &s->qkv, &s->attn, &s->inter, s->chunk_seqs, s->seq,
-                     s->keep_attention ? &s->probs : NULL, s->attention_layer, 3 * T, 3 * T + rope_rows};
+                     s->keep_attention ? &s->probs : NULL, s->attention_layer, 3 * T, 3 * T + rope_rows, s->ffn_rows};
     vkbert_status st = vkb_encoder_embed(&e);
     for (uint32_t l = 0; !st && l < m->config.num_hidden_layers; ++l) st = m->arch->build_layer(&e, l);
     if (!st && m->arch->build_final) st = m->arch->build_final(&e);

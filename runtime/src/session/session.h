@@ -30,7 +30,8 @@ struct vkbert_session {
     vkb_buffer rows_in;    /* int32 [R]: the token index of each head row (mapped) */
     vkb_buffer seqtab;     /* int32 [2 * chunks * chunk_seqs]: length, pooling skip per sequence (mapped) */
     vkb_buffer indirect;   /* VkDispatchIndirectCommand per slot */
-    vkb_buffer qkv, attn, inter;          /* one chunk's scratch: [Tc,3H], [Tc,H], [Tc,I] */
+    vkb_buffer qkv, attn, inter;          /* one chunk's scratch: [Tc,3H], [Tc,H], [ffn_rows, I or 3I] */
+    uint32_t ffn_rows;                    /* tokens per FFN slice (Tc unless that scratch would not fit) */
     vkb_buffer head_x;                    /* [R,H]: the gathered rows the head reads */
     const vkb_head_class *head_class;     /* the task's head: MLM (on gathered rows), embed or seqcls */
     void *head_state;
