@@ -226,6 +226,49 @@ static void hostile_files(void) {
 
 static void run_model(const char *data, const char *model) { run_model_as(data, model, model); }
 
+/* decode-cases.json (model_tools/decode_cases.py, Hugging Face's decoders): lists of token strings,
+ * characters cut between tokens and already-decoded words among them, decoded as
+ * convert_tokens_to_string decodes them. */
+static void decode_cases(const char *data) {
+    char path[4096], dir[4096];
+    snprintf(path, sizeof path, "%s/tokenizers/decode-cases.json", data);
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(vkb_read_file(path, 1u << 24, &text, &len) == VKBERT_OK, "%s", vkbert_last_error());
+    cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
+    const cJSON *c;
+    vkbert_tokenizer *tok = NULL;
+    const char *loaded = "";
+    int n = 0, bad = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(root, "cases")) {
+        const char *model = cJSON_GetObjectItem(c, "model")->valuestring;
+        if (strcmp(model, loaded)) {
+            vkbert_tokenizer_destroy(tok);
+            tok = NULL;
+            snprintf(dir, sizeof dir, "%s/tokenizers/%s", data, model);
+            CHECK(vkbert_tokenizer_load(dir, &tok) == VKBERT_OK, "%s: %s", model, vkbert_last_error());
+            loaded = model;
+        }
+        if (!tok) continue;
+        const cJSON *tl = cJSON_GetObjectItem(c, "tokens"), *e;
+        const char *toks[64];
+        size_t k = 0;
+        cJSON_ArrayForEach(e, tl) if (k < 64) toks[k++] = e->valuestring;
+        char *got = NULL;
+        vkbert_status st = vkb_tokenizer_decode_tokens(tok, toks, k, &got);
+        const char *want = cJSON_GetObjectItem(c, "text")->valuestring;
+        ++n;
+        if (st || strcmp(got, want)) {
+            if (bad++ < 20) fprintf(stderr, "%s: decode case %d: \"%s\", want \"%s\"\n", model, n, got ? got : "(error)", want);
+        }
+        vkb_free(got);
+    }
+    CHECK(n > 300 && bad == 0, "decode-cases.json: %d of %d cases differ", bad, n);
+    vkbert_tokenizer_destroy(tok);
+    cJSON_Delete(root);
+    free(text);
+}
+
 /* With a system's shared libonig, its POSIX names must stay out of the global scope once a
  * regex tokenizer has opened it: linked, libonig's regcomp shadowed the C library's for
  * Mesa's driconf (and, under ASan, paired it with glibc's regexec: a hang). */
@@ -251,6 +294,7 @@ int main(int argc, char **argv) {
                                          "roberta-base", "ModernBERT-base", "t5-small", "unigram-xlmr-like",
                                          "unigram-spm-replace", "unigram-albert-like"};
     hostile_files();
+    decode_cases(argv[1]);
     run_model_as(argv[1], "roberta-base-files", "roberta-base"); /* vocab.json + merges.txt */
     if (argc > 2)
         for (int i = 2; i < argc; ++i) run_model(argv[1], argv[i]);

@@ -1,7 +1,7 @@
 /* tokenizer.json's decoders, over the list of token strings as the Rust library's
  * decode_chain: WordPiece, ByteLevel, Metaspace, BPEDecoder, ByteFallback, Fuse, Strip,
- * Replace; the results are joined. Invalid UTF-8 a byte-level decode makes becomes U+FFFD,
- * one per bad byte. */
+ * Replace; the results are joined. Invalid UTF-8 a byte-level decode makes becomes U+FFFD as
+ * Rust's String::from_utf8_lossy makes it: one per maximal invalid subpart. */
 #include "tj_internal.h"
 
 #include <cjson/cJSON.h>
@@ -36,26 +36,54 @@ static char *replace(const char *s, const char *from, const char *to) {
     return d;
 }
 
-/* Bytes -> UTF-8 with each invalid byte as U+FFFD. */
+/* How many bytes from b[0] (of n) are the longest prefix of a well-formed UTF-8 sequence (Unicode's
+ * table 3-7: the second byte's range depends on the first); *len: the sequence's full length. */
+static size_t utf8_prefix(const uint8_t *b, size_t n, size_t *len) {
+    uint8_t c = b[0], lo = 0x80, hi = 0xBF;
+    if (c < 0x80) return *len = 1;
+    if (c >= 0xC2 && c <= 0xDF) *len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) *len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4) *len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else return *len = 0; /* not a lead byte */
+    size_t k = 1;
+    for (; k < *len && k < n; ++k) {
+        if (b[k] < (k == 1 ? lo : 0x80) || b[k] > (k == 1 ? hi : 0xBF)) break;
+    }
+    return k;
+}
+
+/* Bytes -> UTF-8 as String::from_utf8_lossy: each maximal subpart of an ill-formed sequence (a
+ * stray byte, or a sequence cut short) becomes one U+FFFD. */
 static char *lossy(const uint8_t *b, size_t n) {
     char *d = vkb_malloc(n * 3 + 1);
     size_t w = 0;
     if (!d) return NULL;
     for (size_t i = 0; i < n;) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate(b + i, (utf8proc_ssize_t)(n - i), &c);
-        if (k <= 0) {
+        size_t len, k = utf8_prefix(b + i, n - i, &len);
+        if (len && k == len) {
+            memcpy(d + w, b + i, k);
+            w += k;
+            i += k;
+        } else {
             memcpy(d + w, "\xEF\xBF\xBD", 3);
             w += 3;
-            ++i;
-        } else {
-            memcpy(d + w, b + i, (size_t)k);
-            w += (size_t)k;
-            i += (size_t)k;
+            i += k ? k : 1;
         }
     }
     d[w] = '\0';
     return d;
+}
+
+/* Whether every character of the token has a byte in ByteLevel's table (the Rust decoder maps such
+ * a token to those bytes; any other token stays its own UTF-8 bytes, whole). */
+static bool all_bytelevel(const char *t) {
+    for (const char *p = t; *p;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, &c);
+        if (k <= 0 || vkb_bytelevel_byte(c) < 0) return false;
+        p += k;
+    }
+    return true;
 }
 
 static int hexbyte(const char *t) {
@@ -98,11 +126,12 @@ static bool step(const vkb_tj_dec *d, char **t, size_t *n) {
         size_t w = 0;
         if (!b) return false;
         for (size_t i = 0; i < *n; ++i) {
+            bool mapped = d->kind == TD_BYTELEVEL && all_bytelevel(t[i]);
             for (const char *p = t[i]; *p;) {
                 utf8proc_int32_t c;
                 utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, &c);
                 if (k <= 0) k = 1, c = -1;
-                int byte = d->kind == TD_BYTELEVEL ? vkb_bytelevel_byte(c) : -1;
+                int byte = mapped ? vkb_bytelevel_byte(c) : -1;
                 if (byte >= 0) b[w++] = (uint8_t)byte;
                 else memcpy(b + w, p, (size_t)k), w += (size_t)k;
                 p += k;
@@ -118,9 +147,10 @@ static bool step(const vkb_tj_dec *d, char **t, size_t *n) {
     }
     case TD_METASPACE:
         for (size_t i = 0; i < *n; ++i) {
-            char *s = replace(t[i], d->a, " ");
+            /* the first token's leading replacement (not a space of its own) is the prepended one */
+            size_t skip = i == 0 && d->prepend && strncmp(t[0], d->a, strlen(d->a)) == 0 ? strlen(d->a) : 0;
+            char *s = replace(t[i] + skip, d->a, " ");
             if (!set(&t[i], s)) return false;
-            if (i == 0 && d->prepend && t[0][0] == ' ') memmove(t[0], t[0] + 1, strlen(t[0]));
         }
         return true;
     case TD_BPE:
