@@ -24,7 +24,8 @@ static const char *USAGE_BENCH =
     "\n"
     "Times the encoder + MLM head on this device and reports per-kernel figures.\n"
     "  --shape NAME        bert-base (default), bert-large, bert-tiny, minilm-l6, bge-small,\n"
-    "                      distilbert-base, modernbert-base, nomic-v1.5: random weights\n"
+    "                      distilbert-base, modernbert-base, nomic-v1.5,\n"
+    "                      jina-v2-small: random weights\n"
     "  -m, --model DIR     a Hugging Face model directory instead\n"
     "  --layers N --hidden N --heads N --intermediate N --vocab N --positions N\n"
     "                      change the shape (any BERT config)\n"
@@ -82,6 +83,8 @@ static const shape SHAPES[] = {
     /* nomic-ai/nomic-embed-text-v1.5's: BERT-base widths, SwiGLU, rotary base 1000, 8192 positions */
     {"nomic-v1.5", {30528, 768, 12, 12, 3072, 8192, 2, 1e-12f, "nomic_bert", .rope_theta = 1000.0f},
      VKBERT_POOLING_MEAN},
+    /* jinaai/jina-embeddings-v2-small-en's: 4 layers of 512, ALiBi, GeGLU, 8192 positions */
+    {"jina-v2-small", {30528, 512, 4, 8, 2048, 8192, 2, 1e-12f, "jina_bert"}, VKBERT_POOLING_MEAN},
 };
 
 typedef struct bench_opts {
@@ -767,7 +770,7 @@ int cmd_bench(int argc, char **argv) {
         if (!sh)
             return fail(EXIT_USAGE, VKBERT_ERROR_INVALID_ARGUMENT,
                         "unknown shape %s (bert-base, bert-large, bert-tiny, minilm-l6, bge-small, distilbert-base, "
-                        "modernbert-base, nomic-v1.5)",
+                        "modernbert-base, nomic-v1.5, jina-v2-small)",
                         name);
     }
     setup su = {.model_name = o.model ? o.model : sh->name};

@@ -25,7 +25,7 @@ static const char *USAGE_INFO =
     "  -m, --model DIR   model directory\n"
     "  --json            one object with these fields:\n"
     "      model                  DIR as given\n"
-    "      family                 the family vkbert runs it as (bert, distilbert, roberta, albert, electra, modernbert, nomic_bert)\n"
+    "      family                 the family vkbert runs it as (bert, distilbert, roberta, albert, electra, modernbert, nomic_bert, jina_bert)\n"
     "      model_type             config.json's model_type (null when absent)\n"
     "      heads.mlm              true when the checkpoint has the masked-language-model head\n"
     "      heads.classifier       null, or {labels: [names by id], multi_label: bool}\n"

@@ -1,6 +1,7 @@
-/* vkbert-make-model: writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT, ELECTRA or ModernBERT model
- * directory (config.json, vocab.txt, tokenizer_config.json, model.safetensors with Hugging Face tensor
- * names): a masked-LM checkpoint, an encoder only (--no-head), or a sequence classifier (--classifier N).
+/* vkbert-make-model: writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT, ELECTRA, ModernBERT,
+ * NomicBERT or JinaBERT model directory (config.json, vocab.txt, tokenizer_config.json, model.safetensors with Hugging
+ * Face tensor names): a masked-LM checkpoint, an encoder only (--no-head), or a sequence classifier
+ * (--classifier N).
  * Deterministic: each tensor's values depend only on --seed and the tensor's name.
  * Used by the tests (nothing large is committed) and by the demo when the real
  * checkpoint cannot be downloaded. */
@@ -15,7 +16,8 @@
 #include <string.h>
 
 typedef enum family {
-    FAMILY_BERT, FAMILY_DISTILBERT, FAMILY_ROBERTA, FAMILY_ALBERT, FAMILY_ELECTRA, FAMILY_MODERNBERT
+    FAMILY_BERT, FAMILY_DISTILBERT, FAMILY_ROBERTA, FAMILY_ALBERT, FAMILY_ELECTRA, FAMILY_MODERNBERT, FAMILY_NOMIC,
+    FAMILY_JINA
 } family;
 
 /* The RoBERTa layouts: RoBERTa's code under three model_types, each with its own class names. */
@@ -43,8 +45,10 @@ typedef struct cfg {
     uint32_t classifier;        /* --classifier N: labels of a *ForSequenceClassification head, 0: none */
     uint32_t local_attention;   /* --local-attention (ModernBERT): local layers see keys within +-half; 0 unset */
     uint32_t global_every;      /* --global-every (ModernBERT): global_attn_every_n_layers; 0 unset */
-    bool biases;                /* --biases (ModernBERT): every *_bias true, the bias tensors written */
+    bool biases;                /* --biases (ModernBERT, NomicBERT): every *_bias true, the bias tensors written */
     bool shape_set, positions_set; /* given: ModernBERT refuses --shape (BERT's); 8192 positions unless told */
+    const char *classifier_pooling; /* --classifier-pooling (ModernBERT): "cls" or "mean"; NULL until resolved */
+    double rotary_fraction, rotary_base; /* --rotary-fraction, --rotary-base (NomicBERT); 0 until resolved */
     const char *labels;         /* --labels a,b,c: id2label names (default LABEL_0..) */
     const char *problem_type;   /* --problem-type T: config.json's "problem_type" */
     bool no_id2label;           /* --no-id2label: leave id2label/label2id out (an error test) */
@@ -58,8 +62,8 @@ typedef struct tensor { char name[160], canonical[160]; uint64_t d0, d1; int kin
 static const char *USAGE =
     "usage: vkbert-make-model --out DIR --vocab VOCAB.txt [options]\n"
     "\n"
-    "Writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT, ELECTRA or ModernBERT model directory in\n"
-    "Hugging Face layout.\n"
+    "Writes a random-weight BERT, DistilBERT, RoBERTa, ALBERT, ELECTRA, ModernBERT, NomicBERT or JinaBERT\n"
+    "model directory in Hugging Face layout.\n"
     "  --family NAME       bert (default: BertForMaskedLM), distilbert (DistilBertForMaskedLM;\n"
     "                      DistilBertModel with --no-head), roberta, xlm-roberta or camembert\n"
     "                      (RobertaForMaskedLM, XLMRobertaForMaskedLM, CamembertForMaskedLM: the\n"
@@ -77,11 +81,26 @@ static const char *USAGE =
     "                      8192 positions unless told; ModernBertModel with --no-head, without the\n"
     "                      prefix). Its tokenizer is ModernBERT-base's tokenizer.json, which the\n"
     "                      caller copies in (tests/MakeModels.cmake does); vocab.txt is written as\n"
-    "                      for the others\n"
+    "                      for the others; or nomic_bert (alias nomic: NomicBertModel, the\n"
+    "                      checkpoint of nomic-embed-text v1 / v1.5 with its config keys: n_embd,\n"
+    "                      n_head, n_layer, n_inner, n_positions 8192 unless told, rotary positions,\n"
+    "                      a SwiGLU MLP, no prefix, no head; the vocabulary size is VOCAB.txt's\n"
+    "                      rounded up to a multiple of 64, as pad_vocab_size_multiple pads it);\n"
+    "                      or jina_bert (alias jina: JinaBertForMaskedLM, JinaBertModel with\n"
+    "                      --no-head, JinaBertForSequenceClassification with --classifier: the\n"
+    "                      layout of jina-embeddings-v2, model_type bert with position_embedding_type\n"
+    "                      alibi, no position embeddings, the GeGLU MLP mlp.gated_layers [2I, H] (no\n"
+    "                      bias), mlp.wo, mlp.layernorm; 8192 positions unless told)\n"
     "  --local-attention N ModernBERT: the local layers' window, keys within N/2 of the query (128)\n"
     "  --global-every N    ModernBERT: global_attn_every_n_layers, layers i % N == 0 global (3)\n"
     "  --biases            ModernBERT: attention_bias, mlp_bias, norm_bias and classifier_bias true,\n"
-    "                      with those bias tensors (ModernBERT-base has none of them)\n"
+    "                      with those bias tensors (ModernBERT-base has none of them); NomicBERT:\n"
+    "                      qkv_proj_bias, mlp_fc1_bias and mlp_fc2_bias (nomic-embed-text has none)\n"
+    "  --classifier-pooling cls|mean  ModernBERT: config.json's classifier_pooling, what\n"
+    "                      ModernBertForSequenceClassification pools (default mean, ModernBERT-base's)\n"
+    "  --rotary-fraction F NomicBERT: rotary_emb_fraction, the share of each head's dimensions rotated\n"
+    "                      (default 1.0; head width x F must be an even whole number)\n"
+    "  --rotary-base B     NomicBERT: rotary_emb_base (default 1000, nomic-embed-text's)\n"
     "  --embedding-size N  ALBERT, ELECTRA: width of the embeddings (default 128, or half of --hidden\n"
     "                      when that is 128 or less: unlike --hidden, so that the projection runs)\n"
     "  --shape NAME        tiny (default: 32 hidden, 2 layers, 4 heads, 37 intermediate,\n"
@@ -120,7 +139,11 @@ static const char *USAGE =
     "                      RoBERTa: classifier.dense [H,H] (+ tanh on <s>) and classifier.out_proj [N,H];\n"
     "                      ALBERT: albert.pooler [H,H] (+ tanh) and classifier [N,H]; ELECTRA:\n"
     "                      ElectraClassificationHead's classifier.dense [H,H] (+ GELU) and\n"
-    "                      classifier.out_proj [N,H].\n"
+    "                      classifier.out_proj [N,H]; ModernBERT: ModernBertForSequenceClassification,\n"
+    "                      the encoder under \"model.\", head.dense [H,H] and head.norm (the MLM\n"
+    "                      head's transform) and classifier [N,H] with its bias, no decoder (with\n"
+    "                      --head tokcls ModernBertForTokenClassification, --head qa\n"
+    "                      ModernBertForQuestionAnswering: the same transform on every token).\n"
     "                      The head's names are never prefixed (as Hugging Face names them);\n"
     "                      config.json gets \"architectures\", \"id2label\" and \"label2id\"\n"
     "  --labels A,B,...    the labels' names, N of them (default LABEL_0, LABEL_1, ...)\n"
@@ -194,9 +217,11 @@ static int add(tensor *t, int n, const cfg *c, const char *name, uint64_t d0, ui
         pre = (c->no_prefix || strncmp(name, "predictions.", 12) == 0 || is_class_head(name)) ? "" : "albert.";
     else if (c->family == FAMILY_ELECTRA) /* generator_predictions.*, generator_lm_head.* */
         pre = (c->no_prefix || strncmp(name, "generator_", 10) == 0 || is_class_head(name)) ? "" : "electra.";
-    else if (c->family == FAMILY_MODERNBERT) /* the MLM head's head.*, decoder.*; ModernBertModel has no prefix */
-        pre = (c->no_prefix || c->no_head || strncmp(name, "head.", 5) == 0 || strncmp(name, "decoder.", 8) == 0)
-                  ? "" : "model.";
+    else if (c->family == FAMILY_MODERNBERT) /* the heads' head.*, decoder.*, classifier.*; ModernBertModel has no prefix */
+        pre = (c->no_prefix || (c->no_head && !c->classifier && c->head != HEAD_QA) || strncmp(name, "head.", 5) == 0 ||
+               strncmp(name, "decoder.", 8) == 0 || is_class_head(name)) ? "" : "model.";
+    else if (c->family == FAMILY_NOMIC) /* NomicBertModel's names; only NomicBertForPreTraining has "bert." */
+        pre = "";
     else
         pre = (c->no_prefix || strncmp(name, "cls.", 4) == 0 || is_class_head(name)) ? "" : "bert.";
     char nm[160];
@@ -298,7 +323,8 @@ static int list_roberta_head(const cfg *c, tensor *t, int n) {
  * decoder's values from t[0]). */
 static int add_embeddings(tensor *t, int n, const cfg *c, uint64_t E) {
     n = add(t, n, c, "embeddings.word_embeddings.weight", c->vocab_size, E, 0);
-    n = add(t, n, c, "embeddings.position_embeddings.weight", c->positions, E, 0);
+    if (c->family != FAMILY_JINA) /* ALiBi: no position embeddings */
+        n = add(t, n, c, "embeddings.position_embeddings.weight", c->positions, E, 0);
     n = add(t, n, c, "embeddings.token_type_embeddings.weight", c->types, E, 0);
     return add_norm(t, n, c, "embeddings.LayerNorm", E);
 }
@@ -365,7 +391,9 @@ static int add_modern(tensor *t, int n, const cfg *c, const char *p, uint64_t d0
 
 /* ModernBertForMaskedLM's tensors (modeling_modernbert.py); tok_embeddings first (generate() takes
  * the tied decoder's values from t[0]). Layer 0 has no attn_norm (nn.Identity: the embeddings'
- * norm precedes it); the MLM head's decoder.bias is there whatever --biases says (decoder_bias). */
+ * norm precedes it); the MLM head's decoder.bias is there whatever --biases says (decoder_bias).
+ * ModernBertForSequenceClassification keeps the head's transform (head.dense, head.norm) and puts
+ * an nn.Linear classifier after it, whose bias classifier_bias does not govern. */
 static int list_modernbert_tensors(const cfg *c, tensor *t) {
     uint64_t H = c->hidden, I = c->intermediate, V = c->vocab_size;
     int n = add(t, 0, c, "embeddings.tok_embeddings.weight", V, H, 0);
@@ -380,16 +408,43 @@ static int list_modernbert_tensors(const cfg *c, tensor *t) {
         snprintf(b, sizeof b, "layers.%u.mlp.Wo", l); n = add_modern(t, n, c, b, H, I);
     }
     n = add_modern(t, n, c, "final_norm", H, 0);
-    if (c->no_head) return n;
+    if (c->no_head && !c->classifier && c->head != HEAD_QA) return n;
     n = add_modern(t, n, c, "head.dense", H, H);
     n = add_modern(t, n, c, "head.norm", H, 0);
+    /* ModernBertForQuestionAnswering: its [2, H] start/end Linear is named classifier in transformers */
+    if (c->head == HEAD_QA) return add_linear(t, n, c, "classifier", 2, H);
+    if (c->classifier) return add_linear(t, n, c, "classifier", c->classifier, H); /* sequence or token */
     if (c->with_decoder || c->untied) n = add(t, n, c, "decoder.weight", V, H, c->untied ? 0 : 3);
     return add(t, n, c, "decoder.bias", V, 0, 1);
+}
+
+/* NomicBertModel's tensors (modeling_hf_nomic_bert.py): no position embeddings (rotary), emb_ln
+ * after word + token type embeddings; post-norm layers with a fused Wqkv [3H, H], out_proj, the
+ * gated MLP's fc11 (the value) and fc12 (the gate) [I, H] and fc2 [H, I], norm1 and norm2 (always
+ * with biases). The Linears' biases only with --biases (qkv_proj_bias covers Wqkv and out_proj,
+ * mlp_fc1_bias fc11 and fc12, mlp_fc2_bias fc2). */
+static int list_nomic_tensors(const cfg *c, tensor *t) {
+    uint64_t H = c->hidden, I = c->intermediate;
+    int n = add(t, 0, c, "embeddings.word_embeddings.weight", c->vocab_size, H, 0);
+    n = add(t, n, c, "embeddings.token_type_embeddings.weight", c->types, H, 0);
+    n = add_norm(t, n, c, "emb_ln", H);
+    for (uint32_t l = 0; l < c->layers; ++l) {
+        char b[160];
+        snprintf(b, sizeof b, "encoder.layers.%u.attn.Wqkv", l); n = add_modern(t, n, c, b, 3 * H, H);
+        snprintf(b, sizeof b, "encoder.layers.%u.attn.out_proj", l); n = add_modern(t, n, c, b, H, H);
+        snprintf(b, sizeof b, "encoder.layers.%u.mlp.fc11", l); n = add_modern(t, n, c, b, I, H);
+        snprintf(b, sizeof b, "encoder.layers.%u.mlp.fc12", l); n = add_modern(t, n, c, b, I, H);
+        snprintf(b, sizeof b, "encoder.layers.%u.mlp.fc2", l); n = add_modern(t, n, c, b, H, I);
+        snprintf(b, sizeof b, "encoder.layers.%u.norm1", l); n = add_norm(t, n, c, b, H);
+        snprintf(b, sizeof b, "encoder.layers.%u.norm2", l); n = add_norm(t, n, c, b, H);
+    }
+    return n;
 }
 
 static int list_tensors(const cfg *c, tensor *t) {
     if (c->family == FAMILY_DISTILBERT) return list_distil_tensors(c, t);
     if (c->family == FAMILY_MODERNBERT) return list_modernbert_tensors(c, t);
+    if (c->family == FAMILY_NOMIC) return list_nomic_tensors(c, t);
     if (c->family == FAMILY_ALBERT) return list_albert_tensors(c, t);
     uint64_t H = c->hidden, I = c->intermediate, V = c->vocab_size;
     bool electra = c->family == FAMILY_ELECTRA;
@@ -408,6 +463,12 @@ static int list_tensors(const cfg *c, tensor *t) {
         snprintf(b, sizeof b, "encoder.layer.%u.attention.output.dense.bias", l); n = add(t, n, c, b, H, 0, 1);
         snprintf(b, sizeof b, "encoder.layer.%u.attention.output.LayerNorm.weight", l); n = add(t, n, c, b, H, 0, 2);
         snprintf(b, sizeof b, "encoder.layer.%u.attention.output.LayerNorm.bias", l); n = add(t, n, c, b, H, 0, 1);
+        if (c->family == FAMILY_JINA) { /* JinaBertGLUMLP: gated_layers (no bias), wo, layernorm */
+            snprintf(b, sizeof b, "encoder.layer.%u.mlp.gated_layers.weight", l); n = add(t, n, c, b, 2 * I, H, 0);
+            snprintf(b, sizeof b, "encoder.layer.%u.mlp.wo", l); n = add_linear(t, n, c, b, H, I);
+            snprintf(b, sizeof b, "encoder.layer.%u.mlp.layernorm", l); n = add_norm(t, n, c, b, H);
+            continue;
+        }
         snprintf(b, sizeof b, "encoder.layer.%u.intermediate.dense.weight", l); n = add(t, n, c, b, I, H, 0);
         snprintf(b, sizeof b, "encoder.layer.%u.intermediate.dense.bias", l); n = add(t, n, c, b, I, 0, 1);
         snprintf(b, sizeof b, "encoder.layer.%u.output.dense.weight", l); n = add(t, n, c, b, H, I, 0);
@@ -701,19 +762,24 @@ static int write_electra_config(const cfg *c) {
 
 /* answerdotai/ModernBERT-base's config.json (every key but transformers_version, in its order;
  * its values where this model's shape and options do not decide them) with this model's shape.
- * classifier_activation follows --hidden-act, as vkbert runs the heads with the encoder's activation. */
+ * classifier_activation follows --hidden-act, as vkbert runs the heads with the encoder's activation;
+ * a classifier's id2label, label2id (and problem_type) come after hidden_size, as the others'. */
 static int write_modernbert_config(const cfg *c) {
     const char *b = c->biases ? "true" : "false";
     const char *dtype = !strcmp(c->dtype, "F16") ? "float16" : !strcmp(c->dtype, "BF16") ? "bfloat16" : "float32";
-    char json[2560];
-    snprintf(json, sizeof json,
+    char *head = class_head_json(c);
+    if (!head) return 1;
+    size_t cap = 2560 + strlen(head);
+    char *json = malloc(cap);
+    if (!json) { free(head); return 1; }
+    snprintf(json, cap,
              "{\n  \"_name_or_path\": \"vkbert-make-model\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
              "  \"attention_bias\": %s,\n  \"attention_dropout\": 0.0,\n  \"bos_token_id\": 50281,\n"
              "  \"classifier_activation\": \"%s\",\n  \"classifier_bias\": %s,\n  \"classifier_dropout\": 0.0,\n"
-             "  \"classifier_pooling\": \"mean\",\n  \"cls_token_id\": 50281,\n  \"decoder_bias\": true,\n"
+             "  \"classifier_pooling\": \"%s\",\n  \"cls_token_id\": 50281,\n  \"decoder_bias\": true,\n"
              "  \"deterministic_flash_attn\": false,\n  \"embedding_dropout\": 0.0,\n  \"eos_token_id\": 50282,\n"
              "  \"global_attn_every_n_layers\": %u,\n  \"global_rope_theta\": 160000.0,\n"
-             "  \"gradient_checkpointing\": false,\n  \"hidden_activation\": \"%s\",\n  \"hidden_size\": %u,\n"
+             "  \"gradient_checkpointing\": false,\n  \"hidden_activation\": \"%s\",\n  \"hidden_size\": %u,\n%s"
              "  \"initializer_cutoff_factor\": 2.0,\n  \"initializer_range\": 0.02,\n  \"intermediate_size\": %u,\n"
              "  \"layer_norm_eps\": 1e-05,\n  \"local_attention\": %u,\n  \"local_rope_theta\": 10000.0,\n"
              "  \"max_position_embeddings\": %u,\n  \"mlp_bias\": %s,\n  \"mlp_dropout\": 0.0,\n"
@@ -722,9 +788,60 @@ static int write_modernbert_config(const cfg *c) {
              "  \"position_embedding_type\": \"absolute\",\n  \"sep_token_id\": 50282,\n"
              "  \"tie_word_embeddings\": %s,\n  \"torch_dtype\": \"%s\",\n  \"vocab_size\": %u,\n"
              "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
-             c->no_head ? "ModernBertModel" : "ModernBertForMaskedLM", b, c->act, b, c->global_every, c->act, c->hidden,
-             c->intermediate, c->local_attention, c->positions, b, b, c->heads, c->layers, c->untied ? "false" : "true",
-             dtype, c->vocab_size, (unsigned long long)c->seed);
+             c->head == HEAD_TOKCLS ? "ModernBertForTokenClassification"
+             : c->head == HEAD_QA  ? "ModernBertForQuestionAnswering"
+             : c->classifier       ? "ModernBertForSequenceClassification"
+             : c->no_head          ? "ModernBertModel" : "ModernBertForMaskedLM",
+             b, c->act, b, c->classifier_pooling, c->global_every, c->act, c->hidden, head, c->intermediate,
+             c->local_attention, c->positions, b, b, c->heads, c->layers, c->untied ? "false" : "true", dtype,
+             c->vocab_size, (unsigned long long)c->seed);
+    int rc = write_text(c->out, "config.json", json);
+    free(json);
+    free(head);
+    return rc;
+}
+
+/* A JSON number that reads back as v, with a ".0" on whole numbers (as Python's json writes floats). */
+static void json_real(char *buf, size_t cap, double v) {
+    snprintf(buf, cap, "%.15g", v);
+    if (!strpbrk(buf, ".eEn")) snprintf(buf + strlen(buf), cap - strlen(buf), ".0");
+}
+
+/* nomic-ai/nomic-embed-text-v1.5's config.json (its keys in its order, but transformers_version; its
+ * values where this model's shape and options do not decide them): GPT2Config's keys with
+ * NomicBertConfig's, auto_map to the remote code, "architectures" NomicBertModel. */
+static int write_nomic_config(const cfg *c) {
+    const char *b = c->biases ? "true" : "false";
+    const char *dtype = !strcmp(c->dtype, "F16") ? "float16" : !strcmp(c->dtype, "BF16") ? "bfloat16" : "float32";
+    char base[40], frac[40], json[3072];
+    json_real(base, sizeof base, c->rotary_base);
+    json_real(frac, sizeof frac, c->rotary_fraction);
+    if (c->rotary_base == floor(c->rotary_base) && c->rotary_base < 1e15) /* the hub file's 1000, an integer */
+        snprintf(base, sizeof base, "%.0f", c->rotary_base);
+    snprintf(json, sizeof json,
+             "{\n  \"_name_or_path\": \"vkbert-make-model\",\n  \"activation_function\": \"swiglu\",\n"
+             "  \"architectures\": [\n    \"NomicBertModel\"\n  ],\n  \"attn_pdrop\": 0.0,\n  \"auto_map\": {\n"
+             "    \"AutoConfig\": \"nomic-ai/nomic-bert-2048--configuration_hf_nomic_bert.NomicBertConfig\",\n"
+             "    \"AutoModel\": \"nomic-ai/nomic-bert-2048--modeling_hf_nomic_bert.NomicBertModel\",\n"
+             "    \"AutoModelForMaskedLM\": \"nomic-ai/nomic-bert-2048--modeling_hf_nomic_bert.NomicBertForPreTraining\"\n"
+             "  },\n  \"bos_token_id\": null,\n  \"causal\": false,\n  \"dense_seq_output\": true,\n"
+             "  \"embd_pdrop\": 0.0,\n  \"eos_token_id\": null,\n  \"fused_bias_fc\": true,\n"
+             "  \"fused_dropout_add_ln\": true,\n  \"initializer_range\": 0.02,\n  \"layer_norm_epsilon\": 1e-12,\n"
+             "  \"max_trained_positions\": 2048,\n  \"mlp_fc1_bias\": %s,\n  \"mlp_fc2_bias\": %s,\n"
+             "  \"model_type\": \"nomic_bert\",\n  \"n_embd\": %u,\n  \"n_head\": %u,\n  \"n_inner\": %u,\n"
+             "  \"n_layer\": %u,\n  \"n_positions\": %u,\n  \"pad_vocab_size_multiple\": 64,\n"
+             "  \"parallel_block\": false,\n  \"parallel_block_tied_norm\": false,\n  \"prenorm\": false,\n"
+             "  \"qkv_proj_bias\": %s,\n  \"reorder_and_upcast_attn\": false,\n  \"resid_pdrop\": 0.0,\n"
+             "  \"rotary_emb_base\": %s,\n  \"rotary_emb_fraction\": %s,\n  \"rotary_emb_interleaved\": false,\n"
+             "  \"rotary_emb_scale_base\": null,\n  \"rotary_scaling_factor\": null,\n"
+             "  \"scale_attn_by_inverse_layer_idx\": false,\n  \"scale_attn_weights\": true,\n"
+             "  \"summary_activation\": null,\n  \"summary_first_dropout\": 0.0,\n  \"summary_proj_to_labels\": true,\n"
+             "  \"summary_type\": \"cls_index\",\n  \"summary_use_proj\": true,\n  \"torch_dtype\": \"%s\",\n"
+             "  \"type_vocab_size\": %u,\n  \"use_cache\": true,\n  \"use_flash_attn\": true,\n"
+             "  \"use_rms_norm\": false,\n  \"use_xentropy\": true,\n  \"vocab_size\": %u,\n"
+             "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             b, b, c->hidden, c->heads, c->intermediate, c->layers, c->positions, b, base, frac, dtype, c->types,
+             c->vocab_size, (unsigned long long)c->seed);
     return write_text(c->out, "config.json", json);
 }
 
@@ -749,6 +866,56 @@ static int write_bert_config(const cfg *c) {
     free(json);
     free(head);
     return rc;
+}
+
+/* jinaai/jina-embeddings-v2-small-en's config.json (its keys, but transformers_version; its values
+ * where this model's shape and options do not decide them) with this model's shape: BertConfig's
+ * keys with JinaBertConfig's (position_embedding_type alibi, feed_forward_type geglu, emb_pooler). */
+static int write_jina_config(const cfg *c) {
+    char *head = class_head_json(c);
+    if (!head) return 1;
+    size_t cap = 2048 + strlen(head);
+    char *json = malloc(cap);
+    if (!json) { free(head); return 1; }
+    snprintf(json, cap,
+             "{\n  \"_name_or_path\": \"vkbert-make-model\",\n  \"architectures\": [\n    \"%s\"\n  ],\n"
+             "  \"attention_probs_dropout_prob\": 0.0,\n  \"attn_implementation\": null,\n  \"auto_map\": {\n"
+             "    \"AutoConfig\": \"jinaai/jina-bert-implementation--configuration_bert.JinaBertConfig\",\n"
+             "    \"AutoModel\": \"jinaai/jina-bert-implementation--modeling_bert.JinaBertModel\",\n"
+             "    \"AutoModelForMaskedLM\": \"jinaai/jina-bert-implementation--modeling_bert.JinaBertForMaskedLM\",\n"
+             "    \"AutoModelForSequenceClassification\": "
+             "\"jinaai/jina-bert-implementation--modeling_bert.JinaBertForSequenceClassification\"\n  },\n"
+             "  \"classifier_dropout\": null,\n  \"emb_pooler\": \"mean\",\n  \"feed_forward_type\": \"geglu\",\n"
+             "  \"gradient_checkpointing\": false,\n  \"hidden_act\": \"%s\",\n  \"hidden_dropout_prob\": 0.1,\n"
+             "  \"hidden_size\": %u,\n%s  \"initializer_range\": 0.02,\n  \"intermediate_size\": %u,\n"
+             "  \"layer_norm_eps\": 1e-12,\n  \"max_position_embeddings\": %u,\n  \"model_max_length\": %u,\n"
+             "  \"model_type\": \"bert\",\n  \"num_attention_heads\": %u,\n  \"num_hidden_layers\": %u,\n"
+             "  \"pad_token_id\": 0,\n  \"position_embedding_type\": \"alibi\",\n  \"tie_word_embeddings\": %s,\n"
+             "  \"torch_dtype\": \"%s\",\n  \"type_vocab_size\": %u,\n  \"use_cache\": true,\n  \"vocab_size\": %u,\n"
+             "  \"vkbert_random_weights\": true,\n  \"vkbert_seed\": %llu\n}\n",
+             c->classifier ? "JinaBertForSequenceClassification" : c->no_head ? "JinaBertModel" : "JinaBertForMaskedLM",
+             c->act, c->hidden, head, c->intermediate, c->positions, c->positions, c->heads, c->layers,
+             c->untied ? "false" : "true",
+             !strcmp(c->dtype, "F16") ? "float16" : !strcmp(c->dtype, "BF16") ? "bfloat16" : "float32", c->types,
+             c->vocab_size, (unsigned long long)c->seed);
+    int rc = write_text(c->out, "config.json", json);
+    free(json);
+    free(head);
+    return rc;
+}
+
+/* JinaBERT: BERT's options less those its checkpoints never have; the exact GELU (its GeGLU's);
+ * 8192 positions unless told. */
+static bool jina_options_ok(cfg *c) {
+    const char *bad = c->gamma_beta   ? "--gamma-beta (no TF-era JinaBERT checkpoints)"
+                      : c->extra      ? "--extra (no JinaBertForPreTraining here)"
+                      : c->shape_set  ? "--shape (bert-base and distilbert-base are BERT's shapes)"
+                      : c->act && strcmp(c->act, "gelu") ? "--hidden-act other than gelu (its GeGLU is nn.GELU())"
+                      : c->head != HEAD_SEQCLS ? "--token-classifier or --qa (no such JinaBERT heads here)"
+                                      : NULL;
+    if (bad) fprintf(stderr, "vkbert-make-model: --family jina_bert does not take %s\n", bad);
+    if (!c->positions_set) c->positions = 8192;
+    return bad == NULL;
 }
 
 /* distilbert-base-uncased's config.json with this model's shape. Tied, it leaves out
@@ -817,16 +984,15 @@ static bool factorised_options_ok(cfg *c) {
     return bad == NULL;
 }
 
-/* ModernBERT: no token types, pooler, TF-era names, NSP head or sequence classifier here; a
- * rotary head needs an even width. Its defaults: ModernBERT-base's window, layer pattern,
- * positions; the vocabulary size is settled after vocab.txt is read. */
+/* ModernBERT: no token types, pooler, TF-era names or NSP head; a rotary head needs an even width.
+ * Its defaults: ModernBERT-base's window, layer pattern, positions, classifier_pooling; the
+ * vocabulary size is settled after vocab.txt is read. */
 static bool modernbert_options_ok(cfg *c) {
     const char *bad = c->types_set    ? "--types (ModernBERT has no token type embeddings)"
                       : c->gamma_beta ? "--gamma-beta (no TF-era ModernBERT checkpoints)"
                       : c->extra      ? "--extra (the NSP head is BERT's)"
                       : c->pooler     ? "--pooler (ModernBERT has no pooler)"
                       : c->no_pooler  ? "--no-pooler (ModernBERT has no pooler)"
-                      : c->classifier ? "--classifier (no ModernBertForSequenceClassification here)"
                       : c->shape_set  ? "--shape (bert-base and distilbert-base are BERT's shapes)"
                       : c->cased      ? "--cased (its tokenizer is ModernBERT-base's tokenizer.json, cased)"
                       : (c->hidden / c->heads) % 2 ? "an odd head width (--hidden / --heads: rotary pairs its halves)"
@@ -835,6 +1001,33 @@ static bool modernbert_options_ok(cfg *c) {
     if (!c->local_attention) c->local_attention = 128;
     if (!c->global_every) c->global_every = 3;
     if (!c->positions_set) c->positions = 8192;
+    if (!c->classifier_pooling) c->classifier_pooling = "mean";
+    return bad == NULL;
+}
+
+/* NomicBERT: NomicBertModel only (no MLM or classification head, no pooler: nomic-embed-text's
+ * layout), SwiGLU whatever --hidden-act would say, BERT's lower-cased WordPiece; the rotated
+ * dimensions of a head (its width times --rotary-fraction) an even whole number. Defaults:
+ * nomic-embed-text-v1.5's rotary base and positions. */
+static bool nomic_options_ok(cfg *c) {
+    if (!c->rotary_fraction) c->rotary_fraction = 1.0;
+    if (!c->rotary_base) c->rotary_base = 1000.0;
+    double rotated = (double)(c->hidden / c->heads) * c->rotary_fraction;
+    const char *bad = c->gamma_beta    ? "--gamma-beta (no TF-era NomicBERT checkpoints)"
+                      : c->extra       ? "--extra (the NSP head is BERT's)"
+                      : c->pooler      ? "--pooler (NomicBertModel is loaded without one)"
+                      : c->no_pooler   ? "--no-pooler (NomicBertModel has none to leave out)"
+                      : c->classifier  ? "--classifier (no NomicBertForSequenceClassification here)"
+                      : c->shape_set   ? "--shape (bert-base and distilbert-base are BERT's shapes)"
+                      : c->cased       ? "--cased (nomic-embed-text's tokenizer is bert-base-uncased's)"
+                      : c->act         ? "--hidden-act (its activation_function is swiglu)"
+                      : c->with_decoder || c->untied ? "--with-decoder or --untied (NomicBertModel has no MLM head)"
+                      : rotated != floor(rotated) || (uint64_t)rotated % 2
+                          ? "a --rotary-fraction that leaves an odd or fractional number of rotated dimensions"
+                                       : NULL;
+    if (bad) fprintf(stderr, "vkbert-make-model: --family nomic_bert does not take %s\n", bad);
+    if (!c->positions_set) c->positions = 8192;
+    c->no_head = true; /* NomicBertModel: --no-head and --no-prefix say what it is anyway */
     return bad == NULL;
 }
 
@@ -847,8 +1040,9 @@ static bool classifier_options_ok(const cfg *c) {
         bad = "--head tokcls needs --classifier N (the labels)";
     else if (c->head == HEAD_QA && c->classifier)
         bad = "--head qa takes no --classifier (qa_outputs has two outputs: start and end)";
-    else if (c->head != HEAD_SEQCLS && c->family != FAMILY_BERT && c->family != FAMILY_DISTILBERT)
-        bad = "--head tokcls and qa are for --family bert or distilbert";
+    else if (c->head != HEAD_SEQCLS && c->family != FAMILY_BERT && c->family != FAMILY_DISTILBERT &&
+             c->family != FAMILY_MODERNBERT)
+        bad = "--head tokcls and qa are for --family bert, distilbert or modernbert";
     else if (c->classifier && c->head == HEAD_SEQCLS && c->no_pooler && c->family != FAMILY_ROBERTA &&
              c->family != FAMILY_ELECTRA)
         bad = "--classifier needs the pooler (BertForSequenceClassification applies it): drop --no-pooler";
@@ -905,12 +1099,14 @@ static int run(int argc, char **argv) {
             else if (!strcmp(v, "albert")) c.family = FAMILY_ALBERT;
             else if (!strcmp(v, "electra")) c.family = FAMILY_ELECTRA;
             else if (!strcmp(v, "modernbert")) c.family = FAMILY_MODERNBERT;
+            else if (!strcmp(v, "nomic_bert") || !strcmp(v, "nomic")) c.family = FAMILY_NOMIC;
+            else if (!strcmp(v, "jina_bert") || !strcmp(v, "jina")) c.family = FAMILY_JINA;
             else {
                 for (size_t k = 0; k < sizeof ROBERTA_KINDS / sizeof ROBERTA_KINDS[0]; ++k)
                     if (!strcmp(v, ROBERTA_KINDS[k].family)) c.family = FAMILY_ROBERTA, c.roberta = &ROBERTA_KINDS[k];
                 if (!c.roberta) {
                     fprintf(stderr, "vkbert-make-model: unknown family %s (bert, distilbert, roberta, xlm-roberta, "
-                            "camembert, albert, electra, modernbert)\n", v);
+                            "camembert, albert, electra, modernbert, nomic_bert, jina_bert)\n", v);
                     return 2;
                 }
             }
@@ -946,6 +1142,22 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--local-attention")) u = &c.local_attention;
         else if (!strcmp(a, "--global-every")) u = &c.global_every;
         else if (!strcmp(a, "--labels")) c.labels = v;
+        else if (!strcmp(a, "--classifier-pooling")) {
+            if (strcmp(v, "cls") && strcmp(v, "mean")) {
+                fprintf(stderr, "vkbert-make-model: --classifier-pooling must be cls or mean\n");
+                return 2;
+            }
+            c.classifier_pooling = v;
+        } else if (!strcmp(a, "--rotary-fraction") || !strcmp(a, "--rotary-base")) {
+            char *end;
+            double x = strtod(v, &end);
+            bool frac = !strcmp(a, "--rotary-fraction");
+            if (*end || !(x > 0) || (frac && x > 1) || (!frac && !(x <= 1e12))) {
+                fprintf(stderr, "vkbert-make-model: %s needs a number %s\n", a, frac ? "in (0, 1]" : "in (0, 1e12]");
+                return 2;
+            }
+            *(frac ? &c.rotary_fraction : &c.rotary_base) = x;
+        }
         else if (!strcmp(a, "--hidden-act")) {
             if (strcmp(v, "gelu") && strcmp(v, "gelu_new")) {
                 fprintf(stderr, "vkbert-make-model: --hidden-act must be gelu or gelu_new\n");
@@ -972,9 +1184,19 @@ static int run(int argc, char **argv) {
     if (c.family == FAMILY_ROBERTA && !roberta_options_ok(&c)) return 2;
     if ((c.family == FAMILY_ALBERT || c.family == FAMILY_ELECTRA) && !factorised_options_ok(&c)) return 2;
     if (c.family == FAMILY_MODERNBERT && !modernbert_options_ok(&c)) return 2;
-    if (c.family != FAMILY_MODERNBERT && (c.local_attention || c.global_every || c.biases)) {
-        fprintf(stderr,
-                "vkbert-make-model: --local-attention, --global-every and --biases are for --family modernbert\n");
+    if (c.family == FAMILY_NOMIC && !nomic_options_ok(&c)) return 2;
+    if (c.family == FAMILY_JINA && !jina_options_ok(&c)) return 2;
+    if (c.family != FAMILY_MODERNBERT && (c.local_attention || c.global_every || c.classifier_pooling)) {
+        fprintf(stderr, "vkbert-make-model: --local-attention, --global-every and --classifier-pooling are for "
+                "--family modernbert\n");
+        return 2;
+    }
+    if (c.family != FAMILY_MODERNBERT && c.family != FAMILY_NOMIC && c.biases) {
+        fprintf(stderr, "vkbert-make-model: --biases is for --family modernbert or nomic_bert\n");
+        return 2;
+    }
+    if (c.family != FAMILY_NOMIC && (c.rotary_fraction || c.rotary_base)) {
+        fprintf(stderr, "vkbert-make-model: --rotary-fraction and --rotary-base are for --family nomic_bert\n");
         return 2;
     }
     if (c.embedding && c.family != FAMILY_ALBERT && c.family != FAMILY_ELECTRA) {
@@ -988,12 +1210,18 @@ static int run(int argc, char **argv) {
     vkb_make_dir(c.out); /* EEXIST when it is there; any other error shows when a file is written */
     uint32_t lines;
     if (copy_vocab(&c, &lines)) return 1;
-    /* ModernBERT's rows are its tokenizer.json's (50,368), not the stand-in vocab.txt's */
-    if (!c.vocab_size) c.vocab_size = c.family == FAMILY_MODERNBERT ? 50368 : lines;
-    /* ModernBERT's tokenizer_config.json: its fast tokenizer's, without token types */
+    /* ModernBERT's rows are its tokenizer.json's (50,368), not the stand-in vocab.txt's; NomicBertModel
+     * pads bert-base-uncased's 30,522 to 30,528 (pad_vocab_size_multiple 64) */
+    if (!c.vocab_size)
+        c.vocab_size = c.family == FAMILY_MODERNBERT ? 50368 : c.family == FAMILY_NOMIC ? (lines + 63) / 64 * 64 : lines;
+    /* ModernBERT's tokenizer_config.json: its fast tokenizer's, without token types; nomic-embed-text's
+     * and jina-embeddings-v2's: BERT's with model_max_length their positions */
+    char nomic_tok[128];
+    snprintf(nomic_tok, sizeof nomic_tok, "{\"do_lower_case\": true, \"model_max_length\": %u}\n", c.positions);
     const char *tok_cfg = c.family == FAMILY_MODERNBERT
                               ? "{\"model_input_names\": [\"input_ids\", \"attention_mask\"], "
                                 "\"model_max_length\": 8192, \"tokenizer_class\": \"PreTrainedTokenizerFast\"}\n"
+                          : c.family == FAMILY_NOMIC || c.family == FAMILY_JINA ? nomic_tok
                           : c.cased ? "{\"do_lower_case\": false, \"model_max_length\": 512}\n"
                                     : "{\"do_lower_case\": true, \"model_max_length\": 512}\n";
     if ((c.family == FAMILY_DISTILBERT  ? write_distil_config(&c)
@@ -1001,6 +1229,8 @@ static int run(int argc, char **argv) {
          : c.family == FAMILY_ALBERT     ? write_albert_config(&c)
          : c.family == FAMILY_ELECTRA    ? write_electra_config(&c)
          : c.family == FAMILY_MODERNBERT ? write_modernbert_config(&c)
+         : c.family == FAMILY_NOMIC      ? write_nomic_config(&c)
+         : c.family == FAMILY_JINA       ? write_jina_config(&c)
                                          : write_bert_config(&c)) ||
         write_text(c.out, "tokenizer_config.json", tok_cfg))
         return 1;

@@ -71,7 +71,15 @@ def read_json(path):
 
 
 def hidden_size(cfg):
-    return cfg["dim"] if cfg.get("model_type") == "distilbert" else cfg["hidden_size"]
+    kind = cfg.get("model_type")
+    return cfg["dim"] if kind == "distilbert" else cfg["n_embd"] if kind == "nomic_bert" else cfg["hidden_size"]
+
+
+def max_positions(cfg):
+    """max_seq_length's default: the model's positions (NomicBERT's GPT-2 key n_positions)."""
+    if cfg.get("model_type") == "nomic_bert":
+        return cfg.get("n_positions", 2048)
+    return cfg.get("max_position_embeddings", 512)
 
 
 def write_safetensors(path, tensors):
@@ -141,7 +149,7 @@ def main():
     ap.add_argument("--dense", help="OUT:tanh or OUT:identity: a Dense module of OUT features after the pooling")
     ap.add_argument("--normalize", action="store_true", help="a Normalize module at the end")
     ap.add_argument("--max-seq", type=int, help="sentence_bert_config.json's max_seq_length "
-                    "(default: the model's max_position_embeddings)")
+                    "(default: the model's max_position_embeddings, NomicBERT's n_positions)")
     ap.add_argument("--do-lower-case", action="store_true", help="sentence_bert_config.json's do_lower_case")
     ap.add_argument("--prompt", action="append", default=[], metavar="NAME=TEXT")
     ap.add_argument("--default-prompt", metavar="NAME")
@@ -245,7 +253,7 @@ def main():
         write_dense(model, args.dense_in or hidden, dense[0], dense[1], args.seed, args.dense_bin)
 
     write_json(os.path.join(model, "sentence_bert_config.json"),
-               {"max_seq_length": args.max_seq or cfg.get("max_position_embeddings", 512),
+               {"max_seq_length": args.max_seq or max_positions(cfg),
                 "do_lower_case": args.do_lower_case})
     write_json(os.path.join(model, "config_sentence_transformers.json"),
                {"__version__": ST_VERSION, "prompts": prompts, "default_prompt_name": args.default_prompt,

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes tests/data/pipeline-cases.json: what transformers' token-classification and
 question-answering pipelines give on the test models (tests/MakeModels.cmake: ner-tiny,
-ner-uncased, ner-distil, qa-tiny, qa-distil) for the texts below. Tokenization, the overflowing
+ner-uncased, ner-distil, ner-modernbert, qa-tiny, qa-distil, qa-modernbert) for the texts below. Tokenization, the overflowing
 windows of a long context and convert_tokens_to_string come from Hugging Face's Rust tokenizers
 (model_tools/pipeline_rpc.mjs, on the tokenizer.json that matches each model's vocabulary), the
 logits from model_tools/reference.py (plain PyTorch), the post-processing from
@@ -25,7 +25,10 @@ import reference  # noqa: E402
 DATA = os.path.join(HERE, "..", "tests", "data")
 CASED = os.path.join(DATA, "tokenizers", "bert-base-multilingual-cased", "tokenizer.json")
 UNCASED = os.path.join(DATA, "tokenizers", "distilbert-base-uncased", "tokenizer.json")
-TOKENIZER = {"ner-tiny": CASED, "ner-uncased": UNCASED, "ner-distil": CASED, "qa-tiny": UNCASED, "qa-distil": CASED}
+MODERN = os.path.join(DATA, "tokenizers", "ModernBERT-base", "tokenizer.json")
+TOKENIZER = {"ner-tiny": CASED, "ner-uncased": UNCASED, "ner-distil": CASED, "qa-tiny": UNCASED, "qa-distil": CASED,
+             "ner-modernbert": MODERN, "qa-modernbert": MODERN}
+NO_TYPES = ("distilbert", "modernbert")  # model types whose forward takes no token types
 
 NER_TEXTS = [
     "My name is Wolfgang and I live in Berlin.",
@@ -73,7 +76,7 @@ def config(models, name):
 
 def ner_cases(rpc, models):
     out = []
-    for name in ("ner-tiny", "ner-uncased", "ner-distil"):
+    for name in ("ner-tiny", "ner-uncased", "ner-distil", "ner-modernbert"):
         tokfile = TOKENIZER[name]
         cfg = config(models, name)
         id2label = {int(k): v for k, v in cfg["id2label"].items()}
@@ -82,13 +85,15 @@ def ner_cases(rpc, models):
             enc = rpc.ask({"tokenizer": tokfile, "encode": text})
             if vocab_unk is None:
                 vocab_unk = rpc.ask({"tokenizer": tokfile, "encode": "\u2603"})["input_ids"][1]  # a snowman: [UNK]
-            types = None if cfg.get("model_type") == "distilbert" else [enc["type_ids"]]
+            types = None if cfg.get("model_type") in NO_TYPES else [enc["type_ids"]]
             logits = reference.token_head(os.path.join(models, name), [enc["input_ids"]], types)[0]
+            word_aware = cfg.get("model_type") != "modernbert"  # byte-level BPE: no continuing_subword_prefix
             decode = lambda toks, f=tokfile: rpc.ask({"tokenizer": f, "tokens": toks})["text"]
             variants = [(a, None) for a in AGGREGATIONS] + [("none", []), ("simple", ["O", "MISC"]),
                                                              ("first", ["LOC"])]
             for agg, ignore in variants:
-                exp = pipes.token_classification(enc, logits, id2label, agg, ignore, decode, text, True, vocab_unk)
+                exp = pipes.token_classification(enc, logits, id2label, agg, ignore, decode, text, word_aware,
+                                                 vocab_unk)
                 case = {"model": name, "text": text, "aggregation": agg, "expected": exp}
                 if ignore is not None:
                     case["ignore_labels"] = ignore
@@ -98,7 +103,7 @@ def ner_cases(rpc, models):
 
 def qa_cases(rpc, models):
     out = []
-    for name in ("qa-tiny", "qa-distil"):
+    for name in ("qa-tiny", "qa-distil", "qa-modernbert"):
         tokfile = TOKENIZER[name]
         cfg = config(models, name)
         positions = cfg["max_position_embeddings"]
@@ -107,7 +112,7 @@ def qa_cases(rpc, models):
             L = opts.get("max_seq_len", min(384, positions))
             stride = opts.get("doc_stride", min(L // 2, 128))
             windows = rpc.ask({"tokenizer": tokfile, "qa": [q, c], "max_length": L, "stride": stride})["windows"]
-            types = None if cfg.get("model_type") == "distilbert" else [w["type_ids"] for w in windows]
+            types = None if cfg.get("model_type") in NO_TYPES else [w["type_ids"] for w in windows]
             logits = reference.token_head(os.path.join(models, name), [w["input_ids"] for w in windows], types)
             exp = pipes.question_answering(windows, logits, c, opts.get("top_k", 1), opts.get("max_answer_len", 15),
                                            opts.get("handle_impossible_answer", False), cls)
@@ -125,7 +130,8 @@ def main():
     doc = {"meta": {"generator": "model_tools/pipeline_cases.py: npm @anush008/tokenizers 0.6.0 (Hugging Face "
                                  "tokenizers), model_tools/reference.py, model_tools/pipelines_reference.py",
                     "offsets": "start and end in code points of the text (context)",
-                    "models": "tests/MakeModels.cmake's ner-tiny, ner-uncased, ner-distil, qa-tiny, qa-distil"},
+                    "models": "tests/MakeModels.cmake's ner-tiny, ner-uncased, ner-distil, ner-modernbert, qa-tiny, "
+                              "qa-distil, qa-modernbert"},
            "ner": ner_cases(rpc, args.models), "qa": qa_cases(rpc, args.models)}
     json.dump(doc, sys.stdout, ensure_ascii=False, indent=None)
     sys.stdout.write("\n")

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch reference for BertForMaskedLM, DistilBertForMaskedLM, RobertaForMaskedLM, AlbertForMaskedLM,
-ElectraForMaskedLM and ModernBertForMaskedLM: the test oracle for vkbert.
+ElectraForMaskedLM, ModernBertForMaskedLM, NomicBertModel and JinaBertForMaskedLM: the test oracle for vkbert.
 
 Reads a Hugging Face model directory (config.json + model.safetensors) and runs the
 forward pass of Hugging Face's model written out in plain PyTorch (Debian's
@@ -52,6 +52,23 @@ python3-torch; the `transformers` package is not needed). config.json's "model_t
   with classifier_activation, the decoder tied to tok_embeddings (unless "tie_word_embeddings":
   false) and decoder.bias with decoder_bias. attention_bias, mlp_bias, classifier_bias: those
   Linears' biases. No token types (--types must be absent or all zero).
+  modernbert_class_logits: ModernBertForSequenceClassification's classifier(head(pooled)), pooled
+  by classifier_pooling: "cls" h[:, 0], "mean" sum(h * mask) / sum(mask) over the final states.
+- "bert" with position_embedding_type "alibi": JinaBertModel / JinaBertForMaskedLM (jina-embeddings-v2,
+  forward_jina): no position embeddings, ALiBi's -slope_h |i - j| on every layer's scores (alibi_slopes,
+  Press et al.'s), the GeGLU MLP (mlp.gated_layers without bias, gelu of its first half times the
+  second, mlp.wo, mlp.layernorm), BERT's MLM head.
+- "nomic_bert": NomicBertModel (nomic-embed-text v1 / v1.5; the remote code modeling_hf_nomic_bert.py,
+  its non-flash path). GPT-2's config keys (n_embd, n_head, n_layer, n_inner, layer_norm_epsilon).
+  Names without a prefix (NomicBertForPreTraining's "bert." is taken too). emb_ln(word + token
+  type embeddings), no position embeddings; post-norm layers: Wqkv [3H, H] viewed [B, S, 3, heads,
+  D], the first R = D * rotary_emb_fraction dimensions of q and k rotated (rotate_half over those R,
+  GPT-NeoX's form; inv_freq = 1 / rotary_emb_base^(2j / R), angles and cos/sin in float32 as the
+  remote code makes them), the rest unchanged; softmax(q k^T / sqrt(D) + mask); norm1(out_proj(ctx)
+  + x); the SwiGLU fc2(fc11(x) * silu(fc12(x))); norm2(mlp + x). qkv_proj_bias (Wqkv, out_proj),
+  mlp_fc1_bias (fc11, fc12), mlp_fc2_bias (fc2): those Linears' biases (NomicBertConfig's default:
+  true). No MLM head (logits None); prenorm, interleaved rotation, rotary scaling, another
+  activation_function and no rotation at all are refused.
 - token_head: BertForTokenClassification / DistilBertForTokenClassification (classifier on every
   token, chosen by config.json's architectures) or *ForQuestionAnswering (qa_outputs: start, end).
 - "electra": ElectraForMaskedLM, the generator (modeling_electra.py). Names under "electra.",
@@ -164,33 +181,104 @@ def forward(w, cfg, ids, types, mask, dtype=torch.float32):
         inter = act(lin(x, p + "intermediate.dense"))
         x = layer_norm(lin(inter, p + "output.dense") + x, get(w, p + "output.LayerNorm.weight"),
                        get(w, p + "output.LayerNorm.bias"), eps)
-    hidden = x
+    return x, bert_mlm_head(w, cfg, x, act, eps)
+
+
+def bert_mlm_head(w, cfg, x, act, eps):
+    """BertForMaskedLM's cls.predictions on the final hidden states x (None when the checkpoint has
+    no MLM head)."""
     if "cls.predictions.transform.dense.weight" not in w and "bert.cls.predictions.transform.dense.weight" not in w:
-        return hidden, None
-    t = act(lin(x, "cls.predictions.transform.dense"))  # BertPredictionHeadTransform: ACT2FN[hidden_act]
-    t = layer_norm(t, get(w, "cls.predictions.transform.LayerNorm.weight"),
+        return None
+    t = act(x @ get(w, "cls.predictions.transform.dense.weight").T + get(w, "cls.predictions.transform.dense.bias"))
+    t = layer_norm(t, get(w, "cls.predictions.transform.LayerNorm.weight"),  # BertPredictionHeadTransform
                    get(w, "cls.predictions.transform.LayerNorm.bias"), eps)
     bias = w.get("cls.predictions.bias", w.get("cls.predictions.decoder.bias"))
     decoder = "embeddings.word_embeddings.weight"
     if not cfg.get("tie_word_embeddings", True):  # BertForMaskedLM then keeps its own decoder weight
         decoder = "cls.predictions.decoder.weight"
-    logits = t @ get(w, decoder).T + bias
-    return hidden, logits
+    return t @ get(w, decoder).T + bias
+
+
+def alibi_slopes(n):
+    """ALiBi's head slopes (Press et al., "Train Short, Test Long"): for n a power of two the
+    geometric sequence starting at, and with ratio, 2^(-8/n); otherwise those of the largest power
+    of two p below n, then every other slope of 2p heads (the first, third, ...) up to n."""
+    def power_of_two(k):
+        start = 2.0 ** (-8.0 / k)
+        return [start ** (i + 1) for i in range(k)]
+    if n & (n - 1) == 0:
+        return power_of_two(n)
+    p = 1 << (n.bit_length() - 1)
+    return power_of_two(p) + alibi_slopes(2 * p)[0::2][:n - p]
+
+
+def forward_jina(w, cfg, ids, types, mask, dtype=torch.float32):
+    """JinaBertModel / JinaBertForMaskedLM (jina-embeddings-v2; jinaai/jina-bert-implementation):
+    BERT with no position embeddings; every layer's scores biased by ALiBi, -slope_h |i - j| (slopes
+    as float32, times the distance); the GeGLU MLP: h = x @ gated_layers^T (no bias), gelu(h[..., :I])
+    * h[..., I:], then wo and mlp.layernorm(that + x). Returns hidden [B, S, H], logits or None."""
+    if cfg.get("feed_forward_type", "geglu") != "geglu":
+        raise ValueError(f"feed_forward_type {cfg.get('feed_forward_type')!r}: the reference runs geglu")
+    w = {k: v.to(dtype) for k, v in w.items()}
+    H, nh, I = cfg["hidden_size"], cfg["num_attention_heads"], cfg["intermediate_size"]
+    D = H // nh
+    eps = cfg.get("layer_norm_eps", 1e-12)
+    B, S = ids.shape
+    x = get(w, "embeddings.word_embeddings.weight")[ids] + get(w, "embeddings.token_type_embeddings.weight")[types]
+    x = layer_norm(x, get(w, "embeddings.LayerNorm.weight"), get(w, "embeddings.LayerNorm.bias"), eps)
+    pos = torch.arange(S)
+    distance = (pos[None, :] - pos[:, None]).abs()  # [S, S]
+    alibi = (torch.tensor(alibi_slopes(nh), dtype=torch.float32) * -1)[:, None, None] * distance  # [heads, S, S]
+    add_mask = (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+    def lin(t, p):
+        return t @ get(w, p + ".weight").T + get(w, p + ".bias")
+
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"encoder.layer.{i}."
+        q = lin(x, p + "attention.self.query").view(B, S, nh, D).transpose(1, 2)
+        k = lin(x, p + "attention.self.key").view(B, S, nh, D).transpose(1, 2)
+        v = lin(x, p + "attention.self.value").view(B, S, nh, D).transpose(1, 2)
+        scores = q @ k.transpose(-1, -2) / (D ** 0.5) + alibi.to(dtype)[None] + add_mask
+        ctx = (_attention_softmax(scores) @ v).transpose(1, 2).reshape(B, S, H)
+        x = layer_norm(lin(ctx, p + "attention.output.dense") + x, get(w, p + "attention.output.LayerNorm.weight"),
+                       get(w, p + "attention.output.LayerNorm.bias"), eps)
+        h = x @ get(w, p + "mlp.gated_layers.weight").T
+        y = torch.nn.functional.gelu(h[..., :I]) * h[..., I:]
+        x = layer_norm(lin(y, p + "mlp.wo") + x, get(w, p + "mlp.layernorm.weight"), get(w, p + "mlp.layernorm.bias"),
+                       eps)
+    return x, bert_mlm_head(w, cfg, x, torch.nn.functional.gelu, eps)
 
 
 ROBERTA_TYPES = ("roberta", "xlm-roberta", "camembert")
 
 
 def family(cfg):
-    """"bert", "distilbert", "roberta" (also for xlm-roberta and camembert), "albert", "electra" or
-    "modernbert", from config.json's model_type (absent: bert, as before)."""
+    """"bert", "distilbert", "roberta" (also for xlm-roberta and camembert), "albert", "electra",
+    "modernbert" or "nomic" (model_type nomic_bert), from config.json's model_type (absent: bert, as before)."""
     kind = cfg.get("model_type", "bert")
     if kind in ROBERTA_TYPES:
         return "roberta"
+    if kind == "nomic_bert":
+        return "nomic"
+    if kind == "bert" and cfg.get("position_embedding_type") == "alibi":
+        return "jina"
     if kind not in ("bert", "distilbert", "albert", "electra", "modernbert"):
         raise ValueError(f"model_type {kind!r}: the reference knows bert, distilbert, {', '.join(ROBERTA_TYPES)}, "
-                         "albert, electra and modernbert")
+                         "albert, electra, modernbert and nomic_bert")
     return kind
+
+
+def hidden_size(cfg):
+    """The encoder's width under each family's config key."""
+    kind = family(cfg)
+    return cfg["dim"] if kind == "distilbert" else cfg["n_embd"] if kind == "nomic" else cfg["hidden_size"]
+
+
+def max_positions(cfg):
+    """How many positions the model takes (NomicBertConfig's n_positions; 2048, its default, when absent)."""
+    kind = family(cfg)
+    return cfg.get("n_positions", 2048) if kind == "nomic" else cfg["max_position_embeddings"]
 
 
 def gelu_tanh(x):
@@ -455,7 +543,7 @@ def forward_modernbert(w, cfg, ids, types, mask, dtype=torch.float32):
         up, gate = lin(norm(x, p + "mlp_norm"), p + "mlp.Wi", "mlp_bias").chunk(2, dim=-1)
         x = x + lin(act(up) * gate, p + "mlp.Wo", "mlp_bias")
     hidden = norm(x, "final_norm")
-    if "head.dense.weight" not in w:  # ModernBertModel: no MLM head
+    if "head.dense.weight" not in w or "classifier.weight" in w:  # ModernBertModel, or a classifier's head.*
         return hidden, None
     decoder = enc("embeddings.tok_embeddings.weight")
     if not cfg.get("tie_word_embeddings", True):
@@ -466,6 +554,79 @@ def forward_modernbert(w, cfg, ids, types, mask, dtype=torch.float32):
     if cfg.get("decoder_bias", True):
         logits = logits + w["decoder.bias"]
     return hidden, logits
+
+
+def modernbert_class_logits(w, cfg, hidden, mask, dtype=torch.float32):
+    """ModernBertForSequenceClassification's logits [B, labels] from the final hidden states [B, S, H]
+    and the attention mask [B, S]: classifier(head(pooled)), pooled by classifier_pooling ("cls":
+    token 0; "mean": sum(h * mask) / sum(mask), ModernBertConfig's default being "cls"), head the
+    prediction head's transform (modernbert_head). classifier is an nn.Linear with a bias whatever
+    classifier_bias says (that flag is head.dense's)."""
+    w = {k: v.to(dtype) for k, v in w.items()}
+    h = torch.as_tensor(hidden).to(dtype)
+    m = torch.as_tensor(mask).to(dtype)
+    mode = cfg.get("classifier_pooling", "cls")
+    if mode == "cls":
+        pooled = h[:, 0]
+    elif mode == "mean":
+        pooled = (h * m.unsqueeze(-1)).sum(dim=1) / m.sum(dim=1, keepdim=True)
+    else:
+        raise ValueError(f"classifier_pooling {mode!r}: ModernBERT pools cls or mean")
+    if "classifier.weight" not in w:
+        raise ValueError("no classifier.weight: not a sequence-classification checkpoint")
+    return modernbert_head(w, cfg, pooled) @ w["classifier.weight"].T + w["classifier.bias"]
+
+
+def partial_rotary(x, cos, sin):
+    """apply_rotary_emb of NomicBERT's remote code: the first R = cos.shape[-1] dimensions of x [..., S, D]
+    rotated (rotate_half over those R), the other D - R as they are."""
+    R = cos.shape[-1]
+    r = x[..., :R]
+    return torch.cat((r * cos + rotate_half(r) * sin, x[..., R:]), dim=-1)
+
+
+def forward_nomic(w, cfg, ids, types, mask, dtype=torch.float32):
+    """NomicBertModel. ids, types, mask: [B, S] (positions 0..S-1 on every row: right padding).
+    Returns hidden [B, S, H] and None (no MLM head)."""
+    if cfg.get("prenorm", False) or cfg.get("causal", False):
+        raise ValueError("NomicBERT with prenorm or causal attention is not supported")
+    if cfg.get("activation_function", "gelu") != "swiglu":
+        raise ValueError(f"activation_function {cfg.get('activation_function')!r}: the reference runs swiglu")
+    if cfg.get("rotary_emb_interleaved", False) or cfg.get("rotary_scaling_factor") is not None \
+            or cfg.get("rotary_emb_scale_base") is not None:
+        raise ValueError("NomicBERT's interleaved, scaled (dynamic NTK) or xPos rotation is not supported")
+    w = {k: v.to(dtype) for k, v in w.items()}
+    enc = prefixed(w, "bert.")
+    H, nh, L = cfg["n_embd"], cfg["n_head"], cfg["n_layer"]
+    D = H // nh
+    B, S = ids.shape
+    eps = cfg.get("layer_norm_epsilon", 1e-5)
+    frac = cfg.get("rotary_emb_fraction", 0.0)  # NomicBertConfig's default: position embeddings instead
+    R = D * frac
+    if not (0 < R <= D) or R != int(R) or int(R) % 2:
+        raise ValueError(f"rotary_emb_fraction {frac} of a head of {D}: want an even number of rotated dimensions")
+    R = int(R)
+    # the same tables as ModernBERT's, over the R rotated dimensions only (NomicBertRotaryEmbedding(dim=R))
+    cos, sin = modernbert_rotary(S, R, float(cfg.get("rotary_emb_base", 10000)), dtype)
+    add_mask = (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+    def lin(t, p, flag):
+        y = t @ enc(p + ".weight").T
+        return y + enc(p + ".bias") if cfg.get(flag, True) else y
+
+    x = enc("embeddings.word_embeddings.weight")[ids] + enc("embeddings.token_type_embeddings.weight")[types]
+    x = layer_norm(x, enc("emb_ln.weight"), enc("emb_ln.bias"), eps)
+    for i in range(L):
+        p = f"encoder.layers.{i}."
+        qkv = lin(x, p + "attn.Wqkv", "qkv_proj_bias").view(B, S, 3, nh, D).permute(2, 0, 3, 1, 4)  # [3, B, nh, S, D]
+        q, k, v = partial_rotary(qkv[0], cos, sin), partial_rotary(qkv[1], cos, sin), qkv[2]
+        probs = _attention_softmax(q @ k.transpose(-1, -2) / (D ** 0.5) + add_mask)
+        ctx = (probs @ v).transpose(1, 2).reshape(B, S, H)
+        x = layer_norm(lin(ctx, p + "attn.out_proj", "qkv_proj_bias") + x, enc(p + "norm1.weight"),
+                       enc(p + "norm1.bias"), eps)
+        y = lin(x, p + "mlp.fc11", "mlp_fc1_bias") * torch.nn.functional.silu(lin(x, p + "mlp.fc12", "mlp_fc1_bias"))
+        x = layer_norm(lin(y, p + "mlp.fc2", "mlp_fc2_bias") + x, enc(p + "norm2.weight"), enc(p + "norm2.bias"), eps)
+    return x, None
 
 
 def get_distil(w, name):
@@ -561,6 +722,10 @@ def run(model_dir, seqs, type_seqs=None, dtype=torch.float32):
             hidden, logits = forward_electra(w, cfg, ids, types, mask, dtype)
         elif kind == "modernbert":
             hidden, logits = forward_modernbert(w, cfg, ids, types, mask, dtype)
+        elif kind == "nomic":
+            hidden, logits = forward_nomic(w, cfg, ids, types, mask, dtype)
+        elif kind == "jina":
+            hidden, logits = forward_jina(w, cfg, ids, types, mask, dtype)
         else:
             hidden, logits = forward(w, cfg, ids, types, mask, dtype)
     return (hidden.float().numpy(), None if logits is None else logits.float().numpy(), mask.numpy())
@@ -602,13 +767,15 @@ def token_head(model_dir, seqs, type_seqs=None, dtype=torch.float32):
     encoder's final hidden states (BERT, DistilBERT, RoBERTa and kin: dropout is the identity at
     inference; ModernBERT's run its head.dense/act/head.norm before):
     classifier.weight/bias [labels, H] when config.json's architectures names a
-    *ForTokenClassification class, else qa_outputs.weight/bias [2, H] (start, end logits). Returns
+    *ForTokenClassification class, else qa_outputs.weight/bias [2, H] (start, end logits; ModernBERT's
+    classifier [2, H]). Returns
     one [len(seq), n] float32 numpy array per sequence."""
     with open(os.path.join(model_dir, "config.json")) as f:
         cfg = json.load(f)
     w = load_safetensors(os.path.join(model_dir, "model.safetensors"))
     token = any(a.endswith("ForTokenClassification") for a in cfg.get("architectures") or [])
-    name = "classifier" if token else "qa_outputs"
+    # ModernBertForQuestionAnswering calls its start/end Linear classifier, as the token classifiers do
+    name = "classifier" if token or (family(cfg) == "modernbert" and "qa_outputs.weight" not in w) else "qa_outputs"
     if name + ".weight" not in w:
         raise KeyError(f"{name}.weight (the checkpoint has no {'token-classification' if token else 'QA'} head)")
     hidden, _, _ = run(model_dir, seqs, type_seqs, dtype)

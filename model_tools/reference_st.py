@@ -2,7 +2,7 @@
 """PyTorch reference for sentence embeddings, sequence classification and reranking: the test
 oracle for vkbert's embed, similarity, classify and rerank.
 
-The encoder is model_tools/reference.py's (BERT or DistilBERT, plain PyTorch); this file adds what
+The encoder is model_tools/reference.py's (every family it runs, plain PyTorch); this file adds what
 comes after it, written out from the definitions of sentence-transformers and transformers (neither
 package is needed), sharing nothing with the runtime:
 
@@ -16,10 +16,15 @@ package is needed), sharing nothing with the runtime:
   prompt + text, lowercased first when sentence_bert_config.json says do_lower_case. Dense:
   activation(x @ W.T + b) (Tanh or Identity), W and b from its model.safetensors. Normalize:
   F.normalize(x, p=2, dim=1). Without modules.json: CLS pooling, nothing else.
+- Matryoshka embeddings (nomic-embed-text's recipe; `vkbert embed --dimensions N`): after the
+  pooling and Dense, F.layer_norm(x, (width,)) without weights (eps 1e-5), its first N values, then
+  F.normalize (in place of the Normalize module; not with normalize=False, the CLI's --no-normalize).
 - BertForSequenceClassification: logits = classifier(tanh(pooler.dense(h[:, 0]))).
   DistilBertForSequenceClassification: logits = classifier(relu(pre_classifier(h[:, 0]))).
   AlbertForSequenceClassification and ElectraForSequenceClassification: reference.py's class_head
   (classifier(tanh(albert.pooler(h[:, 0]))); classifier.out_proj(gelu(classifier.dense(h[:, 0])))).
+  ModernBertForSequenceClassification: reference.py's modernbert_class_logits, classifier(head.norm(
+  act(head.dense(pooled)))) with pooled h[:, 0] or the masked mean of h (config.json's classifier_pooling).
   Scores as Hugging Face's text-classification pipeline and TEI: sigmoid when there is one label or
   problem_type is "multi_label_classification", else softmax over the labels. A rerank score is
   sigmoid(logit) of the pair (query, text) on a one-label model.
@@ -31,7 +36,7 @@ Padded batches are computed with the attention mask, as Hugging Face does.
 
     reference_st.py --model DIR --ids "101,7592,102;101,2088,2003,102" [--types ...]
         [--prompt-length N] [--pooling cls|mean|max|mean_sqrt_len|lasttoken]
-        [--normalize | --no-normalize] [--embeddings OUT.npy] [--json]
+        [--normalize | --no-normalize] [--dimensions N] [--embeddings OUT.npy] [--json]
     reference_st.py --model DIR --classify --ids ... [--types ...] [--raw-scores] [--json]
     reference_st.py --self-test
 """
@@ -83,9 +88,9 @@ def load_layout(model_dir):
     A layout sentence-transformers could not run, or that vkbert does not take (one pooling mode),
     is a ValueError."""
     cfg = _json(os.path.join(model_dir, "config.json"))
-    hidden = cfg["dim"] if reference.family(cfg) == "distilbert" else cfg["hidden_size"]
+    hidden = reference.hidden_size(cfg)
     out = {"sentence_transformers": False, "pooling": "cls", "include_prompt": True, "dense": None,
-           "normalize": False, "max_seq_length": cfg["max_position_embeddings"], "do_lower_case": False,
+           "normalize": False, "max_seq_length": reference.max_positions(cfg), "do_lower_case": False,
            "prompts": {}, "default_prompt_name": None, "dimension": hidden, "hidden": hidden}
     modules_path = os.path.join(model_dir, "modules.json")
     if not os.path.exists(modules_path):
@@ -202,16 +207,32 @@ def after_pooling(x, layout, normalize=None):
     return x
 
 
-def embed(model_dir, seqs, prompt_lengths=None, pooling=None, normalize=None, dtype=torch.float32, layout=None):
+def matryoshka(pooled, n, normalize=True):
+    """nomic-embed-text's Matryoshka embedding of n values from pooled [B, width]: F.layer_norm over
+    the whole width without weights (eps 1e-5, PyTorch's default), the first n values, then
+    F.normalize unless normalize is False."""
+    if not 1 <= n <= pooled.shape[1]:
+        raise ValueError(f"dimensions {n}: the embeddings have {pooled.shape[1]}")
+    x = F.layer_norm(pooled, (pooled.shape[1],), eps=1e-5)[:, :n]
+    return F.normalize(x, p=2, dim=1) if normalize else x
+
+
+def embed(model_dir, seqs, prompt_lengths=None, pooling=None, normalize=None, dtype=torch.float32, layout=None,
+          dimensions=None):
     """Sentence embeddings of id sequences (already prompt-prefixed and truncated): [n, dimension]
     float32 numpy. pooling (a mode name, also the CLI's "last") and normalize (True/False) override
-    the model's; prompt_lengths matter only where include_prompt is false."""
+    the model's; prompt_lengths matter only where include_prompt is false. dimensions N: the
+    Matryoshka embedding of N values (matryoshka(), after the Dense module in place of Normalize;
+    normalised unless normalize is False)."""
     layout = layout or load_layout(model_dir)
     hidden, _, mask = reference.run(model_dir, seqs, None, dtype)
     with torch.no_grad():
         x = pool(torch.from_numpy(hidden).to(dtype), torch.from_numpy(mask), pooling or layout["pooling"],
                  prompt_lengths, layout["include_prompt"])
-        x = after_pooling(x, layout, normalize)
+        if dimensions:
+            x = matryoshka(after_pooling(x, layout, False), dimensions, normalize is not False)
+        else:
+            x = after_pooling(x, layout, normalize)
     return x.float().numpy()
 
 
@@ -231,22 +252,26 @@ def sigmoid_scores(model_dir):
 def class_logits(model_dir, seqs, type_seqs=None, dtype=torch.float32):
     """Sequence-classification logits [n, labels] float32 numpy."""
     cfg = _json(os.path.join(model_dir, "config.json"))
-    if reference.family(cfg) == "distilbert":
-        type_seqs = None  # DistilBERT takes no token types: a pair's are dropped, as its forward has none
-    hidden, _, _ = reference.run(model_dir, seqs, type_seqs, dtype)
+    kind = reference.family(cfg)
+    if kind in ("distilbert", "modernbert"):
+        type_seqs = None  # no token types: a pair's are dropped, as their forwards have none
+    hidden, _, mask = reference.run(model_dir, seqs, type_seqs, dtype)
     w = {k: v.to(dtype) for k, v in reference.load_safetensors(os.path.join(model_dir, "model.safetensors")).items()}
-    if reference.family(cfg) in ("albert", "electra", "roberta"):
+    if kind in ("albert", "electra", "roberta"):
         with torch.no_grad():
             return reference.class_head(w, cfg, torch.from_numpy(hidden[:, 0]), dtype).float().numpy()
     if "classifier.weight" not in w:
         raise ValueError("no classifier.weight: not a sequence-classification checkpoint")
     h0 = torch.from_numpy(hidden[:, 0]).to(dtype)
     with torch.no_grad():
-        if reference.family(cfg) == "distilbert":
-            x = torch.relu(h0 @ w["pre_classifier.weight"].T + w["pre_classifier.bias"])
+        if kind == "modernbert":  # pooled by classifier_pooling over every real token, not only [CLS]
+            logits = reference.modernbert_class_logits(w, cfg, torch.from_numpy(hidden), torch.from_numpy(mask), dtype)
         else:
-            x = torch.tanh(h0 @ reference.get(w, "pooler.dense.weight").T + reference.get(w, "pooler.dense.bias"))
-        logits = x @ w["classifier.weight"].T + w["classifier.bias"]
+            if kind == "distilbert":
+                x = torch.relu(h0 @ w["pre_classifier.weight"].T + w["pre_classifier.bias"])
+            else:
+                x = torch.tanh(h0 @ reference.get(w, "pooler.dense.weight").T + reference.get(w, "pooler.dense.bias"))
+            logits = x @ w["classifier.weight"].T + w["classifier.bias"]
     n = logits.shape[1]
     if "id2label" in cfg and len(cfg["id2label"]) != n:
         raise ValueError(f"id2label names {len(cfg['id2label'])} labels, classifier.weight has {n}")
@@ -385,6 +410,7 @@ def main():
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--normalize", dest="normalize", action="store_const", const=True)
     g.add_argument("--no-normalize", dest="normalize", action="store_const", const=False)
+    ap.add_argument("--dimensions", type=int, help="a Matryoshka embedding of N values (nomic-embed's recipe)")
     ap.add_argument("--embeddings", help="write the embeddings .npy [n, dimension]")
     ap.add_argument("--classify", action="store_true", help="class scores instead of embeddings")
     ap.add_argument("--raw-scores", action="store_true", help="--classify: logits")
@@ -411,7 +437,7 @@ def main():
         if args.prompt_length:
             pl = [int(v) for v in args.prompt_length.split(",")]
             pl = pl * len(seqs) if len(pl) == 1 else pl
-        emb = embed(args.model, seqs, pl, args.pooling, args.normalize, dtype)
+        emb = embed(args.model, seqs, pl, args.pooling, args.normalize, dtype, dimensions=args.dimensions)
     except (ValueError, KeyError) as e:
         sys.exit(f"reference_st.py: {args.model}: {e}")
     if args.embeddings:

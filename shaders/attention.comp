@@ -10,7 +10,8 @@
 // dimensions of q and k) are applied as q and k are read, from a cos/sin table, never as a pass
 // of their own. A local window (pc.window, ModernBERT's local layers) masks the keys further than
 // pc.window from the query exactly as Hugging Face's sliding-window mask does (finfo.min), and
-// the workgroup walks only the keys its 64 queries can see: work grows as seq x window.
+// the workgroup walks only the keys its 64 queries can see: work grows as seq x window. ALiBi
+// (pc.alibi, JinaBERT) adds -slope_h |s - j| to every score, the slope computed here per head.
 // Bindings: 0 qkv (read), 1 input int32 (attention mask at mask_offset; the rotary table, floats,
 // at rope_offset: it lives in the session's input buffer, so that no kernel needs a fifth storage
 // buffer), 2 ctx (write); attention_probs (PROBS) also 3 probs (write):
@@ -58,10 +59,11 @@ float rotated(uint base, uint d, uint pos) {
 }
 
 // The additive mask of key j (in-sequence index) for query s: 0, or finfo.min for padding and
-// for a key outside the local window.
-float key_mask(float padmask, uint s, uint j) {
-    bool far = pc.window != VKB_ATTENTION_GLOBAL && (s > j ? s - j : j - s) > pc.window;
-    return far ? VKB_NEG_MAX : padmask;
+// for a key outside the local window; minus slope |s - j| (ALiBi; slope 0 without it).
+float key_mask(float padmask, uint s, uint j, float slope) {
+    uint dist = s > j ? s - j : j - s;
+    bool far = pc.window != VKB_ATTENTION_GLOBAL && dist > pc.window;
+    return (far ? VKB_NEG_MAX : padmask) - slope * float(dist);
 }
 
 void main() {
@@ -75,6 +77,7 @@ void main() {
     uint qbase = t * row + h * D;
 
     uint sq = min(s, pc.seq - 1);
+    float slope = pc.alibi != 0u ? vkb_alibi_slope(h, pc.heads) : 0.0;
     float q[D];
     float acc[D];
     [[unroll]] for (uint d = 0; d < D; ++d) { q[d] = rotated(qbase, d, sq); acc[d] = 0.0; }
@@ -102,7 +105,7 @@ void main() {
             for (uint j = 0; j < n; ++j) {
                 float sc = 0.0;
                 [[unroll]] for (uint d = 0; d < D; ++d) sc = fma(q[d], ks[j * D + d], sc);
-                sc = sc * pc.scale + key_mask(maskv[j], sq, j0 + j);
+                sc = sc * pc.scale + key_mask(maskv[j], sq, j0 + j, slope);
                 float mn = max(m, sc);
                 float corr = exp(m - mn);
                 float p = exp(sc - mn);
@@ -137,7 +140,7 @@ void main() {
             for (uint j = 0; j < n; ++j) {
                 float sc = 0.0;
                 [[unroll]] for (uint d = 0; d < D; ++d) sc = fma(q[d], ks[j * D + d], sc);
-                probs[pbase + j0 + j] = exp(sc * pc.scale + key_mask(maskv[j], sq, j0 + j) - m) * inv;
+                probs[pbase + j0 + j] = exp(sc * pc.scale + key_mask(maskv[j], sq, j0 + j, slope) - m) * inv;
             }
         }
         barrier();

@@ -10,7 +10,7 @@
 // (gallivm's guard against hangs), which a long sequence times a large head would
 // otherwise reach.
 // Rotary positions and the local window as in attention.comp (rotation on whole texels: pc.rope
-// must be a multiple of 8 here; the op sends other rotary widths to attention).
+// must be a multiple of 8 here; the op sends other rotary widths to attention); ALiBi too.
 // Bindings: 0 qkv as RGBA32F texel buffer ([tokens, 3 * hidden / 4] texels), 1 input int32
 //           (attention mask at mask_offset, the rotary table at rope_offset, as attention.comp),
 //           2 ctx [tokens, hidden] (write); attention_texel_probs (PROBS) also 3 probs (write):
@@ -54,10 +54,11 @@ vec4 rotated4(int base, uint d, uint pos) {
 }
 
 // A key's shuffled mask for query s: finfo.min also outside the local window (-inf past the
-// sequence stays -inf).
-float key_mask(float padmask, uint s, uint j) {
-    bool far = pc.window != VKB_ATTENTION_GLOBAL && (s > j ? s - j : j - s) > pc.window;
-    return far ? min(padmask, VKB_NEG_MAX) : padmask;
+// sequence stays -inf); minus slope |s - j| (ALiBi; slope 0 without it).
+float key_mask(float padmask, uint s, uint j, float slope) {
+    uint dist = s > j ? s - j : j - s;
+    bool far = pc.window != VKB_ATTENTION_GLOBAL && dist > pc.window;
+    return (far ? min(padmask, VKB_NEG_MAX) : padmask) - slope * float(dist);
 }
 
 void main() {
@@ -75,6 +76,7 @@ void main() {
     vec4 q[D4];
     vec4 acc[D4];
     uint sq = min(s, pc.seq - 1);
+    float slope = pc.alibi != 0u ? vkb_alibi_slope(h, pc.heads) : 0.0;
     [[unroll]] for (uint d = 0; d < D4; ++d) {
         q[d] = rotated4(int(t * row4 + hd4), d, sq) * pc.scale;
         acc[d] = vec4(0.0);
@@ -102,7 +104,7 @@ void main() {
         float sc[8];
         float mn = m;
         [[unroll]] for (uint r = 0; r < 8; ++r) {
-            sc[r] = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + key_mask(subgroupShuffle(bias, r), sq, j0 + r);
+            sc[r] = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + key_mask(subgroupShuffle(bias, r), sq, j0 + r, slope);
             mn = max(mn, sc[r]);
         }
         float corr = exp(m - mn);   // the block's first key is in the sequence, so mn is finite
@@ -136,7 +138,7 @@ void main() {
                 [[unroll]] for (uint r = 0; r < 8; ++r) sv[r] = fma(q[d], subgroupShuffle(kd, r), sv[r]);
             }
             [[unroll]] for (uint r = 0; r < 8; ++r) {
-                float sc = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + key_mask(subgroupShuffle(bias, r), sq, j0 + r);
+                float sc = (sv[r].x + sv[r].y) + (sv[r].z + sv[r].w) + key_mask(subgroupShuffle(bias, r), sq, j0 + r, slope);
                 if (live && j0 + r < pc.seq) probs[pbase + j0 + r] = exp(sc - m) * pinv;
             }
         }

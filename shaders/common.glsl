@@ -8,6 +8,16 @@ const float VKB_NEG_MAX = -3.402823466e38; // torch.finfo(float32).min: HF's add
 // neither exceeds maxComputeWorkGroupCount.
 uint vkb_row() { return gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x; }
 
+#ifdef VKB_WANT_ATTENTION
+// ALiBi's slope of head h of n (Press et al.'s get_slopes, as JinaBERT's _get_alibi_head_slopes):
+// 2^(-8 (h + 1) / p) over the largest power of two p <= n; the heads past p take the odd-numbered
+// slopes of 2p heads, 2^(-8 (2 (h - p) + 1) / 2p).
+float vkb_alibi_slope(uint h, uint n) {
+    uint p = 1u << uint(findMSB(n));
+    return h < p ? exp2(-8.0 * float(h + 1u) / float(p)) : exp2(-4.0 * float(2u * (h - p) + 1u) / float(p));
+}
+#endif
+
 // erf with absolute error below 1.5e-7 (Abramowitz & Stegun 7.1.26), enough for fp32 GELU.
 float vkb_erf(float x) {
     float ax = abs(x);

@@ -19,7 +19,7 @@
 #  define f32 float
 #endif
 
-#define VKB_PUSH_MAX_BYTES 36
+#define VKB_PUSH_MAX_BYTES 40
 
 /* Workgroup shapes: the shaders' local sizes and the grids their ops dispatch, one number each.
  * matmul: VKB_MATMUL_WG_X x VKB_MATMUL_WG_Y invocations, each TM rows x TN columns. */
@@ -71,7 +71,8 @@ VKB_PUSH_END(vkb_push_matmul, 32)
 #endif
 
 /* attention: ctx[t, h*D:(h+1)*D] = softmax(q k^T * scale + mask) v per batch and head, q and k
- * rotated first where `rope` says, keys outside a local window masked like padding */
+ * rotated first where `rope` says, keys outside a local window masked like padding, ALiBi's
+ * -slope_h |s - j| added where `alibi` says */
 #define VKB_ATTENTION_GLOBAL 0xFFFFFFFFu /* window: every key */
 #if !defined(VKB_GLSL) || defined(VKB_WANT_ATTENTION)
 VKB_PUSH_BEGIN(vkb_push_attention)
@@ -85,7 +86,8 @@ VKB_PUSH_BEGIN(vkb_push_attention)
     u32 rope;        /* rotary dimensions per head, even (0: none): the first `rope` of q and k rotate */
     u32 rope_offset; /* this layer's rotary table in the input binding (floats): position p's
                         rope / 2 cosines, then its rope / 2 sines, at rope_offset + p * rope */
-VKB_PUSH_END(vkb_push_attention, 36)
+    u32 alibi;       /* 1: ALiBi (JinaBERT), each head's slope computed in the kernel; 0: none */
+VKB_PUSH_END(vkb_push_attention, 40)
 #endif
 
 /* layernorm (in place): x[r, :] = (x - mean) / sqrt(var + eps) * gamma + beta */

@@ -81,6 +81,17 @@ if(SET STREQUAL "tiny")
        --layers 4 --local-attention 16 --positions 8192 --no-head)
   make(modernbert-tiny-long --family modernbert --seed 73 --std 0.2 --hidden 64 --heads 4 --intermediate 96
        --layers 4 --local-attention 128 --no-head)
+  # JinaBERT v2 (jina-embeddings-v2's layout: BERT's keys with position_embedding_type alibi, the GeGLU
+  # MLP, bert-base-uncased's vocab.txt, 8192 positions, no position embeddings); std 0.2 as above.
+  # jina-tiny: JinaBertForMaskedLM, 4 heads (ALiBi slopes 2^-2, 2^-4, 2^-6, 2^-8); -odd: 6 heads of
+  # 8 (not a power of two: the slopes of 4 heads, then two of 8's) and an odd intermediate size;
+  # -nohead: JinaBertModel; -long: for tests/long_e2e.py's 1000 and 2048 tokens.
+  make(jina-tiny --family jina_bert --seed 91 --std 0.2 --hidden 32 --heads 4 --intermediate 40 --layers 3)
+  make(jina-tiny-odd --family jina_bert --seed 92 --std 0.2 --hidden 48 --heads 6 --intermediate 37 --layers 2)
+  make(jina-tiny-nohead --family jina_bert --seed 91 --std 0.2 --hidden 32 --heads 4 --intermediate 40 --layers 3
+       --no-head)
+  make(jina-tiny-long --family jina_bert --seed 93 --std 0.2 --hidden 64 --heads 8 --intermediate 96 --layers 2
+       --no-head)
   get_filename_component(data ${VOCAB} DIRECTORY)
   make(camembert-tiny --family camembert --seed 23 --positions 66 --vocab-size 32005)
   make(xlmr-tiny --family xlm-roberta --seed 24 --positions 66 --vocab-size 250002)
@@ -119,6 +130,18 @@ if(SET STREQUAL "tiny")
   make(qa-tiny --seed 74 --std 0.3 --head qa)
   make(qa-distil --family distilbert --seed 75 --std 0.3 --head qa --cased
        --vocab ${data}/bert-base-multilingual-cased-vocab.txt)
+  # ModernBertForTokenClassification and -ForQuestionAnswering (head.dense + GELU + head.norm on every
+  # token, then classifier or qa_outputs) with ModernBERT-base's byte-level BPE tokenizer.json: no
+  # "##" subword prefix, so the pipelines' word rule is the space-before one; 3 layers, a window of 16
+  make(ner-modernbert --family modernbert --seed 76 --std 0.3 --hidden 64 --heads 4 --layers 3 --intermediate 96
+       --local-attention 16 --head tokcls --classifier 9 --labels ${ner_labels})
+  make(qa-modernbert --family modernbert --seed 77 --std 0.3 --hidden 64 --heads 4 --layers 3 --intermediate 96
+       --local-attention 16 --head qa)
+  foreach(name ner-modernbert qa-modernbert)
+    file(COPY ${data}/tokenizers/ModernBERT-base/tokenizer.json ${data}/tokenizers/ModernBERT-base/special_tokens_map.json
+         DESTINATION ${OUT}/${name})
+    file(REMOVE ${OUT}/${name}/vocab.txt)
+  endforeach()
 elseif(SET STREQUAL "base")
   make(bert-base-random --seed 7 --shape bert-base)
 endif()

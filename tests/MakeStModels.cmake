@@ -1,7 +1,8 @@
 # cmake -DTOOL=vkbert-make-model -DPYTHON=python3 -DLAYOUT=make_st_layout.py -DVOCAB=vocab.txt
 #       -DDATA=tests/data -DOUT=dir -P MakeStModels.cmake
 # The embedding, classification and reranking test models (issue 12): tiny random weights
-# (hidden 32, 2 layers) in sentence-transformers and *ForSequenceClassification layouts.
+# (hidden 32, 2 layers; the ModernBERT and NomicBERT ones wider) in sentence-transformers and
+# *ForSequenceClassification layouts.
 # EMULATOR: the cross-compiling emulator command, its words separated by '|'.
 string(REPLACE "|" ";" emulator "${EMULATOR}")
 
@@ -68,6 +69,21 @@ layout(st-short --pooling mean --normalize --max-seq 16)
 # DistilBERT (a DistilBertModel checkpoint) in an ST layout
 make(st-distil --family distilbert --seed 38 --no-head --no-prefix)
 layout(st-distil --pooling mean --normalize)
+# JinaBERT (jina-embeddings-v2's layout: JinaBertModel, mean pooling; ALiBi, the GeGLU MLP)
+make(st-jina --family jina_bert --seed 47 --std 0.2 --no-head --no-prefix --heads 4 --layers 3 --intermediate 40)
+layout(st-jina --pooling mean)
+# NomicBERT (nomic-embed-text v1.5's layout: NomicBertModel, mean pooling + Normalize, its four task
+# prompts, pooled, no default; bert-base-uncased's vocab.txt, 30,528 rows): nomic-tiny rotates whole
+# heads (rotary_emb_fraction 1.0, base 1000, v1.5's); nomic-tiny-partial half of each 16-wide head
+# (8 dimensions rotated, 8 not) and has every Linear's bias (qkv_proj_bias, mlp_fc1_bias, mlp_fc2_bias).
+set(nomic_prompts "--prompt=search_query=search_query: " "--prompt=search_document=search_document: "
+    "--prompt=classification=classification: " "--prompt=clustering=clustering: ")
+make(nomic-tiny --family nomic_bert --seed 81 --hidden 64 --heads 4 --layers 3 --intermediate 96 --positions 2048
+     --rotary-fraction 1.0 --rotary-base 1000)
+layout(nomic-tiny --pooling mean --normalize ${nomic_prompts})
+make(nomic-tiny-partial --family nomic_bert --seed 82 --hidden 64 --heads 4 --layers 2 --intermediate 80
+     --rotary-fraction 0.5 --biases)
+layout(nomic-tiny-partial --pooling mean --normalize ${nomic_prompts})
 # No sentence-transformers files at all: CLS pooling, no Dense, no normalisation
 make(st-plain --seed 39 --no-head)
 # Sequence classification
@@ -87,10 +103,24 @@ make(cls-roberta --family roberta --seed 43 --classifier 3 --labels negative,neu
      --vocab-size 50265)
 make(cls-xlmr --family xlm-roberta --seed 44 --classifier 2 --labels NEGATIVE,POSITIVE --positions 66
      --vocab-size 32002)
-foreach(pair "cls-roberta;roberta-base" "cls-xlmr;unigram-xlmr-like")
+# JinaBertForSequenceClassification (jina-reranker-v1's class: BERT's pooler and classifier over ALiBi)
+make(cls-jina --family jina_bert --seed 48 --std 0.2 --classifier 2 --labels NEGATIVE,POSITIVE --heads 4 --layers 2)
+# ModernBertForSequenceClassification (head.dense + GELU + head.norm, then classifier) with
+# ModernBERT-base's tokenizer.json: cls-modernbert pools the mean of every token (classifier_pooling
+# mean, ModernBERT-base's), over 3 layers (0 global, 1 and 2 local with a window of 16, +-8, which
+# the longer test texts outgrow); cls-modernbert-cls pools [CLS] and has every bias.
+make(cls-modernbert --family modernbert --seed 45 --classifier 3 --labels negative,neutral,positive --hidden 64
+     --heads 4 --layers 3 --intermediate 96 --local-attention 16)
+make(cls-modernbert-cls --family modernbert --seed 46 --classifier 2 --labels NEGATIVE,POSITIVE --classifier-pooling cls
+     --biases --hidden 64 --heads 4 --layers 3 --intermediate 96 --local-attention 16)
+foreach(pair "cls-roberta;roberta-base" "cls-xlmr;unigram-xlmr-like" "cls-modernbert;ModernBERT-base"
+        "cls-modernbert-cls;ModernBERT-base")
   list(GET pair 0 name)
   list(GET pair 1 tok)
   file(COPY ${DATA}/tokenizers/${tok}/tokenizer.json DESTINATION ${OUT}/${name})
+  if(EXISTS ${DATA}/tokenizers/${tok}/special_tokens_map.json)
+    file(COPY ${DATA}/tokenizers/${tok}/special_tokens_map.json DESTINATION ${OUT}/${name})
+  endif()
   file(REMOVE ${OUT}/${name}/vocab.txt)
 endforeach()
 # A classifier whose config.json has no id2label: an error test

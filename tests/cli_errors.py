@@ -209,7 +209,7 @@ def main():
         with open(os.path.join(bad, "config.json"), "w") as f:
             json.dump(cfg, f)
         expect_error(vkbert, ["fill-mask", "-m", bad, "--json", "x [MASK]"],
-                     "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta, albert, electra, modernbert, nomic_bert)")
+                     "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta, albert, electra, modernbert, nomic_bert, jina_bert)")
         # ALBERT configs vkbert does not run, each said before any weight is read
         for extra, needle in (({"embedding_size": 0}, "\"embedding_size\" must be an integer in [1, "),
                               ({"num_hidden_groups": 2}, "num_hidden_groups 2 and inner_group_num 1 are not supported"),

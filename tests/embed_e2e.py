@@ -12,7 +12,8 @@ max_seq_length. What is asserted, per part (--part, repeatable; default all):
               Dense, with every --pooling (cls, mean, max, mean_sqrt_len, last) and --normalize /
               --no-normalize: cosine >= 0.99999 and max abs difference <= 1e-4 per embedding;
               prompts (the default prompt, --prompt-name, include_prompt false leaving the prompt
-              out of the pooling), ST's do_lower_case over a cased tokenizer
+              out of the pooling), ST's do_lower_case over a cased tokenizer; NomicBERT
+              (nomic-tiny, nomic-tiny-partial) with each task prompt and Matryoshka --dimensions
   batch       a padded batch of mixed lengths gives the embeddings of each text alone (1e-5)
   many        10,000 lines of different lengths in one `embed -f FILE -o out.npy`: shape
               [10000, dim], input order (rows spot-checked against PyTorch), repeated lines equal
@@ -22,7 +23,8 @@ max_seq_length. What is asserted, per part (--part, repeatable; default all):
               same order as PyTorch's
   classify    `vkbert classify --json [--raw-scores] TEXT [--pair TEXT]`: TEI's [{"label", "score"}]
               with every label, best first, within 1e-4 (softmax; sigmoid for one label or
-              multi_label_classification; logits with --raw-scores)
+              multi_label_classification; logits with --raw-scores), ModernBERT's mean and [CLS]
+              pooling heads included
   truncation  over-long inputs are cut to max_seq_length by default (stderr says how many),
               --truncation-direction left keeps the end, --no-truncate fails naming the line
 
@@ -115,8 +117,10 @@ def prompt_of(layout, prompt_name=None):
     return layout["prompts"][name] if name else None
 
 
-def ref_embed(cli, model, texts, pooling=None, normalize=None, prompt_name=None, direction="right", layout=None):
-    """PyTorch's embeddings of texts as the CLI should make them, and how many were truncated."""
+def ref_embed(cli, model, texts, pooling=None, normalize=None, prompt_name=None, direction="right", layout=None,
+              dimensions=None):
+    """PyTorch's embeddings of texts as the CLI should make them (dimensions: the Matryoshka
+    embedding of that many values), and how many were truncated."""
     layout = layout or R.load_layout(model)
     prompt = prompt_of(layout, prompt_name)
     pl = R.prompt_length(cli.tokenize(model, R.st_text(layout, prompt))[0]) if prompt else 0
@@ -126,7 +130,7 @@ def ref_embed(cli, model, texts, pooling=None, normalize=None, prompt_name=None,
                                        layout["max_seq_length"], direction)
         seqs.append(ids)
         cut += truncated
-    return R.embed(model, seqs, [pl] * len(seqs), pooling, normalize, layout=layout), cut
+    return R.embed(model, seqs, [pl] * len(seqs), pooling, normalize, layout=layout, dimensions=dimensions), cut
 
 
 def compare_embeddings(what, got, want):
@@ -215,6 +219,49 @@ def part_embeddings(cli, models, tmp):
     got = embed_cli(cli, model, texts)
     if got is not None:
         compare_embeddings("st-lower (ST's do_lower_case, Latin and Cyrillic)", got, want)
+
+
+    part_nomic(cli, models)
+
+
+# a text of some 300 tokens: rotary positions far past the short texts'
+LONG_TEXT = " ".join(WORDS[i * 7 % len(WORDS)] for i in range(260))
+
+
+def part_nomic(cli, models):
+    """NomicBERT (nomic-embed-text's layout: rotary positions, SwiGLU, mean pooling + Normalize, task
+    prompts): each prompt, Matryoshka --dimensions with and without normalisation, a long text."""
+    texts = TEXTS + [LONG_TEXT]
+    for name in ("nomic-tiny", "nomic-tiny-partial"):
+        model = os.path.join(models, name)
+        layout = R.load_layout(model)
+        check(len(cli.tokenize(model, LONG_TEXT)[0]) > 250, f"{name}: the long text is not long")
+        for pn in (None, "search_query", "search_document", "classification", "clustering"):
+            flags = ["--prompt-name", pn] if pn else []
+            want, _ = ref_embed(cli, model, texts, prompt_name=pn, layout=layout)
+            got = embed_cli(cli, model, texts, flags)
+            if got is not None:
+                compare_embeddings(f"{name} prompt {pn}", got, want)
+        a, _ = ref_embed(cli, model, TEXTS[:2], prompt_name="search_query", layout=layout)
+        b, _ = ref_embed(cli, model, TEXTS[:2], prompt_name="search_document", layout=layout)
+        check(float(np.abs(a - b).max()) > 1e-2, f"{name}: the two prompts give the same embeddings in PyTorch")
+        for dims, normalize, pn in ((16, None, "search_query"), (48, None, None), (32, False, "search_document"),
+                                    (layout["dimension"], None, None)):
+            flags = ["--dimensions", str(dims)] + norm_flags(normalize) + (["--prompt-name", pn] if pn else [])
+            want, _ = ref_embed(cli, model, texts, normalize=normalize, prompt_name=pn, layout=layout, dimensions=dims)
+            got = embed_cli(cli, model, texts, flags)
+            if got is not None:
+                compare_embeddings(f"{name} {' '.join(flags)}", got, want)
+                check(got.shape[1] == dims, f"{name} {' '.join(flags)}: {got.shape[1]} values, want {dims}")
+        # a Matryoshka cut is not the full embedding's first values (the layer norm comes first)
+        full, _ = ref_embed(cli, model, TEXTS[:2], layout=layout)
+        cut, _ = ref_embed(cli, model, TEXTS[:2], layout=layout, dimensions=16)
+        check(float(np.abs(full[:, :16] / np.linalg.norm(full[:, :16], axis=1, keepdims=True) - cut).max()) > 1e-3,
+              f"{name}: --dimensions 16 is the full embedding's cut in PyTorch too: the layer norm is not tested")
+        for bad in ("0", str(layout["dimension"] + 1), "x"):
+            p = cli.run(["embed", "-m", model, "--dimensions", bad, "hello"], want_ok=False)
+            check(p.returncode != 0 and "dimensions" in p.err, f"{name} --dimensions {bad}: exit {p.returncode}, "
+                  f"stderr {p.err.strip()[:300]!r}")
 
 
 def part_batch(cli, models, tmp):
@@ -368,7 +415,15 @@ def part_classify(cli, models, tmp):
              ("cls-roberta", "I loved this film, it was wonderful!", None),
              ("cls-roberta", "The premise is true.", "The hypothesis follows from it."),
              ("cls-xlmr", "Ce film était merveilleux !", None),
-             ("cls-xlmr", "The premise is true.", "Die Hypothese folgt daraus.")]
+             ("cls-xlmr", "The premise is true.", "Die Hypothese folgt daraus."),
+             # ModernBERT: mean pooling over every token (past the local layers' +-8 window) and [CLS]
+             ("cls-modernbert", "I loved this film, it was wonderful!", None),
+             ("cls-modernbert", LONG_TEXT[:400], None),
+             ("cls-modernbert", "The premise is true.", "The hypothesis follows from it."),
+             ("cls-modernbert-cls", "A delightful little movie.", None),
+             ("cls-modernbert-cls", LONG_TEXT[:400], "Second segment: ModernBERT has no token types."),
+             ("cls-jina", "A delightful little movie.", None),
+             ("cls-jina", LONG_TEXT[:400], "The hypothesis follows from it.")]
     for name, text, pair in cases:
         model = os.path.join(models, name)
         labels = R.labels(model)

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Long inputs and local attention end to end: `vkbert encode --ids` against PyTorch
-(model_tools/reference.py) on a rotary, local-window model (ModernBERT's layout).
+(model_tools/reference.py) on a rotary, local-window model (ModernBERT's layout), or any other
+(JinaBERT's ALiBi).
 
 The lengths cross the attention kernels' 64-query workgroups, their key blocks and the local
 window (the model's local_attention, +-half): by default 127, 128, 129, 1000 and 8192 tokens, each
@@ -48,8 +49,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(x) for x in args.lengths.split(",")):
             # ordinary tokens (ModernBERT's special ones sit above 50000), between [CLS] and [SEP]
+            # (BERT's 101 and 102 in a config without cls_token_id: JinaBERT's)
             body = [int(i) for i in rng.integers(1000, min(cfg["vocab_size"], 50000), n - 2)]
-            ids = [cfg.get("cls_token_id", 50281)] + body + [cfg.get("sep_token_id", 50282)]
+            bert = "cls_token_id" not in cfg and cfg["vocab_size"] < 50281
+            ids = [cfg.get("cls_token_id", 101 if bert else 50281)] + body + [cfg.get("sep_token_id", 102 if bert else 50282)]
             hpath, lpath = os.path.join(tmp, "h.npy"), os.path.join(tmp, "l.npy")
             ref_h, ref_l, _ = reference.run(args.model, [ids])
             if n > for_logits:

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """vkbert ner and vkbert qa against Hugging Face's token-classification and question-answering
-pipelines on the test models (ner-tiny, ner-uncased, ner-distil, qa-tiny, qa-distil).
+pipelines on the test models (ner-tiny, ner-uncased, ner-distil, ner-modernbert, qa-tiny, qa-distil,
+qa-modernbert: ModernBERT's token heads over its byte-level BPE).
 
 tests/data/pipeline-cases.json (model_tools/pipeline_cases.py) holds what the pipelines give:
 Hugging Face's Rust tokenizers for ids, offsets, words and a long context's windows, PyTorch

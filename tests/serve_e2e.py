@@ -87,6 +87,20 @@ def embeddings(vkbert, models):
         raw = base64.b64decode(got["data"][0]["embedding"])
         floats = list(struct.unpack(f"<{len(raw) // 4}f", raw))
         check(s == 200 and json_close(floats, want[0]), "/v1/embeddings base64 is not the float row")
+        # dimensions (Matryoshka, nomic-embed's recipe): as the CLI's --dimensions, on both routes
+        s, got, _, _ = srv.post("/embed", {"inputs": TEXTS[:2], "dimensions": 16})
+        want16 = cli(vkbert, ["embed", "-m", st, "--json", "--dimensions", "16"] + TEXTS[:2])
+        check(s == 200 and len(got[0]) == 16 and json_close(got, want16), f"/embed dimensions 16: {s} {str(got)[:200]}")
+        s, got, _, _ = srv.post("/v1/embeddings", {"input": TEXTS[:2], "dimensions": 16})
+        check(s == 200 and json_close([d["embedding"] for d in got["data"]], want16),
+              f"/v1/embeddings dimensions 16: {s} {str(got)[:200]}")
+        s, got, _, _ = srv.post("/embed", {"inputs": TEXTS[:1], "dimensions": 8, "normalize": False})
+        want8 = cli(vkbert, ["embed", "-m", st, "--json", "--dimensions", "8", "--no-normalize"] + TEXTS[:1])
+        check(s == 200 and json_close(got, want8), f"/embed dimensions 8 normalize false: {s} {str(got)[:200]}")
+        for bad in (0, 385, -1, "8"):
+            r = srv.post("/embed", {"inputs": "a", "dimensions": bad})
+            check(is_error(r, 422, "validation") or is_error(r, 400, "validation"),
+                  f"/embed dimensions {bad!r}: {r[0]} {str(r[1])[:200]}")
         # /embed_all: every token's hidden state, as vkbert encode --hidden writes it
         with tempfile.TemporaryDirectory() as tmp:
             npy = os.path.join(tmp, "h.npy")

@@ -267,6 +267,41 @@ def check_modernbert(models, data):
     print(f"modernbert: rotary to position 8191, windows, float64 {err:.2e} from float32")
 
 
+def check_jina(models):
+    """JinaBERT's oracle: ALiBi's slopes against the paper's values, the layout's tensors, and that
+    ALiBi and the GeGLU's halves each change the hidden states (so the e2e tests can see them)."""
+    import torch
+    for n, want in ((4, [2 ** -2, 2 ** -4, 2 ** -6, 2 ** -8]), (8, [2.0 ** -(i + 1) for i in range(8)]),
+                    (6, [2 ** -2, 2 ** -4, 2 ** -6, 2 ** -8, 2 ** -1, 2 ** -3]),
+                    (12, [2.0 ** -(i + 1) for i in range(8)] + [2 ** -0.5, 2 ** -1.5, 2 ** -2.5, 2 ** -3.5])):
+        got = reference.alibi_slopes(n)
+        check(len(got) == n and max(abs(a - b) for a, b in zip(got, want)) < 1e-15, f"ALiBi slopes of {n}: {got}")
+    model = os.path.join(models, "jina-tiny")
+    with open(os.path.join(model, "config.json")) as f:
+        cfg = json.load(f)
+    check(reference.family(cfg) == "jina", f"jina-tiny: family {reference.family(cfg)}")
+    w = reference.load_safetensors(os.path.join(model, "model.safetensors"))
+    check(not any("position_embeddings" in k for k in w), "jina-tiny has position embeddings")
+    check("bert.encoder.layer.0.mlp.gated_layers.weight" in w and "bert.encoder.layer.0.mlp.gated_layers.bias" not in w
+          and w["bert.encoder.layer.0.mlp.gated_layers.weight"].shape == (2 * cfg["intermediate_size"], cfg["hidden_size"]),
+          "jina-tiny: gated_layers is not [2I, H] without a bias")
+    ids = torch.tensor([[101] + list(range(2000, 2030)) + [102]])
+    one, types = torch.ones_like(ids), torch.zeros_like(ids)
+    base, _ = reference.forward_jina(w, cfg, ids, types, one)
+    saved = reference.alibi_slopes
+    reference.alibi_slopes = lambda n: [0.0] * n
+    try:
+        flat, _ = reference.forward_jina(w, cfg, ids, types, one)
+    finally:
+        reference.alibi_slopes = saved
+    check(float((base - flat).abs().max()) > 1e-2, "jina-tiny: ALiBi changes the hidden states by under 1e-2")
+    # positions matter only through ALiBi: a reversed body gives other states than the reversed states
+    rev = torch.cat([ids[:, :1], ids[:, 1:-1].flip(1), ids[:, -1:]], dim=1)
+    h_rev, _ = reference.forward_jina(w, cfg, rev, types, one)
+    check(float((h_rev[0, 1:-1].flip(0) - base[0, 1:-1]).abs().max()) > 1e-3, "jina-tiny: word order does not matter")
+    print("jina: ALiBi slopes of 4, 6, 8, 12 heads; ALiBi and word order change the hidden states")
+
+
 def write_safetensors(path, tensors):
     header, blobs, off = {}, [], 0
     for name, t in tensors.items():
@@ -331,6 +366,7 @@ def main():
     check_roberta(models)
     check_factorised(models, scratch)
     check_modernbert(models, data)
+    check_jina(models)
     for args, needle in ((["--family", "modernbert", "--types", "2"], "token type"),
                          (["--family", "bert", "--biases"], "for --family modernbert"),
                          (["--family", "modernbert", "--hidden", "36", "--heads", "12"], "odd head width")):

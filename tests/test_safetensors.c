@@ -196,7 +196,7 @@ static void config_cases(void) {
     CHECK(vkb_config_parse(NULL, json, strlen(json), "cfg", &c) == 0 && c.family && !strcmp(c.family, "bert"),
           "bert config: %s", vkbert_last_error());
     struct { const char *fmt, *extra; vkbert_status st; const char *frag; } family_cases[] = {
-        {NULL, ",\"model_type\":\"gpt2\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta, albert, electra, modernbert, nomic_bert)"},
+        {NULL, ",\"model_type\":\"gpt2\"", VKBERT_ERROR_UNSUPPORTED, "model_type \"gpt2\" is not supported (vkbert runs: bert, distilbert, roberta, albert, electra, modernbert, nomic_bert, jina_bert)"},
         {NULL, ",\"model_type\":7", VKBERT_ERROR_MODEL_FORMAT, "\"model_type\" must be a string"},
         {"d", ",\"activation\":\"relu\"", VKBERT_ERROR_UNSUPPORTED, "activation relu"},
         {"d", ",\"n_heads\":5", VKBERT_ERROR_MODEL_FORMAT, "duplicate JSON key"},

@@ -686,7 +686,7 @@ static void families(void) {
     cfg.family = "gpt2";
     m = NULL;
     CHECK_ERROR(vkbert_model_create_random(ctx, &cfg, 3, true, &m), VKBERT_ERROR_INVALID_ARGUMENT,
-                "unknown family \"gpt2\" (vkbert runs: bert, distilbert, roberta, albert, electra, modernbert, nomic_bert)");
+                "unknown family \"gpt2\" (vkbert runs: bert, distilbert, roberta, albert, electra, modernbert, nomic_bert, jina_bert)");
     CHECK(m == NULL, "model returned on failure");
 }
 

@@ -558,9 +558,12 @@ typedef struct vkbert_model_files {
  * BF16 (converted on upload). config.json's model_type picks the family ("bert", or none:
  * BertModel / BertForMaskedLM; "distilbert": DistilBertModel / DistilBertForMaskedLM;
  * "roberta", "xlm-roberta", "camembert": the RoBERTa classes; "albert": AlbertModel /
- * AlbertForMaskedLM; "electra": ElectraModel / ElectraForMaskedLM, the generator; any other is
- * VKBERT_ERROR_UNSUPPORTED naming the supported ones). Tensor names with or without the family's
- * prefix ("bert.", "distilbert.", "roberta.", "albert.", "electra."), LayerNorm weight/bias or gamma/beta, a tied,
+ * AlbertForMaskedLM; "electra": ElectraModel / ElectraForMaskedLM, the generator; "modernbert":
+ * ModernBertModel / ModernBertForMaskedLM and its classification, token-classification and QA
+ * heads; "nomic_bert": NomicBertModel; "bert" with position_embedding_type "alibi": JinaBERT v2's
+ * JinaBertModel / JinaBertForMaskedLM; any other is VKBERT_ERROR_UNSUPPORTED naming the supported
+ * ones). Tensor names with or without the family's prefix ("bert.", "distilbert.", "roberta.",
+ * "albert.", "electra.", "model."), LayerNorm weight/bias or gamma/beta, a tied,
  * untied or absent decoder weight are all accepted; extra tensors are ignored; a checkpoint
  * without the MLM head loads for encoding only. A directory may also hold
  * sentence-transformers' files (see vkbert_embedding_info; a malformed one is an error) and a

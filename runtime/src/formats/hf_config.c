@@ -73,9 +73,10 @@ vkbert_status vkb_config_parse(vkbert_context *ctx, const char *json, size_t len
     const vkb_arch *arch = NULL;
     if (!cJSON_IsObject(root)) s = vkb_fail(ctx, VKBERT_ERROR_MODEL_FORMAT, "%s: not a JSON object", path);
     if (!s) {
-        const char *mt = NULL;
-        if ((s = vkb_json_string(ctx, root, path, "model_type", &mt))) {
-        } else if (!(arch = vkb_arch_find(mt))) {
+        const char *mt = NULL, *pe = NULL;
+        if ((s = vkb_json_string(ctx, root, path, "model_type", &mt)) ||
+            (s = vkb_json_string(ctx, root, path, "position_embedding_type", &pe))) {
+        } else if (!(arch = vkb_arch_find(mt, pe))) {
             s = vkb_fail(ctx, VKBERT_ERROR_UNSUPPORTED, "%s: model_type \"%.64s\" is not supported (vkbert runs: %s)",
                          path, mt ? mt : "", vkb_arch_list((char[128]){0}, 128));
         }

@@ -61,6 +61,11 @@ typedef struct vkb_token_linear {
     vkb_split w;        /* [n, k] */
     vkb_buffer b;       /* [n] */
     uint32_t n, k;      /* outputs per token, hidden_size */
+    /* the family's per-token transform before it (vkb_arch.token_transform: ModernBERT's head.dense,
+     * activation, head.norm); dense_w.count 0: none */
+    vkb_split dense_w;  /* [k, k] */
+    vkb_buffer dense_b, ln;
+    uint32_t act;
 } vkb_token_linear;
 /* Loads slots wslot [n, H] and bslot [n]; `what` names them in messages. */
 vkbert_status vkb_token_linear_load(vkb_loader *L, vkb_tensor wslot, vkb_tensor bslot, uint32_t n, const char *what,

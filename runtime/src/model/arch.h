@@ -82,6 +82,14 @@ typedef struct vkb_arch {
     /* config.json's key naming the sequence classifier's pooling, "cls" or "mean" (ModernBERT's
      * classifier_pooling); NULL: [CLS]. */
     const char *pooling_key;
+    /* The position_embedding_type that picks this family among those of its model_type (JinaBERT:
+     * "alibi" under BERT's "bert"); NULL: any other. */
+    const char *position_type;
+    /* ALiBi: no position embeddings, each head's scores biased by -slope |i - j| in attention. */
+    bool alibi;
+    /* The token heads (token classification, question answering) run the pooler slots' transform
+     * (VKB_T_POOLER_W/_B, act, VKB_T_POOLER_LN_W/_B) on every token first (ModernBERT's head). */
+    bool token_transform;
 } vkb_arch;
 
 /* BERT's encoder tensors (embeddings and layers), which RoBERTa and its kin name alike. */
@@ -109,12 +117,16 @@ typedef struct vkb_arch {
         [VKB_T_LN2_W] = VKB_BERT_LAYER "output.LayerNorm.weight|" VKB_BERT_LAYER "output.LayerNorm.gamma", \
         [VKB_T_LN2_B] = VKB_BERT_LAYER "output.LayerNorm.bias|" VKB_BERT_LAYER "output.LayerNorm.beta"
 
-/* BERT's config keys (arch_bert.c), shared by the families whose config.json is BERT's. */
+/* BERT's config keys (arch_bert.c), shared by the families whose config.json is BERT's; _shape
+ * without the check that position_embedding_type is "absolute". */
 vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const struct cJSON *root, const char *path,
                                     vkbert_model_config *cfg);
+vkbert_status vkb_bert_parse_shape(vkbert_context *ctx, const struct cJSON *root, const char *path,
+                                   vkbert_model_config *cfg);
 
-/* families.c: the family reading `model_type` (NULL: the config has none), or NULL. */
-const vkb_arch *vkb_arch_find(const char *model_type);
+/* families.c: the family reading `model_type` (NULL: the config has none) with config.json's
+ * position_embedding_type (NULL: none; a family with its own position_type first), or NULL. */
+const vkb_arch *vkb_arch_find(const char *model_type, const char *position_type);
 /* The family named `name` (vkbert_model_config.family; NULL or "" is BERT), or NULL. */
 const vkb_arch *vkb_arch_named(const char *name);
 /* "bert, distilbert": the families' names, for messages; returns buf. */

@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
-vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const cJSON *root, const char *path, vkbert_model_config *c) {
+vkbert_status vkb_bert_parse_shape(vkbert_context *ctx, const cJSON *root, const char *path, vkbert_model_config *c) {
     vkbert_status s;
     if ((s = vkb_config_u32(ctx, root, path, "vocab_size", 0, 1, VKB_MAX_VOCAB, &c->vocab_size)) ||
         (s = vkb_config_u32(ctx, root, path, "hidden_size", 0, 1, VKB_MAX_HIDDEN, &c->hidden_size)) ||
@@ -21,6 +21,12 @@ vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const cJSON *root, cons
         (s = vkb_config_eps(ctx, root, path, "layer_norm_eps", &c->layer_norm_eps)) ||
         (s = vkb_config_act(ctx, root, path, "hidden_act", "gelu", &c->hidden_act)))
         return s;
+    return VKBERT_OK;
+}
+
+vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const cJSON *root, const char *path, vkbert_model_config *c) {
+    vkbert_status s = vkb_bert_parse_shape(ctx, root, path, c);
+    if (s) return s;
     const char *pe = NULL;
     if ((s = vkb_json_string(ctx, root, path, "position_embedding_type", &pe))) return s;
     if (pe && strcmp(pe, "absolute"))

@@ -1,4 +1,5 @@
-/* ModernBERT (ModernBertModel, ModernBertForMaskedLM): pre-norm layers with a fused Wqkv, rotary
+/* ModernBERT (ModernBertModel, ModernBertForMaskedLM, -ForSequenceClassification,
+ * -ForTokenClassification, -ForQuestionAnswering): pre-norm layers with a fused Wqkv, rotary
  * positions (global_rope_theta on global layers, local_rope_theta on local ones), a sliding window
  * of local_attention keys (+-half) on every layer whose index is not a multiple of
  * global_attn_every_n_layers, a GeGLU MLP (Wi to twice the intermediate size, GELU of the first
@@ -88,15 +89,23 @@ static uint64_t absent(const cJSON *root) {
         bool on = cJSON_IsBool(j) ? cJSON_IsTrue(j) : FLAGS[i].def;
         if (!on) mask |= FLAGS[i].slots;
     }
-    /* head.dense and head.norm are the MLM head's in ModernBertForMaskedLM and the classifier's in
-     * ModernBertForSequenceClassification: config.json's architectures tells them apart */
+    /* head.dense and head.norm are the MLM head's in ModernBertForMaskedLM and the classifiers' in
+     * ModernBertFor{Sequence,Token}Classification and -QuestionAnswering (on every token for the
+     * last two: token_transform): config.json's architectures tells them apart */
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "architectures"), *e;
-    bool mlm = !cJSON_IsArray(a), cls = false;
+    bool mlm = !cJSON_IsArray(a), cls = false, qa = false;
     if (!cJSON_IsArray(a)) a = NULL;
     cJSON_ArrayForEach(e, a) {
         if (cJSON_IsString(e) && strstr(e->valuestring, "ForMaskedLM")) mlm = true;
-        if (cJSON_IsString(e) && strstr(e->valuestring, "ForSequenceClassification")) cls = true;
+        if (cJSON_IsString(e) && (strstr(e->valuestring, "ForSequenceClassification") ||
+                                  strstr(e->valuestring, "ForTokenClassification")))
+            cls = true; /* each runs head() before its own Linear */
+        if (cJSON_IsString(e) && strstr(e->valuestring, "ForQuestionAnswering")) qa = true;
     }
+    /* ModernBertForQuestionAnswering's start/end Linear is called classifier too: read as qa_outputs */
+    if (qa) mask |= 1ull << VKB_T_CLASSIFIER_W | 1ull << VKB_T_CLASSIFIER_B;
+    else mask |= 1ull << VKB_T_QA_W | 1ull << VKB_T_QA_B;
+    cls |= qa;
     if (!mlm)
         mask |= 1ull << VKB_T_MLM_DENSE_W | 1ull << VKB_T_MLM_DENSE_B | 1ull << VKB_T_MLM_LN_W | 1ull << VKB_T_MLM_LN_B |
                 1ull << VKB_T_MLM_DECODER_W | 1ull << VKB_T_MLM_BIAS;
@@ -151,8 +160,13 @@ const vkb_arch vkb_arch_modernbert = {
         [VKB_T_POOLER_LN_B] = "head.norm.bias",
         [VKB_T_CLASSIFIER_W] = "classifier.weight",
         [VKB_T_CLASSIFIER_B] = "classifier.bias",
+        [VKB_T_TOKCLS_W] = "classifier.weight",
+        [VKB_T_TOKCLS_B] = "classifier.bias",
+        [VKB_T_QA_W] = "classifier.weight|qa_outputs.weight", /* transformers' name, then the others' */
+        [VKB_T_QA_B] = "classifier.bias|qa_outputs.bias",
     },
     .pooling_key = "classifier_pooling",
+    .token_transform = true,
     .parse_config = parse_all,
     .build_layer = vkb_encoder_pre_norm_layer,
     .build_final = vkb_encoder_final_norm,

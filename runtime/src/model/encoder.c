@@ -51,7 +51,7 @@ vkbert_status vkb_encoder_post_norm_layer(const vkb_encoder *e, uint32_t l) {
     vkb_graph *g = e->g;
     bool global = vkb_layer_global(c, l);
     vkb_attention_shape a = {e->seqs, e->seq, H, c->num_attention_heads, global ? 0 : c->local_attention / 2,
-                             vkb_rope_dims(e->m), global ? e->rope_global : e->rope_local};
+                             vkb_rope_dims(e->m), global ? e->rope_global : e->rope_local, e->m->arch->alibi};
     vkbert_status st;
     if ((st = vkb_op_matmul(g, VKB_OP_QKV, li, e->h, 0, &ly->qkv_w, &ly->qkv_b, e->qkv, T, 3 * H, H, 0, 0, VKB_ALL_ROWS)) ||
         (st = vkb_op_attention(g, li, e->qkv, e->input, e->attn, l == e->probs_layer ? e->probs : NULL, a)) ||
@@ -103,7 +103,7 @@ vkbert_status vkb_encoder_pre_norm_layer(const vkb_encoder *e, uint32_t l) {
     vkb_graph *g = e->g;
     bool global = vkb_layer_global(c, l);
     vkb_attention_shape a = {e->seqs, e->seq, H, c->num_attention_heads, global ? 0 : c->local_attention / 2,
-                             vkb_rope_dims(m), global ? e->rope_global : e->rope_local};
+                             vkb_rope_dims(m), global ? e->rope_global : e->rope_local, m->arch->alibi};
     /* the normalised input in the attention scratch: the QKV matmul reads it before attention writes there */
     const vkb_buffer *xin = e->h;
     vkbert_status st = VKBERT_OK;

@@ -5,9 +5,10 @@
 #include <string.h>
 
 extern const vkb_arch vkb_arch_bert, vkb_arch_distilbert, vkb_arch_roberta, vkb_arch_albert, vkb_arch_electra,
-    vkb_arch_modernbert, vkb_arch_nomicbert;
+    vkb_arch_modernbert, vkb_arch_nomicbert, vkb_arch_jinabert;
 static const vkb_arch *const FAMILIES[] = {&vkb_arch_bert, &vkb_arch_distilbert, &vkb_arch_roberta, &vkb_arch_albert,
-                                           &vkb_arch_electra, &vkb_arch_modernbert, &vkb_arch_nomicbert};
+                                           &vkb_arch_electra, &vkb_arch_modernbert, &vkb_arch_nomicbert,
+                                           &vkb_arch_jinabert};
 #define FAMILY_COUNT (sizeof FAMILIES / sizeof FAMILIES[0])
 
 /* Whether `list` ('|'-separated) holds `word`. */
@@ -22,9 +23,14 @@ static bool listed(const char *list, const char *word) {
     }
 }
 
-const vkb_arch *vkb_arch_find(const char *model_type) {
+const vkb_arch *vkb_arch_find(const char *model_type, const char *position_type) {
+    const char *mt = model_type ? model_type : "";
+    for (size_t i = 0; i < FAMILY_COUNT && position_type; ++i) /* the families a position type picks */
+        if (FAMILIES[i]->position_type && !strcmp(FAMILIES[i]->position_type, position_type) &&
+            listed(FAMILIES[i]->model_types, mt))
+            return FAMILIES[i];
     for (size_t i = 0; i < FAMILY_COUNT; ++i)
-        if (listed(FAMILIES[i]->model_types, model_type ? model_type : "")) return FAMILIES[i];
+        if (!FAMILIES[i]->position_type && listed(FAMILIES[i]->model_types, mt)) return FAMILIES[i];
     return NULL;
 }
 

@@ -254,10 +254,10 @@ vkbert_status vkbert_model_create_random(vkbert_context *ctx, const vkbert_model
         c->rope_dims = config->rope_dims;
         c->local_attention = config->local_attention;
         c->global_attn_every_n_layers = config->global_attn_every_n_layers;
-        if (!arch->names[VKB_T_POS_EMB] != (c->rope_theta > 0))
+        bool rotary = !arch->names[VKB_T_POS_EMB] && !arch->alibi; /* (ALiBi: positions in attention) */
+        if (rotary != (c->rope_theta > 0))
             s = vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "the %s family %s rotary positions: rope_theta must be %s",
-                         arch->name, arch->names[VKB_T_POS_EMB] ? "has no" : "needs",
-                         arch->names[VKB_T_POS_EMB] ? "0" : "above 0");
+                         arch->name, rotary ? "needs" : "has no", rotary ? "above 0" : "0");
         else if (c->rope_dims % 2 || c->rope_dims > c->hidden_size / c->num_attention_heads || c->local_attention % 2)
             s = vkb_fail(ctx, VKBERT_ERROR_INVALID_ARGUMENT, "rope_dims %u must be even and at most the head size "
                          "%u, local_attention %u even", c->rope_dims, c->hidden_size / c->num_attention_heads,

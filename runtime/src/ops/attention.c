@@ -22,7 +22,7 @@ vkbert_status vkb_op_attention(vkb_graph *g, int layer, const vkb_buffer *qkv, c
                  /* q.k and p.v: 2 x 2 FLOP per (query, key, dimension) */
                  .flops = 4.0 * a.seqs * a.heads * (double)a.seq * a.seq * D};
     vkb_push_attention pc = {a.seq, a.hidden, a.heads, T, 2 * T, 1.0f / sqrtf((float)D),
-                             a.window ? a.window : VKB_ATTENTION_GLOBAL, a.rope, a.rope_offset};
+                             a.window ? a.window : VKB_ATTENTION_GLOBAL, a.rope, a.rope_offset, a.alibi};
     if (a.window) { /* each workgroup's queries see 64 + 2 x window keys at most */
         double keys = a.seq < VKB_ATTENTION_QUERIES + 2.0 * a.window ? a.seq : VKB_ATTENTION_QUERIES + 2.0 * a.window;
         op.flops = 4.0 * a.seqs * a.heads * (double)a.seq * keys * D;

@@ -65,6 +65,7 @@ vkbert_status vkb_op_layernorm_to(vkb_graph *g, uint8_t kind, int layer, const v
 typedef struct vkb_attention_shape {
     uint32_t seqs, seq, hidden, heads;
     uint32_t window, rope, rope_offset;
+    bool alibi; /* ALiBi slopes on the scores (JinaBERT) */
 } vkb_attention_shape;
 vkbert_status vkb_op_attention(vkb_graph *g, int layer, const vkb_buffer *qkv, const vkb_buffer *input,
                                const vkb_buffer *out, const vkb_buffer *probs, vkb_attention_shape shape);

@@ -24,7 +24,10 @@ void vkb_ref_layernorm(const float *x, const float *g, const float *b, float *y,
  * window from the query masked too; rope > 0: the first rope dimensions of q and k rotated
  * (rotate_half) by table [S, rope] (per position rope / 2 cosines, then rope / 2 sines). */
 void vkb_ref_attention(const float *qkv, const int32_t *mask, uint32_t B, uint32_t S, uint32_t heads, uint32_t D,
-                       float scale, uint32_t window, uint32_t rope, const float *table, float *out, float *probs);
+                       float scale, uint32_t window, uint32_t rope, const float *table, bool alibi, float *out,
+                       float *probs);
+/* ALiBi's slope of head h of n heads (attention_ref.c) */
+double vkb_ref_alibi_slope(uint32_t h, uint32_t n);
 /* embed_ln_ref.c: out[t] = LN(word[ids[t]] + pos[p(t)] + type[types[t]]), aux holding P position
  * rows, TV type rows, gamma and beta; p(t) = t % S, or with pos_offset = padding_idx + 1 RoBERTa's
  * cumulative-sum rule over the mask and ids. */
