@@ -220,32 +220,29 @@ def forward_jina(w, cfg, ids, types, mask, dtype=torch.float32):
     if cfg.get("feed_forward_type", "geglu") != "geglu":
         raise ValueError(f"feed_forward_type {cfg.get('feed_forward_type')!r}: the reference runs geglu")
     w = {k: v.to(dtype) for k, v in w.items()}
-    H, nh, I = cfg["hidden_size"], cfg["num_attention_heads"], cfg["intermediate_size"]
-    D = H // nh
+    nh, I = cfg["num_attention_heads"], cfg["intermediate_size"]
     eps = cfg.get("layer_norm_eps", 1e-12)
-    B, S = ids.shape
+    S = ids.shape[1]
     x = get(w, "embeddings.word_embeddings.weight")[ids] + get(w, "embeddings.token_type_embeddings.weight")[types]
     x = layer_norm(x, get(w, "embeddings.LayerNorm.weight"), get(w, "embeddings.LayerNorm.bias"), eps)
     pos = torch.arange(S)
     distance = (pos[None, :] - pos[:, None]).abs()  # [S, S]
     alibi = (torch.tensor(alibi_slopes(nh), dtype=torch.float32) * -1)[:, None, None] * distance  # [heads, S, S]
-    add_mask = (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+    # the scores' bias: ALiBi's, then the padding mask (the order JinaBertSelfAttention adds them in)
+    bias = alibi.to(dtype)[None] + (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
 
-    def lin(t, p):
-        return t @ get(w, p + ".weight").T + get(w, p + ".bias")
+    def lin(p):
+        return lambda t: t @ get(w, p + ".weight").T + get(w, p + ".bias")
 
     for i in range(cfg["num_hidden_layers"]):
         p = f"encoder.layer.{i}."
-        q = lin(x, p + "attention.self.query").view(B, S, nh, D).transpose(1, 2)
-        k = lin(x, p + "attention.self.key").view(B, S, nh, D).transpose(1, 2)
-        v = lin(x, p + "attention.self.value").view(B, S, nh, D).transpose(1, 2)
-        scores = q @ k.transpose(-1, -2) / (D ** 0.5) + alibi.to(dtype)[None] + add_mask
-        ctx = (_attention_softmax(scores) @ v).transpose(1, 2).reshape(B, S, H)
-        x = layer_norm(lin(ctx, p + "attention.output.dense") + x, get(w, p + "attention.output.LayerNorm.weight"),
-                       get(w, p + "attention.output.LayerNorm.bias"), eps)
+        x = attention_block(x, bias, nh, lin(p + "attention.self.query"), lin(p + "attention.self.key"),
+                            lin(p + "attention.self.value"), lin(p + "attention.output.dense"),
+                            (get(w, p + "attention.output.LayerNorm.weight"),
+                             get(w, p + "attention.output.LayerNorm.bias")), eps)
         h = x @ get(w, p + "mlp.gated_layers.weight").T
         y = torch.nn.functional.gelu(h[..., :I]) * h[..., I:]
-        x = layer_norm(lin(y, p + "mlp.wo") + x, get(w, p + "mlp.layernorm.weight"), get(w, p + "mlp.layernorm.bias"),
+        x = layer_norm(lin(p + "mlp.wo")(y) + x, get(w, p + "mlp.layernorm.weight"), get(w, p + "mlp.layernorm.bias"),
                        eps)
     return x, bert_mlm_head(w, cfg, x, torch.nn.functional.gelu, eps)
 

@@ -117,6 +117,24 @@ typedef struct vkb_arch {
         [VKB_T_LN2_W] = VKB_BERT_LAYER "output.LayerNorm.weight|" VKB_BERT_LAYER "output.LayerNorm.gamma", \
         [VKB_T_LN2_B] = VKB_BERT_LAYER "output.LayerNorm.bias|" VKB_BERT_LAYER "output.LayerNorm.beta"
 
+/* BERT's heads (BertForMaskedLM's cls.predictions, the pooler, the sequence and token classifiers,
+ * qa_outputs), which JinaBERT names alike. */
+#define VKB_BERT_HEAD_NAMES \
+        [VKB_T_MLM_DENSE_W] = "cls.predictions.transform.dense.weight", \
+        [VKB_T_MLM_DENSE_B] = "cls.predictions.transform.dense.bias", \
+        [VKB_T_MLM_LN_W] = "cls.predictions.transform.LayerNorm.weight|cls.predictions.transform.LayerNorm.gamma", \
+        [VKB_T_MLM_LN_B] = "cls.predictions.transform.LayerNorm.bias|cls.predictions.transform.LayerNorm.beta", \
+        [VKB_T_MLM_DECODER_W] = "cls.predictions.decoder.weight", \
+        [VKB_T_MLM_BIAS] = "cls.predictions.bias|cls.predictions.decoder.bias", \
+        [VKB_T_POOLER_W] = "pooler.dense.weight", \
+        [VKB_T_POOLER_B] = "pooler.dense.bias", \
+        [VKB_T_CLASSIFIER_W] = "classifier.weight", \
+        [VKB_T_CLASSIFIER_B] = "classifier.bias", \
+        [VKB_T_TOKCLS_W] = "classifier.weight", \
+        [VKB_T_TOKCLS_B] = "classifier.bias", \
+        [VKB_T_QA_W] = "qa_outputs.weight", \
+        [VKB_T_QA_B] = "qa_outputs.bias"
+
 /* BERT's config keys (arch_bert.c), shared by the families whose config.json is BERT's; _shape
  * without the check that position_embedding_type is "absolute". */
 vkbert_status vkb_bert_parse_config(vkbert_context *ctx, const struct cJSON *root, const char *path,

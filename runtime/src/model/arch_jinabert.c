@@ -4,7 +4,7 @@
  * -slope |i - j|, the slopes computed in the attention kernel) and the GeGLU MLP of
  * feed_forward_type "geglu": mlp.gated_layers [2I, H] (no bias), GELU of its first half times the
  * second, mlp.wo [H, I], and mlp.layernorm (in place of BERT's output.LayerNorm) over it plus the
- * residual. The MLM head, pooler and classifier are BERT's. Names with or without "bert.". (No FF1_B:
+ * residual. The heads are BERT's (VKB_BERT_HEAD_NAMES). Names with or without "bert.". (No FF1_B:
  * gated_layers has no bias.) */
 #include "model/arch.h"
 #include "model/encoder.h"
@@ -54,18 +54,7 @@ const vkb_arch vkb_arch_jinabert = {
         [VKB_T_FF2_B] = VKB_BERT_LAYER "mlp.wo.bias",
         [VKB_T_LN2_W] = VKB_BERT_LAYER "mlp.layernorm.weight",
         [VKB_T_LN2_B] = VKB_BERT_LAYER "mlp.layernorm.bias",
-        [VKB_T_MLM_DENSE_W] = "cls.predictions.transform.dense.weight",
-        [VKB_T_MLM_DENSE_B] = "cls.predictions.transform.dense.bias",
-        [VKB_T_MLM_LN_W] = "cls.predictions.transform.LayerNorm.weight",
-        [VKB_T_MLM_LN_B] = "cls.predictions.transform.LayerNorm.bias",
-        [VKB_T_MLM_DECODER_W] = "cls.predictions.decoder.weight",
-        [VKB_T_MLM_BIAS] = "cls.predictions.bias|cls.predictions.decoder.bias",
-        [VKB_T_POOLER_W] = "pooler.dense.weight",
-        [VKB_T_POOLER_B] = "pooler.dense.bias",
-        [VKB_T_CLASSIFIER_W] = "classifier.weight",
-        [VKB_T_CLASSIFIER_B] = "classifier.bias",
-        [VKB_T_TOKCLS_W] = "classifier.weight",
-        [VKB_T_TOKCLS_B] = "classifier.bias",
+        VKB_BERT_HEAD_NAMES,
     },
     .pooler_act = VKB_ACT_TANH,
     .parse_config = parse,
