@@ -4,8 +4,9 @@
 # portability modes: the minimum-limits kernels (VKBERT_LIMITS=min) and bindings forced
 # down to 8 MiB (VKBERT_MAX_BUFFER_BYTES=8M: bert-base's word embeddings, FFN weights and
 # logits are split, as on a phone). The mode passes leave out the tests labelled pinned
-# (they set their own mode) and host (host-side checks whose device work other tests
-# repeat); tests/CMakeLists.txt lists them. Extra arguments go to every ctest run (e.g. -R e2e).
+# (they set their own mode), host (host-side checks whose device work other tests
+# repeat) and long (long_e2e's 8192 tokens; long_e2e_ffn_slices and long_e2e_jina run the
+# long paths in every mode); tests/CMakeLists.txt lists them. Extra arguments go to every ctest run (e.g. -R e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -14,6 +15,6 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$PWD/build/tests}"
 cd build
 ctest --output-on-failure -j"${JOBS:-2}" "$@"
 echo "== the device tests again with VKBERT_LIMITS=min"
-VKBERT_LIMITS=min ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation|pinned|host" "$@"
+VKBERT_LIMITS=min ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation|pinned|host|long" "$@"
 echo "== the device tests again with VKBERT_MAX_BUFFER_BYTES=8M"
-VKBERT_MAX_BUFFER_BYTES=8M ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation|pinned|host" "$@"
+VKBERT_MAX_BUFFER_BYTES=8M ctest --output-on-failure -j"${JOBS:-2}" -LE "unit|validation|pinned|host|long" "$@"
