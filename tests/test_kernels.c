@@ -639,7 +639,7 @@ int main(int argc, char **argv) {
     test_glu(5, 50, VKB_ACT_GELU_TANH, false);
     test_glu(9, 64, VKB_ACT_SILU, true);       /* NomicBERT's SwiGLU */
     test_glu(600, 1152, VKB_ACT_GELU, false);  /* more workgroups than a small maxComputeWorkGroupCount; 8.3 MB
-                                                * (test.sh's VKBERT_MAX_BUFFER_BYTES=8M pass) */
+                                                * (test.sh's mode pass: VKBERT_MAX_BUFFER_BYTES=8M) */
     check_no_validation(ctx);
     vkbert_context_destroy(ctx);
     return test_finish("test_kernels");
