@@ -23,21 +23,15 @@ static vkbert_status ffn(const vkb_encoder *e, const vkb_layer *ly, int li, cons
     const vkbert_model *m = e->m;
     uint32_t T = e->seqs * e->seq, H = m->config.hidden_size, I = m->config.intermediate_size;
     vkb_graph *g = e->g;
+    bool gated = m->arch->gated_mlp;
     vkbert_status st = VKBERT_OK;
     for (uint32_t r0 = 0; r0 < T && !st; r0 += e->ffn_rows) {
         uint32_t R = T - r0 < e->ffn_rows ? T - r0 : e->ffn_rows;
-        if (!m->arch->gated_mlp) {
-            if (!(st = vkb_op_matmul(g, VKB_OP_FFN_UP, li, x, r0, &ly->ffn1_w, &ly->ffn1_b, e->inter, R, I, H, m->act,
-                                     0, VKB_ALL_ROWS)))
-                st = vkb_op_matmul_rows(g, VKB_OP_FFN_DOWN, li, e->inter, 0, &ly->ffn2_w, &ly->ffn2_b, e->h, r0, R, H,
-                                        I, 0, 1, VKB_ALL_ROWS);
-            continue;
-        }
-        if (!(st = vkb_op_matmul(g, VKB_OP_FFN_UP, li, x, r0, &ly->ffn1_w, &ly->ffn1_b, e->inter, R, 2 * I, H, 0, 0,
-                                 VKB_ALL_ROWS)) &&
-            !(st = vkb_op_glu(g, li, e->inter, R, I, 2 * R * I, m->act, m->arch->glu_second)))
-            st = vkb_op_matmul_rows(g, VKB_OP_FFN_DOWN, li, e->inter, 2 * R, &ly->ffn2_w, &ly->ffn2_b, e->h, r0, R, H,
-                                    I, 0, 1, VKB_ALL_ROWS);
+        if (!(st = vkb_op_matmul(g, VKB_OP_FFN_UP, li, x, r0, &ly->ffn1_w, &ly->ffn1_b, e->inter, R, gated ? 2 * I : I,
+                                 H, gated ? 0 : m->act, 0, VKB_ALL_ROWS)) &&
+            !(gated && (st = vkb_op_glu(g, li, e->inter, R, I, 2 * R * I, m->act, m->arch->glu_second))))
+            st = vkb_op_matmul_rows(g, VKB_OP_FFN_DOWN, li, e->inter, gated ? 2 * R : 0, &ly->ffn2_w, &ly->ffn2_b, e->h,
+                                    r0, R, H, I, 0, 1, VKB_ALL_ROWS);
     }
     return st;
 }
